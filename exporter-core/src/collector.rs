@@ -1,0 +1,158 @@
+//! The [`Collector`] trait: what a registry asks for at every scrape.
+
+use std::sync::Arc;
+
+use crate::desc::Desc;
+use crate::encoding::MetricEncoder;
+use crate::error::CollectError;
+
+/// Something that produces metric families at scrape time.
+///
+/// This is Go's `prometheus.Collector`: [`describe`](Collector::describe)
+/// returns every descriptor the collector can emit (the registry checks them
+/// once, at registration), and [`collect`](Collector::collect) writes the
+/// current samples. `#[derive(Collector)]` writes both for a struct; the
+/// `custom_collector` example writes them by hand.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::{Collector, CollectError, Desc, MetricEncoder, MetricType, Registry};
+///
+/// struct Temperature {
+///     desc: Desc,
+/// }
+///
+/// impl Collector for Temperature {
+///     fn describe(&self) -> Vec<&Desc> {
+///         vec![&self.desc]
+///     }
+///
+///     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+///         let mut family = encoder.family(&self.desc)?;
+///         family.sample(&["kitchen"], 21.5)?;
+///         family.sample(&["cellar"], 12.0)?;
+///         Ok(())
+///     }
+/// }
+///
+/// let desc = Desc::new("room_temperature_celsius", "Room temperature.", MetricType::Gauge, ["room"])?;
+/// let registry = Registry::new();
+/// registry.register(Temperature { desc })?;
+/// let text = registry.gather_text();
+/// assert!(text.contains("room_temperature_celsius{room=\"kitchen\"} 21.5\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Collector: Send + Sync {
+    /// Every descriptor this collector may write samples for.
+    ///
+    /// Returning an empty list makes an *unchecked* collector (as in Go): the
+    /// registry cannot check it against others at registration.
+    fn describe(&self) -> Vec<&Desc>;
+
+    /// Writes the current samples into `encoder`.
+    ///
+    /// # Errors
+    ///
+    /// An error aborts this collector's contribution to the scrape; samples it
+    /// already wrote are removed and the error is reported with [`name`](Collector::name).
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError>;
+
+    /// A name for error messages and logs. Default is the type name.
+    fn name(&self) -> &str {
+        std::any::type_name::<Self>()
+    }
+}
+
+impl<C: Collector + ?Sized> Collector for Arc<C> {
+    fn describe(&self) -> Vec<&Desc> {
+        (**self).describe()
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        (**self).collect(encoder)
+    }
+
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+}
+
+impl<C: Collector + ?Sized> Collector for Box<C> {
+    fn describe(&self) -> Vec<&Desc> {
+        (**self).describe()
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        (**self).collect(encoder)
+    }
+
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+}
+
+/// A collector whose descriptors do not depend on the instance, such as every
+/// `#[derive(Collector)]` struct. Lets a snapshot type be described before any
+/// snapshot exists (see [`from_fn`]).
+pub trait StaticCollector: Collector {
+    /// The descriptors every instance returns from [`Collector::describe`].
+    fn static_describe() -> Vec<&'static Desc>;
+}
+
+/// A collector that builds a fresh snapshot with `scrape` at every collect,
+/// the usual shape of an exporter: read the system, then report it.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::{collector, Collector, Registry};
+///
+/// #[derive(Collector)]
+/// struct Uptime {
+///     /// Seconds since the system booted.
+///     #[metric(gauge)]
+///     uptime_seconds: f64,
+/// }
+///
+/// let registry = Registry::new();
+/// registry.register(collector::from_fn(|| Ok(Uptime { uptime_seconds: 42.5 })))?;
+/// assert!(registry.gather_text().contains("uptime_seconds 42.5\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn from_fn<T, F>(scrape: F) -> FromFn<F>
+where
+    T: StaticCollector,
+    F: Fn() -> Result<T, CollectError> + Send + Sync,
+{
+    FromFn { scrape }
+}
+
+/// The collector returned by [`from_fn`].
+pub struct FromFn<F> {
+    scrape: F,
+}
+
+impl<F> std::fmt::Debug for FromFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FromFn").finish_non_exhaustive()
+    }
+}
+
+impl<T, F> Collector for FromFn<F>
+where
+    T: StaticCollector,
+    F: Fn() -> Result<T, CollectError> + Send + Sync,
+{
+    fn describe(&self) -> Vec<&Desc> {
+        T::static_describe()
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        (self.scrape)()?.collect(encoder)
+    }
+
+    fn name(&self) -> &str {
+        std::any::type_name::<T>()
+    }
+}

@@ -1,0 +1,443 @@
+//! Metric descriptors: the static part of a metric family.
+//!
+//! A [`Desc`] is what Go's `prometheus.NewDesc` returns: the fully-qualified
+//! name, help, value type, variable label names and constant label pairs of one
+//! family. It is validated once, when built, and carries the pieces of the
+//! exposition it will always print (escaped help, rendered const labels) so a
+//! scrape only writes the values.
+
+use std::fmt;
+
+use crate::encoding::escape;
+use crate::error::DescError;
+use crate::name;
+
+/// The type of a metric family, as printed on its `# TYPE` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MetricType {
+    /// A value that only goes up (and resets to zero on restart).
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// A value of unknown type.
+    Untyped,
+    /// Observations counted in cumulative buckets, with a sum and a count.
+    Histogram,
+    /// Observations summarised as quantiles, with a sum and a count.
+    Summary,
+    /// Constant labels describing the target, value always 1 (OpenMetrics `info`).
+    Info,
+    /// A set of boolean states, one sample per state (OpenMetrics `stateset`).
+    StateSet,
+}
+
+impl MetricType {
+    /// The name used on a Prometheus text `# TYPE` line.
+    ///
+    /// Text 0.0.4 has no `info` or `stateset`; they are exposed as gauges there.
+    pub fn as_text_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge | MetricType::Info | MetricType::StateSet => "gauge",
+            MetricType::Untyped => "untyped",
+            MetricType::Histogram => "histogram",
+            MetricType::Summary => "summary",
+        }
+    }
+
+    /// The name used on an OpenMetrics `# TYPE` line.
+    pub fn as_openmetrics_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Untyped => "unknown",
+            MetricType::Histogram => "histogram",
+            MetricType::Summary => "summary",
+            MetricType::Info => "info",
+            MetricType::StateSet => "stateset",
+        }
+    }
+}
+
+impl fmt::Display for MetricType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_openmetrics_str())
+    }
+}
+
+/// The descriptor of one metric family.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::{Desc, MetricType};
+///
+/// let desc = Desc::builder("requests_total", MetricType::Counter)
+///     .namespace("http")
+///     .help("Requests served.")
+///     .labels(["code"])
+///     .const_label("server", "a")
+///     .build()
+///     .unwrap();
+/// assert_eq!(desc.name(), "http_requests_total");
+/// assert_eq!(desc.variable_labels(), ["code"]);
+/// ```
+#[derive(Clone)]
+pub struct Desc {
+    name: String,
+    help: String,
+    metric_type: MetricType,
+    unit: Option<String>,
+    variable_labels: Vec<String>,
+    const_labels: Vec<(String, String)>,
+    rendered: Rendered,
+}
+
+/// Pre-rendered bytes, computed once in [`Desc`] construction.
+#[derive(Clone, Default)]
+pub(crate) struct Rendered {
+    /// Help with `\` and newline escaped (same rule in text and OpenMetrics).
+    pub(crate) help: Box<str>,
+    /// `k1="v1",k2="v2"` for the const labels, values escaped, no braces.
+    pub(crate) const_labels: Box<str>,
+}
+
+impl Desc {
+    /// Starts a descriptor for the family `name` of type `metric_type`.
+    pub fn builder(name: impl Into<String>, metric_type: MetricType) -> DescBuilder {
+        DescBuilder {
+            namespace: String::new(),
+            subsystem: String::new(),
+            name: name.into(),
+            help: String::new(),
+            metric_type,
+            unit: None,
+            variable_labels: Vec::new(),
+            const_labels: Vec::new(),
+        }
+    }
+
+    /// Shorthand for a descriptor with only a name, help and variable labels.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`DescBuilder::build`].
+    pub fn new<L, S>(
+        name: impl Into<String>,
+        help: impl Into<String>,
+        metric_type: MetricType,
+        labels: L,
+    ) -> Result<Desc, DescError>
+    where
+        L: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Desc::builder(name, metric_type)
+            .help(help)
+            .labels(labels)
+            .build()
+    }
+
+    /// The fully-qualified family name, e.g. `http_requests_total`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The help text, unescaped.
+    pub fn help(&self) -> &str {
+        &self.help
+    }
+
+    /// The value type.
+    pub fn metric_type(&self) -> MetricType {
+        self.metric_type
+    }
+
+    /// The unit, printed on an OpenMetrics `# UNIT` line.
+    pub fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
+    }
+
+    /// The names of the labels whose values each sample supplies, in order.
+    pub fn variable_labels(&self) -> &[String] {
+        &self.variable_labels
+    }
+
+    /// The constant label pairs, sorted by name.
+    pub fn const_labels(&self) -> &[(String, String)] {
+        &self.const_labels
+    }
+
+    pub(crate) fn rendered(&self) -> &Rendered {
+        &self.rendered
+    }
+
+    /// Returns a copy with `prefix` before the name and `labels` added to the
+    /// const labels, for [`WrappingRegistry`](crate::registry::WrappingRegistry)-style wrappers.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`DescBuilder::build`].
+    pub fn wrapped(&self, prefix: &str, labels: &[(String, String)]) -> Result<Desc, DescError> {
+        let mut b = Desc::builder(format!("{prefix}{}", self.name), self.metric_type)
+            .help(self.help.clone())
+            .labels(self.variable_labels.iter().cloned());
+        b.unit.clone_from(&self.unit);
+        for (k, v) in self.const_labels.iter().chain(labels) {
+            b = b.const_label(k.clone(), v.clone());
+        }
+        b.build()
+    }
+}
+
+impl fmt::Debug for Desc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Desc")
+            .field("name", &self.name)
+            .field("help", &self.help)
+            .field("metric_type", &self.metric_type)
+            .field("unit", &self.unit)
+            .field("variable_labels", &self.variable_labels)
+            .field("const_labels", &self.const_labels)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Desc {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.help == other.help
+            && self.metric_type == other.metric_type
+            && self.unit == other.unit
+            && self.variable_labels == other.variable_labels
+            && self.const_labels == other.const_labels
+    }
+}
+
+impl Eq for Desc {}
+
+/// Builds a [`Desc`]; see [`Desc::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DescBuilder {
+    namespace: String,
+    subsystem: String,
+    name: String,
+    help: String,
+    metric_type: MetricType,
+    unit: Option<String>,
+    variable_labels: Vec<String>,
+    const_labels: Vec<(String, String)>,
+}
+
+impl DescBuilder {
+    /// Prefix joined to the name with `_`, like Go's `Opts.Namespace`. Default is empty.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// Middle part joined to the name with `_`, like Go's `Opts.Subsystem`. Default is empty.
+    pub fn subsystem(mut self, subsystem: impl Into<String>) -> Self {
+        self.subsystem = subsystem.into();
+        self
+    }
+
+    /// The help text. Required: an empty help is an error.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    /// The unit, e.g. `seconds`. Default is none.
+    pub fn unit(mut self, unit: impl Into<String>) -> Self {
+        self.unit = Some(unit.into());
+        self
+    }
+
+    /// The variable label names, in the order samples supply their values. Default is none.
+    pub fn labels<L, S>(mut self, labels: L) -> Self
+    where
+        L: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.variable_labels = labels.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a constant label pair. Default is none.
+    pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.const_labels.push((name.into(), value.into()));
+        self
+    }
+
+    /// Validates and builds the descriptor.
+    ///
+    /// # Errors
+    ///
+    /// [`DescError`] when the name, a label name, the unit or the help breaks
+    /// the Prometheus grammar, or a label name appears twice (across const
+    /// and variable labels), or a label is reserved for the type (`le` on a
+    /// histogram, `quantile` on a summary).
+    pub fn build(self) -> Result<Desc, DescError> {
+        let DescBuilder {
+            namespace,
+            subsystem,
+            name,
+            help,
+            metric_type,
+            unit,
+            variable_labels,
+            mut const_labels,
+        } = self;
+        let name = name::build_fq_name(&namespace, &subsystem, &name);
+        name::check_metric_name(&name).map_err(|source| DescError::MetricName {
+            name: name.clone(),
+            source,
+        })?;
+        name::check_help(&help).map_err(|_| DescError::MissingHelp { name: name.clone() })?;
+        if let Some(unit) = &unit {
+            name::check_unit(unit).map_err(|source| DescError::Unit {
+                unit: unit.clone(),
+                source,
+            })?;
+        }
+        let all_labels = const_labels
+            .iter()
+            .map(|(k, _)| k)
+            .chain(variable_labels.iter());
+        let mut seen: Vec<&str> = Vec::new();
+        for label in all_labels {
+            name::check_label_name(label).map_err(|source| DescError::LabelName {
+                label: label.clone(),
+                source,
+            })?;
+            if seen.contains(&label.as_str()) {
+                return Err(DescError::DuplicateLabel {
+                    label: label.clone(),
+                });
+            }
+            let reserved = match metric_type {
+                MetricType::Histogram => Some("le"),
+                MetricType::Summary => Some("quantile"),
+                MetricType::StateSet => Some(name.as_str()),
+                _ => None,
+            };
+            if reserved == Some(label.as_str()) {
+                return Err(DescError::ReservedLabel {
+                    label: label.clone(),
+                    metric_type,
+                });
+            }
+            seen.push(label);
+        }
+        const_labels.sort_by(|a, b| a.0.cmp(&b.0));
+        let rendered = render(&help, &const_labels);
+        Ok(Desc {
+            name,
+            help,
+            metric_type,
+            unit,
+            variable_labels,
+            const_labels,
+            rendered,
+        })
+    }
+}
+
+fn render(help: &str, const_labels: &[(String, String)]) -> Rendered {
+    let mut help_out = Vec::with_capacity(help.len());
+    escape::help_into(&mut help_out, help);
+    let mut labels = Vec::new();
+    for (i, (k, v)) in const_labels.iter().enumerate() {
+        if i > 0 {
+            labels.push(b',');
+        }
+        labels.extend_from_slice(k.as_bytes());
+        labels.extend_from_slice(b"=\"");
+        escape::label_value_into(&mut labels, v);
+        labels.push(b'"');
+    }
+    // Escaping only inserts ASCII before ASCII characters, so the bytes stay UTF-8.
+    Rendered {
+        help: String::from_utf8_lossy(&help_out).into(),
+        const_labels: String::from_utf8_lossy(&labels).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gauge(name: &str) -> DescBuilder {
+        Desc::builder(name, MetricType::Gauge).help("h")
+    }
+
+    #[test]
+    fn builds_fq_name_and_sorts_const_labels() {
+        let d = gauge("up")
+            .namespace("ns")
+            .subsystem("sub")
+            .const_label("z", "1")
+            .const_label("a", "2")
+            .build()
+            .unwrap();
+        assert_eq!(d.name(), "ns_sub_up");
+        assert_eq!(d.const_labels()[0].0, "a");
+        assert_eq!(&*d.rendered().const_labels, "a=\"2\",z=\"1\"");
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(matches!(
+            gauge("a-b").build(),
+            Err(DescError::MetricName { .. })
+        ));
+        assert!(matches!(
+            Desc::builder("x", MetricType::Gauge).build(),
+            Err(DescError::MissingHelp { .. })
+        ));
+        assert!(matches!(
+            gauge("x").labels(["a", "a"]).build(),
+            Err(DescError::DuplicateLabel { .. })
+        ));
+        assert!(matches!(
+            gauge("x").const_label("a", "v").labels(["a"]).build(),
+            Err(DescError::DuplicateLabel { .. })
+        ));
+        assert!(matches!(
+            gauge("x").labels(["__a"]).build(),
+            Err(DescError::LabelName { .. })
+        ));
+        assert!(matches!(
+            Desc::builder("h", MetricType::Histogram)
+                .help("h")
+                .labels(["le"])
+                .build(),
+            Err(DescError::ReservedLabel { .. })
+        ));
+        assert!(matches!(
+            Desc::builder("s", MetricType::Summary)
+                .help("h")
+                .const_label("quantile", "x")
+                .build(),
+            Err(DescError::ReservedLabel { .. })
+        ));
+        assert!(matches!(
+            gauge("x").unit("a b").build(),
+            Err(DescError::Unit { .. })
+        ));
+    }
+
+    #[test]
+    fn escapes_help_and_const_values_once() {
+        let d = Desc::builder("x", MetricType::Gauge)
+            .help("a\\b\nc")
+            .const_label("k", "q\"\\\n")
+            .build()
+            .unwrap();
+        assert_eq!(&*d.rendered().help, "a\\\\b\\nc");
+        assert_eq!(&*d.rendered().const_labels, "k=\"q\\\"\\\\\\n\"");
+    }
+}

@@ -1,0 +1,62 @@
+//! Build Prometheus exporters from annotated structs.
+//!
+//! `exporter-core` holds the registry, the exposition formats and the HTTP
+//! serving; `#[derive(Collector)]` (re-exported here) turns a struct into a
+//! collector, the way a Go author hand-writes `Describe` and `Collect`.
+//!
+//! # Example
+//!
+//! ```
+//! use exporter_core::{Collector, Registry};
+//!
+//! /// The classic client_golang hello world, as a snapshot struct.
+//! #[derive(Collector)]
+//! struct HelloWorld {
+//!     /// Help Info for Hello World Exporter
+//!     #[metric(gauge, name = "a_hello_world_exporter", labels(name))]
+//!     values: Vec<([&'static str; 1], f64)>,
+//! }
+//!
+//! let registry = Registry::new();
+//! registry.register(HelloWorld { values: vec![(["haohao"], 81.0), (["nana"], 87.0)] })?;
+//! let expected = [
+//!     "# HELP a_hello_world_exporter Help Info for Hello World Exporter",
+//!     "# TYPE a_hello_world_exporter gauge",
+//!     "a_hello_world_exporter{name=\"haohao\"} 81",
+//!     "a_hello_world_exporter{name=\"nana\"} 87",
+//! ];
+//! assert_eq!(registry.gather_text(), expected.join("\n") + "\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs, unreachable_pub)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::float_cmp))]
+
+pub mod collector;
+pub mod desc;
+pub mod encoding;
+pub mod error;
+#[cfg(feature = "http")]
+pub mod http;
+pub mod labels;
+pub mod name;
+pub mod registry;
+pub mod value;
+
+#[doc(hidden)]
+pub mod __private;
+
+#[doc(inline)]
+pub use crate::collector::{Collector, StaticCollector};
+#[doc(inline)]
+pub use crate::desc::{Desc, DescBuilder, MetricType};
+#[doc(inline)]
+pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
+#[doc(inline)]
+pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
+#[doc(inline)]
+pub use crate::registry::{Gatherer, Registry};
+
+/// Derives [`Collector`] for a struct whose fields are metrics.
+#[cfg(feature = "derive")]
+pub use exporter_derive::Collector;

@@ -1,0 +1,198 @@
+//! Sample values: the numbers a metric can report, and how Rust types become them.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// One sample value. Integers stay integers so they print exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    Uint(u64),
+    /// A float; `NaN` and the infinities are allowed.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as an `f64` (what protobuf and the Prometheus server store).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(v) => v as f64,
+            Number::Uint(v) => v as f64,
+            Number::Float(v) => v,
+        }
+    }
+
+    /// Writes the value as the text formats print it: integers exactly, floats
+    /// in shortest round-trip form, `+Inf`, `-Inf` and `NaN` spelled out.
+    #[inline]
+    pub(crate) fn write_text(self, out: &mut Vec<u8>) {
+        match self {
+            Number::Int(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+            Number::Uint(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+            Number::Float(v) => write_float(out, v),
+        }
+    }
+}
+
+/// Writes a float in shortest round-trip form; integral values print without a fraction.
+#[inline]
+pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
+    // Integral values below 2^53 are exact as i64; print them like Go's `%g` would ("81").
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        let i = v as i64;
+        if i == 0 && v.is_sign_negative() {
+            out.extend_from_slice(b"-0");
+        } else {
+            out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+        }
+    } else if v.is_nan() {
+        out.extend_from_slice(b"NaN");
+    } else if v.is_infinite() {
+        out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
+    } else {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+    }
+}
+
+/// A Rust type that can be the value of a sample.
+///
+/// Implemented for every integer and float type, `bool` (1 or 0), [`Duration`]
+/// (seconds) and [`SystemTime`] (seconds since the Unix epoch).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a metric value",
+    label = "not a metric value",
+    note = "metric values are integers, `f64`, `f32`, `bool`, `Duration` or `SystemTime`"
+)]
+pub trait EncodeValue {
+    /// The value as a [`Number`].
+    fn to_number(&self) -> Number;
+}
+
+macro_rules! int_value {
+    ($variant:ident as $target:ty: $($t:ty),*) => {$(
+        impl EncodeValue for $t {
+            #[inline]
+            fn to_number(&self) -> Number {
+                Number::$variant(<$target>::from(*self))
+            }
+        }
+    )*};
+}
+
+int_value!(Int as i64: i8, i16, i32, i64);
+int_value!(Uint as u64: u8, u16, u32, u64);
+
+impl EncodeValue for isize {
+    #[inline]
+    fn to_number(&self) -> Number {
+        Number::Int(*self as i64)
+    }
+}
+
+impl EncodeValue for usize {
+    #[inline]
+    fn to_number(&self) -> Number {
+        Number::Uint(*self as u64)
+    }
+}
+
+impl EncodeValue for i128 {
+    #[inline]
+    fn to_number(&self) -> Number {
+        i64::try_from(*self).map_or(Number::Float(*self as f64), Number::Int)
+    }
+}
+
+impl EncodeValue for u128 {
+    #[inline]
+    fn to_number(&self) -> Number {
+        u64::try_from(*self).map_or(Number::Float(*self as f64), Number::Uint)
+    }
+}
+
+impl EncodeValue for f64 {
+    #[inline]
+    fn to_number(&self) -> Number {
+        Number::Float(*self)
+    }
+}
+
+impl EncodeValue for f32 {
+    #[inline]
+    fn to_number(&self) -> Number {
+        Number::Float(f64::from(*self))
+    }
+}
+
+impl EncodeValue for bool {
+    #[inline]
+    fn to_number(&self) -> Number {
+        Number::Uint(u64::from(*self))
+    }
+}
+
+impl EncodeValue for Duration {
+    #[inline]
+    fn to_number(&self) -> Number {
+        Number::Float(self.as_secs_f64())
+    }
+}
+
+impl EncodeValue for SystemTime {
+    /// Seconds since the Unix epoch; negative before it.
+    fn to_number(&self) -> Number {
+        match self.duration_since(UNIX_EPOCH) {
+            Ok(d) => Number::Float(d.as_secs_f64()),
+            Err(e) => Number::Float(-e.duration().as_secs_f64()),
+        }
+    }
+}
+
+impl<T: EncodeValue + ?Sized> EncodeValue for &T {
+    #[inline]
+    fn to_number(&self) -> Number {
+        (**self).to_number()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(n: Number) -> String {
+        let mut v = Vec::new();
+        n.write_text(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn prints_like_prometheus() {
+        assert_eq!(text(81.0.to_number()), "81");
+        assert_eq!(text(0.25.to_number()), "0.25");
+        assert_eq!(text(f64::NAN.to_number()), "NaN");
+        assert_eq!(text(f64::INFINITY.to_number()), "+Inf");
+        assert_eq!(text(f64::NEG_INFINITY.to_number()), "-Inf");
+        assert_eq!(text((-0.0f64).to_number()), "-0");
+        assert_eq!(text(u64::MAX.to_number()), "18446744073709551615");
+        assert_eq!(text(i64::MIN.to_number()), "-9223372036854775808");
+        assert_eq!(text(true.to_number()), "1");
+        assert_eq!(text(Duration::from_millis(1500).to_number()), "1.5");
+        assert_eq!(text(1e300.to_number()), "1e300");
+    }
+
+    #[test]
+    fn floats_round_trip() {
+        for v in [
+            0.1,
+            1.0 / 3.0,
+            1e-300,
+            123_456_789.123_456_78,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ] {
+            let s = text(Number::Float(v));
+            assert_eq!(s.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{s}");
+        }
+    }
+}
