@@ -25,7 +25,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ],
         })
     }))?;
-    let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+    // `--web.listen-address <addr>` as in every Prometheus exporter; default all interfaces, port 8080.
+    let mut args = std::env::args().skip(1);
+    let mut addr = "0.0.0.0:8080".to_owned();
+    while let Some(arg) = args.next() {
+        match arg.split_once('=') {
+            Some(("--web.listen-address", v)) => v.clone_into(&mut addr),
+            _ if arg == "--web.listen-address" => addr = args.next().ok_or("missing address")?,
+            _ => return Err(format!("unknown flag {arg}").into()),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("serving on http://{}/metrics", listener.local_addr()?);
     serve(listener, MetricsHandler::new(registry)).await?;
     Ok(())
