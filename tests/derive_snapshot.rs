@@ -1,0 +1,234 @@
+//! Snapshot structs: every supported field type derived, collected, encoded
+//! and parsed back with the `prometheus-parse` crate.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use exporter_core::encoding::{HistogramValue, SummaryValue};
+use exporter_core::{Collector, LabelSet, LabelValue, Registry};
+
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Method {
+    Get,
+    #[label(rename = "post")]
+    Post,
+}
+
+#[derive(LabelSet, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Route {
+    method: Method,
+    path: &'static str,
+}
+
+#[derive(Collector)]
+#[collector(namespace = "app", const_labels(instance = "a"))]
+struct Snapshot {
+    /// An f64 gauge.
+    #[metric(gauge)]
+    temperature_celsius: f64,
+    /// An f32 gauge.
+    #[metric(gauge)]
+    ratio: f32,
+    /// A u64 counter.
+    #[metric(counter)]
+    requests_total: u64,
+    /// An i8.
+    #[metric(gauge)]
+    small: i8,
+    /// An i128 beyond i64.
+    #[metric(untyped)]
+    big: i128,
+    /// A bool.
+    #[metric(gauge)]
+    up: bool,
+    /// A duration.
+    #[metric(gauge, unit = "seconds")]
+    uptime_seconds: Duration,
+    /// A time.
+    #[metric(gauge)]
+    boot_time_seconds: SystemTime,
+    /// Present.
+    #[metric(gauge)]
+    present: Option<u32>,
+    /// Absent.
+    #[metric(gauge)]
+    absent: Option<u32>,
+    /// Array keys.
+    #[metric(gauge, labels(name))]
+    by_name: Vec<([String; 1], f64)>,
+    /// Tuple keys.
+    #[metric(counter, labels(code, ok))]
+    codes_total: BTreeMap<(u16, bool), u64>,
+    /// Label set keys.
+    #[metric(counter)]
+    routes_total: HashMap<Route, u64>,
+    /// Cow keys.
+    #[metric(gauge, labels(k), const_labels(extra = "x"))]
+    cows: Vec<([Cow<'static, str>; 1], i64)>,
+    /// A histogram.
+    latency_seconds: HistogramValue<'static>,
+    /// A summary.
+    #[metric(summary, labels(kind))]
+    sizes_bytes: Vec<([&'static str; 1], SummaryValue<'static>)>,
+    #[metric(skip)]
+    _ignored: String,
+}
+
+fn snapshot() -> Snapshot {
+    Snapshot {
+        temperature_celsius: 21.5,
+        ratio: 0.25,
+        requests_total: 1234,
+        small: -3,
+        big: i128::from(u64::MAX) + 1,
+        up: true,
+        uptime_seconds: Duration::from_millis(1500),
+        boot_time_seconds: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        present: Some(7),
+        absent: None,
+        by_name: vec![(["haohao".to_owned()], 81.0), (["nana".to_owned()], 87.0)],
+        codes_total: BTreeMap::from([((200, true), 10), ((500, false), 2)]),
+        routes_total: HashMap::from([
+            (
+                Route {
+                    method: Method::Post,
+                    path: "/a",
+                },
+                5,
+            ),
+            (
+                Route {
+                    method: Method::Get,
+                    path: "/b",
+                },
+                6,
+            ),
+        ]),
+        cows: vec![([Cow::Borrowed("c")], -1)],
+        latency_seconds: HistogramValue {
+            buckets: &[(0.1, 1), (1.0, 3)],
+            sum: 2.5,
+            count: 4,
+        },
+        sizes_bytes: vec![(
+            ["req"],
+            SummaryValue {
+                quantiles: &[(0.5, 10.0), (0.9, 20.0)],
+                sum: 100.0,
+                count: 7,
+            },
+        )],
+        _ignored: String::new(),
+    }
+}
+
+fn parse(text: &str) -> prometheus_parse::Scrape {
+    let lines = text.lines().map(|l| Ok(l.to_owned()));
+    prometheus_parse::Scrape::parse(lines).expect("prometheus-parse accepts the output")
+}
+
+fn sample<'a>(
+    scrape: &'a prometheus_parse::Scrape,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> &'a prometheus_parse::Sample {
+    scrape
+        .samples
+        .iter()
+        .find(|s| {
+            s.metric == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| s.labels.get(k) == Some(*v))
+        })
+        .unwrap_or_else(|| panic!("no sample {name} {labels:?}"))
+}
+
+fn value(s: &prometheus_parse::Sample) -> f64 {
+    match s.value {
+        prometheus_parse::Value::Counter(v)
+        | prometheus_parse::Value::Gauge(v)
+        | prometheus_parse::Value::Untyped(v) => v,
+        _ => panic!("not a scalar: {s:?}"),
+    }
+}
+
+#[test]
+fn every_field_type_round_trips_through_text() {
+    let registry = Registry::new();
+    registry.register(snapshot()).unwrap();
+    let text = registry.gather_text();
+    let scrape = parse(&text);
+    let scalars: &[(&str, &[(&str, &str)], f64)] = &[
+        ("app_temperature_celsius", &[], 21.5),
+        ("app_ratio", &[], 0.25),
+        ("app_requests_total", &[], 1234.0),
+        ("app_small", &[], -3.0),
+        ("app_big", &[], 18_446_744_073_709_551_616.0),
+        ("app_up", &[], 1.0),
+        ("app_uptime_seconds", &[], 1.5),
+        ("app_boot_time_seconds", &[], 1_700_000_000.0),
+        ("app_present", &[], 7.0),
+        ("app_by_name", &[("name", "haohao")], 81.0),
+        ("app_by_name", &[("name", "nana")], 87.0),
+        ("app_codes_total", &[("code", "200"), ("ok", "true")], 10.0),
+        ("app_codes_total", &[("code", "500"), ("ok", "false")], 2.0),
+        ("app_routes_total", &[("method", "post"), ("path", "/a")], 5.0),
+        ("app_routes_total", &[("method", "Get"), ("path", "/b")], 6.0),
+        ("app_cows", &[("k", "c"), ("extra", "x")], -1.0),
+    ];
+    for (name, labels, expected) in scalars {
+        let s = sample(&scrape, name, labels);
+        assert_eq!(value(s), *expected, "{name}");
+        assert_eq!(s.labels.get("instance"), Some("a"), "{name}");
+    }
+    assert!(
+        !scrape.samples.iter().any(|s| s.metric == "app_absent"),
+        "None writes no sample"
+    );
+
+    let types = [
+        ("app_requests_total", "counter"),
+        ("app_temperature_celsius", "gauge"),
+        ("app_big", "untyped"),
+        ("app_latency_seconds", "histogram"),
+        ("app_sizes_bytes", "summary"),
+    ];
+    for (name, ty) in types {
+        assert!(text.contains(&format!("# TYPE {name} {ty}\n")), "{name}: {text}");
+    }
+    let doc = scrape.docs.get("app_temperature_celsius").map(String::as_str);
+    assert_eq!(doc, Some("An f64 gauge."));
+
+    let h = sample(&scrape, "app_latency_seconds", &[]);
+    match &h.value {
+        prometheus_parse::Value::Histogram(buckets) => {
+            let got: Vec<(f64, f64)> = buckets.iter().map(|b| (b.less_than, b.count)).collect();
+            assert_eq!(got, [(0.1, 1.0), (1.0, 3.0), (f64::INFINITY, 4.0)]);
+        }
+        other => panic!("not a histogram: {other:?}"),
+    }
+    let s = sample(&scrape, "app_sizes_bytes", &[("kind", "req")]);
+    match &s.value {
+        prometheus_parse::Value::Summary(qs) => {
+            let got: Vec<(f64, f64)> = qs.iter().map(|q| (q.quantile, q.count)).collect();
+            assert_eq!(got, [(0.5, 10.0), (0.9, 20.0)]);
+        }
+        other => panic!("not a summary: {other:?}"),
+    }
+}
+
+#[test]
+fn describe_matches_collect() {
+    let s = snapshot();
+    let names: Vec<&str> = s.describe().iter().map(|d| d.name()).collect();
+    assert_eq!(names.len(), 16);
+    assert!(names.contains(&"app_routes_total"));
+    let route = s
+        .describe()
+        .into_iter()
+        .find(|d| d.name() == "app_routes_total")
+        .unwrap();
+    assert_eq!(route.variable_labels(), ["method", "path"]);
+}
