@@ -1,5 +1,7 @@
 //! Snapshot structs: every supported field type derived, collected, encoded
 //! and parsed back with the `prometheus-parse` crate.
+// Values are compared exactly: they must survive encoding and parsing bit for bit.
+#![allow(clippy::float_cmp)]
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -136,12 +138,7 @@ fn sample<'a>(
     scrape
         .samples
         .iter()
-        .find(|s| {
-            s.metric == name
-                && labels
-                    .iter()
-                    .all(|(k, v)| s.labels.get(k) == Some(*v))
-        })
+        .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
         .unwrap_or_else(|| panic!("no sample {name} {labels:?}"))
 }
 
@@ -160,7 +157,8 @@ fn every_field_type_round_trips_through_text() {
     registry.register(snapshot()).unwrap();
     let text = registry.gather_text();
     let scrape = parse(&text);
-    let scalars: &[(&str, &[(&str, &str)], f64)] = &[
+    type Expected<'a> = (&'a str, &'a [(&'a str, &'a str)], f64);
+    let scalars: &[Expected<'_>] = &[
         ("app_temperature_celsius", &[], 21.5),
         ("app_ratio", &[], 0.25),
         ("app_requests_total", &[], 1234.0),
@@ -174,8 +172,16 @@ fn every_field_type_round_trips_through_text() {
         ("app_by_name", &[("name", "nana")], 87.0),
         ("app_codes_total", &[("code", "200"), ("ok", "true")], 10.0),
         ("app_codes_total", &[("code", "500"), ("ok", "false")], 2.0),
-        ("app_routes_total", &[("method", "post"), ("path", "/a")], 5.0),
-        ("app_routes_total", &[("method", "Get"), ("path", "/b")], 6.0),
+        (
+            "app_routes_total",
+            &[("method", "post"), ("path", "/a")],
+            5.0,
+        ),
+        (
+            "app_routes_total",
+            &[("method", "Get"), ("path", "/b")],
+            6.0,
+        ),
         ("app_cows", &[("k", "c"), ("extra", "x")], -1.0),
     ];
     for (name, labels, expected) in scalars {
@@ -196,9 +202,15 @@ fn every_field_type_round_trips_through_text() {
         ("app_sizes_bytes", "summary"),
     ];
     for (name, ty) in types {
-        assert!(text.contains(&format!("# TYPE {name} {ty}\n")), "{name}: {text}");
+        assert!(
+            text.contains(&format!("# TYPE {name} {ty}\n")),
+            "{name}: {text}"
+        );
     }
-    let doc = scrape.docs.get("app_temperature_celsius").map(String::as_str);
+    let doc = scrape
+        .docs
+        .get("app_temperature_celsius")
+        .map(String::as_str);
     assert_eq!(doc, Some("An f64 gauge."));
 
     let h = sample(&scrape, "app_latency_seconds", &[]);

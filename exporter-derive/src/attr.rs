@@ -146,6 +146,9 @@ pub(crate) struct Sp<T> {
     pub(crate) span: Span,
 }
 
+/// A `(quantile, allowed error)` pair in `objectives(...)`.
+pub(crate) type Objective = (Sp<f64>, Sp<f64>);
+
 /// A `k = "v"` pair in `const_labels(...)`.
 pub(crate) struct ConstLabel {
     pub(crate) name: Ident,
@@ -173,7 +176,7 @@ pub(crate) struct FieldAttrs {
     pub(crate) labels: Option<Sp<Vec<Ident>>>,
     pub(crate) const_labels: Vec<ConstLabel>,
     pub(crate) buckets: Option<Sp<Vec<Sp<f64>>>>,
-    pub(crate) objectives: Option<Sp<Vec<(Sp<f64>, Sp<f64>)>>>,
+    pub(crate) objectives: Option<Sp<Vec<Objective>>>,
     pub(crate) flatten: Option<Span>,
     pub(crate) skip: Option<Span>,
     pub(crate) allow: Vec<Sp<Lint>>,

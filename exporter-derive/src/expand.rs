@@ -31,6 +31,7 @@ pub(crate) fn derive_collector(input: &DeriveInput) -> TokenStream {
     }
 }
 
+#[allow(clippy::too_many_lines)] // the template of the whole expansion, read top to bottom
 fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> TokenStream {
     let ident = &input.original.ident;
     let params = generics::type_params(&input.original.generics);
@@ -38,9 +39,11 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
 
     let descs = metrics.iter().map(|m| desc(input, m, krate));
     let collects = metrics.iter().enumerate().map(|(i, m)| {
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
         let field = m.field.ident;
-        quote_spanned! {m.field.ty.span()=>
-            #krate::__private::CollectField::collect_field(
+        let ty = m.field.ty;
+        quote_spanned! {ty.span()=>
+            <#ty as #krate::__private::CollectField>::collect_field(
                 &self.#field,
                 &mut __encoder.family(&__descs[#i])?,
             )?;
@@ -55,10 +58,14 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
     let flatten_describes = checked.flattened.iter().map(|f| {
         let ty = f.ty;
         quote_spanned! {ty.span()=>
-            __all.extend(<#ty as #krate::__private::StaticCollector>::static_describe());
+            ::core::iter::Extend::extend(
+                &mut __all,
+                <#ty as #krate::__private::StaticCollector>::static_describe(),
+            );
         }
     });
     let names = metrics.iter().map(|m| &m.fq_name);
+    let mutability = (!checked.flattened.is_empty()).then(|| quote!(mut));
     let checks = const_checks(checked, &params, krate);
 
     // Inferred bounds: a field whose type mentions a type parameter must be collectable.
@@ -74,11 +81,15 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                 .predicates
                 .push(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::CollectField));
         }
-        for f in checked.flattened.iter().filter(|f| generics::mentions(f.ty, &params)) {
+        for f in checked
+            .flattened
+            .iter()
+            .filter(|f| generics::mentions(f.ty, &params))
+        {
             let ty = f.ty;
-            where_clause
-                .predicates
-                .push(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::StaticCollector));
+            where_clause.predicates.push(
+                syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::StaticCollector),
+            );
         }
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
@@ -89,6 +100,7 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
         .map(|span| constructor(input, checked, &params, krate, span));
 
     quote! {
+        #[allow(unused_qualifications)]
         const _: () = {
             static __DESCS: #krate::__private::DescCell = #krate::__private::OnceLock::new();
 
@@ -98,8 +110,6 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             > {
                 ::core::result::Result::Ok(::std::vec![#(#descs),*])
             }
-
-            #(#checks)*
 
             #[automatically_derived]
             impl #impl_generics #krate::__private::Collector for #ident #ty_generics #where_clause {
@@ -121,10 +131,9 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             #[automatically_derived]
             impl #impl_generics #krate::__private::StaticCollector for #ident #ty_generics #where_clause {
                 fn static_describe() -> ::std::vec::Vec<&'static #krate::__private::Desc> {
-                    #[allow(unused_mut)]
-                    let mut __all: ::std::vec::Vec<&'static #krate::__private::Desc> =
+                    let #mutability __all: ::std::vec::Vec<&'static #krate::__private::Desc> =
                         match #krate::__private::descs(&__DESCS, __build_descs) {
-                            ::core::result::Result::Ok(descs) => descs.iter().collect(),
+                            ::core::result::Result::Ok(descs) => ::core::iter::Iterator::collect(descs.iter()),
                             ::core::result::Result::Err(_) => ::std::vec::Vec::new(),
                         };
                     #(#flatten_describes)*
@@ -138,6 +147,8 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             }
 
             #constructor
+
+            #(#checks)*
         };
     }
 }
@@ -199,7 +210,12 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
 /// `const _: () = if <wrong> { panic!("<what to fix>") };` items that check each
 /// field type against its attributes while compiling, for fields whose type
 /// does not depend on a type parameter (those are checked at collect time).
-fn const_checks(checked: &Checked<'_, '_>, params: &[syn::Ident], krate: &syn::Path) -> Vec<TokenStream> {
+#[allow(clippy::too_many_lines)] // one check after another, each with its message
+fn const_checks(
+    checked: &Checked<'_, '_>,
+    params: &[syn::Ident],
+    krate: &syn::Path,
+) -> Vec<TokenStream> {
     let mut out = Vec::new();
     let check = |span: Span, cond: TokenStream, message: String| {
         quote_spanned! {span=>
@@ -288,7 +304,12 @@ fn const_checks(checked: &Checked<'_, '_>, params: &[syn::Ident], krate: &syn::P
                 ),
             };
             let labels = quote_spanned!(ty_span=> <#ty as #private::CollectField>::LABELS);
-            out.push(check(span, quote!(#private::label_arity_differs(#labels, #n)), message));
+            let n = proc_macro2::Literal::usize_unsuffixed(n);
+            out.push(check(
+                span,
+                quote!(#private::label_arity_differs(#labels, #n)),
+                message,
+            ));
         }
     }
     // Flattened collectors: their names against ours, and against each other.
@@ -411,5 +432,41 @@ fn float(v: f64) -> TokenStream {
         quote!(-#abs)
     } else {
         lit.to_token_stream()
+    }
+}
+
+/// The checked-in expansion snapshots in `tests/expand/`: what `cargo expand`
+/// shows a reader, compared on every test run so that any change to the
+/// generated code is seen in review. Regenerate with `EXPAND_OVERWRITE=1`.
+#[cfg(test)]
+mod snapshots {
+    use std::path::Path;
+
+    fn check(name: &str) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
+        let input = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
+        let input: syn::DeriveInput = syn::parse_str(&input).unwrap();
+        let tokens = super::derive_collector(&input);
+        let file: syn::File = syn::parse2(tokens).unwrap();
+        let rendered = prettyplease::unparse(&file);
+        let path = dir.join(format!("{name}.expanded.rs"));
+        if std::env::var_os("EXPAND_OVERWRITE").is_some() {
+            std::fs::write(&path, &rendered).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            expected == rendered,
+            "expansion of tests/expand/{name}.rs changed; review and regenerate with EXPAND_OVERWRITE=1:\n{rendered}"
+        );
+    }
+
+    #[test]
+    fn hello_world() {
+        check("hello_world");
+    }
+
+    #[test]
+    fn instruments() {
+        check("instruments");
     }
 }

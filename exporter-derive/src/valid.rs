@@ -52,6 +52,10 @@ pub(crate) fn check<'a, 'b>(cx: &mut Ctxt, input: &'b Input<'a>) -> Checked<'a, 
             }
         }
     }
+    let prefix_ok = [&input.attrs.namespace, &input.attrs.subsystem]
+        .into_iter()
+        .flatten()
+        .all(|lit| name::check_metric_name(&lit.value()).is_ok());
     let mut container_labels: Vec<&Ident> = Vec::new();
     for cl in &input.attrs.const_labels {
         check_label(cx, &cl.name);
@@ -70,7 +74,10 @@ pub(crate) fn check<'a, 'b>(cx: &mut Ctxt, input: &'b Input<'a>) -> Checked<'a, 
     for field in &input.fields {
         if let Some(span) = field.attrs.skip {
             if has_metric_keys(field) || field.attrs.flatten.is_some() {
-                cx.error_at(span, "`skip` leaves the field out; remove its other metric attributes");
+                cx.error_at(
+                    span,
+                    "`skip` leaves the field out; remove its other metric attributes",
+                );
             }
             continue;
         }
@@ -84,7 +91,16 @@ pub(crate) fn check<'a, 'b>(cx: &mut Ctxt, input: &'b Input<'a>) -> Checked<'a, 
             out.flattened.push(field);
             continue;
         }
-        if let Some(metric) = check_field(cx, input, field, &params, namespace.as_deref(), subsystem.as_deref()) {
+        let metric = check_field(
+            cx,
+            input,
+            field,
+            &params,
+            namespace.as_deref(),
+            subsystem.as_deref(),
+            prefix_ok,
+        );
+        {
             if let Some(prev) = seen.insert(metric.fq_name.clone(), field.ident) {
                 cx.error_spanned_by(
                     name_token(field),
@@ -130,17 +146,23 @@ fn check_field<'a, 'b>(
     params: &[Ident],
     namespace: Option<&str>,
     subsystem: Option<&str>,
-) -> Option<Metric<'a, 'b>> {
+    prefix_ok: bool,
+) -> Metric<'a, 'b> {
     let attrs = &field.attrs;
     let base = attrs
         .name
         .as_ref()
         .map_or_else(|| field.plain_name(), LitStr::value);
     let fq_name = name::build_fq_name(namespace.unwrap_or(""), subsystem.unwrap_or(""), &base);
-    let name_ok = match name::check_metric_name(&fq_name) {
+    // With an invalid namespace or subsystem (reported once), check the field's own part.
+    let checked_name = if prefix_ok { &fq_name } else { &base };
+    let name_ok = match name::check_metric_name(checked_name) {
         Ok(()) => true,
         Err(e) => {
-            cx.error_spanned_by(name_token(field), format_args!("metric name `{fq_name}` {e}"));
+            cx.error_spanned_by(
+                name_token(field),
+                format_args!("metric name `{checked_name}` {e}"),
+            );
             false
         }
     };
@@ -216,13 +238,19 @@ fn check_field<'a, 'b>(
         if all.iter().any(|l| plain(l) == plain(label)) {
             let at = if from_container {
                 // Point at the field's own label, the one to rename.
-                all.iter().find(|l| plain(l) == plain(label)).copied().unwrap_or(label)
+                all.iter()
+                    .find(|l| plain(l) == plain(label))
+                    .copied()
+                    .unwrap_or(label)
             } else {
                 label
             };
             cx.error_spanned_by(
                 at,
-                format_args!("duplicate label `{}`; each label name appears once per metric", plain(label)),
+                format_args!(
+                    "duplicate label `{}`; each label name appears once per metric",
+                    plain(label)
+                ),
             );
         }
         let reserved = match kind.map(|k| k.value) {
@@ -234,9 +262,18 @@ fn check_field<'a, 'b>(
             cx.error_spanned_by(
                 label,
                 format_args!(
-                    "label `{}` is reserved on {}s; Prometheus adds it to each bucket or quantile, rename yours",
+                    "label `{}` is reserved on {}; Prometheus adds it to each {}, rename yours",
                     plain(label),
-                    kind.map_or("", |k| k.value.keyword())
+                    if reserved == Some("le") {
+                        "histograms"
+                    } else {
+                        "summaries"
+                    },
+                    if reserved == Some("le") {
+                        "bucket"
+                    } else {
+                        "quantile"
+                    },
                 ),
             );
         }
@@ -251,17 +288,23 @@ fn check_field<'a, 'b>(
         lint_name(cx, field, &fq_name, kind.map(|k| k.value));
     }
 
-    Some(Metric {
+    Metric {
         field,
         fq_name,
         help,
         kind,
         labels,
         generic,
-    })
+    }
 }
 
-fn check_unit(cx: &mut Ctxt, attrs: &crate::attr::FieldAttrs, unit: &LitStr, fq_name: &str, kind: Option<Kind>) {
+fn check_unit(
+    cx: &mut Ctxt,
+    attrs: &crate::attr::FieldAttrs,
+    unit: &LitStr,
+    fq_name: &str,
+    kind: Option<Kind>,
+) {
     let u = unit.value();
     if let Err(e) = name::check_unit(&u) {
         cx.error_spanned_by(unit, format_args!("unit `{u}` {e}"));
@@ -304,7 +347,10 @@ fn check_instrument_opts(cx: &mut Ctxt, input: &Input<'_>, field: &Field<'_>, ki
             cx.error_at(buckets.span, "`buckets(...)` applies to histograms only");
         }
         if buckets.value.is_empty() {
-            cx.error_at(buckets.span, "`buckets(...)` is empty; list the upper bounds, e.g. `buckets(0.1, 0.5, 1)`");
+            cx.error_at(
+                buckets.span,
+                "`buckets(...)` is empty; list the upper bounds, e.g. `buckets(0.1, 0.5, 1)`",
+            );
         }
         for pair in buckets.value.windows(2) {
             if pair[1].value.is_nan() || pair[1].value <= pair[0].value {
@@ -323,14 +369,23 @@ fn check_instrument_opts(cx: &mut Ctxt, input: &Input<'_>, field: &Field<'_>, ki
             );
         }
         if kind.is_some_and(|k| k != Kind::Summary) {
-            cx.error_at(objectives.span, "`objectives(...)` applies to summaries only");
+            cx.error_at(
+                objectives.span,
+                "`objectives(...)` applies to summaries only",
+            );
         }
         for (q, e) in &objectives.value {
             if !(0.0..=1.0).contains(&q.value) {
-                cx.error_at(q.span, "quantile must be between 0 and 1, e.g. `(0.99, 0.001)`");
+                cx.error_at(
+                    q.span,
+                    "quantile must be between 0 and 1, e.g. `(0.99, 0.001)`",
+                );
             }
             if !(0.0..=1.0).contains(&e.value) {
-                cx.error_at(e.span, "allowed error must be between 0 and 1, e.g. `(0.99, 0.001)`");
+                cx.error_at(
+                    e.span,
+                    "allowed error must be between 0 and 1, e.g. `(0.99, 0.001)`",
+                );
             }
         }
     }
@@ -341,7 +396,9 @@ fn lint_name(cx: &mut Ctxt, field: &Field<'_>, fq_name: &str, kind: Option<Kind>
     let attrs = &field.attrs;
     let at = name_token(field);
     match kind {
-        Some(Kind::Counter) if !fq_name.ends_with("_total") && !attrs.allows(Lint::CounterTotal) => {
+        Some(Kind::Counter)
+            if !fq_name.ends_with("_total") && !attrs.allows(Lint::CounterTotal) =>
+        {
             cx.error_spanned_by(
                 &at,
                 format_args!(
@@ -349,7 +406,11 @@ fn lint_name(cx: &mut Ctxt, field: &Field<'_>, fq_name: &str, kind: Option<Kind>
                 ),
             );
         }
-        Some(k) if k != Kind::Counter && fq_name.ends_with("_total") && !attrs.allows(Lint::NonCounterTotal) => {
+        Some(k)
+            if k != Kind::Counter
+                && fq_name.ends_with("_total")
+                && !attrs.allows(Lint::NonCounterTotal) =>
+        {
             cx.error_spanned_by(
                 &at,
                 format_args!(
@@ -481,5 +542,6 @@ fn check_label(cx: &mut Ctxt, label: &Ident) {
 /// An identifier without its raw `r#` prefix.
 pub(crate) fn plain(ident: &Ident) -> String {
     let s = ident.to_string();
-    s.strip_prefix("r#").map_or_else(|| s.clone(), str::to_owned)
+    s.strip_prefix("r#")
+        .map_or_else(|| s.clone(), str::to_owned)
 }

@@ -39,7 +39,10 @@ fn parse(cx: &mut Ctxt, attrs: &[Attribute], expected: Key, example: &str) -> Op
     for attr in attrs.iter().filter(|a| a.path().is_ident("label")) {
         let result = attr.parse_nested_meta(|meta| {
             if Key::parse(&meta.path) != Some(expected) {
-                let path = meta.path.get_ident().map_or_else(String::new, ToString::to_string);
+                let path = meta
+                    .path
+                    .get_ident()
+                    .map_or_else(String::new, ToString::to_string);
                 return Err(meta.error(format_args!(
                     "unknown label attribute `{path}`; expected `{example}`"
                 )));

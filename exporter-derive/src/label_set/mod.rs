@@ -48,7 +48,9 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         if names.contains(&label) {
             cx.error_spanned_by(
                 field,
-                format_args!("duplicate label `{label}`; rename one with `#[label(name = \"...\")]`"),
+                format_args!(
+                    "duplicate label `{label}`; rename one with `#[label(name = \"...\")]`"
+                ),
             );
         }
         names.push(label);
@@ -77,6 +79,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     });
     quote! {
         #[automatically_derived]
+        #[allow(unused_qualifications)]
         impl #impl_generics #krate::__private::EncodeLabelValues for #ident #ty_generics #where_clause {
             const LEN: ::core::option::Option<usize> = ::core::option::Option::Some(#len);
 
@@ -86,6 +89,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(unused_qualifications)]
         impl #impl_generics #krate::__private::LabelNames for #ident #ty_generics #where_clause {
             const NAMES: &'static [&'static str] = &[#(#names),*];
         }
@@ -102,6 +106,7 @@ fn fallback(input: &DeriveInput, krate: &syn::Path, cx: Ctxt) -> TokenStream {
     quote! {
         #error
         #[automatically_derived]
+        #[allow(unused_qualifications)]
         impl #impl_generics #krate::__private::EncodeLabelValues for #ident #ty_generics #where_clause {
             const LEN: ::core::option::Option<usize> = ::core::option::Option::None;
 
