@@ -125,6 +125,9 @@ fn snapshot() -> Snapshot {
     }
 }
 
+/// A sample name, its labels and its value.
+type Expected<'a> = (&'a str, &'a [(&'a str, &'a str)], f64);
+
 fn parse(text: &str) -> prometheus_parse::Scrape {
     let lines = text.lines().map(|l| Ok(l.to_owned()));
     prometheus_parse::Scrape::parse(lines).expect("prometheus-parse accepts the output")
@@ -157,7 +160,6 @@ fn every_field_type_round_trips_through_text() {
     registry.register(snapshot()).unwrap();
     let text = registry.gather_text();
     let scrape = parse(&text);
-    type Expected<'a> = (&'a str, &'a [(&'a str, &'a str)], f64);
     let scalars: &[Expected<'_>] = &[
         ("app_temperature_celsius", &[], 21.5),
         ("app_ratio", &[], 0.25),
