@@ -248,7 +248,7 @@ fn const_checks(
                     m.field.ident.span(),
                     quote!(#implied.is_none()),
                     format!(
-                        "missing metric type: the type of `{field}` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary`, `info`, `stateset` to `#[metric(...)]`"
+                        "missing metric type: the type of `{field}` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary` to `#[metric(...)]`"
                     ),
                 ));
                 let at = attrs

@@ -187,6 +187,15 @@ fn check_field<'a, 'b>(
 
     let generic = generics::mentions(field.ty, params);
     let kind = attrs.kind;
+    if let Some(k) = kind.filter(|k| matches!(k.value, Kind::Info | Kind::StateSet)) {
+        cx.error_at(
+            k.span,
+            format_args!(
+                "`{}` fields are not supported by the derive yet; write the family in a hand-written `Collector`",
+                k.value.keyword()
+            ),
+        );
+    }
     if kind.is_none() && generic {
         cx.error_spanned_by(
             field.ident,

@@ -9,9 +9,9 @@ const _: () = {
             ::std::vec![
                 ::exporter_core::__private::desc("http_requests_total",
                 "Requests served, by method.",
-                ::exporter_core::__private::implied_metric_type(< CounterFamily <
-                [String; 1] > as ::exporter_core::__private::CollectField >
-                ::METRIC_TYPE,), ::core::option::Option::None, & ["method"], & [],) ?,
+                ::exporter_core::__private::implied_metric_type(< Family < [String; 1],
+                Counter > as ::exporter_core::__private::CollectField > ::METRIC_TYPE,),
+                ::core::option::Option::None, & ["method"], & [],) ?,
                 ::exporter_core::__private::desc("http_request_duration_seconds",
                 "Request latency.", ::exporter_core::__private::implied_metric_type(<
                 Histogram as ::exporter_core::__private::CollectField > ::METRIC_TYPE,),
@@ -29,8 +29,9 @@ const _: () = {
             __encoder: &mut ::exporter_core::__private::MetricEncoder,
         ) -> ::core::result::Result<(), ::exporter_core::__private::CollectError> {
             let __descs = ::exporter_core::__private::descs(&__DESCS, __build_descs)?;
-            <CounterFamily<
+            <Family<
                 [String; 1],
+                Counter,
             > as ::exporter_core::__private::CollectField>::collect_field(
                 &self.requests_total,
                 &mut __encoder.family(&__descs[0])?,
@@ -72,8 +73,9 @@ const _: () = {
         #[must_use]
         pub fn new() -> Self {
             Self {
-                requests_total: <CounterFamily<
+                requests_total: <Family<
                     [String; 1],
+                    Counter,
                 > as ::exporter_core::__private::Instrument>::from_opts(
                     &::exporter_core::__private::InstrumentOpts {
                         buckets: ::core::option::Option::None,
@@ -97,18 +99,20 @@ const _: () = {
             Self::new()
         }
     }
-    const _: () = if <CounterFamily<
+    const _: () = if <Family<
         [String; 1],
+        Counter,
     > as ::exporter_core::__private::CollectField>::METRIC_TYPE
         .is_none()
     {
         ::core::panic!(
-            "missing metric type: the type of `requests_total` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary`, `info`, `stateset` to `#[metric(...)]`"
+            "missing metric type: the type of `requests_total` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary` to `#[metric(...)]`"
         )
     };
     const _: () = if ::exporter_core::__private::metric_type_differs(
-        <CounterFamily<
+        <Family<
             [String; 1],
+            Counter,
         > as ::exporter_core::__private::CollectField>::METRIC_TYPE,
         ::exporter_core::__private::MetricType::Counter,
     ) {
@@ -117,7 +121,10 @@ const _: () = {
         )
     };
     const _: () = if ::exporter_core::__private::label_arity_differs(
-        <CounterFamily<[String; 1]> as ::exporter_core::__private::CollectField>::LABELS,
+        <Family<
+            [String; 1],
+            Counter,
+        > as ::exporter_core::__private::CollectField>::LABELS,
         1,
     ) {
         ::core::panic!(
@@ -128,7 +135,7 @@ const _: () = {
         .is_none()
     {
         ::core::panic!(
-            "missing metric type: the type of `request_duration_seconds` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary`, `info`, `stateset` to `#[metric(...)]`"
+            "missing metric type: the type of `request_duration_seconds` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary` to `#[metric(...)]`"
         )
     };
     const _: () = if ::exporter_core::__private::implies(

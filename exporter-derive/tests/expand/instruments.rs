@@ -4,7 +4,7 @@
 struct HttpMetrics {
     /// Requests served, by method.
     #[metric(labels(method))]
-    requests_total: CounterFamily<[String; 1]>,
+    requests_total: Family<[String; 1], Counter>,
     /// Request latency.
     #[metric(buckets(0.005, 0.05, 0.5, 5))]
     request_duration_seconds: Histogram,
