@@ -110,18 +110,15 @@ pub struct Histogram {
     /// Number of observations.
     #[prost(uint64, optional, tag = "1")]
     pub sample_count: Option<u64>,
-    /// Float count, for gauge histograms.
-    #[prost(double, optional, tag = "4")]
-    pub sample_count_float: Option<f64>,
     /// Sum of observations.
     #[prost(double, optional, tag = "2")]
     pub sample_sum: Option<f64>,
     /// Classic buckets, cumulative, in increasing bound order.
     #[prost(message, repeated, tag = "3")]
     pub bucket: Vec<Bucket>,
-    /// When the histogram was created.
-    #[prost(message, optional, tag = "15")]
-    pub created_timestamp: Option<Timestamp>,
+    /// Float count, for gauge histograms.
+    #[prost(double, optional, tag = "4")]
+    pub sample_count_float: Option<f64>,
     /// Native histogram schema.
     #[prost(sint32, optional, tag = "5")]
     pub schema: Option<i32>,
@@ -152,6 +149,9 @@ pub struct Histogram {
     /// Native histogram positive float counts.
     #[prost(double, repeated, packed = "false", tag = "14")]
     pub positive_count: Vec<f64>,
+    /// When the histogram was created.
+    #[prost(message, optional, tag = "15")]
+    pub created_timestamp: Option<Timestamp>,
     /// Native histogram exemplars.
     #[prost(message, repeated, tag = "16")]
     pub exemplars: Vec<Exemplar>,
@@ -163,15 +163,15 @@ pub struct Bucket {
     /// Observations at or below the bound (cumulative).
     #[prost(uint64, optional, tag = "1")]
     pub cumulative_count: Option<u64>,
-    /// Float count, for gauge histograms.
-    #[prost(double, optional, tag = "4")]
-    pub cumulative_count_float: Option<f64>,
     /// The inclusive upper bound.
     #[prost(double, optional, tag = "2")]
     pub upper_bound: Option<f64>,
     /// An exemplar of an observation in this bucket.
     #[prost(message, optional, tag = "3")]
     pub exemplar: Option<Exemplar>,
+    /// Float count, for gauge histograms.
+    #[prost(double, optional, tag = "4")]
+    pub cumulative_count_float: Option<f64>,
 }
 
 /// `io.prometheus.client.BucketSpan`.
@@ -217,12 +217,12 @@ pub struct Metric {
     /// Set for untyped metrics.
     #[prost(message, optional, tag = "5")]
     pub untyped: Option<Untyped>,
-    /// Set for histograms.
-    #[prost(message, optional, tag = "7")]
-    pub histogram: Option<Histogram>,
     /// Sample timestamp, milliseconds since the Unix epoch.
     #[prost(int64, optional, tag = "6")]
     pub timestamp_ms: Option<i64>,
+    /// Set for histograms.
+    #[prost(message, optional, tag = "7")]
+    pub histogram: Option<Histogram>,
 }
 
 /// `io.prometheus.client.MetricFamily`.
