@@ -18,6 +18,10 @@
 //! checked with `openmetrics-parser` here, in the golden tests and in the
 //! property tests.
 
+// The flattening functions mirror each parser's model one arm per value type;
+// splitting them would hide the parallel between them.
+#![allow(clippy::too_many_lines, clippy::many_single_char_names)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +33,7 @@ use openmetrics_parser::{
     openmetrics::parse_openmetrics, prometheus::parse_prometheus, MetricNumber, OpenMetricsType,
     OpenMetricsValue, PrometheusType, PrometheusValue,
 };
+use prometheus_parse::Value;
 use prost::Message;
 
 type Labels = BTreeMap<String, String>;
@@ -44,7 +49,14 @@ struct Model {
 }
 
 impl Model {
-    fn point(&mut self, name: &str, labels: &Labels, extra: Option<(&str, f64)>, value: f64, ts: Option<i64>) {
+    fn point(
+        &mut self,
+        name: &str,
+        labels: &Labels,
+        extra: Option<(&str, f64)>,
+        value: f64,
+        ts: Option<i64>,
+    ) {
         let mut labels = labels.clone();
         if let Some((k, v)) = extra {
             labels.insert(k.to_owned(), format!("{v:?}"));
@@ -81,17 +93,18 @@ fn num(n: &MetricNumber) -> f64 {
 fn text_prometheus_parse() -> Model {
     let text = String::from_utf8(encode(Format::Text)).unwrap();
     let no_time = Utc.timestamp_opt(0, 0).unwrap();
-    let scrape = prometheus_parse::Scrape::parse_at(
-        text.lines().map(|l| Ok(l.to_owned())),
-        no_time,
-    )
-    .unwrap();
+    let scrape =
+        prometheus_parse::Scrape::parse_at(text.lines().map(|l| Ok(l.to_owned())), no_time)
+            .unwrap();
     let mut m = Model::default();
     let mut types: BTreeMap<String, &'static str> = BTreeMap::new();
     for s in &scrape.samples {
-        let labels: Labels = s.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let labels: Labels = s
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let ts = (s.timestamp != no_time).then(|| s.timestamp.timestamp_millis());
-        use prometheus_parse::Value;
         match &s.value {
             Value::Counter(v) => {
                 types.insert(s.metric.clone(), "counter");
@@ -112,7 +125,13 @@ fn text_prometheus_parse() -> Model {
             Value::Summary(quantiles) => {
                 types.insert(s.metric.clone(), "summary");
                 for q in quantiles {
-                    m.point(&s.metric, &labels, Some(("quantile", q.quantile)), q.count, ts);
+                    m.point(
+                        &s.metric,
+                        &labels,
+                        Some(("quantile", q.quantile)),
+                        q.count,
+                        ts,
+                    );
                 }
             }
         }
@@ -151,21 +170,56 @@ fn text_openmetrics_parser() -> Model {
                         let n = format!("{name}_bucket");
                         m.point(&n, &labels, Some(("le", b.upper_bound)), num(&b.count), ts);
                     }
-                    m.point(&format!("{name}_sum"), &labels, None, num(h.sum.as_ref().unwrap()), ts);
-                    m.point(&format!("{name}_count"), &labels, None, h.count.unwrap() as f64, ts);
+                    m.point(
+                        &format!("{name}_sum"),
+                        &labels,
+                        None,
+                        num(h.sum.as_ref().unwrap()),
+                        ts,
+                    );
+                    m.point(
+                        &format!("{name}_count"),
+                        &labels,
+                        None,
+                        h.count.unwrap() as f64,
+                        ts,
+                    );
                 }
                 PrometheusValue::Summary(q) => {
                     for q2 in &q.quantiles {
-                        m.point(name, &labels, Some(("quantile", q2.quantile)), num(&q2.value), ts);
+                        m.point(
+                            name,
+                            &labels,
+                            Some(("quantile", q2.quantile)),
+                            num(&q2.value),
+                            ts,
+                        );
                     }
-                    m.point(&format!("{name}_sum"), &labels, None, num(q.sum.as_ref().unwrap()), ts);
-                    m.point(&format!("{name}_count"), &labels, None, q.count.unwrap() as f64, ts);
+                    m.point(
+                        &format!("{name}_sum"),
+                        &labels,
+                        None,
+                        num(q.sum.as_ref().unwrap()),
+                        ts,
+                    );
+                    m.point(
+                        &format!("{name}_count"),
+                        &labels,
+                        None,
+                        q.count.unwrap() as f64,
+                        ts,
+                    );
                 }
             }
         }
     }
     m
 }
+
+/// (series, labels, `le` or empty).
+type ExemplarKey = (String, Labels, String);
+/// (labels, value, timestamp), numbers as `{:?}`.
+type ExemplarValue = (Labels, String, Option<String>);
 
 /// What OpenMetrics carries beyond the stored model.
 #[derive(Debug, Default, PartialEq)]
@@ -175,7 +229,7 @@ struct Extras {
     /// (series, labels) -> created seconds.
     created: BTreeMap<(String, Labels), f64>,
     /// (series, labels, le) -> (exemplar labels, value, timestamp).
-    exemplars: BTreeMap<(String, Labels, String), (Labels, String, Option<String>)>,
+    exemplars: BTreeMap<ExemplarKey, ExemplarValue>,
 }
 
 /// OpenMetrics through `openmetrics-parser`.
@@ -209,7 +263,9 @@ fn openmetrics() -> (Model, Extras) {
                 )
             };
             match &s.value {
-                OpenMetricsValue::Unknown(n) | OpenMetricsValue::Gauge(n) | OpenMetricsValue::StateSet(n) => {
+                OpenMetricsValue::Unknown(n)
+                | OpenMetricsValue::Gauge(n)
+                | OpenMetricsValue::StateSet(n) => {
                     m.point(&stored, &labels, None, num(n), ts);
                 }
                 OpenMetricsValue::Info => m.point(&stored, &labels, None, 1.0, ts),
@@ -219,7 +275,8 @@ fn openmetrics() -> (Model, Extras) {
                         x.created.insert((stored.clone(), labels.clone()), created);
                     }
                     if let Some(e) = &c.exemplar {
-                        x.exemplars.insert((stored.clone(), labels.clone(), String::new()), ex(e));
+                        x.exemplars
+                            .insert((stored.clone(), labels.clone(), String::new()), ex(e));
                     }
                 }
                 OpenMetricsValue::Histogram(h) => {
@@ -227,21 +284,52 @@ fn openmetrics() -> (Model, Extras) {
                         let n = format!("{family}_bucket");
                         m.point(&n, &labels, Some(("le", b.upper_bound)), num(&b.count), ts);
                         if let Some(e) = &b.exemplar {
-                            x.exemplars.insert((n, labels.clone(), format!("{:?}", b.upper_bound)), ex(e));
+                            x.exemplars
+                                .insert((n, labels.clone(), format!("{:?}", b.upper_bound)), ex(e));
                         }
                     }
-                    m.point(&format!("{family}_sum"), &labels, None, num(h.sum.as_ref().unwrap()), ts);
-                    m.point(&format!("{family}_count"), &labels, None, h.count.unwrap() as f64, ts);
+                    m.point(
+                        &format!("{family}_sum"),
+                        &labels,
+                        None,
+                        num(h.sum.as_ref().unwrap()),
+                        ts,
+                    );
+                    m.point(
+                        &format!("{family}_count"),
+                        &labels,
+                        None,
+                        h.count.unwrap() as f64,
+                        ts,
+                    );
                     if let Some(created) = h.created {
                         x.created.insert((family.clone(), labels.clone()), created);
                     }
                 }
                 OpenMetricsValue::Summary(q) => {
                     for q2 in &q.quantiles {
-                        m.point(family, &labels, Some(("quantile", q2.quantile)), num(&q2.value), ts);
+                        m.point(
+                            family,
+                            &labels,
+                            Some(("quantile", q2.quantile)),
+                            num(&q2.value),
+                            ts,
+                        );
                     }
-                    m.point(&format!("{family}_sum"), &labels, None, num(q.sum.as_ref().unwrap()), ts);
-                    m.point(&format!("{family}_count"), &labels, None, q.count.unwrap() as f64, ts);
+                    m.point(
+                        &format!("{family}_sum"),
+                        &labels,
+                        None,
+                        num(q.sum.as_ref().unwrap()),
+                        ts,
+                    );
+                    m.point(
+                        &format!("{family}_count"),
+                        &labels,
+                        None,
+                        q.count.unwrap() as f64,
+                        ts,
+                    );
                     if let Some(created) = q.created {
                         x.created.insert((family.clone(), labels.clone()), created);
                     }
@@ -280,7 +368,8 @@ fn protobuf_model() -> (Model, Extras) {
             ProtoMetricType::Histogram => "histogram",
             ProtoMetricType::GaugeHistogram => panic!("no gauge histograms were written"),
         };
-        m.families.insert(name.clone(), (t, fam.help.clone().unwrap()));
+        m.families
+            .insert(name.clone(), (t, fam.help.clone().unwrap()));
         if let Some(unit) = &fam.unit {
             x.units.insert(name.clone(), unit.clone());
         }
@@ -300,19 +389,28 @@ fn protobuf_model() -> (Model, Extras) {
             if let Some(c) = &metric.counter {
                 m.point(&name, &labels, None, c.value.unwrap(), ts);
                 if let Some(created) = c.created_timestamp {
-                    x.created.insert((name.clone(), labels.clone()), created.as_secs_f64());
+                    x.created
+                        .insert((name.clone(), labels.clone()), created.as_secs_f64());
                 }
                 if let Some(e) = &c.exemplar {
-                    x.exemplars.insert((name.clone(), labels.clone(), String::new()), ex(e));
+                    x.exemplars
+                        .insert((name.clone(), labels.clone(), String::new()), ex(e));
                 }
             }
             if let Some(h) = &metric.histogram {
                 let bucket = format!("{name}_bucket");
                 for b in &h.bucket {
                     let le = b.upper_bound.unwrap();
-                    m.point(&bucket, &labels, Some(("le", le)), b.cumulative_count.unwrap() as f64, ts);
+                    m.point(
+                        &bucket,
+                        &labels,
+                        Some(("le", le)),
+                        b.cumulative_count.unwrap() as f64,
+                        ts,
+                    );
                     if let Some(e) = &b.exemplar {
-                        x.exemplars.insert((bucket.clone(), labels.clone(), format!("{le:?}")), ex(e));
+                        x.exemplars
+                            .insert((bucket.clone(), labels.clone(), format!("{le:?}")), ex(e));
                     }
                 }
                 if h.bucket.last().and_then(|b| b.upper_bound) != Some(f64::INFINITY) {
@@ -320,20 +418,52 @@ fn protobuf_model() -> (Model, Extras) {
                     let count = h.sample_count.unwrap() as f64;
                     m.point(&bucket, &labels, Some(("le", f64::INFINITY)), count, ts);
                 }
-                m.point(&format!("{name}_sum"), &labels, None, h.sample_sum.unwrap(), ts);
-                m.point(&format!("{name}_count"), &labels, None, h.sample_count.unwrap() as f64, ts);
+                m.point(
+                    &format!("{name}_sum"),
+                    &labels,
+                    None,
+                    h.sample_sum.unwrap(),
+                    ts,
+                );
+                m.point(
+                    &format!("{name}_count"),
+                    &labels,
+                    None,
+                    h.sample_count.unwrap() as f64,
+                    ts,
+                );
                 if let Some(created) = h.created_timestamp {
-                    x.created.insert((name.clone(), labels.clone()), created.as_secs_f64());
+                    x.created
+                        .insert((name.clone(), labels.clone()), created.as_secs_f64());
                 }
             }
             if let Some(s) = &metric.summary {
                 for q in &s.quantile {
-                    m.point(&name, &labels, Some(("quantile", q.quantile.unwrap())), q.value.unwrap(), ts);
+                    m.point(
+                        &name,
+                        &labels,
+                        Some(("quantile", q.quantile.unwrap())),
+                        q.value.unwrap(),
+                        ts,
+                    );
                 }
-                m.point(&format!("{name}_sum"), &labels, None, s.sample_sum.unwrap(), ts);
-                m.point(&format!("{name}_count"), &labels, None, s.sample_count.unwrap() as f64, ts);
+                m.point(
+                    &format!("{name}_sum"),
+                    &labels,
+                    None,
+                    s.sample_sum.unwrap(),
+                    ts,
+                );
+                m.point(
+                    &format!("{name}_count"),
+                    &labels,
+                    None,
+                    s.sample_count.unwrap() as f64,
+                    ts,
+                );
                 if let Some(created) = s.created_timestamp {
-                    x.created.insert((name.clone(), labels.clone()), created.as_secs_f64());
+                    x.created
+                        .insert((name.clone(), labels.clone()), created.as_secs_f64());
                 }
             }
         }
@@ -359,7 +489,10 @@ fn every_format_and_parser_reads_the_same_metrics() {
 fn openmetrics_and_protobuf_agree_on_units_created_and_exemplars() {
     let (_, om) = openmetrics();
     let (_, pb) = protobuf_model();
-    assert_eq!(om.units.get("temperature_celsius").map(String::as_str), Some("celsius"));
+    assert_eq!(
+        om.units.get("temperature_celsius").map(String::as_str),
+        Some("celsius")
+    );
     assert_eq!(om.created.len(), 2);
     assert_eq!(om.exemplars.len(), 2);
     assert_eq!(om, pb);

@@ -8,8 +8,8 @@
 mod common;
 
 use exporter_core::encoding::protobuf::{
-    Bucket, Counter, Exemplar, Gauge, Histogram, LabelPair, Metric, MetricFamily,
-    ProtoMetricType, Quantile, Summary, Timestamp,
+    Bucket, Counter, Exemplar, Gauge, Histogram, LabelPair, Metric, MetricFamily, ProtoMetricType,
+    Quantile, Summary, Timestamp,
 };
 use exporter_core::Format;
 use prost::Message;
@@ -41,31 +41,46 @@ fn family(name: &str, help: &str, t: ProtoMetricType, metric: Vec<Metric>) -> Me
     }
 }
 
-fn ts(seconds: i64, nanos: i32) -> Option<Timestamp> {
-    Some(Timestamp { seconds, nanos })
+fn ts(seconds: i64, nanos: i32) -> Timestamp {
+    Timestamp { seconds, nanos }
 }
 
 #[test]
 fn gauge_exact_bytes() {
     let hex: String = [
-        "75",                                           // varint length: 117 bytes follow
-        "0a13", "74656d70657261747572655f63656c73697573", // 1 name "temperature_celsius"
-        "1211", "526f6f6d2074656d70657261747572652e",     // 2 help "Room temperature."
-        "1801",                                         // 3 type GAUGE
-        "2a07", "63656c73697573",                       // 5 unit "celsius"
-        "2223",                                         // 4 metric, 35 bytes
-        "0a0f", "0a04726f6f6d", "12076b69746368656e",   //   1 label room="kitchen"
-        "1209", "09", "0000000000803540",               //   2 gauge { 1 value 21.5 }
-        "30", "fbd095ffbc31",                           //   6 timestamp_ms 1700000000123
-        "221b",                                         // 4 metric, 27 bytes
-        "0a0e", "0a04726f6f6d", "120663656c6c6172",     //   1 label room="cellar"
-        "1209", "09", "0000000000002840",               //   2 gauge { 1 value 12.0 }
+        "75", // varint length: 117 bytes follow
+        "0a13",
+        "74656d70657261747572655f63656c73697573", // 1 name "temperature_celsius"
+        "1211",
+        "526f6f6d2074656d70657261747572652e", // 2 help "Room temperature."
+        "1801",                               // 3 type GAUGE
+        "2a07",
+        "63656c73697573", // 5 unit "celsius"
+        "2223",           // 4 metric, 35 bytes
+        "0a0f",
+        "0a04726f6f6d",
+        "12076b69746368656e", //   1 label room="kitchen"
+        "1209",
+        "09",
+        "0000000000803540", //   2 gauge { 1 value 21.5 }
+        "30",
+        "fbd095ffbc31", //   6 timestamp_ms 1700000000123
+        "221b",         // 4 metric, 27 bytes
+        "0a0e",
+        "0a04726f6f6d",
+        "120663656c6c6172", //   1 label room="cellar"
+        "1209",
+        "09",
+        "0000000000002840", //   2 gauge { 1 value 12.0 }
     ]
     .concat();
     let got: String = common::encode(Format::Protobuf, &[common::gauge])
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+        .fold(String::new(), |mut s, b| {
+            use std::fmt::Write;
+            write!(s, "{b:02x}").unwrap();
+            s
+        });
     assert_eq!(got, hex);
 }
 
@@ -89,9 +104,9 @@ fn counter() {
                     exemplar: Some(Exemplar {
                         label: vec![label("trace_id", "abc")],
                         value: Some(1.0),
-                        timestamp: ts(1_700_000_000, 250_000_000),
+                        timestamp: Some(ts(1_700_000_000, 250_000_000)),
                     }),
-                    created_timestamp: ts(1_700_000_000, 500_000_000),
+                    created_timestamp: Some(ts(1_700_000_000, 500_000_000)),
                 }),
                 ..Default::default()
             },
@@ -150,7 +165,7 @@ fn histogram() {
                         ..Default::default()
                     },
                 ],
-                created_timestamp: ts(1_700_000_000, 0),
+                created_timestamp: Some(ts(1_700_000_000, 0)),
                 ..Default::default()
             }),
             ..Default::default()

@@ -28,11 +28,23 @@ fn go_test_negotiate() {
         (format!("{PROTO};encoding=text"), Format::Text),
         (format!("{PROTO};encoding=compact-text"), Format::Text),
         ("text/plain;version=0.0.4".to_owned(), Format::Text),
-        (format!("{PROTO};encoding=delimited; escaping=allow-utf-8;"), Format::Protobuf),
-        (format!("{PROTO};encoding=text; escaping=allow-utf-8;"), Format::Text),
-        (format!("{PROTO};encoding=compact-text; escaping=allow-utf-8;"), Format::Text),
+        (
+            format!("{PROTO};encoding=delimited; escaping=allow-utf-8;"),
+            Format::Protobuf,
+        ),
+        (
+            format!("{PROTO};encoding=text; escaping=allow-utf-8;"),
+            Format::Text,
+        ),
+        (
+            format!("{PROTO};encoding=compact-text; escaping=allow-utf-8;"),
+            Format::Text,
+        ),
         ("text/plain;version=0.0.4;".to_owned(), Format::Text),
-        ("text/plain;version=0.0.4; escaping=values;".to_owned(), Format::Text),
+        (
+            "text/plain;version=0.0.4; escaping=values;".to_owned(),
+            Format::Text,
+        ),
     ];
     let cases: Vec<(&str, Format)> = cases.iter().map(|(a, f)| (a.as_str(), *f)).collect();
     check(&cases, false);
@@ -41,21 +53,63 @@ fn go_test_negotiate() {
 #[test]
 fn go_test_negotiate_including_openmetrics() {
     let cases = [
-        ("application/openmetrics-text".to_owned(), Format::OpenMetrics),
-        ("application/openmetrics-text;version=0.0.1; escaping=underscores".to_owned(), Format::OpenMetrics),
-        ("application/openmetrics-text;version=1.0.0".to_owned(), Format::OpenMetrics),
-        ("application/openmetrics-text;version=0.0.1".to_owned(), Format::OpenMetrics),
-        ("application/openmetrics-text;version=1.0.0; escaping=values;".to_owned(), Format::OpenMetrics),
-        ("application/openmetrics-text;version=0.0.4".to_owned(), Format::Text),
-        (format!("{PROTO};encoding=compact-text; escaping=underscores"), Format::Text),
+        (
+            "application/openmetrics-text".to_owned(),
+            Format::OpenMetrics,
+        ),
+        (
+            "application/openmetrics-text;version=0.0.1; escaping=underscores".to_owned(),
+            Format::OpenMetrics,
+        ),
+        (
+            "application/openmetrics-text;version=1.0.0".to_owned(),
+            Format::OpenMetrics,
+        ),
+        (
+            "application/openmetrics-text;version=0.0.1".to_owned(),
+            Format::OpenMetrics,
+        ),
+        (
+            "application/openmetrics-text;version=1.0.0; escaping=values;".to_owned(),
+            Format::OpenMetrics,
+        ),
+        (
+            "application/openmetrics-text;version=0.0.4".to_owned(),
+            Format::Text,
+        ),
+        (
+            format!("{PROTO};encoding=compact-text; escaping=underscores"),
+            Format::Text,
+        ),
         ("text/plain;version=0.0.4".to_owned(), Format::Text),
-        ("text/plain;version=0.0.4; escaping=allow-utf-8".to_owned(), Format::Text),
-        (format!("{PROTO};encoding=delimited; escaping=allow-utf-8;"), Format::Protobuf),
-        (format!("{PROTO};encoding=text; escaping=allow-utf-8;"), Format::Text),
-        (format!("{PROTO};encoding=compact-text; escaping=allow-utf-8;"), Format::Text),
-        (format!("{PROTO};encoding=delimited; escaping=underscores;"), Format::Protobuf),
-        (format!("{PROTO};encoding=text; escaping=underscores;"), Format::Text),
-        (format!("{PROTO};encoding=compact-text; escaping=underscores;"), Format::Text),
+        (
+            "text/plain;version=0.0.4; escaping=allow-utf-8".to_owned(),
+            Format::Text,
+        ),
+        (
+            format!("{PROTO};encoding=delimited; escaping=allow-utf-8;"),
+            Format::Protobuf,
+        ),
+        (
+            format!("{PROTO};encoding=text; escaping=allow-utf-8;"),
+            Format::Text,
+        ),
+        (
+            format!("{PROTO};encoding=compact-text; escaping=allow-utf-8;"),
+            Format::Text,
+        ),
+        (
+            format!("{PROTO};encoding=delimited; escaping=underscores;"),
+            Format::Protobuf,
+        ),
+        (
+            format!("{PROTO};encoding=text; escaping=underscores;"),
+            Format::Text,
+        ),
+        (
+            format!("{PROTO};encoding=compact-text; escaping=underscores;"),
+            Format::Text,
+        ),
     ];
     let cases: Vec<(&str, Format)> = cases.iter().map(|(a, f)| (a.as_str(), *f)).collect();
     check(&cases, true);
@@ -95,13 +149,25 @@ fn what_scrapers_send() {
 fn q_values_order_the_clauses() {
     check(
         &[
-            ("text/plain;q=0.5,application/openmetrics-text;version=1.0.0", Format::OpenMetrics),
-            ("application/openmetrics-text;q=0.2, text/plain;q=0.9", Format::Text),
-            (&format!("text/plain;q=0.3,{PROTO};encoding=delimited;q=0.4"), Format::Protobuf),
+            (
+                "text/plain;q=0.5,application/openmetrics-text;version=1.0.0",
+                Format::OpenMetrics,
+            ),
+            (
+                "application/openmetrics-text;q=0.2, text/plain;q=0.9",
+                Format::Text,
+            ),
+            (
+                &format!("text/plain;q=0.3,{PROTO};encoding=delimited;q=0.4"),
+                Format::Protobuf,
+            ),
             // Go keeps q=0 clauses as candidates.
             ("application/openmetrics-text;q=0", Format::OpenMetrics),
             // Go does not trim the q value: `0.9 ` fails to parse and counts as 0.
-            ("application/openmetrics-text;q=0.9 ;version=1.0.0,text/plain;q=0.1", Format::Text),
+            (
+                "application/openmetrics-text;q=0.9 ;version=1.0.0,text/plain;q=0.1",
+                Format::Text,
+            ),
         ],
         true,
     );
@@ -121,9 +187,15 @@ fn malformed_headers_fall_back_to_text() {
             ("application/openmetrics-text;version", Format::OpenMetrics),
             ("application/openmetrics-text;version=2.0.0", Format::Text),
             ("APPLICATION/OPENMETRICS-TEXT", Format::Text),
-            ("application/openmetrics-text;q=NaN;q=nope", Format::OpenMetrics),
-            (&format!("{PROTO}"), Format::Text),
-            (&format!("{PROTO};encoding=delimited;proto=other"), Format::Text),
+            (
+                "application/openmetrics-text;q=NaN;q=nope",
+                Format::OpenMetrics,
+            ),
+            (PROTO, Format::Text),
+            (
+                &format!("{PROTO};encoding=delimited;proto=other"),
+                Format::Text,
+            ),
             (&long, Format::Text),
             ("\u{1F600}/\u{0}; q=\u{FFFF}", Format::Text),
         ],
@@ -134,7 +206,10 @@ fn malformed_headers_fall_back_to_text() {
 
 #[test]
 fn content_types_are_gos() {
-    assert_eq!(Format::Text.content_type(), "text/plain; version=0.0.4; charset=utf-8");
+    assert_eq!(
+        Format::Text.content_type(),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
     assert_eq!(
         Format::OpenMetrics.content_type(),
         "application/openmetrics-text; version=1.0.0; charset=utf-8"

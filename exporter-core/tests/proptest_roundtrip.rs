@@ -20,8 +20,7 @@ use exporter_core::encoding::protobuf::MetricFamily;
 use exporter_core::encoding::SampleOpts;
 use exporter_core::{Desc, Format, MetricEncoder, MetricType};
 use openmetrics_parser::{
-    openmetrics::parse_openmetrics, prometheus::parse_prometheus, OpenMetricsValue,
-    PrometheusValue,
+    openmetrics::parse_openmetrics, prometheus::parse_prometheus, OpenMetricsValue, PrometheusValue,
 };
 use proptest::prelude::*;
 use prost::Message;
@@ -77,7 +76,24 @@ fn any_f64() -> impl Strategy<Value = f64> {
 
 /// Any string, with the characters that need escaping drawn often.
 fn any_string() -> impl Strategy<Value = String> {
-    let tricky = prop::sample::select(vec!["\\", "\"", "\n", "\\n", "\\\"", "#", "{", "}", ",", "=", " ", "\t", "\r", "\u{0}", "\u{1F600}", "\u{FEFF}"]);
+    let tricky = prop::sample::select(vec![
+        "\\",
+        "\"",
+        "\n",
+        "\\n",
+        "\\\"",
+        "#",
+        "{",
+        "}",
+        ",",
+        "=",
+        " ",
+        "\t",
+        "\r",
+        "\u{0}",
+        "\u{1F600}",
+        "\u{FEFF}",
+    ]);
     prop::collection::vec(
         prop_oneof![
             2 => any::<char>().prop_map(String::from),

@@ -589,7 +589,9 @@ impl FamilyEncoder<'_> {
                         sample_count: Some(value.count),
                         sample_sum: Some(value.sum),
                         bucket,
-                        created_timestamp: opts.created.and_then(protobuf::Timestamp::from_secs_f64),
+                        created_timestamp: opts
+                            .created
+                            .and_then(protobuf::Timestamp::from_secs_f64),
                         ..Default::default()
                     }),
                     ..Default::default()
@@ -604,10 +606,7 @@ impl FamilyEncoder<'_> {
                 .buckets
                 .last()
                 .is_none_or(|&(le, _)| le != f64::INFINITY);
-            let all = value
-                .buckets
-                .iter()
-                .chain(implicit.then_some(&inf_bucket));
+            let all = value.buckets.iter().chain(implicit.then_some(&inf_bucket));
             for (i, &(le, count)) in all.enumerate() {
                 last_inf = le == f64::INFINITY;
                 let mut line = text::Line::new(name, "_bucket", Number::Uint(count), ts);
@@ -678,7 +677,9 @@ impl FamilyEncoder<'_> {
                                 value: Some(v),
                             })
                             .collect(),
-                        created_timestamp: opts.created.and_then(protobuf::Timestamp::from_secs_f64),
+                        created_timestamp: opts
+                            .created
+                            .and_then(protobuf::Timestamp::from_secs_f64),
                     }),
                     ..Default::default()
                 };
@@ -723,9 +724,10 @@ impl FamilyEncoder<'_> {
         let desc = self.desc;
         let family = openmetrics::family_name(desc);
         self.guarded(|fam| match fam.format {
-            Format::Text | Format::OpenMetrics => {
-                fam.line(&text::Line::new(family, "_info", Number::Uint(1), None), labels)
-            }
+            Format::Text | Format::OpenMetrics => fam.line(
+                &text::Line::new(family, "_info", Number::Uint(1), None),
+                labels,
+            ),
             Format::Protobuf => {
                 let (label, got) = protobuf::label_pairs(desc, labels, None);
                 fam.check_arity(got)?;
@@ -846,7 +848,13 @@ impl FamilyEncoder<'_> {
         line: &text::Line<'_>,
         labels: &L,
     ) -> Result<(), CollectError> {
-        let got = text::line_into(self.body, self.desc, line, labels, text::Flavor::OpenMetrics);
+        let got = text::line_into(
+            self.body,
+            self.desc,
+            line,
+            labels,
+            text::Flavor::OpenMetrics,
+        );
         self.check_arity(got)
     }
 
@@ -859,7 +867,12 @@ impl FamilyEncoder<'_> {
     ) -> Result<(), CollectError> {
         match opts.created {
             Some(created) => self.om_line(
-                &text::Line::new(family, "_created", Number::Float(created), opts.timestamp_ms),
+                &text::Line::new(
+                    family,
+                    "_created",
+                    Number::Float(created),
+                    opts.timestamp_ms,
+                ),
                 labels,
             ),
             None => Ok(()),

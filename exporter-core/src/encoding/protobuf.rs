@@ -1,6 +1,6 @@
 //! Protobuf exposition: varint length-delimited `io.prometheus.client.MetricFamily` messages.
 //!
-//! The message types below mirror `metrics.proto` of prometheus/client_model
+//! The message types below mirror `metrics.proto` of `prometheus/client_model`
 //! (proto2 syntax, so scalar fields are `optional` and carry presence) field
 //! for field, tag numbers included; `prost` does the wire encoding. The
 //! native-histogram fields (schema, spans, deltas, ...) are declared too so a

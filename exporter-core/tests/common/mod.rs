@@ -92,7 +92,13 @@ pub fn histogram(enc: &mut MetricEncoder) {
 
 /// Summary, no labels, with a sample timestamp on every line.
 pub fn summary(enc: &mut MetricEncoder) {
-    let desc = Desc::new("rpc_latency_seconds", "RPC latency.", MetricType::Summary, [] as [&str; 0]).unwrap();
+    let desc = Desc::new(
+        "rpc_latency_seconds",
+        "RPC latency.",
+        MetricType::Summary,
+        [] as [&str; 0],
+    )
+    .unwrap();
     let mut fam = enc.family(&desc).unwrap();
     let value = SummaryValue {
         quantiles: &[(0.5, 0.012), (0.99, 0.3)],
@@ -108,7 +114,13 @@ pub fn summary(enc: &mut MetricEncoder) {
 
 /// Info: build information.
 pub fn info(enc: &mut MetricEncoder) {
-    let desc = Desc::new("build_info", "Build information.", MetricType::Info, ["version", "revision"]).unwrap();
+    let desc = Desc::new(
+        "build_info",
+        "Build information.",
+        MetricType::Info,
+        ["version", "revision"],
+    )
+    .unwrap();
     enc.family(&desc).unwrap().info(&["1.2.3", "abc"]).unwrap();
 }
 
