@@ -480,49 +480,75 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         let desc = self.desc;
-        let counter = desc.metric_type() == MetricType::Counter;
         self.guarded(|fam| match fam.format {
             Format::Text => fam.text_line(
                 &text::Line::new(desc.name(), "", value, opts.timestamp_ms),
                 labels,
             ),
-            Format::OpenMetrics => {
-                let family = openmetrics::family_name(desc);
-                let suffix = if counter { "_total" } else { "" };
-                let mut line = text::Line::new(family, suffix, value, opts.timestamp_ms);
-                line.exemplar = exemplar;
-                fam.om_line(&line, labels)?;
-                if counter {
-                    fam.om_created(family, labels, opts)?;
-                }
-                Ok(())
-            }
-            Format::Protobuf => {
-                let (label, got) = protobuf::label_pairs(desc, labels, None);
-                fam.check_arity(got)?;
-                let v = Some(value.as_f64());
-                let mut metric = protobuf::Metric {
-                    label,
-                    timestamp_ms: opts.timestamp_ms,
-                    ..Default::default()
-                };
-                match desc.metric_type() {
-                    MetricType::Counter => {
-                        metric.counter = Some(protobuf::Counter {
-                            value: v,
-                            exemplar: exemplar.map(protobuf::exemplar),
-                            created_timestamp: opts
-                                .created
-                                .and_then(protobuf::Timestamp::from_secs_f64),
-                        });
-                    }
-                    MetricType::Gauge => metric.gauge = Some(protobuf::Gauge { value: v }),
-                    _ => metric.untyped = Some(protobuf::Untyped { value: v }),
-                }
-                protobuf::metric_into(fam.body, &metric);
-                Ok(())
-            }
+            Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
+            Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
         })
+    }
+
+    /// The OpenMetrics arm of [`scalar`](Self::scalar).
+    #[inline(never)]
+    fn om_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        opts: &SampleOpts,
+        exemplar: Option<&Exemplar<'_>>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let family = openmetrics::family_name(self.desc);
+        let counter = self.desc.metric_type() == MetricType::Counter;
+        let suffix = if counter { "_total" } else { "" };
+        let mut line = text::Line::new(family, suffix, value, opts.timestamp_ms);
+        line.exemplar = exemplar;
+        self.om_line(&line, labels)?;
+        if counter {
+            self.om_created(family, labels, opts)?;
+        }
+        Ok(())
+    }
+
+    /// The protobuf arm of [`scalar`](Self::scalar), kept out of line so the
+    /// text path stays small.
+    #[inline(never)]
+    fn proto_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        opts: &SampleOpts,
+        exemplar: Option<&Exemplar<'_>>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let desc = self.desc;
+        let (label, got) = protobuf::label_pairs(desc, labels, None);
+        self.check_arity(got)?;
+        let v = Some(value.as_f64());
+        let mut metric = protobuf::Metric {
+            label,
+            timestamp_ms: opts.timestamp_ms,
+            ..Default::default()
+        };
+        match desc.metric_type() {
+            MetricType::Counter => {
+                metric.counter = Some(protobuf::Counter {
+                    value: v,
+                    exemplar: exemplar.map(protobuf::exemplar),
+                    created_timestamp: opts.created.and_then(protobuf::Timestamp::from_secs_f64),
+                });
+            }
+            MetricType::Gauge => metric.gauge = Some(protobuf::Gauge { value: v }),
+            _ => metric.untyped = Some(protobuf::Untyped { value: v }),
+        }
+        protobuf::metric_into(self.body, &metric);
+        Ok(())
     }
 
     /// Writes one histogram series.
