@@ -155,3 +155,36 @@ fn unit_line_only_when_the_name_ends_in_the_unit() {
 fn om_all(f: &[common::Fixture]) -> String {
     encode_str(Format::OpenMetrics, f)
 }
+
+#[test]
+fn histogram_with_negative_buckets_has_no_sum_or_count() {
+    use exporter_core::encoding::HistogramValue;
+    use exporter_core::{Desc, MetricEncoder, MetricType};
+    let desc = Desc::new(
+        "temp_change",
+        "Change.",
+        MetricType::Histogram,
+        [] as [&str; 0],
+    )
+    .unwrap();
+    let mut enc = MetricEncoder::new(Format::OpenMetrics);
+    let value = HistogramValue {
+        buckets: &[(-1.0, 1), (0.0, 3)],
+        sum: -0.5,
+        count: 4,
+    };
+    enc.family(&desc).unwrap().histogram(&(), &value).unwrap();
+    let mut out = Vec::new();
+    enc.finish_into(&mut out);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out,
+        "# HELP temp_change Change.\n# TYPE temp_change histogram\n\
+         temp_change_bucket{le=\"-1.0\"} 1\n\
+         temp_change_bucket{le=\"0.0\"} 3\n\
+         temp_change_bucket{le=\"+Inf\"} 4\n\
+         # EOF\n"
+    );
+    // openmetrics-parser enforces the same rule, and accepts this.
+    openmetrics_parser::openmetrics::parse_openmetrics(&out).unwrap();
+}

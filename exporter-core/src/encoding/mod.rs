@@ -641,15 +641,21 @@ impl FamilyEncoder<'_> {
                 fam.line(&line, labels)?;
             }
             debug_assert!(last_inf);
-            fam.line(
-                &text::Line::new(name, "_sum", Number::Float(value.sum), ts),
-                labels,
-            )?;
-            fam.line(
-                &text::Line::new(name, "_count", Number::Uint(value.count), ts),
-                labels,
-            )?;
-            if fam.format == Format::OpenMetrics {
+            // OpenMetrics: "negative threshold buckets MAY be used, but then the
+            // Histogram MetricPoint MUST NOT contain a sum value", and `_count`
+            // appears if and only if `_sum` does.
+            let om = fam.format == Format::OpenMetrics;
+            if !(om && value.buckets.iter().any(|&(le, _)| le < 0.0)) {
+                fam.line(
+                    &text::Line::new(name, "_sum", Number::Float(value.sum), ts),
+                    labels,
+                )?;
+                fam.line(
+                    &text::Line::new(name, "_count", Number::Uint(value.count), ts),
+                    labels,
+                )?;
+            }
+            if om {
                 fam.om_created(name, labels, opts)?;
             }
             Ok(())

@@ -17,7 +17,10 @@
 //! - help escapes `"` as well as `\` and newline;
 //! - floats always carry a `.` or an exponent (`1.0`, `+Inf`, `1e300`), as
 //!   Go's `writeOpenMetricsFloat` prints them; integers print as integers;
-//! - timestamps are seconds, printed exactly from the millisecond timestamp;
+//! - timestamps are seconds, printed exactly from the millisecond timestamp,
+//!   and repeated on every line of a histogram or summary (and `_created`);
+//! - a histogram with a negative bucket bound has no `_sum` and `_count`,
+//!   which the specification forbids there;
 //! - `# UNIT` is written only when the family name ends in `_<unit>`, which
 //!   OpenMetrics requires of a family with a unit. Go's encoder writes no
 //!   `# UNIT` line unless asked to and then renames the family to fit; this
