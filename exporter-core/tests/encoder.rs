@@ -199,3 +199,43 @@ fn label_arity_is_checked_in_every_format() {
         );
     }
 }
+
+/// Writes one good sample, then fails half-way through a second family.
+struct HalfFailing {
+    good: Desc,
+    bad: Desc,
+}
+
+impl exporter_core::Collector for HalfFailing {
+    fn describe(&self) -> Vec<&Desc> {
+        vec![&self.good, &self.bad]
+    }
+
+    fn collect(&self, enc: &mut MetricEncoder) -> Result<(), CollectError> {
+        enc.family(&self.good)?.sample(&(), 1)?;
+        let mut fam = enc.family(&self.bad)?;
+        fam.sample(&(), 2)?;
+        Err(CollectError::other("backend down"))
+    }
+}
+
+#[test]
+fn a_failing_collector_leaves_no_trace_in_any_format() {
+    for format in FORMATS {
+        let registry = exporter_core::Registry::new();
+        registry
+            .register(HalfFailing {
+                good: Desc::new("half_good", "G.", MetricType::Gauge, [] as [&str; 0]).unwrap(),
+                bad: Desc::new("half_bad", "B.", MetricType::Gauge, [] as [&str; 0]).unwrap(),
+            })
+            .unwrap();
+        registry.register(common::counter_collector()).unwrap();
+        let (out, errors) = registry.gather(format);
+        assert_eq!(errors.len(), 1, "{format:?}");
+        assert_eq!(
+            out,
+            common::encode(format, &[common::counter]),
+            "{format:?}"
+        );
+    }
+}

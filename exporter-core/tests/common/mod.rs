@@ -146,3 +146,23 @@ pub fn escaping(enc: &mut MetricEncoder) {
         .sample(&["a\"b\\c\nd \u{1F600}"], 1.0)
         .unwrap();
 }
+
+/// A collector that writes the [`counter`] fixture.
+pub fn counter_collector() -> impl exporter_core::Collector {
+    struct C(Desc);
+    impl exporter_core::Collector for C {
+        fn describe(&self) -> Vec<&Desc> {
+            vec![&self.0]
+        }
+        fn collect(&self, enc: &mut MetricEncoder) -> Result<(), exporter_core::CollectError> {
+            counter(enc);
+            Ok(())
+        }
+    }
+    C(Desc::builder("http_requests_total", MetricType::Counter)
+        .help("Requests served.")
+        .labels(["code"])
+        .const_label("server", "a")
+        .build()
+        .unwrap())
+}
