@@ -239,3 +239,16 @@ fn a_failing_collector_leaves_no_trace_in_any_format() {
         );
     }
 }
+
+#[test]
+fn exemplar_timestamp_must_be_finite() {
+    let desc = counter();
+    let mut enc = MetricEncoder::new(Format::OpenMetrics);
+    let e = Exemplar::new(&[], 1.0).with_timestamp(f64::NAN);
+    let err = enc
+        .family(&desc)
+        .unwrap()
+        .sample_with_exemplar(&["a"], 1, &SampleOpts::default(), &e)
+        .unwrap_err();
+    assert_eq!(exemplar_error(err), ExemplarError::Timestamp);
+}

@@ -17,7 +17,7 @@
 //! text output byte for byte.
 
 use exporter_core::encoding::protobuf::MetricFamily;
-use exporter_core::encoding::SampleOpts;
+use exporter_core::encoding::{Exemplar, HistogramValue, SampleOpts};
 use exporter_core::{Desc, Format, MetricEncoder, MetricType};
 use openmetrics_parser::{
     openmetrics::parse_openmetrics, prometheus::parse_prometheus, OpenMetricsValue, PrometheusValue,
@@ -170,6 +170,85 @@ proptest! {
         prop_assert_eq!(metric.timestamp_ms, ts);
         let v = metric.gauge.as_ref().unwrap().value.unwrap();
         prop_assert!(same_float(v, value));
+    }
+}
+
+/// Increasing finite bucket bounds with cumulative counts.
+fn buckets() -> impl Strategy<Value = Vec<(f64, u64)>> {
+    prop::collection::vec((any_f64(), 0u64..1000), 1..6).prop_map(|v| {
+        // `+ 0.0` turns -0 into 0: the two are one bound.
+        let mut bounds: Vec<f64> = v
+            .iter()
+            .map(|b| b.0 + 0.0)
+            .filter(|b| b.is_finite())
+            .collect();
+        bounds.dedup_by(|a, b| a.to_bits() == b.to_bits());
+        let mut count = 0;
+        bounds
+            .into_iter()
+            .zip(v.iter().map(|b| b.1))
+            .map(|(le, n)| {
+                count += n;
+                (le, count)
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Bucket bounds and exemplar numbers are floats inside labels and after
+    /// `#`; they must read back exactly too.
+    #[test]
+    fn openmetrics_histogram_round_trips(
+        buckets in buckets(),
+        sum in any_f64(),
+        ex_value in any_f64(),
+        ex_ts in prop::option::of(any_f64().prop_filter("finite", |t| t.is_finite())),
+        ex_label in any_string(),
+    ) {
+        prop_assume!(!ex_label.contains('\r') && ex_label.chars().count() <= 100);
+        let count = buckets.last().map_or(0, |b| b.1) + 1;
+        let negative = buckets.iter().any(|b| b.0 < 0.0);
+        // OpenMetrics: a sum is a counter, never NaN or negative.
+        let sum = if sum.is_nan() { 0.0 } else { sum.abs() };
+        let desc = Desc::new("h", "H.", MetricType::Histogram, [] as [&str; 0]).unwrap();
+        let labels = [("l", ex_label.as_str())];
+        let mut exemplar = Exemplar::new(&labels, ex_value);
+        exemplar.timestamp = ex_ts;
+        let exemplars: Vec<_> = buckets.iter().map(|_| None).chain([Some(exemplar)]).collect();
+        let value = HistogramValue { buckets: &buckets, sum, count };
+        let mut enc = MetricEncoder::new(Format::OpenMetrics);
+        enc.family(&desc).unwrap().histogram_with(&(), &value, &SampleOpts::default(), &exemplars).unwrap();
+        let mut out = Vec::new();
+        enc.finish_into(&mut out);
+        let out = String::from_utf8(out).unwrap();
+        let exp = parse_openmetrics(&out).map_err(|e| TestCaseError::fail(format!("{e:?}\n{out}")))?;
+        let sample = exp.families["h"].iter_samples().next().unwrap();
+        let OpenMetricsValue::Histogram(h) = &sample.value else {
+            return Err(TestCaseError::fail("not a histogram"));
+        };
+        let got: Vec<(f64, f64)> = h.buckets.iter().map(|b| (b.upper_bound, b.count.as_f64())).collect();
+        let mut want: Vec<(f64, f64)> = buckets.iter().map(|&(le, n)| (le, n as f64)).collect();
+        want.push((f64::INFINITY, count as f64));
+        prop_assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            prop_assert!(same_float(g.0, w.0) && same_float(g.1, w.1), "{:?} vs {:?}", g, w);
+        }
+        if negative {
+            prop_assert!(h.sum.is_none() && h.count.is_none());
+        } else {
+            prop_assert!(same_float(h.sum.unwrap().as_f64(), sum));
+            prop_assert_eq!(h.count, Some(count));
+        }
+        let e = h.buckets.last().unwrap().exemplar.as_ref().unwrap();
+        prop_assert!(same_float(e.id, ex_value));
+        prop_assert_eq!(e.labels.get("l"), Some(&ex_label));
+        match (e.timestamp, ex_ts) {
+            (Some(a), Some(b)) => prop_assert!(same_float(a, b)),
+            (a, b) => prop_assert_eq!(a, b),
+        }
     }
 }
 

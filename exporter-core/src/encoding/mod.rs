@@ -117,7 +117,8 @@ pub struct Exemplar<'a> {
     pub labels: &'a [(&'a str, &'a str)],
     /// The observed value.
     pub value: f64,
-    /// When it was observed, seconds since the Unix epoch. Default is none.
+    /// When it was observed, seconds since the Unix epoch; must be finite.
+    /// Default is none.
     pub timestamp: Option<f64>,
 }
 
@@ -153,7 +154,10 @@ impl<'a> Exemplar<'a> {
         if chars > Self::MAX_LABEL_CHARS {
             return Err(ExemplarError::TooLong { chars });
         }
-        Ok(())
+        match self.timestamp {
+            Some(ts) if !ts.is_finite() => Err(ExemplarError::Timestamp),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -168,6 +172,9 @@ pub enum ExemplarError {
         /// Characters in the names and values together.
         chars: usize,
     },
+    /// The timestamp is NaN or infinite.
+    #[error("exemplar timestamp is not a finite number")]
+    Timestamp,
     /// A label name is not a valid label name.
     #[error("exemplar label name `{label}` is invalid")]
     LabelName {
