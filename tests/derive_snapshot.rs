@@ -1,14 +1,14 @@
 //! Snapshot structs: every supported field type derived, collected, encoded
 //! and parsed back with the `prometheus-parse` crate.
 // Values are compared exactly: they must survive encoding and parsing bit for bit.
-#![allow(clippy::float_cmp)]
+#![allow(clippy::float_cmp, clippy::too_many_lines)]
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use exporter_core::encoding::{HistogramValue, SummaryValue};
-use exporter_core::{Collector, LabelSet, LabelValue, Registry};
+use exporter_core::{Collector, Format, LabelSet, LabelValue, Registry};
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Method {
@@ -245,4 +245,336 @@ fn describe_matches_collect() {
         .find(|d| d.name() == "app_routes_total")
         .unwrap();
     assert_eq!(route.variable_labels(), ["method", "path"]);
+}
+
+/// One stored series: name (with `_total`, `_bucket`, ... as Prometheus stores
+/// it), sorted labels (`le` and `quantile` included), value.
+type Point = (String, Vec<(String, String)>, String);
+
+fn point(
+    name: &str,
+    labels: &openmetrics_parser::LabelSet<'_>,
+    extra: Option<(&str, f64)>,
+    v: f64,
+) -> Point {
+    let mut labels: Vec<(String, String)> =
+        labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    if let Some((k, x)) = extra {
+        labels.push((k.to_owned(), format!("{x:?}")));
+    }
+    labels.sort();
+    (name.to_owned(), labels, format!("{v:?}"))
+}
+
+/// Text 0.0.4 through `openmetrics-parser`'s Prometheus parser.
+fn text_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
+    use openmetrics_parser::{PrometheusType as T, PrometheusValue as V};
+    let registry = Registry::new();
+    registry.register(snapshot()).unwrap();
+    let text = String::from_utf8(registry.gather(Format::Text).0).unwrap();
+    let exp = openmetrics_parser::prometheus::parse_prometheus(&text).unwrap();
+    let (mut points, mut types) = (BTreeSet::new(), BTreeMap::new());
+    for (name, fam) in &exp.families {
+        let t = match fam.family_type {
+            T::Counter => "counter",
+            T::Gauge => "gauge",
+            T::Histogram => "histogram",
+            T::Summary => "summary",
+            T::Unknown => "untyped",
+        };
+        types.insert(name.clone(), t);
+        for s in fam.iter_samples() {
+            let labels = s.get_labelset().unwrap();
+            match &s.value {
+                V::Unknown(n) | V::Gauge(n) => {
+                    points.insert(point(name, &labels, None, n.as_f64()))
+                }
+                V::Counter(c) => points.insert(point(name, &labels, None, c.value.as_f64())),
+                V::Histogram(h) => {
+                    for b in &h.buckets {
+                        points.insert(point(
+                            &format!("{name}_bucket"),
+                            &labels,
+                            Some(("le", b.upper_bound)),
+                            b.count.as_f64(),
+                        ));
+                    }
+                    points.insert(point(
+                        &format!("{name}_sum"),
+                        &labels,
+                        None,
+                        h.sum.as_ref().unwrap().as_f64(),
+                    ));
+                    points.insert(point(
+                        &format!("{name}_count"),
+                        &labels,
+                        None,
+                        h.count.unwrap() as f64,
+                    ))
+                }
+                V::Summary(q) => {
+                    for x in &q.quantiles {
+                        points.insert(point(
+                            name,
+                            &labels,
+                            Some(("quantile", x.quantile)),
+                            x.value.as_f64(),
+                        ));
+                    }
+                    points.insert(point(
+                        &format!("{name}_sum"),
+                        &labels,
+                        None,
+                        q.sum.as_ref().unwrap().as_f64(),
+                    ));
+                    points.insert(point(
+                        &format!("{name}_count"),
+                        &labels,
+                        None,
+                        q.count.unwrap() as f64,
+                    ))
+                }
+            };
+        }
+    }
+    (points, types)
+}
+
+/// OpenMetrics 1.0.0 through `openmetrics-parser`.
+fn openmetrics_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
+    use openmetrics_parser::{OpenMetricsType as T, OpenMetricsValue as V};
+    let registry = Registry::new();
+    registry.register(snapshot()).unwrap();
+    let text = String::from_utf8(registry.gather(Format::OpenMetrics).0).unwrap();
+    assert!(text.ends_with("# EOF\n"));
+    assert!(
+        text.contains("# UNIT app_uptime_seconds seconds\n"),
+        "{text}"
+    );
+    let exp = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
+    let (mut points, mut types) = (BTreeSet::new(), BTreeMap::new());
+    for (family, fam) in &exp.families {
+        let (name, t) = match fam.family_type {
+            T::Counter => (format!("{family}_total"), "counter"),
+            T::Gauge => (family.clone(), "gauge"),
+            T::Histogram => (family.clone(), "histogram"),
+            T::Summary => (family.clone(), "summary"),
+            T::Unknown => (family.clone(), "untyped"),
+            other => panic!("unexpected type {other:?}"),
+        };
+        types.insert(name.clone(), t);
+        for s in fam.iter_samples() {
+            let labels = s.get_labelset().unwrap();
+            match &s.value {
+                V::Unknown(n) | V::Gauge(n) => {
+                    points.insert(point(&name, &labels, None, n.as_f64()))
+                }
+                V::Counter(c) => points.insert(point(&name, &labels, None, c.value.as_f64())),
+                V::Histogram(h) => {
+                    for b in &h.buckets {
+                        points.insert(point(
+                            &format!("{name}_bucket"),
+                            &labels,
+                            Some(("le", b.upper_bound)),
+                            b.count.as_f64(),
+                        ));
+                    }
+                    points.insert(point(
+                        &format!("{name}_sum"),
+                        &labels,
+                        None,
+                        h.sum.as_ref().unwrap().as_f64(),
+                    ));
+                    points.insert(point(
+                        &format!("{name}_count"),
+                        &labels,
+                        None,
+                        h.count.unwrap() as f64,
+                    ))
+                }
+                V::Summary(q) => {
+                    for x in &q.quantiles {
+                        points.insert(point(
+                            &name,
+                            &labels,
+                            Some(("quantile", x.quantile)),
+                            x.value.as_f64(),
+                        ));
+                    }
+                    points.insert(point(
+                        &format!("{name}_sum"),
+                        &labels,
+                        None,
+                        q.sum.as_ref().unwrap().as_f64(),
+                    ));
+                    points.insert(point(
+                        &format!("{name}_count"),
+                        &labels,
+                        None,
+                        q.count.unwrap() as f64,
+                    ))
+                }
+                other => panic!("unexpected value {other:?}"),
+            };
+        }
+    }
+    (points, types)
+}
+
+/// Protobuf (delimited `io.prometheus.client.MetricFamily`) decoded with `prost`.
+fn protobuf_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
+    use exporter_core::encoding::protobuf::{MetricFamily, ProtoMetricType as T};
+    use prost::Message;
+    let registry = Registry::new();
+    registry.register(snapshot()).unwrap();
+    let bytes = registry.gather(Format::Protobuf).0;
+    let mut buf = bytes.as_slice();
+    let (mut points, mut types) = (BTreeSet::new(), BTreeMap::new());
+    let pt = |name: &str, labels: &[(String, String)], extra: Option<(&str, f64)>, v: f64| {
+        let mut labels = labels.to_vec();
+        if let Some((k, x)) = extra {
+            labels.push((k.to_owned(), format!("{x:?}")));
+        }
+        labels.sort();
+        (name.to_owned(), labels, format!("{v:?}"))
+    };
+    while !buf.is_empty() {
+        let fam = MetricFamily::decode_length_delimited(&mut buf).unwrap();
+        let name = fam.name.clone().unwrap();
+        let t = match T::try_from(fam.r#type.unwrap()).unwrap() {
+            T::Counter => "counter",
+            T::Gauge => "gauge",
+            T::Summary => "summary",
+            T::Untyped => "untyped",
+            T::Histogram => "histogram",
+            T::GaugeHistogram => panic!("no gauge histograms were written"),
+        };
+        types.insert(name.clone(), t);
+        for m in &fam.metric {
+            let labels: Vec<(String, String)> = m
+                .label
+                .iter()
+                .map(|l| (l.name.clone().unwrap(), l.value.clone().unwrap()))
+                .collect();
+            if let Some(v) = m.gauge.as_ref().and_then(|g| g.value) {
+                points.insert(pt(&name, &labels, None, v));
+            }
+            if let Some(v) = m.untyped.as_ref().and_then(|g| g.value) {
+                points.insert(pt(&name, &labels, None, v));
+            }
+            if let Some(v) = m.counter.as_ref().and_then(|g| g.value) {
+                points.insert(pt(&name, &labels, None, v));
+            }
+            if let Some(h) = &m.histogram {
+                for b in &h.bucket {
+                    let le = b.upper_bound.unwrap();
+                    points.insert(pt(
+                        &format!("{name}_bucket"),
+                        &labels,
+                        Some(("le", le)),
+                        b.cumulative_count.unwrap() as f64,
+                    ));
+                }
+                if h.bucket.last().and_then(|b| b.upper_bound) != Some(f64::INFINITY) {
+                    let count = h.sample_count.unwrap() as f64;
+                    points.insert(pt(
+                        &format!("{name}_bucket"),
+                        &labels,
+                        Some(("le", f64::INFINITY)),
+                        count,
+                    ));
+                }
+                points.insert(pt(
+                    &format!("{name}_sum"),
+                    &labels,
+                    None,
+                    h.sample_sum.unwrap(),
+                ));
+                points.insert(pt(
+                    &format!("{name}_count"),
+                    &labels,
+                    None,
+                    h.sample_count.unwrap() as f64,
+                ));
+            }
+            if let Some(s) = &m.summary {
+                for q in &s.quantile {
+                    points.insert(pt(
+                        &name,
+                        &labels,
+                        Some(("quantile", q.quantile.unwrap())),
+                        q.value.unwrap(),
+                    ));
+                }
+                points.insert(pt(
+                    &format!("{name}_sum"),
+                    &labels,
+                    None,
+                    s.sample_sum.unwrap(),
+                ));
+                points.insert(pt(
+                    &format!("{name}_count"),
+                    &labels,
+                    None,
+                    s.sample_count.unwrap() as f64,
+                ));
+            }
+        }
+    }
+    (points, types)
+}
+
+#[test]
+fn every_field_type_agrees_across_the_three_formats() {
+    let (text, text_types) = text_points();
+    let (om, om_types) = openmetrics_points();
+    let (pb, pb_types) = protobuf_points();
+    assert_eq!(text, om, "text and OpenMetrics differ");
+    assert_eq!(text, pb, "text and protobuf differ");
+    assert_eq!(text_types, om_types);
+    assert_eq!(text_types, pb_types);
+
+    // And the content is the snapshot's, not merely consistent.
+    let labels = |pairs: &[(&str, &str)]| {
+        let mut v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        v.push(("instance".to_owned(), "a".to_owned()));
+        v.sort();
+        v
+    };
+    for (name, l, v) in [
+        ("app_requests_total", &[][..], "1234.0"),
+        ("app_uptime_seconds", &[], "1.5"),
+        ("app_big", &[], "1.8446744073709552e19"),
+        (
+            "app_routes_total",
+            &[("method", "post"), ("path", "/a")],
+            "5.0",
+        ),
+        (
+            "app_codes_total",
+            &[("code", "500"), ("ok", "false")],
+            "2.0",
+        ),
+        ("app_cows", &[("k", "c"), ("extra", "x")], "-1.0"),
+        ("app_latency_seconds_bucket", &[("le", "0.1")], "1.0"),
+        ("app_latency_seconds_bucket", &[("le", "inf")], "4.0"),
+        (
+            "app_sizes_bytes",
+            &[("kind", "req"), ("quantile", "0.9")],
+            "20.0",
+        ),
+        ("app_sizes_bytes_count", &[("kind", "req")], "7.0"),
+    ] {
+        let want = (name.to_owned(), labels(l), v.to_owned());
+        assert!(text.contains(&want), "missing {want:?} in {text:#?}");
+    }
+    assert_eq!(text.iter().filter(|p| p.0 == "app_routes_total").count(), 2);
+    assert!(!text.iter().any(|p| p.0 == "app_absent"));
+    assert_eq!(text_types.get("app_routes_total"), Some(&"counter"));
+    assert_eq!(text_types.get("app_big"), Some(&"untyped"));
+    assert_eq!(text_types.get("app_latency_seconds"), Some(&"histogram"));
+    assert_eq!(text_types.get("app_sizes_bytes"), Some(&"summary"));
 }
