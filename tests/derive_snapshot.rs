@@ -23,6 +23,12 @@ struct Route {
     path: &'static str,
 }
 
+#[derive(LabelSet)]
+struct BuildInfo {
+    version: &'static str,
+    revision: &'static str,
+}
+
 #[derive(Collector)]
 #[collector(namespace = "app", const_labels(instance = "a"))]
 struct Snapshot {
@@ -73,6 +79,12 @@ struct Snapshot {
     /// A summary.
     #[metric(summary, labels(kind))]
     sizes_bytes: Vec<([&'static str; 1], SummaryValue<'static>)>,
+    /// Build information.
+    #[metric(info)]
+    build: BuildInfo,
+    /// Door state.
+    #[metric(stateset)]
+    door: [(&'static str, bool); 2],
     #[metric(skip)]
     _ignored: String,
 }
@@ -121,6 +133,11 @@ fn snapshot() -> Snapshot {
                 count: 7,
             },
         )],
+        build: BuildInfo {
+            version: "1.0",
+            revision: "abc",
+        },
+        door: [("open", true), ("closed", false)],
         _ignored: String::new(),
     }
 }
@@ -237,7 +254,7 @@ fn every_field_type_round_trips_through_text() {
 fn describe_matches_collect() {
     let s = snapshot();
     let names: Vec<&str> = s.describe().iter().map(|d| d.name()).collect();
-    assert_eq!(names.len(), 16);
+    assert_eq!(names.len(), 18);
     assert!(names.contains(&"app_routes_total"));
     let route = s
         .describe()
@@ -360,13 +377,16 @@ fn openmetrics_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
             T::Histogram => (family.clone(), "histogram"),
             T::Summary => (family.clone(), "summary"),
             T::Unknown => (family.clone(), "untyped"),
+            T::Info => (format!("{family}_info"), "gauge"),
+            T::StateSet => (family.clone(), "gauge"),
             other => panic!("unexpected type {other:?}"),
         };
         types.insert(name.clone(), t);
         for s in fam.iter_samples() {
             let labels = s.get_labelset().unwrap();
             match &s.value {
-                V::Unknown(n) | V::Gauge(n) => {
+                V::Info => points.insert(point(&name, &labels, None, 1.0)),
+                V::Unknown(n) | V::Gauge(n) | V::StateSet(n) => {
                     points.insert(point(&name, &labels, None, n.as_f64()))
                 }
                 V::Counter(c) => points.insert(point(&name, &labels, None, c.value.as_f64())),
@@ -567,6 +587,13 @@ fn every_field_type_agrees_across_the_three_formats() {
             "20.0",
         ),
         ("app_sizes_bytes_count", &[("kind", "req")], "7.0"),
+        (
+            "app_build_info",
+            &[("version", "1.0"), ("revision", "abc")],
+            "1.0",
+        ),
+        ("app_door", &[("app_door", "open")], "1.0"),
+        ("app_door", &[("app_door", "closed")], "0.0"),
     ] {
         let want = (name.to_owned(), labels(l), v.to_owned());
         assert!(text.contains(&want), "missing {want:?} in {text:#?}");

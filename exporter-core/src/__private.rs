@@ -293,6 +293,65 @@ impl<L: EncodeLabelValues, V: FieldValue, S> CollectField for HashMap<L, V, S> {
     }
 }
 
+/// Writes an `#[metric(info)]` field: the field holds the info labels (an
+/// array, a tuple or a `#[derive(LabelSet)]` struct); the sample's value is 1.
+///
+/// # Errors
+///
+/// As [`FamilyEncoder::info`].
+#[inline]
+pub fn collect_info<L: EncodeLabelValues + ?Sized>(
+    labels: &L,
+    family: &mut FamilyEncoder<'_>,
+) -> Result<(), CollectError> {
+    family.info(labels)
+}
+
+/// A field that can be an `#[metric(stateset)]`: `(state, enabled)` pairs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a stateset",
+    label = "not a set of states",
+    note = "a stateset field is `Vec<(S, bool)>`, `[(S, bool); N]` or `&[(S, bool)]` with `S: AsRef<str>`, optionally in an `Option`"
+)]
+pub trait StateSetField {
+    /// Writes one sample per state.
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError>;
+}
+
+impl<S: AsRef<str>> StateSetField for [(S, bool)] {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        let states: Vec<(&str, bool)> = self.iter().map(|(s, on)| (s.as_ref(), *on)).collect();
+        family.stateset(&(), &states)
+    }
+}
+
+impl<S: AsRef<str>> StateSetField for Vec<(S, bool)> {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        self.as_slice().collect_states(family)
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> StateSetField for [(S, bool); N] {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        self.as_slice().collect_states(family)
+    }
+}
+
+impl<T: StateSetField + ?Sized> StateSetField for &T {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        (**self).collect_states(family)
+    }
+}
+
+impl<T: StateSetField> StateSetField for Option<T> {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        match self {
+            Some(v) => v.collect_states(family),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The label names of a `#[derive(LabelSet)]` struct: its field names, in order.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not name its labels",

@@ -42,11 +42,25 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
         let i = proc_macro2::Literal::usize_unsuffixed(i);
         let field = m.field.ident;
         let ty = m.field.ty;
-        quote_spanned! {ty.span()=>
-            <#ty as #krate::__private::CollectField>::collect_field(
-                &self.#field,
-                &mut __encoder.family(&__descs[#i])?,
-            )?;
+        match m.kind.map(|k| k.value) {
+            Some(Kind::Info) => quote_spanned! {ty.span()=>
+                #krate::__private::collect_info(
+                    &self.#field,
+                    &mut __encoder.family(&__descs[#i])?,
+                )?;
+            },
+            Some(Kind::StateSet) => quote_spanned! {ty.span()=>
+                <#ty as #krate::__private::StateSetField>::collect_states(
+                    &self.#field,
+                    &mut __encoder.family(&__descs[#i])?,
+                )?;
+            },
+            _ => quote_spanned! {ty.span()=>
+                <#ty as #krate::__private::CollectField>::collect_field(
+                    &self.#field,
+                    &mut __encoder.family(&__descs[#i])?,
+                )?;
+            },
         }
     });
     let flatten_collects = checked.flattened.iter().map(|f| {
@@ -77,9 +91,14 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             .push(syn::parse_quote!(Self: ::core::marker::Send + ::core::marker::Sync));
         for m in metrics.iter().filter(|m| m.generic) {
             let ty = m.field.ty;
+            let bound: syn::Path = match m.kind.map(|k| k.value) {
+                Some(Kind::Info) => syn::parse_quote!(#krate::__private::EncodeLabelValues),
+                Some(Kind::StateSet) => syn::parse_quote!(#krate::__private::StateSetField),
+                _ => syn::parse_quote!(#krate::__private::CollectField),
+            };
             where_clause
                 .predicates
-                .push(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::CollectField));
+                .push(syn::parse_quote_spanned!(ty.span()=> #ty: #bound));
         }
         for f in checked
             .flattened
@@ -231,6 +250,7 @@ fn const_checks(
         let name = &m.fq_name;
         let attrs = &m.field.attrs;
         match m.kind {
+            Some(kind) if matches!(kind.value, Kind::Info | Kind::StateSet) => {}
             Some(kind) => {
                 let variant = format_ident!("{}", kind.value.variant());
                 out.push(check(
@@ -287,6 +307,10 @@ fn const_checks(
                 }
             }
         }
+        let is = |k: Kind| m.kind.is_some_and(|x| x.value == k);
+        if is(Kind::StateSet) {
+            continue;
+        }
         if let Labels::Listed(names) = &m.labels {
             let n = names.len();
             let (span, message) = match &attrs.labels {
@@ -303,7 +327,11 @@ fn const_checks(
                     ),
                 ),
             };
-            let labels = quote_spanned!(ty_span=> <#ty as #private::CollectField>::LABELS);
+            let labels = if is(Kind::Info) {
+                quote_spanned!(ty_span=> <#ty as #private::EncodeLabelValues>::LEN)
+            } else {
+                quote_spanned!(ty_span=> <#ty as #private::CollectField>::LABELS)
+            };
             let n = proc_macro2::Literal::usize_unsuffixed(n);
             out.push(check(
                 span,

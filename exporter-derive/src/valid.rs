@@ -187,25 +187,29 @@ fn check_field<'a, 'b>(
 
     let generic = generics::mentions(field.ty, params);
     let kind = attrs.kind;
-    if let Some(k) = kind.filter(|k| matches!(k.value, Kind::Info | Kind::StateSet)) {
-        cx.error_at(
-            k.span,
-            format_args!(
-                "`{}` fields are not supported by the derive yet; write the family in a hand-written `Collector`",
-                k.value.keyword()
-            ),
-        );
-    }
     if kind.is_none() && generic {
         cx.error_spanned_by(
             field.ident,
             "missing metric type: the field type depends on a generic parameter, so state it, e.g. `#[metric(gauge)]`",
         );
     }
-
+    if let (Some(k), Some(labels)) = (kind, &attrs.labels) {
+        if k.value == Kind::StateSet {
+            cx.error_at(
+                labels.span,
+                "a stateset field is one series of states; remove `labels(...)` (the state label is the metric name)",
+            );
+        }
+    }
+    // An info field's own type holds the label values; elsewhere the key type does.
+    let key = if kind.is_some_and(|k| k.value == Kind::Info) {
+        Some(field.ty)
+    } else {
+        generics::key_type(field.ty)
+    };
     let labels = match &attrs.labels {
         Some(list) => Labels::Listed(list.value.iter().map(plain).collect()),
-        None => match generics::key_type(field.ty) {
+        None => match key {
             Some(key) if generics::key_names_itself(key) => {
                 if generic {
                     cx.error_spanned_by(
