@@ -373,13 +373,12 @@ fn openmetrics_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
     for (family, fam) in &exp.families {
         let (name, t) = match fam.family_type {
             T::Counter => (format!("{family}_total"), "counter"),
-            T::Gauge => (family.clone(), "gauge"),
+            T::Gauge | T::StateSet => (family.clone(), "gauge"),
             T::Histogram => (family.clone(), "histogram"),
             T::Summary => (family.clone(), "summary"),
             T::Unknown => (family.clone(), "untyped"),
             T::Info => (format!("{family}_info"), "gauge"),
-            T::StateSet => (family.clone(), "gauge"),
-            other => panic!("unexpected type {other:?}"),
+            T::GaugeHistogram => panic!("no gauge histograms were written"),
         };
         types.insert(name.clone(), t);
         for s in fam.iter_samples() {
@@ -434,7 +433,7 @@ fn openmetrics_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
                         q.count.unwrap() as f64,
                     ))
                 }
-                other => panic!("unexpected value {other:?}"),
+                V::GaugeHistogram(_) => panic!("no gauge histograms were written"),
             };
         }
     }
