@@ -604,3 +604,108 @@ fn every_field_type_agrees_across_the_three_formats() {
     assert_eq!(text_types.get("app_latency_seconds"), Some(&"histogram"));
     assert_eq!(text_types.get("app_sizes_bytes"), Some(&"summary"));
 }
+
+#[derive(Collector)]
+#[collector(namespace = "int")]
+struct Integers {
+    /// u8.
+    #[metric(gauge)]
+    a_u8: u8,
+    /// u16.
+    #[metric(gauge)]
+    a_u16: u16,
+    /// u32.
+    #[metric(gauge)]
+    a_u32: u32,
+    /// usize.
+    #[metric(gauge)]
+    a_usize: usize,
+    /// u128.
+    #[metric(gauge)]
+    a_u128: u128,
+    /// i16.
+    #[metric(gauge)]
+    a_i16: i16,
+    /// i32.
+    #[metric(gauge)]
+    a_i32: i32,
+    /// i64.
+    #[metric(gauge)]
+    a_i64: i64,
+    /// isize.
+    #[metric(gauge)]
+    a_isize: isize,
+    /// Rows in a boxed slice.
+    #[metric(gauge, labels(n))]
+    boxed: Box<[([u8; 1], i32)]>,
+}
+
+#[test]
+fn every_integer_type_prints_exactly() {
+    let registry = Registry::new();
+    registry
+        .register(Integers {
+            a_u8: u8::MAX,
+            a_u16: u16::MAX,
+            a_u32: u32::MAX,
+            a_usize: 7,
+            a_u128: 9,
+            a_i16: i16::MIN,
+            a_i32: i32::MIN,
+            a_i64: -(1 << 40),
+            a_isize: -7,
+            boxed: vec![([1], -1), ([2], 2)].into_boxed_slice(),
+        })
+        .unwrap();
+    let text = registry.gather_text();
+    let scrape = parse(&text);
+    for (name, labels, expected) in [
+        ("int_a_u8", &[][..], 255.0),
+        ("int_a_u16", &[], 65535.0),
+        ("int_a_u32", &[], 4_294_967_295.0),
+        ("int_a_usize", &[], 7.0),
+        ("int_a_u128", &[], 9.0),
+        ("int_a_i16", &[], -32768.0),
+        ("int_a_i32", &[], -2_147_483_648.0),
+        ("int_a_i64", &[], -1_099_511_627_776.0),
+        ("int_a_isize", &[], -7.0),
+        ("int_boxed", &[("n", "1")], -1.0),
+        ("int_boxed", &[("n", "2")], 2.0),
+    ] {
+        assert_eq!(value(sample(&scrape, name, labels)), expected, "{name}");
+    }
+    // Integers are printed as integers, not through a float.
+    assert!(text.contains("int_a_i64 -1099511627776\n"), "{text}");
+}
+
+/// A generic key whose arity the compiler cannot see: checked at collect time.
+#[derive(Collector)]
+struct GenericRows<L> {
+    /// Rows.
+    #[metric(gauge, labels(a))]
+    rows: Vec<(L, f64)>,
+}
+
+#[test]
+fn generic_label_arity_is_checked_at_collect_time() {
+    let ok = GenericRows {
+        rows: vec![(["x"], 1.0)],
+    };
+    let bad = GenericRows {
+        rows: vec![(["x", "y"], 1.0)],
+    };
+    let mut encoder = exporter_core::MetricEncoder::new(Format::Text);
+    ok.collect(&mut encoder).unwrap();
+    let err = bad.collect(&mut encoder).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            exporter_core::CollectError::LabelArity {
+                expected: 1,
+                got: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
