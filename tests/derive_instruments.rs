@@ -234,3 +234,21 @@ fn new_equals_default() {
         b.request_duration_seconds.bounds
     );
 }
+
+/// A generic instrument struct: `new()` requires `C: Instrument`, the impls `C: CollectField`.
+#[derive(Collector)]
+#[collector(crate = "runtime", new)]
+struct Generic<C> {
+    /// Events seen.
+    #[metric(counter)]
+    events_total: C,
+}
+
+#[test]
+fn generic_instrument_struct() {
+    let g = Generic::<Counter>::new();
+    g.events_total.0.fetch_add(5, Ordering::Relaxed);
+    let registry = Registry::new();
+    registry.register(g).unwrap();
+    assert!(registry.gather_text().contains("events_total 5\n"));
+}
