@@ -678,7 +678,8 @@ fn every_integer_type_prints_exactly() {
     assert!(text.contains("int_a_i64 -1099511627776\n"), "{text}");
 }
 
-/// A generic key whose arity the compiler cannot see: checked at collect time.
+/// A generic key: its arity is checked where the struct is instantiated
+/// (`cargo build`), and, for keys without a fixed arity, at collect time.
 #[derive(Collector)]
 struct GenericRows<L> {
     /// Rows.
@@ -691,8 +692,9 @@ fn generic_label_arity_is_checked_at_collect_time() {
     let ok = GenericRows {
         rows: vec![(["x"], 1.0)],
     };
+    // `Vec<&str>` has no fixed arity (`LEN` is `None`), so only collect can check it.
     let bad = GenericRows {
-        rows: vec![(["x", "y"], 1.0)],
+        rows: vec![(vec!["x", "y"], 1.0)],
     };
     let mut encoder = exporter_core::MetricEncoder::new(Format::Text);
     ok.collect(&mut encoder).unwrap();

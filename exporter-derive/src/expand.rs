@@ -80,7 +80,7 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
     });
     let names = metrics.iter().map(|m| &m.fq_name);
     let mutability = (!checked.flattened.is_empty()).then(|| quote!(mut));
-    let checks = const_checks(checked, &params, krate);
+    let (checks, inline_checks) = const_checks(checked, &params, krate);
 
     // Inferred bounds: a field whose type mentions a type parameter must be collectable.
     let mut generics = input.original.generics.clone();
@@ -140,6 +140,7 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                     &self,
                     __encoder: &mut #krate::__private::MetricEncoder,
                 ) -> ::core::result::Result<(), #krate::__private::CollectError> {
+                    #(#inline_checks)*
                     let __descs = #krate::__private::descs(&__DESCS, __build_descs)?;
                     #(#collects)*
                     #(#flatten_collects)*
@@ -234,16 +235,28 @@ fn const_checks(
     checked: &Checked<'_, '_>,
     params: &[syn::Ident],
     krate: &syn::Path,
-) -> Vec<TokenStream> {
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut out = Vec::new();
-    let check = |span: Span, cond: TokenStream, message: String| {
-        quote_spanned! {span=>
-            const _: () = if #cond { ::core::panic!(#message) };
-        }
-    };
+    let mut inline = Vec::new();
     let private = quote!(#krate::__private);
-    for m in checked.metrics.iter().filter(|m| !m.generic) {
-        let ty = generics::with_static_lifetimes(m.field.ty);
+    for m in &checked.metrics {
+        // A field type with a type parameter is checked when the impl is
+        // instantiated: an inline `const` in `collect` (reported by `cargo build`).
+        let check = |span: Span, cond: TokenStream, message: String| {
+            if m.generic {
+                quote_spanned! {span=>
+                    const { if #cond { ::core::panic!(#message) } };
+                }
+            } else {
+                item_check(span, cond, message)
+            }
+        };
+        let ty = if m.generic {
+            m.field.ty.to_token_stream()
+        } else {
+            generics::with_static_lifetimes(m.field.ty)
+        };
+        let out = if m.generic { &mut inline } else { &mut out };
         let ty_span = m.field.ty.span();
         let implied = quote_spanned!(ty_span=> <#ty as #private::CollectField>::METRIC_TYPE);
         let field = m.field.plain_name();
@@ -351,14 +364,14 @@ fn const_checks(
         let ty = generics::with_static_lifetimes(f.ty);
         let names = quote_spanned!(f.ty.span()=> <#ty as #private::MetricNames>::NAMES);
         let field = f.plain_name();
-        out.push(check(
+        out.push(item_check(
             f.ident.span(),
             quote!(#private::names_overlap(#names, &[#(#own),*])),
             format!("duplicate metric name: flattened field `{field}` defines a metric this struct also defines; rename one"),
         ));
         for g in &flat[..i] {
             let other = generics::with_static_lifetimes(g.ty);
-            out.push(check(
+            out.push(item_check(
                 f.ident.span(),
                 quote!(#private::names_overlap(#names, <#other as #private::MetricNames>::NAMES)),
                 format!(
@@ -368,7 +381,14 @@ fn const_checks(
             ));
         }
     }
-    out
+    (out, inline)
+}
+
+/// `const _: () = if <wrong> { panic!("<what to fix>") };`
+fn item_check(span: Span, cond: TokenStream, message: String) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = if #cond { ::core::panic!(#message) };
+    }
 }
 
 /// `new()` and `Default` for `#[collector(new)]`: each metric field built by
