@@ -385,7 +385,7 @@ fn const_checks(
 }
 
 /// `const _: () = if <wrong> { panic!("<what to fix>") };`
-fn item_check(span: Span, cond: TokenStream, message: String) -> TokenStream {
+fn item_check(span: Span, cond: impl ToTokens, message: impl ToTokens) -> TokenStream {
     quote_spanned! {span=>
         const _: () = if #cond { ::core::panic!(#message) };
     }
