@@ -154,7 +154,7 @@ struct HttpMetrics {
     #[metric(buckets(0.1, 0.5, 1))]
     request_duration_seconds: Histogram,
     /// Response sizes.
-    #[metric(objectives((0.5, 0.05), (0.99, 0.001)))]
+    #[metric(objectives((0.5, 0.05), (0.99, 0.001)), max_age = 90)]
     response_size_bytes: Summary,
     #[metric(flatten)]
     pool: Pool,
@@ -178,7 +178,10 @@ fn constructor_builds_instruments_from_attributes() {
         metrics.response_size_bytes.objectives,
         [(0.5, 0.05), (0.99, 0.001)]
     );
-    assert_eq!(metrics.response_size_bytes.max_age, None);
+    assert_eq!(
+        metrics.response_size_bytes.max_age,
+        Some(std::time::Duration::from_secs(90))
+    );
     metrics.requests_total.0.fetch_add(3, Ordering::Relaxed);
     metrics.pool.opened_total.0.fetch_add(2, Ordering::Relaxed);
     metrics.request_duration_seconds.observe(0.3);

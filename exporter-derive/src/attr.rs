@@ -82,13 +82,14 @@ enum FieldKey {
     ConstLabels,
     Buckets,
     Objectives,
+    MaxAge,
     Flatten,
     Skip,
     Allow,
 }
 
 impl FieldKey {
-    const ALL: [(&'static str, FieldKey); 17] = [
+    const ALL: [(&'static str, FieldKey); 18] = [
         ("counter", FieldKey::Type(Kind::Counter)),
         ("gauge", FieldKey::Type(Kind::Gauge)),
         ("untyped", FieldKey::Type(Kind::Untyped)),
@@ -103,6 +104,7 @@ impl FieldKey {
         ("const_labels", FieldKey::ConstLabels),
         ("buckets", FieldKey::Buckets),
         ("objectives", FieldKey::Objectives),
+        ("max_age", FieldKey::MaxAge),
         ("flatten", FieldKey::Flatten),
         ("skip", FieldKey::Skip),
         ("allow", FieldKey::Allow),
@@ -177,6 +179,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) const_labels: Vec<ConstLabel>,
     pub(crate) buckets: Option<Sp<Vec<Sp<f64>>>>,
     pub(crate) objectives: Option<Sp<Vec<Objective>>>,
+    /// `max_age = 600`: the summary window in seconds.
+    pub(crate) max_age: Option<Sp<f64>>,
     pub(crate) flatten: Option<Span>,
     pub(crate) skip: Option<Span>,
     pub(crate) allow: Vec<Sp<Lint>>,
@@ -308,7 +312,7 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         let result = attr.parse_nested_meta(|meta| {
             let Some(key) = lookup(&FieldKey::ALL, &meta.path) else {
                 return Err(meta.error(format_args!(
-                    "unknown metric attribute `{}`; expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels`, `buckets`, `objectives`, `flatten`, `skip` or `allow`",
+                    "unknown metric attribute `{}`; expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels`, `buckets`, `objectives`, `max_age`, `flatten`, `skip` or `allow`",
                     path_str(&meta.path)
                 )));
             };
@@ -357,6 +361,10 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 FieldKey::Objectives => {
                     let objectives = parse_objectives(&meta)?;
                     set(cx, &mut out.objectives, Sp { value: objectives, span }, &meta);
+                }
+                FieldKey::MaxAge => {
+                    let value = parse_number(meta.value()?)?;
+                    set(cx, &mut out.max_age, value, &meta);
                 }
                 FieldKey::Flatten => set(cx, &mut out.flatten, span, &meta),
                 FieldKey::Skip => set(cx, &mut out.skip, span, &meta),

@@ -429,11 +429,18 @@ fn constructor(
                     quote!(::core::option::Option::Some(&[#(#pairs),*]))
                 },
             );
+            let max_age = attrs.max_age.as_ref().map_or_else(
+                || quote!(::core::option::Option::None),
+                |m| {
+                    let secs = float(m.value);
+                    quote!(::core::option::Option::Some(::core::time::Duration::from_secs_f64(#secs)))
+                },
+            );
             quote_spanned! {ty.span()=>
                 #field: <#ty as #krate::__private::Instrument>::from_opts(&#krate::__private::InstrumentOpts {
                     buckets: #buckets,
                     objectives: #objectives,
-                    ..::core::default::Default::default()
+                    max_age: #max_age,
                 }),
             }
         } else {

@@ -127,6 +127,7 @@ fn has_metric_keys(field: &Field<'_>) -> bool {
         || !a.const_labels.is_empty()
         || a.buckets.is_some()
         || a.objectives.is_some()
+        || a.max_age.is_some()
         || !a.allow.is_empty()
 }
 
@@ -372,6 +373,20 @@ fn check_instrument_opts(cx: &mut Ctxt, input: &Input<'_>, field: &Field<'_>, ki
                     "bucket bounds must increase strictly; sort them and remove duplicates",
                 );
             }
+        }
+    }
+    if let Some(max_age) = &attrs.max_age {
+        if input.attrs.new.is_none() {
+            cx.error_at(
+                max_age.span,
+                "`max_age` configures the summary built by the generated constructor; add `#[collector(new)]` to the struct",
+            );
+        }
+        if kind.is_some_and(|k| k != Kind::Summary) {
+            cx.error_at(max_age.span, "`max_age` applies to summaries only");
+        }
+        if !(max_age.value > 0.0 && max_age.value.is_finite()) {
+            cx.error_at(max_age.span, "`max_age` is the summary window in seconds; give a positive number, e.g. `max_age = 600`");
         }
     }
     if let Some(objectives) = &attrs.objectives {

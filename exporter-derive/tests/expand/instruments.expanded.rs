@@ -80,14 +80,14 @@ const _: () = {
                     &::exporter_core::__private::InstrumentOpts {
                         buckets: ::core::option::Option::None,
                         objectives: ::core::option::Option::None,
-                        ..::core::default::Default::default()
+                        max_age: ::core::option::Option::None,
                     },
                 ),
                 request_duration_seconds: <Histogram as ::exporter_core::__private::Instrument>::from_opts(
                     &::exporter_core::__private::InstrumentOpts {
                         buckets: ::core::option::Option::Some(&[0.005, 0.05, 0.5, 5.0]),
                         objectives: ::core::option::Option::None,
-                        ..::core::default::Default::default()
+                        max_age: ::core::option::Option::None,
                     },
                 ),
             }
