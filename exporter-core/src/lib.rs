@@ -39,6 +39,7 @@ pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod labels;
+pub mod metric;
 pub mod name;
 pub mod registry;
 pub mod value;
