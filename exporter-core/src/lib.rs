@@ -56,7 +56,7 @@ pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
 #[doc(inline)]
 pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
 #[doc(inline)]
-pub use crate::registry::{Gatherer, Registry};
+pub use crate::registry::{default_registry, Gatherer, Registry};
 
 /// Derives [`Collector`] for a struct whose fields are metrics.
 #[cfg(feature = "derive")]

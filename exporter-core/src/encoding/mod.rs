@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::labels::{EncodeLabelValues, LabelWriter};
+use crate::registry::check::ScrapeCheck;
+use crate::registry::wrap::WrapStack;
 use crate::value::{EncodeValue, Number};
 
 /// An exposition format.
@@ -84,6 +86,10 @@ pub struct MetricEncoder {
     families_before: usize,
     /// `(family, body length)` to restore if the current collector fails.
     undo: Vec<(usize, usize)>,
+    /// Duplicate-series and name-collision checks (owned by the registry module).
+    check: ScrapeCheck,
+    /// Prefix/const-label rewriting in force (owned by the registry module).
+    pub(crate) wraps: WrapStack,
 }
 
 impl std::fmt::Debug for MetricEncoder {
@@ -105,7 +111,16 @@ impl MetricEncoder {
             epoch: 0,
             families_before: 0,
             undo: Vec::new(),
+            check: ScrapeCheck::default(),
+            wraps: WrapStack::default(),
         }
+    }
+
+    /// Whether to refuse a series written twice in this scrape (Go's "collected
+    /// before with the same name and label values"). Default is on; it costs a
+    /// hash of each series' labels (see the registry docs for measurements).
+    pub fn check_duplicate_series(&mut self, enabled: bool) {
+        self.check.set_enabled(enabled);
     }
 
     /// The format being written.
@@ -123,6 +138,7 @@ impl MetricEncoder {
     /// [`CollectError::Inconsistent`] when a family of that name was already
     /// written with a different type, help or label names.
     pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
+        let desc = self.wraps.apply(desc)?;
         let idx = match self.index.get(desc.name()) {
             Some(&idx) => {
                 let fam = &mut self.families[idx];
@@ -140,6 +156,10 @@ impl MetricEncoder {
                 idx
             }
             None => {
+                let (families, index) = (&self.families, &self.index);
+                self.check.family(desc, |name| {
+                    index.get(name).map(|&i| families[i].desc.metric_type())
+                })?;
                 let idx = self.families.len();
                 self.families.push(Family {
                     desc: desc.clone(),
@@ -154,6 +174,7 @@ impl MetricEncoder {
             format: self.format,
             desc,
             body: &mut self.families[idx].body,
+            check: &mut self.check,
         })
     }
 
@@ -163,6 +184,8 @@ impl MetricEncoder {
         self.epoch += 1;
         self.families_before = self.families.len();
         self.undo.clear();
+        self.check.begin();
+        self.wraps.reset();
     }
 
     /// Removes everything written since the last [`begin`](Self::begin).
@@ -174,6 +197,7 @@ impl MetricEncoder {
         for fam in self.families.drain(self.families_before..) {
             self.index.remove(fam.desc.name());
         }
+        self.check.rollback();
     }
 
     /// Writes every family (sorted by name, empty ones left out) to `out`.
@@ -211,6 +235,7 @@ pub struct FamilyEncoder<'a> {
     format: Format,
     desc: &'a Desc,
     body: &'a mut Vec<u8>,
+    check: &'a mut ScrapeCheck,
 }
 
 impl FamilyEncoder<'_> {
@@ -255,6 +280,7 @@ impl FamilyEncoder<'_> {
             &[MetricType::Counter, MetricType::Gauge, MetricType::Untyped],
             "scalar",
         )?;
+        self.check.series(self.desc, labels)?;
         let value = value.to_number();
         self.guarded(|fam| match fam.format {
             Format::Text => fam.text_line("", labels, None, value, opts.timestamp_ms),
@@ -275,6 +301,7 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         self.expect_type(&[MetricType::Histogram], "histogram")?;
+        self.check.series(self.desc, labels)?;
         self.guarded(|fam| match fam.format {
             Format::Text => {
                 let mut last_inf = false;
@@ -313,6 +340,7 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         self.expect_type(&[MetricType::Summary], "summary")?;
+        self.check.series(self.desc, labels)?;
         self.guarded(|fam| match fam.format {
             Format::Text => {
                 for &(q, v) in value.quantiles {
