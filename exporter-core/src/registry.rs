@@ -14,11 +14,14 @@
 //!
 //! # Cost of the duplicate-series check
 //!
-//! Each series written is rendered and hashed once more. Measured on a
-//! 10 000-series counter family scraped to text (release build, see
-//! `tests/registry.rs` `duplicate_check_cost`): the figure is in the crate's
-//! `BENCHMARKS.md`. Turn it off per scrape with
-//! [`MetricEncoder::check_duplicate_series`].
+//! A series is hashed (its rendered labels) and looked up in a per-scrape
+//! table, as Go does. Series of an instrument [`Family`](crate::metric::Family)
+//! cannot repeat, so they are not hashed unless another collector writes the
+//! same family identity. Measured on one family of 1 000 to 100 000 series
+//! scraped to text (release build, a loaded 2-core machine, so ±30%):
+//! a live `Family` costs 0-13% more with the check; a snapshot `Vec` of
+//! series costs 80-250% more (about 60-150 ns per series). Turn it off per
+//! scrape with [`MetricEncoder::check_duplicate_series`].
 
 pub(crate) mod check;
 pub(crate) mod wrap;

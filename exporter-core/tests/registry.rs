@@ -578,6 +578,28 @@ fn gatherers_merge_registries_and_check_across_them() {
         CollectError::DuplicateSeries { .. }
     ));
 
+    // Live families (whose series are not hashed) with the same identity in two registries.
+    let live = || {
+        let m = Arc::new(
+            Metric::new(
+                Desc::new("hits_total", "Hits.", MetricType::Counter, ["page"]).unwrap(),
+                Family::<[String; 1], Counter>::default(),
+            )
+            .unwrap(),
+        );
+        m.with(&["/"], Counter::inc);
+        m
+    };
+    let (x, y) = (Arc::new(Registry::new()), Arc::new(Registry::new()));
+    x.register_arc(live()).unwrap();
+    y.register_arc(live()).unwrap();
+    let (text, errors) = gather(&Gatherers::new().with(x).with(y));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        matches!(&errors[0].error, CollectError::DuplicateSeries { name, .. } if name == "hits_total")
+    );
+    assert_eq!(parse(&text).samples.len(), 1);
+
     // Inconsistent help across gatherers.
     let c = Arc::new(Registry::new());
     c.register(constant(

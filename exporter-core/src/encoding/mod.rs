@@ -139,6 +139,7 @@ impl MetricEncoder {
     /// written with a different type, help or label names.
     pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
         let desc = self.wraps.apply(desc)?;
+        self.check.open(desc)?;
         let idx = match self.index.get(desc.name()) {
             Some(&idx) => {
                 let fam = &mut self.families[idx];
@@ -242,6 +243,11 @@ impl FamilyEncoder<'_> {
     /// The descriptor of this family.
     pub fn desc(&self) -> &Desc {
         self.desc
+    }
+
+    /// The scrape's consistency checks (for keyed collections to declare themselves).
+    pub(crate) fn check_mut(&mut self) -> &mut ScrapeCheck {
+        self.check
     }
 
     /// Writes one counter, gauge or untyped sample.

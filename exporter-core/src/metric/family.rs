@@ -274,11 +274,16 @@ where
     where
         L: EncodeLabelValues + ?Sized,
     {
+        // Keys are unique: no series of this family can repeat another, so
+        // the scrape's duplicate check may skip hashing them.
+        let keyed = family.check_mut().set_keyed(true);
         let t = self.read();
-        for s in &t.series {
-            s.metric.encode_metric(&s.key, family)?;
-        }
-        Ok(())
+        let result = t
+            .series
+            .iter()
+            .try_for_each(|s| s.metric.encode_metric(&s.key, family));
+        family.check_mut().set_keyed(keyed);
+        result
     }
 }
 

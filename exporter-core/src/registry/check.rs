@@ -29,16 +29,62 @@ pub struct NameCollision {
 }
 
 /// The state of the checks for one scrape.
+///
+/// A series is identified by a 64-bit hash of its family identity (name and
+/// const labels) and its rendered label values, as Go's registry does; two
+/// different series share a hash with probability about `n² / 2⁶⁵` per scrape
+/// (3e-10 for 100 000 series).
+///
+/// Hashing every series costs about as much as encoding it, so it is skipped
+/// where a duplicate cannot happen: series from a keyed collection (an
+/// instrument [`Family`](crate::metric::Family)) in a family identity no other
+/// collector writes in this scrape. A later collector opening such a family
+/// identity is refused as a duplicate, since its series cannot be checked
+/// against the unhashed ones.
 #[derive(Debug)]
 pub(crate) struct ScrapeCheck {
     enabled: bool,
     hasher: hashbrown::DefaultHashBuilder,
-    /// Hashes of the series written so far (the hash is its own key).
+    /// Series written so far (the hash is its own key).
     seen: HashTable<u64>,
-    /// Hashes added since the current collector began, to undo on failure.
+    /// Family identities opened so far.
+    identities: HashTable<Identity>,
+    /// Series and identities added since the current collector began, to undo on failure.
     added: Vec<u64>,
+    added_identities: Vec<u64>,
+    /// Which collector pass of this scrape is running.
+    epoch: u64,
+    /// The family identity last opened, and whether only this collector writes it.
+    current: u64,
+    exclusive: bool,
+    /// Whether the series being written come from a keyed collection.
+    keyed: bool,
     /// Rendered label values of the series being checked.
     scratch: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Identity {
+    hash: u64,
+    /// The collector pass that opened it first.
+    epoch: u64,
+    /// Whether some of its series were written without being hashed.
+    unhashed: bool,
+}
+
+thread_local! {
+    /// The series table of the last scrape on this thread, kept so the next
+    /// one starts at the right capacity instead of growing (and rehashing)
+    /// its way there.
+    static SPARE: std::cell::Cell<Option<HashTable<u64>>> = const { std::cell::Cell::new(None) };
+}
+
+impl Drop for ScrapeCheck {
+    fn drop(&mut self) {
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.clear();
+        SPARE.with(|s| s.set(Some(seen)));
+    }
 }
 
 impl Default for ScrapeCheck {
@@ -46,8 +92,14 @@ impl Default for ScrapeCheck {
         ScrapeCheck {
             enabled: true,
             hasher: hashbrown::DefaultHashBuilder::default(),
-            seen: HashTable::new(),
+            seen: SPARE.with(std::cell::Cell::take).unwrap_or_default(),
+            identities: HashTable::new(),
             added: Vec::new(),
+            added_identities: Vec::new(),
+            epoch: 0,
+            current: 0,
+            exclusive: false,
+            keyed: false,
             scratch: Vec::new(),
         }
     }
@@ -61,7 +113,10 @@ impl ScrapeCheck {
 
     /// Called when a collector starts.
     pub(crate) fn begin(&mut self) {
+        self.epoch += 1;
         self.added.clear();
+        self.added_identities.clear();
+        self.keyed = false;
     }
 
     /// Called when the current collector failed: forget its series.
@@ -71,14 +126,75 @@ impl ScrapeCheck {
                 e.remove();
             }
         }
+        for &h in &self.added_identities {
+            if let Ok(e) = self.identities.find_entry(h, |x| x.hash == h) {
+                e.remove();
+            }
+        }
         self.added.clear();
+        self.added_identities.clear();
+        self.keyed = false;
     }
 
-    /// Records the series `labels` of `desc`.
+    /// Called when a collector opens the family `desc`.
     ///
-    /// Identity is a 64-bit hash of the name, const labels and rendered label
-    /// values, as Go's registry does; two different series share a hash with
-    /// probability about `n² / 2⁶⁵` per scrape (3e-10 for 100 000 series).
+    /// # Errors
+    ///
+    /// [`CollectError::DuplicateSeries`] when another collector of this scrape
+    /// wrote this family identity without hashing its series.
+    pub(crate) fn open(&mut self, desc: &Desc) -> Result<(), CollectError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let mut h = self.hasher.build_hasher();
+        h.write(desc.name().as_bytes());
+        h.write_u8(0xff);
+        h.write(desc.rendered().const_labels.as_bytes());
+        let hash = h.finish();
+        self.current = hash;
+        let epoch = self.epoch;
+        match self.identities.find_mut(hash, |x| x.hash == hash) {
+            None => {
+                self.identities.insert_unique(
+                    hash,
+                    Identity {
+                        hash,
+                        epoch,
+                        unhashed: false,
+                    },
+                    |x| x.hash,
+                );
+                self.added_identities.push(hash);
+                self.exclusive = true;
+            }
+            Some(id) if id.epoch == epoch => self.exclusive = true,
+            Some(id) if id.unhashed => {
+                return Err(CollectError::DuplicateSeries {
+                    name: desc.name().to_owned(),
+                    labels: format!(
+                        "{{{}}} (the family is collected by another collector too)",
+                        desc.rendered().const_labels
+                    ),
+                })
+            }
+            Some(_) => self.exclusive = false,
+        }
+        Ok(())
+    }
+
+    /// Declares that the series written next come from a keyed collection
+    /// (no key twice), or no longer; returns the previous setting.
+    pub(crate) fn set_keyed(&mut self, keyed: bool) -> bool {
+        if keyed && self.enabled && self.exclusive {
+            let current = self.current;
+            if let Some(id) = self.identities.find_mut(current, |x| x.hash == current) {
+                id.unhashed = true;
+            }
+        }
+        std::mem::replace(&mut self.keyed, keyed)
+    }
+
+    /// Records the series `labels` of `desc`, the family last opened.
     ///
     /// # Errors
     ///
@@ -89,17 +205,14 @@ impl ScrapeCheck {
     where
         L: EncodeLabelValues + ?Sized,
     {
-        if !self.enabled {
+        if !self.enabled || (self.keyed && self.exclusive) {
             return Ok(());
         }
         self.scratch.clear();
         let mut w = LabelWriter::text(desc.variable_labels(), &mut self.scratch, false);
         labels.encode_label_values(&mut w);
         let mut h = self.hasher.build_hasher();
-        h.write(desc.name().as_bytes());
-        h.write_u8(0xff);
-        h.write(desc.rendered().const_labels.as_bytes());
-        h.write_u8(0xff);
+        h.write_u64(self.current);
         h.write(&self.scratch);
         let hash = h.finish();
         match self.seen.entry(hash, |&x| x == hash, |&x| x) {
