@@ -38,6 +38,7 @@ pub mod encoding;
 pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod interop;
 pub mod labels;
 pub mod metric;
 pub mod name;
