@@ -1,5 +1,7 @@
 //! Live instruments, registered through `metric::Metric` and scraped as text,
 //! judged by a third-party parser (`prometheus-parse`).
+// Values are compared exactly: they are small integers or round-trip exactly.
+#![allow(clippy::float_cmp)]
 
 use std::sync::Arc;
 use std::thread;

@@ -1,6 +1,8 @@
 //! Interop with the `prometheus` crate, both ways; output judged with
 //! `prometheus-parse`. Needs the `prometheus` feature, which the workspace
 //! root's dev-dependency turns on for `cargo test --workspace`.
+// Values are compared exactly: they are small integers or round-trip exactly.
+#![allow(clippy::float_cmp)]
 #![cfg(feature = "prometheus")]
 
 use std::collections::HashMap;

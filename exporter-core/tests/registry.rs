@@ -2,6 +2,8 @@
 //! containment of failing collectors, gather-time duplicate and collision
 //! checks, wrapping, `Gatherers` and the default registry. Output is judged
 //! with a third-party parser (`prometheus-parse`).
+// Values are compared exactly: they are small integers or round-trip exactly.
+#![allow(clippy::float_cmp)]
 
 use std::sync::Arc;
 
@@ -543,33 +545,38 @@ fn wrapping_adds_prefix_and_labels_and_unwraps_on_already_registered() {
 
 #[test]
 fn gatherers_merge_registries_and_check_across_them() {
-    let a = Arc::new(Registry::new());
-    let b = Arc::new(Registry::new());
-    a.register(constant(
-        "a",
-        vec![with_const("temp", MetricType::Gauge, "site", "a")],
-        1.0,
-    ))
-    .unwrap();
-    b.register(constant(
-        "b",
-        vec![with_const("temp", MetricType::Gauge, "site", "b")],
-        2.0,
-    ))
-    .unwrap();
-    let all = Gatherers::new().with(a.clone()).with(b.clone());
+    let first_reg = Arc::new(Registry::new());
+    let second_reg = Arc::new(Registry::new());
+    first_reg
+        .register(constant(
+            "a",
+            vec![with_const("temp", MetricType::Gauge, "site", "a")],
+            1.0,
+        ))
+        .unwrap();
+    second_reg
+        .register(constant(
+            "b",
+            vec![with_const("temp", MetricType::Gauge, "site", "b")],
+            2.0,
+        ))
+        .unwrap();
+    let all = Gatherers::new()
+        .with(first_reg.clone())
+        .with(second_reg.clone());
     let (text, errors) = gather(&all);
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(text.matches("# TYPE temp").count(), 1);
     assert_eq!(parse(&text).samples.len(), 2);
 
     // The same series in both: the second gatherer's collector is reported.
-    b.register(constant(
-        "b-dup",
-        vec![with_const("temp", MetricType::Gauge, "site", "a")],
-        3.0,
-    ))
-    .unwrap();
+    second_reg
+        .register(constant(
+            "b-dup",
+            vec![with_const("temp", MetricType::Gauge, "site", "a")],
+            3.0,
+        ))
+        .unwrap();
     let (_, errors) = gather(&all);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].collector, "b-dup");
@@ -590,10 +597,10 @@ fn gatherers_merge_registries_and_check_across_them() {
         m.with(&["/"], Counter::inc);
         m
     };
-    let (x, y) = (Arc::new(Registry::new()), Arc::new(Registry::new()));
-    x.register_arc(live()).unwrap();
-    y.register_arc(live()).unwrap();
-    let (text, errors) = gather(&Gatherers::new().with(x).with(y));
+    let (left, right) = (Arc::new(Registry::new()), Arc::new(Registry::new()));
+    left.register_arc(live()).unwrap();
+    right.register_arc(live()).unwrap();
+    let (text, errors) = gather(&Gatherers::new().with(left).with(right));
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         matches!(&errors[0].error, CollectError::DuplicateSeries { name, .. } if name == "hits_total")
@@ -601,14 +608,15 @@ fn gatherers_merge_registries_and_check_across_them() {
     assert_eq!(parse(&text).samples.len(), 1);
 
     // Inconsistent help across gatherers.
-    let c = Arc::new(Registry::new());
-    c.register(constant(
-        "c",
-        vec![gauge("temp", "other help", &["site"])],
-        1.0,
-    ))
-    .unwrap();
-    let (body, errors) = all.clone().with(c).gather(Format::Text);
+    let third_reg = Arc::new(Registry::new());
+    third_reg
+        .register(constant(
+            "c",
+            vec![gauge("temp", "other help", &["site"])],
+            1.0,
+        ))
+        .unwrap();
+    let (body, errors) = all.clone().with(third_reg).gather(Format::Text);
     assert!(errors
         .iter()
         .any(|e| e.collector == "c" && matches!(e.error, CollectError::Inconsistent { .. })));

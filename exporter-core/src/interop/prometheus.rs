@@ -72,6 +72,7 @@ impl Collector for PrometheusRegistry {
         encode_families(&self.registry.gather(), encoder)
     }
 
+    #[allow(clippy::unnecessary_literal_bound)] // the trait's signature
     fn name(&self) -> &str {
         "prometheus::Registry"
     }
@@ -181,7 +182,7 @@ pub fn encode_families(
                         family.sample_with(&values, m.get_counter().value(), &opts)?;
                     }
                     MetricType::Gauge => {
-                        family.sample_with(&values, m.get_gauge().value(), &opts)?
+                        family.sample_with(&values, m.get_gauge().value(), &opts)?;
                     }
                     MetricType::Histogram => {
                         let h = m.get_histogram();
@@ -334,61 +335,9 @@ fn text_to_families(text: &str) -> Vec<MetricFamily> {
         let (Some(mf), Some(sample)) = (families.last_mut(), parse_sample(line)) else {
             continue;
         };
-        let suffix = sample.name.strip_prefix(mf.name()).unwrap_or("");
         match mf.get_field_type() {
             proto::MetricType::HISTOGRAM | proto::MetricType::SUMMARY => {
-                let is_hist = mf.get_field_type() == proto::MetricType::HISTOGRAM;
-                let special = if is_hist { "le" } else { "quantile" };
-                let mut labels = sample.labels;
-                let bound = labels
-                    .iter()
-                    .position(|(k, _)| k == special)
-                    .map(|i| labels.remove(i).1);
-                let idx = *series.entry(labels.clone()).or_insert_with(|| {
-                    let mut m = proto::Metric::default();
-                    m.set_label(label_pairs(&labels));
-                    if is_hist {
-                        m.set_histogram(proto::Histogram::default());
-                    } else {
-                        m.set_summary(proto::Summary::default());
-                    }
-                    mf.mut_metric().push(m);
-                    mf.get_metric().len() - 1
-                });
-                let m = &mut mf.mut_metric()[idx];
-                match (is_hist, suffix, bound) {
-                    (true, "_bucket", Some(le)) if le != "+Inf" => {
-                        let mut b = proto::Bucket::default();
-                        b.set_upper_bound(parse_value(&le).unwrap_or(f64::NAN));
-                        b.set_cumulative_count(sample.value as u64);
-                        m.histogram.mut_or_insert_default().bucket.push(b);
-                    }
-                    (true, "_sum", _) => m
-                        .histogram
-                        .mut_or_insert_default()
-                        .set_sample_sum(sample.value),
-                    (true, "_count", _) => {
-                        m.histogram
-                            .mut_or_insert_default()
-                            .set_sample_count(sample.value as u64);
-                    }
-                    (false, "", Some(q)) => {
-                        let mut quantile = proto::Quantile::default();
-                        quantile.set_quantile(parse_value(&q).unwrap_or(f64::NAN));
-                        quantile.set_value(sample.value);
-                        m.summary.mut_or_insert_default().quantile.push(quantile);
-                    }
-                    (false, "_sum", _) => m
-                        .summary
-                        .mut_or_insert_default()
-                        .set_sample_sum(sample.value),
-                    (false, "_count", _) => {
-                        m.summary
-                            .mut_or_insert_default()
-                            .set_sample_count(sample.value as u64);
-                    }
-                    _ => {}
-                }
+                add_to_series(mf, &mut series, sample);
             }
             t => {
                 let mut m = proto::Metric::default();
@@ -418,6 +367,68 @@ fn text_to_families(text: &str) -> Vec<MetricFamily> {
         }
     }
     families
+}
+
+/// Adds one `_bucket`/`_sum`/`_count`/quantile line to its histogram or summary series.
+fn add_to_series(
+    mf: &mut MetricFamily,
+    series: &mut HashMap<Vec<(String, String)>, usize>,
+    sample: Sample,
+) {
+    let suffix = sample.name.strip_prefix(mf.name()).unwrap_or("").to_owned();
+    let suffix = suffix.as_str();
+    let is_hist = mf.get_field_type() == proto::MetricType::HISTOGRAM;
+    let special = if is_hist { "le" } else { "quantile" };
+    let mut labels = sample.labels;
+    let bound = labels
+        .iter()
+        .position(|(k, _)| k == special)
+        .map(|i| labels.remove(i).1);
+    let idx = *series.entry(labels.clone()).or_insert_with(|| {
+        let mut m = proto::Metric::default();
+        m.set_label(label_pairs(&labels));
+        if is_hist {
+            m.set_histogram(proto::Histogram::default());
+        } else {
+            m.set_summary(proto::Summary::default());
+        }
+        mf.mut_metric().push(m);
+        mf.get_metric().len() - 1
+    });
+    let m = &mut mf.mut_metric()[idx];
+    match (is_hist, suffix, bound) {
+        (true, "_bucket", Some(le)) if le != "+Inf" => {
+            let mut b = proto::Bucket::default();
+            b.set_upper_bound(parse_value(&le).unwrap_or(f64::NAN));
+            b.set_cumulative_count(sample.value as u64);
+            m.histogram.mut_or_insert_default().bucket.push(b);
+        }
+        (true, "_sum", _) => m
+            .histogram
+            .mut_or_insert_default()
+            .set_sample_sum(sample.value),
+        (true, "_count", _) => {
+            m.histogram
+                .mut_or_insert_default()
+                .set_sample_count(sample.value as u64);
+        }
+        (false, "", Some(q)) => {
+            let mut quantile = proto::Quantile::default();
+            quantile.set_quantile(parse_value(&q).unwrap_or(f64::NAN));
+            quantile.set_value(sample.value);
+            m.summary.mut_or_insert_default().quantile.push(quantile);
+        }
+        (false, "_sum", _) => m
+            .summary
+            .mut_or_insert_default()
+            .set_sample_sum(sample.value),
+        (false, "_count", _) => {
+            m.summary
+                .mut_or_insert_default()
+                .set_sample_count(sample.value as u64);
+        }
+        _ => {}
+    }
 }
 
 fn label_pairs(labels: &[(String, String)]) -> Vec<proto::LabelPair> {
@@ -496,13 +507,12 @@ fn unescape(s: &str, quotes: bool) -> String {
         }
         match chars.next() {
             Some('n') => out.push('\n'),
-            Some('\\') => out.push('\\'),
             Some('"') if quotes => out.push('"'),
+            Some('\\') | None => out.push('\\'),
             Some(other) => {
                 out.push('\\');
                 out.push(other);
             }
-            None => out.push('\\'),
         }
     }
     out

@@ -97,7 +97,7 @@ impl Stream {
     /// The allowed rank error at rank `r` (perks' `ƒ` for targeted quantiles).
     fn invariant(&self, r: f64) -> f64 {
         let mut m = f64::MAX;
-        for &(q, e) in self.targets.iter() {
+        for &(q, e) in &self.targets {
             let f = if q * self.n <= r {
                 (2.0 * e * r) / q
             } else {
@@ -234,7 +234,7 @@ mod tests {
         );
     }
 
-    /// A small deterministic generator (SplitMix64), so the test needs no crate.
+    /// A small deterministic generator (`SplitMix64`), so the test needs no crate.
     fn rng(seed: u64) -> impl FnMut() -> f64 {
         let mut state = seed;
         move || {

@@ -215,7 +215,7 @@ impl fmt::Debug for Histogram {
             .field("buckets", &self.bounds)
             .field("count", &self.count())
             .field("sum", &self.sum())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
 
 /// Go's `DefMaxAge`: quantiles cover the last ten minutes.
-pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(600);
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_mins(10);
 
 /// Go's `DefAgeBuckets`: the window slides in five steps.
 pub const DEFAULT_AGE_BUCKETS: u32 = 5;
@@ -134,7 +134,10 @@ impl SummaryBuilder {
             }
         }
         objectives.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some(w) = objectives.windows(2).find(|w| w[0].0 == w[1].0) {
+        if let Some(w) = objectives
+            .windows(2)
+            .find(|w| w[0].0.total_cmp(&w[1].0).is_eq())
+        {
             return Err(SummaryError::DuplicateQuantile(w[0].0));
         }
         if self.max_age.is_zero() {
@@ -234,7 +237,7 @@ impl Summary {
     /// The estimated `q` quantile over the window; `None` when `q` is not an
     /// objective, NaN when the window holds no observation.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        if !self.objectives.iter().any(|o| o.0 == q) {
+        if !self.objectives.iter().any(|o| o.0.total_cmp(&q).is_eq()) {
             return None;
         }
         let mut w = self.window();
@@ -301,12 +304,12 @@ impl EncodeMetric for Summary {
         const INLINE: usize = 16;
         let n = self.objectives.len();
         let mut inline = [(0.0, 0.0); INLINE];
-        let mut heap = Vec::new();
+        let mut spilled = Vec::new();
         let quantiles: &mut [(f64, f64)] = if n <= INLINE {
             &mut inline[..n]
         } else {
-            heap.resize(n, (0.0, 0.0));
-            &mut heap
+            spilled.resize(n, (0.0, 0.0));
+            &mut spilled
         };
         let (count, sum) = {
             let mut w = self.window();
@@ -423,7 +426,7 @@ mod tests {
         // One step later: the head (covering 10) was reset; the next stream saw 10 too.
         s.observe(1.0);
         assert_eq!(s.quantile(1.0), Some(10.0));
-        std::thread::sleep(Duration::from_millis(1000));
+        std::thread::sleep(Duration::from_secs(1));
         // Two steps: only the observation from the second step is left.
         assert_eq!(s.quantile(1.0), Some(1.0));
     }

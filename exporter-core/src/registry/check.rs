@@ -244,6 +244,7 @@ impl ScrapeCheck {
     ///
     /// [`NameCollision`] (as [`CollectError::Other`]) when a sample name of
     /// one family is a sample or family name of the other in any format.
+    #[allow(clippy::unused_self)] // a method like the other hooks the encoder calls
     pub(crate) fn family(
         &mut self,
         desc: &Desc,

@@ -22,9 +22,11 @@ pub(crate) struct Wrapping {
     prefix: String,
     labels: Vec<(String, String)>,
     hasher: hashbrown::DefaultHashBuilder,
-    /// `(hash, original name, original rendered const labels, wrapped)`.
-    cache: Mutex<HashTable<(u64, String, Box<str>, Arc<Desc>)>>,
+    cache: Mutex<HashTable<CacheEntry>>,
 }
+
+/// `(hash, original name, original rendered const labels, wrapped)`.
+type CacheEntry = (u64, String, Box<str>, Arc<Desc>);
 
 impl std::fmt::Debug for Wrapping {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
