@@ -308,3 +308,64 @@ fn our_collector_registers_in_a_prometheus_registry() {
     // prometheus-parse keeps help raw; prometheus's encoder escapes it like ours.
     assert_eq!(s.docs["up"], "Help \\\\ for\\nup.");
 }
+
+#[test]
+fn a_prometheus_registry_comes_out_in_openmetrics_and_protobuf() {
+    use exporter_core::encoding::protobuf::{MetricFamily, ProtoMetricType};
+    use openmetrics_parser::{openmetrics::parse_openmetrics, OpenMetricsType, OpenMetricsValue};
+    use prost::Message;
+
+    let ours = Registry::new();
+    ours.register(PrometheusRegistry::new(their_registry()))
+        .unwrap();
+
+    let (om, errors) = ours.gather(Format::OpenMetrics);
+    assert!(errors.is_empty(), "{errors:?}");
+    let om = String::from_utf8(om).unwrap();
+    let exp = parse_openmetrics(&om).unwrap_or_else(|e| panic!("{e:?}\n{om}"));
+    let types: Vec<(&str, OpenMetricsType)> = exp
+        .families
+        .iter()
+        .map(|(n, f)| (n.as_str(), f.family_type.clone()))
+        .collect();
+    for expected in [
+        ("jobs", OpenMetricsType::Counter),
+        ("temp_celsius", OpenMetricsType::Gauge),
+        ("latency_seconds", OpenMetricsType::Histogram),
+        ("rpc_seconds", OpenMetricsType::Summary),
+    ] {
+        assert!(types.contains(&expected), "{expected:?} not in {types:?}");
+    }
+    let mail = exp.families["jobs"]
+        .iter_samples()
+        .find(|s| {
+            s.get_labelset()
+                .unwrap()
+                .iter()
+                .any(|(k, v)| k == "queue" && v == "mail")
+        })
+        .expect("jobs{queue=mail}");
+    let OpenMetricsValue::Counter(c) = &mail.value else {
+        panic!("{:?}", mail.value)
+    };
+    assert_eq!(c.value.as_f64(), 3.0);
+
+    let (pb, errors) = ours.gather(Format::Protobuf);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut buf = pb.as_slice();
+    let mut got = Vec::new();
+    while !buf.is_empty() {
+        let f = MetricFamily::decode_length_delimited(&mut buf).unwrap();
+        let t = ProtoMetricType::try_from(f.r#type.unwrap()).unwrap();
+        got.push((f.name.clone().unwrap(), t, f.metric.len()));
+    }
+    assert_eq!(
+        got,
+        [
+            ("jobs_total".to_owned(), ProtoMetricType::Counter, 2),
+            ("latency_seconds".to_owned(), ProtoMetricType::Histogram, 1),
+            ("rpc_seconds".to_owned(), ProtoMetricType::Summary, 1),
+            ("temp_celsius".to_owned(), ProtoMetricType::Gauge, 1),
+        ]
+    );
+}

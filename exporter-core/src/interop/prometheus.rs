@@ -31,6 +31,9 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use prometheus::proto::{self, MetricFamily};
+use prost::Message as _;
+
+use crate::encoding::protobuf as pb;
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
@@ -259,13 +262,22 @@ pub fn __descs<'a, C: Collector + ?Sized>(
 /// errs or panics contributes nothing to that scrape.
 #[doc(hidden)]
 pub fn __collect<C: Collector>(collector: &C) -> Vec<MetricFamily> {
-    let mut encoder = MetricEncoder::new(Format::Text);
+    let mut encoder = MetricEncoder::new(Format::Protobuf);
     if collect_contained(collector, &mut encoder).is_err() {
         return Vec::new();
     }
     let mut out = Vec::new();
     encoder.finish_into(&mut out);
-    text_to_families(&String::from_utf8_lossy(&out))
+    let mut buf = out.as_slice();
+    let mut families = Vec::new();
+    while !buf.is_empty() {
+        // Our own encoder wrote it; should it ever not decode, keep what did.
+        match pb::MetricFamily::decode_length_delimited(&mut buf) {
+            Ok(f) => families.push(family_from_pb(f)),
+            Err(_) => break,
+        }
+    }
+    families
 }
 
 /// Implements `prometheus::core::Collector` for a derived collector, given
@@ -296,249 +308,93 @@ macro_rules! __impl_prometheus_collector {
     };
 }
 
-/// Reads this crate's own text output back into `prometheus` families.
-///
-/// Only ever given text the text encoder wrote, so it follows that format's
-/// exact shape rather than the whole grammar; a line it cannot read is skipped.
-fn text_to_families(text: &str) -> Vec<MetricFamily> {
-    let mut families: Vec<MetricFamily> = Vec::new();
-    // For histograms and summaries: the series (labels without `le`/`quantile`) -> metric index.
-    let mut series: HashMap<Vec<(String, String)>, usize> = HashMap::new();
-    let mut help = String::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# HELP ") {
-            let (_, h) = rest.split_once(' ').unwrap_or((rest, ""));
-            help = unescape(h, false);
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let Some((name, t)) = rest.split_once(' ') else {
-                continue;
-            };
-            let mut mf = MetricFamily::default();
-            mf.set_name(name.to_owned());
-            mf.set_help(std::mem::take(&mut help));
-            mf.set_field_type(match t {
-                "counter" => proto::MetricType::COUNTER,
-                "gauge" => proto::MetricType::GAUGE,
-                "histogram" => proto::MetricType::HISTOGRAM,
-                "summary" => proto::MetricType::SUMMARY,
-                _ => proto::MetricType::UNTYPED,
-            });
-            families.push(mf);
-            series.clear();
-            continue;
-        }
-        if line.starts_with('#') || line.is_empty() {
-            continue;
-        }
-        let (Some(mf), Some(sample)) = (families.last_mut(), parse_sample(line)) else {
-            continue;
-        };
-        match mf.get_field_type() {
-            proto::MetricType::HISTOGRAM | proto::MetricType::SUMMARY => {
-                add_to_series(mf, &mut series, sample);
+/// Converts one family from this crate's protobuf model to `prometheus`'s.
+fn family_from_pb(f: pb::MetricFamily) -> MetricFamily {
+    let mut mf = MetricFamily::default();
+    mf.set_name(f.name.unwrap_or_default());
+    mf.set_help(f.help.unwrap_or_default());
+    mf.set_field_type(
+        match f.r#type.and_then(|t| pb::ProtoMetricType::try_from(t).ok()) {
+            Some(pb::ProtoMetricType::Counter) => proto::MetricType::COUNTER,
+            Some(pb::ProtoMetricType::Gauge) => proto::MetricType::GAUGE,
+            Some(pb::ProtoMetricType::Summary) => proto::MetricType::SUMMARY,
+            Some(pb::ProtoMetricType::Histogram | pb::ProtoMetricType::GaugeHistogram) => {
+                proto::MetricType::HISTOGRAM
             }
-            t => {
-                let mut m = proto::Metric::default();
-                m.set_label(label_pairs(&sample.labels));
-                if let Some(ts) = sample.timestamp_ms {
-                    m.set_timestamp_ms(ts);
-                }
-                match t {
-                    proto::MetricType::COUNTER => {
-                        let mut c = proto::Counter::default();
-                        c.set_value(sample.value);
-                        m.set_counter(c);
-                    }
-                    proto::MetricType::GAUGE => {
-                        let mut g = proto::Gauge::default();
-                        g.set_value(sample.value);
-                        m.set_gauge(g);
-                    }
-                    _ => {
-                        let mut u = proto::Untyped::default();
-                        u.set_value(sample.value);
-                        m.untyped = Some(u).into();
-                    }
-                }
-                mf.mut_metric().push(m);
-            }
-        }
+            _ => proto::MetricType::UNTYPED,
+        },
+    );
+    let metrics = f.metric.into_iter().map(metric_from_pb).collect();
+    mf.set_metric(metrics);
+    mf
+}
+
+fn metric_from_pb(m: pb::Metric) -> proto::Metric {
+    let mut out = proto::Metric::default();
+    out.set_label(
+        m.label
+            .into_iter()
+            .map(|l| {
+                let mut p = proto::LabelPair::default();
+                p.set_name(l.name.unwrap_or_default());
+                p.set_value(l.value.unwrap_or_default());
+                p
+            })
+            .collect(),
+    );
+    if let Some(ts) = m.timestamp_ms {
+        out.set_timestamp_ms(ts);
     }
-    families
-}
-
-/// Adds one `_bucket`/`_sum`/`_count`/quantile line to its histogram or summary series.
-fn add_to_series(
-    mf: &mut MetricFamily,
-    series: &mut HashMap<Vec<(String, String)>, usize>,
-    sample: Sample,
-) {
-    let suffix = sample.name.strip_prefix(mf.name()).unwrap_or("").to_owned();
-    let suffix = suffix.as_str();
-    let is_hist = mf.get_field_type() == proto::MetricType::HISTOGRAM;
-    let special = if is_hist { "le" } else { "quantile" };
-    let mut labels = sample.labels;
-    let bound = labels
-        .iter()
-        .position(|(k, _)| k == special)
-        .map(|i| labels.remove(i).1);
-    let idx = *series.entry(labels.clone()).or_insert_with(|| {
-        let mut m = proto::Metric::default();
-        m.set_label(label_pairs(&labels));
-        if is_hist {
-            m.set_histogram(proto::Histogram::default());
-        } else {
-            m.set_summary(proto::Summary::default());
-        }
-        mf.mut_metric().push(m);
-        mf.get_metric().len() - 1
-    });
-    let m = &mut mf.mut_metric()[idx];
-    match (is_hist, suffix, bound) {
-        (true, "_bucket", Some(le)) if le != "+Inf" => {
-            let mut b = proto::Bucket::default();
-            b.set_upper_bound(parse_value(&le).unwrap_or(f64::NAN));
-            b.set_cumulative_count(sample.value as u64);
-            m.histogram.mut_or_insert_default().bucket.push(b);
-        }
-        (true, "_sum", _) => m
-            .histogram
-            .mut_or_insert_default()
-            .set_sample_sum(sample.value),
-        (true, "_count", _) => {
-            m.histogram
-                .mut_or_insert_default()
-                .set_sample_count(sample.value as u64);
-        }
-        (false, "", Some(q)) => {
-            let mut quantile = proto::Quantile::default();
-            quantile.set_quantile(parse_value(&q).unwrap_or(f64::NAN));
-            quantile.set_value(sample.value);
-            m.summary.mut_or_insert_default().quantile.push(quantile);
-        }
-        (false, "_sum", _) => m
-            .summary
-            .mut_or_insert_default()
-            .set_sample_sum(sample.value),
-        (false, "_count", _) => {
-            m.summary
-                .mut_or_insert_default()
-                .set_sample_count(sample.value as u64);
-        }
-        _ => {}
+    if let Some(c) = m.counter {
+        let mut v = proto::Counter::default();
+        v.set_value(c.value.unwrap_or_default());
+        out.set_counter(v);
     }
-}
-
-fn label_pairs(labels: &[(String, String)]) -> Vec<proto::LabelPair> {
-    labels
-        .iter()
-        .map(|(k, v)| {
-            let mut p = proto::LabelPair::default();
-            p.set_name(k.clone());
-            p.set_value(v.clone());
-            p
-        })
-        .collect()
-}
-
-struct Sample {
-    name: String,
-    labels: Vec<(String, String)>,
-    value: f64,
-    timestamp_ms: Option<i64>,
-}
-
-/// `name{k="v",...} value [timestamp]`.
-fn parse_sample(line: &str) -> Option<Sample> {
-    let name_end = line.find(['{', ' '])?;
-    let name = line[..name_end].to_owned();
-    let mut rest = &line[name_end..];
-    let mut labels = Vec::new();
-    if let Some(mut r) = rest.strip_prefix('{') {
-        loop {
-            if let Some(after) = r.strip_prefix('}') {
-                rest = after;
-                break;
-            }
-            r = r.strip_prefix(',').unwrap_or(r);
-            let eq = r.find("=\"")?;
-            let key = r[..eq].to_owned();
-            r = &r[eq + 2..];
-            // The value ends at the first `"` not escaped by a backslash.
-            let bytes = r.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() && bytes[i] != b'"' {
-                i += if bytes[i] == b'\\' { 2 } else { 1 };
-            }
-            let raw = r.get(..i)?;
-            labels.push((key, unescape(raw, true)));
-            r = r.get(i + 1..)?;
-        }
+    if let Some(g) = m.gauge {
+        let mut v = proto::Gauge::default();
+        v.set_value(g.value.unwrap_or_default());
+        out.set_gauge(v);
     }
-    let mut fields = rest.split_ascii_whitespace();
-    let value = parse_value(fields.next()?)?;
-    let timestamp_ms = fields.next().and_then(|t| t.parse().ok());
-    Some(Sample {
-        name,
-        labels,
-        value,
-        timestamp_ms,
-    })
-}
-
-fn parse_value(s: &str) -> Option<f64> {
-    match s {
-        "+Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
-        "NaN" => Some(f64::NAN),
-        _ => s.parse().ok(),
+    if let Some(u) = m.untyped {
+        let mut v = proto::Untyped::default();
+        v.set_value(u.value.unwrap_or_default());
+        out.untyped = Some(v).into();
     }
-}
-
-fn unescape(s: &str, quotes: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('"') if quotes => out.push('"'),
-            Some('\\') | None => out.push('\\'),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-        }
+    if let Some(h) = m.histogram {
+        let mut v = proto::Histogram::default();
+        v.set_sample_count(h.sample_count.unwrap_or_default());
+        v.set_sample_sum(h.sample_sum.unwrap_or_default());
+        v.set_bucket(
+            h.bucket
+                .into_iter()
+                // `prometheus`'s encoders add the `+Inf` bucket themselves.
+                .filter(|b| b.upper_bound != Some(f64::INFINITY))
+                .map(|b| {
+                    let mut pb_bucket = proto::Bucket::default();
+                    pb_bucket.set_upper_bound(b.upper_bound.unwrap_or_default());
+                    pb_bucket.set_cumulative_count(b.cumulative_count.unwrap_or_default());
+                    pb_bucket
+                })
+                .collect(),
+        );
+        out.set_histogram(v);
+    }
+    if let Some(s) = m.summary {
+        let mut v = proto::Summary::default();
+        v.set_sample_count(s.sample_count.unwrap_or_default());
+        v.set_sample_sum(s.sample_sum.unwrap_or_default());
+        v.set_quantile(
+            s.quantile
+                .into_iter()
+                .map(|q| {
+                    let mut pq = proto::Quantile::default();
+                    pq.set_quantile(q.quantile.unwrap_or_default());
+                    pq.set_value(q.value.unwrap_or_default());
+                    pq
+                })
+                .collect(),
+        );
+        out.set_summary(v);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_back_escapes_and_every_type() {
-        let text = "# HELP a Help with \\\\ and \\n.\n# TYPE a counter\na{k=\"q\\\"uo}te,\\\\ \\n\",j=\"x\"} 3 1700000000000\n\
-                    # HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 5.5\nh_count 2\n\
-                    # HELP s s\n# TYPE s summary\ns{quantile=\"0.5\"} NaN\ns_sum 0\ns_count 0\n";
-        let f = text_to_families(text);
-        assert_eq!(f.len(), 3);
-        assert_eq!(f[0].help(), "Help with \\ and \n.");
-        let m = &f[0].get_metric()[0];
-        assert_eq!(m.get_label()[0].value(), "q\"uo}te,\\ \n");
-        assert_eq!(m.get_label()[1].value(), "x");
-        assert_eq!(m.get_counter().value(), 3.0);
-        assert_eq!(m.timestamp_ms(), 1_700_000_000_000);
-        let h = f[1].get_metric()[0].get_histogram();
-        assert_eq!(h.get_bucket().len(), 1);
-        assert_eq!((h.get_sample_sum(), h.get_sample_count()), (5.5, 2));
-        let s = f[2].get_metric()[0].get_summary();
-        assert!(s.get_quantile()[0].value().is_nan());
-    }
 }
