@@ -326,7 +326,7 @@ fn a_prometheus_registry_comes_out_in_openmetrics_and_protobuf() {
     let types: Vec<(&str, OpenMetricsType)> = exp
         .families
         .iter()
-        .map(|(n, f)| (n.as_str(), f.family_type.clone()))
+        .map(|(n, f)| (n.as_str(), f.family_type))
         .collect();
     for expected in [
         ("jobs", OpenMetricsType::Counter),
