@@ -288,6 +288,7 @@ fn concurrent_updates_are_not_lost() {
     let floats = Arc::new(Counter::<f64>::new());
     let gauge = Arc::new(Gauge::<f64>::new());
     let hist = Arc::new(Histogram::with_buckets([10.0, 100.0]).unwrap());
+    let summary = Arc::new(Summary::builder().objective(0.5, 0.05).build().unwrap());
     let registry = Registry::new();
     let scraped = Arc::new(
         Metric::new(
@@ -299,12 +300,13 @@ fn concurrent_updates_are_not_lost() {
     registry.register_arc(scraped.clone()).unwrap();
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
-            let (counters, floats, gauge, hist, scraped) = (
+            let (counters, floats, gauge, hist, scraped, summary) = (
                 counters.clone(),
                 floats.clone(),
                 gauge.clone(),
                 hist.clone(),
                 scraped.clone(),
+                summary.clone(),
             );
             thread::spawn(move || {
                 let own = format!("t{t}");
@@ -315,6 +317,7 @@ fn concurrent_updates_are_not_lost() {
                     gauge.add(1.0);
                     gauge.sub(1.0);
                     hist.observe((i % 200) as f64);
+                    summary.observe((i % 200) as f64);
                     scraped.with(&[own.as_str()], Counter::inc);
                 }
             })
@@ -340,6 +343,9 @@ fn concurrent_updates_are_not_lost() {
     assert_eq!(floats.get(), (THREADS * PER_THREAD) as f64 * 0.5);
     assert_eq!(gauge.get(), 0.0);
     assert_eq!(hist.count(), THREADS * PER_THREAD);
+    assert_eq!(summary.count(), THREADS * PER_THREAD);
+    let median = summary.quantile(0.5).unwrap();
+    assert!((90.0..=110.0).contains(&median), "{median}");
     let (buckets, _) = hist.cumulative();
     assert_eq!(
         buckets,
