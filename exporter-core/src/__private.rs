@@ -5,11 +5,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
+/// `impl prometheus::core::Collector` for a derived type (nothing without the
+/// `prometheus` feature).
+pub use crate::__impl_prometheus_collector;
 pub use crate::collector::{Collector, StaticCollector};
 pub use crate::desc::{Desc, MetricType};
 pub use crate::encoding::{FamilyEncoder, HistogramValue, MetricEncoder, SummaryValue};
 pub use crate::error::{CollectError, DescError};
 pub use crate::labels::{EncodeLabelValue, EncodeLabelValues, LabelValueWriter, LabelWriter};
+pub use crate::metric::{Instrument, InstrumentOpts};
 pub use std::sync::OnceLock;
 
 /// Builds a descriptor whose every part the derive already validated at compile time.

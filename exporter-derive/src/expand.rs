@@ -166,6 +166,10 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                 const NAMES: &'static [&'static str] = &[#(#names),*];
             }
 
+            #krate::__private::__impl_prometheus_collector!(
+                [#impl_generics] [#ident #ty_generics] [#where_clause]
+            );
+
             #constructor
 
             #(#checks)*

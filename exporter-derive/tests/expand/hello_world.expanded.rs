@@ -54,6 +54,7 @@ const _: () = {
     impl ::exporter_core::__private::MetricNames for HelloWorld {
         const NAMES: &'static [&'static str] = &["a_hello_world_exporter"];
     }
+    ::exporter_core::__private::__impl_prometheus_collector!([] [HelloWorld] []);
     const _: () = if ::exporter_core::__private::metric_type_differs(
         <Vec<
             ([&'static str; 1], f64),

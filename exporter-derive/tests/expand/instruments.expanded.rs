@@ -67,6 +67,7 @@ const _: () = {
             "http_request_duration_seconds",
         ];
     }
+    ::exporter_core::__private::__impl_prometheus_collector!([] [HttpMetrics] []);
     #[automatically_derived]
     impl HttpMetrics {
         /// Builds every metric of the struct from its `#[metric(...)]` attributes.
