@@ -698,6 +698,7 @@ fn generic_label_arity_is_checked_at_collect_time() {
     };
     let mut encoder = exporter_core::MetricEncoder::new(Format::Text);
     ok.collect(&mut encoder).unwrap();
+    let mut encoder = exporter_core::MetricEncoder::new(Format::Text);
     let err = bad.collect(&mut encoder).unwrap_err();
     assert!(
         matches!(
