@@ -40,7 +40,10 @@ pub mod error;
 pub mod http;
 pub mod labels;
 pub mod name;
+pub mod process;
 pub mod registry;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 pub mod value;
 
 #[doc(hidden)]
