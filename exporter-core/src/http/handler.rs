@@ -354,11 +354,6 @@ impl Job {
         let _guard = self.guard;
         let mut encoder = MetricEncoder::new(self.format);
         let errors = self.gatherer.gather_into(&mut encoder);
-        if let Some(m) = &self.metrics {
-            if let Err(error) = collect_contained(m.as_ref(), &mut encoder) {
-                tracing::error!(%error, "self-metrics failed");
-            }
-        }
         if !errors.is_empty() {
             for e in &errors {
                 tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
@@ -373,6 +368,12 @@ impl Job {
                 }
                 let _ = head.send(Outcome::Failed(msg));
                 return;
+            }
+        }
+        // Last, so this scrape's errors are already counted in it.
+        if let Some(m) = &self.metrics {
+            if let Err(error) = collect_contained(m.as_ref(), &mut encoder) {
+                tracing::error!(%error, "self-metrics failed");
             }
         }
         let mut text = Vec::new();

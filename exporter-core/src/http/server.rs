@@ -147,7 +147,9 @@ impl Serve {
         builder
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)
-            .max_buf_size(max_header_bytes)
+            // A complete head up to twice the limit is read and refused with
+            // 431; a longer one fills the buffer and is refused the same way.
+            .max_buf_size(max_header_bytes.saturating_mul(2))
             .max_header_size(max_header_bytes);
         let graceful = GracefulShutdown::new();
         let routes = Arc::new(routes);
