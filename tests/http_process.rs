@@ -1,6 +1,6 @@
 //! The process collector against what /proc says, and the build info.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::float_cmp)]
 #![cfg(target_os = "linux")]
 
 mod http_support;
@@ -16,10 +16,15 @@ fn stat_field(n: usize) -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
     // Fields after the command name, which is in parentheses and may hold spaces.
     let after = &stat[stat.rfind(')').unwrap() + 2..];
-    after.split_whitespace().nth(n - 3).unwrap().parse().unwrap()
+    after
+        .split_whitespace()
+        .nth(n - 3)
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
-/// Resident memory in bytes from /proc/self/smaps_rollup (in kB there, so
+/// Resident memory in bytes from `/proc/self/smaps_rollup` (in kB there, so
 /// independent of the page size the collector has to multiply by).
 fn rss_bytes() -> f64 {
     let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap();
@@ -57,21 +62,34 @@ fn process_metrics_match_proc() {
     let threads_after = stat_field(20);
     let rss_after = rss_bytes();
     let vsize_after = stat_field(23);
-    let get = |name: &str| value(&text, name, &[]).unwrap_or_else(|| panic!("{name} missing:\n{text}"));
+    let get =
+        |name: &str| value(&text, name, &[]).unwrap_or_else(|| panic!("{name} missing:\n{text}"));
 
     let threads = get("process_threads");
-    assert!(threads >= threads_before.min(threads_after) && threads <= threads_before.max(threads_after));
+    assert!(
+        threads >= threads_before.min(threads_after)
+            && threads <= threads_before.max(threads_after)
+    );
 
     let fds = get("process_open_fds");
     assert!(fds >= 3.0);
     // read_dir holds one descriptor of its own while counting.
     assert!((fds - fds_before).abs() <= 2.0, "{fds} vs {fds_before}");
     assert_eq!(get("process_max_fds"), soft_limit("Max open files"));
-    assert_eq!(get("process_virtual_memory_max_bytes"), soft_limit("Max address space"));
+    assert_eq!(
+        get("process_virtual_memory_max_bytes"),
+        soft_limit("Max address space")
+    );
 
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     let start = get("process_start_time_seconds");
-    assert!(start <= now + 1.0 && start > now - 3600.0, "start {start}, now {now}");
+    assert!(
+        start <= now + 1.0 && start > now - 3600.0,
+        "start {start}, now {now}"
+    );
 
     let rss = get("process_resident_memory_bytes");
     let vsize = get("process_virtual_memory_bytes");
@@ -81,9 +99,15 @@ fn process_metrics_match_proc() {
     // and arenas), so compare against /proc read just before and after: a
     // wrong unit would be off by 1024 or more.
     let (lo, hi) = (vsize_before.min(vsize_after), vsize_before.max(vsize_after));
-    assert!(vsize >= lo / 2.0 && vsize <= hi * 2.0, "{vsize} vs /proc {lo}..{hi}");
+    assert!(
+        vsize >= lo / 2.0 && vsize <= hi * 2.0,
+        "{vsize} vs /proc {lo}..{hi}"
+    );
     let (lo, hi) = (rss_before.min(rss_after), rss_before.max(rss_after));
-    assert!(rss >= lo / 2.0 && rss <= hi * 2.0, "{rss} vs /proc {lo}..{hi}");
+    assert!(
+        rss >= lo / 2.0 && rss <= hi * 2.0,
+        "{rss} vs /proc {lo}..{hi}"
+    );
 
     let cpu = get("process_cpu_seconds_total");
     assert!(cpu >= 0.0);
@@ -91,7 +115,7 @@ fn process_metrics_match_proc() {
     // as on every Linux), however busy the machine is.
     let ticks = || stat_field(14) + stat_field(15);
     let start_ticks = ticks();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
     let mut spin = 0_u64;
     while ticks() < start_ticks + 30.0 && std::time::Instant::now() < deadline {
         spin = spin.wrapping_add(1);
@@ -109,7 +133,9 @@ fn process_metrics_match_proc() {
 #[test]
 fn build_info_has_the_crate_version_and_rustc() {
     let registry = Registry::new();
-    registry.register(exporter_core::build_info!("my_exporter").unwrap()).unwrap();
+    registry
+        .register(exporter_core::build_info!("my_exporter").unwrap())
+        .unwrap();
     let text = registry.gather_text();
     let parsed = http_support::parse(&text);
     let ((name, labels), v) = parsed.iter().next().unwrap();

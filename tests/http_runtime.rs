@@ -1,7 +1,7 @@
 //! The exporter runtime: flags, listen addresses, landing page, probes,
 //! exporter metrics, busy ports and graceful shutdown.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::float_cmp)]
 
 mod http_support;
 
@@ -19,13 +19,18 @@ fn builder() -> ExporterBuilder {
 }
 
 async fn bind(builder: ExporterBuilder, args: &[&str]) -> Bound {
-    let mut argv = vec!["test_exporter"];
-    argv.extend_from_slice(args);
-    let config = builder.try_parse_from(argv).unwrap();
+    let mut command_line = vec!["test_exporter"];
+    command_line.extend_from_slice(args);
+    let config = builder.try_parse_from(command_line).unwrap();
     builder.bind(&config).await.unwrap()
 }
 
-fn run(bound: Bound) -> (oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+fn run(
+    bound: Bound,
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(bound.serve_with_shutdown(async move {
         let _ = rx.await;
@@ -38,9 +43,11 @@ async fn serves_metrics_landing_page_and_probes_on_every_address() {
     let bound = bind(
         builder(),
         &[
-            "--web.listen-address", "127.0.0.1:0",
+            "--web.listen-address",
+            "127.0.0.1:0",
             "--web.listen-address=127.0.0.1:0",
-            "--web.telemetry-path", "/custom",
+            "--web.telemetry-path",
+            "/custom",
         ],
     )
     .await;
@@ -52,16 +59,25 @@ async fn serves_metrics_landing_page_and_probes_on_every_address() {
         let metrics = get(addr, "/custom", &[]).await;
         assert_eq!(metrics.status, 200);
         let text = metrics.text();
-        assert_eq!(value(&text, "test_fixed", &[("name", "haohao")]), Some(81.0));
+        assert_eq!(
+            value(&text, "test_fixed", &[("name", "haohao")]),
+            Some(81.0)
+        );
         assert!(text.contains("promhttp_metric_handler_requests_total"));
-        assert!(text.contains("test_exporter_build_info{version=\"1.2.3\""), "{text}");
+        assert!(
+            text.contains("test_exporter_build_info{version=\"1.2.3\""),
+            "{text}"
+        );
         #[cfg(target_os = "linux")]
         assert!(value(&text, "process_open_fds", &[]).unwrap() >= 3.0);
         assert_eq!(get(addr, "/metrics", &[]).await.status, 404);
 
         let landing = get(addr, "/", &[]).await;
         assert_eq!(landing.status, 200);
-        assert_eq!(landing.header("content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(
+            landing.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
         let html = landing.text();
         assert!(html.contains("<h1>test_exporter</h1>"));
         assert!(html.contains("Exports &lt;fixed&gt; values &amp; more."));
@@ -70,8 +86,16 @@ async fn serves_metrics_landing_page_and_probes_on_every_address() {
 
         for probe in ["/-/healthy", "/-/ready"] {
             assert_eq!(get(addr, probe, &[]).await.status, 200, "{probe}");
-            assert_eq!(request(addr, "HEAD", probe, &[]).await.status, 200, "{probe}");
-            assert_eq!(request(addr, "POST", probe, &[]).await.status, 405, "{probe}");
+            assert_eq!(
+                request(addr, "HEAD", probe, &[]).await.status,
+                200,
+                "{probe}"
+            );
+            assert_eq!(
+                request(addr, "POST", probe, &[]).await.status,
+                405,
+                "{probe}"
+            );
         }
         assert_eq!(get(addr, "/nope", &[]).await.status, 404);
     }
@@ -83,7 +107,11 @@ async fn serves_metrics_landing_page_and_probes_on_every_address() {
 async fn disable_exporter_metrics_leaves_only_the_collectors() {
     let bound = bind(
         builder(),
-        &["--web.listen-address", "127.0.0.1:0", "--web.disable-exporter-metrics"],
+        &[
+            "--web.listen-address",
+            "127.0.0.1:0",
+            "--web.disable-exporter-metrics",
+        ],
     )
     .await;
     let addr = bound.local_addrs()[0];
@@ -102,7 +130,12 @@ async fn max_requests_flag_limits_scrapes() {
     let (gated, gate) = Gated::new();
     let bound = bind(
         Exporter::builder("limited").collector(gated),
-        &["--web.listen-address", "127.0.0.1:0", "--web.max-requests", "1"],
+        &[
+            "--web.listen-address",
+            "127.0.0.1:0",
+            "--web.max-requests",
+            "1",
+        ],
     )
     .await;
     let addr = bound.local_addrs()[0];
@@ -134,8 +167,12 @@ async fn bad_flags_are_usage_errors_with_status_2() {
     assert_eq!(help.exit_code(), 0);
     let help = help.to_string();
     for flag in [
-        "--web.listen-address", "--web.telemetry-path", "--web.max-requests",
-        "--web.disable-exporter-metrics", "--log.level", "--log.format",
+        "--web.listen-address",
+        "--web.telemetry-path",
+        "--web.max-requests",
+        "--web.disable-exporter-metrics",
+        "--log.level",
+        "--log.format",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
@@ -150,7 +187,9 @@ async fn busy_port_is_an_error_naming_the_address() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let b = builder();
-    let config = b.try_parse_from(["x", "--web.listen-address", &addr]).unwrap();
+    let config = b
+        .try_parse_from(["x", "--web.listen-address", &addr])
+        .unwrap();
     let err = b.bind(&config).await.unwrap_err();
     assert!(err.is_bind());
     assert!(err.to_string().contains(&addr), "{err}");
@@ -159,7 +198,9 @@ async fn busy_port_is_an_error_naming_the_address() {
 #[tokio::test]
 async fn registration_errors_surface_at_bind() {
     let b = builder().collector(Fixed::new()); // the same collector twice
-    let config = b.try_parse_from(["x", "--web.listen-address", "127.0.0.1:0"]).unwrap();
+    let config = b
+        .try_parse_from(["x", "--web.listen-address", "127.0.0.1:0"])
+        .unwrap();
     let err = b.bind(&config).await.unwrap_err();
     assert!(err.is_register(), "{err}");
 }
@@ -183,10 +224,17 @@ async fn graceful_shutdown_finishes_the_scrape_in_flight() {
         assert!(std::time::Instant::now() < deadline, "listener still open");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(!task.is_finished(), "server stopped before the scrape finished");
+    assert!(
+        !task.is_finished(),
+        "server stopped before the scrape finished"
+    );
     gate.release.send(()).unwrap();
     let reply = scrape.await.unwrap();
     assert_eq!(reply.status, 200);
     assert_eq!(value(&reply.text(), "test_gated", &[]), Some(1.0));
-    tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }

@@ -1,7 +1,7 @@
 //! Hostile clients against the server: oversized and slow request headers,
 //! and a client that disconnects in the middle of a large scrape.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::float_cmp)]
 
 mod http_support;
 
@@ -35,16 +35,24 @@ async fn oversized_headers_get_431() {
 
 #[tokio::test]
 async fn slow_headers_are_cut_off_without_blocking_others() {
-    let server = start_with(fixed_handler(), |s| s.header_read_timeout(Duration::from_millis(500))).await;
+    let server = start_with(fixed_handler(), |s| {
+        s.header_read_timeout(Duration::from_millis(500))
+    })
+    .await;
     // A slowloris: half a request head, then silence.
     let mut slow = TcpStream::connect(server.addr).await.unwrap();
-    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let started = Instant::now();
 
     // Another client is served meanwhile, promptly.
     let reply = get(server.addr, "/metrics", &[]).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(value(&reply.text(), "test_fixed", &[("name", "nana")]), Some(87.0));
+    assert_eq!(
+        value(&reply.text(), "test_fixed", &[("name", "nana")]),
+        Some(87.0)
+    );
     assert!(started.elapsed() < Duration::from_millis(450));
 
     // The slow one is disconnected once the header timeout passes.
@@ -52,7 +60,10 @@ async fn slow_headers_are_cut_off_without_blocking_others() {
     let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
     let took = started.elapsed();
     assert!(read.is_ok(), "slow client was never cut off");
-    assert!(took >= Duration::from_millis(450), "cut off too early: {took:?}");
+    assert!(
+        took >= Duration::from_millis(450),
+        "cut off too early: {took:?}"
+    );
 
     // A client that sends nothing at all is cut off too.
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
@@ -67,7 +78,8 @@ async fn client_disconnect_mid_stream_frees_its_slot() {
     // ~30 MB: far more than the socket buffers and the chunk channel hold.
     let big = Arc::new(Big::new(3_000, 10_000));
     registry.register(Arc::clone(&big)).unwrap();
-    let handler = MetricsHandler::with_opts(registry, HandlerOpts::default().max_requests_in_flight(1));
+    let handler =
+        MetricsHandler::with_opts(registry, HandlerOpts::default().max_requests_in_flight(1));
     let server = start(handler.clone()).await;
 
     let mut client = TcpStream::connect(server.addr).await.unwrap();
@@ -98,5 +110,12 @@ async fn client_disconnect_mid_stream_frees_its_slot() {
     big.enabled.store(false, Ordering::Relaxed);
     let reply = get(server.addr, "/metrics", &[]).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(value(&reply.text(), "promhttp_metric_handler_requests_in_flight", &[]), Some(1.0));
+    assert_eq!(
+        value(
+            &reply.text(),
+            "promhttp_metric_handler_requests_in_flight",
+            &[]
+        ),
+        Some(1.0)
+    );
 }

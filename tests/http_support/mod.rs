@@ -65,7 +65,12 @@ impl Reply {
 }
 
 /// A request with a real HTTP client (hyper-util's legacy client).
-pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let mut req = hyper::Request::builder()
         .method(method)
@@ -73,7 +78,10 @@ pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&st
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let resp = client.request(req.body(Empty::new()).unwrap()).await.unwrap();
+    let resp = client
+        .request(req.body(Empty::new()).unwrap())
+        .await
+        .unwrap();
     let (parts, body) = resp.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
     Reply {
@@ -107,8 +115,11 @@ pub fn parse(text: &str) -> HashMap<(String, Vec<(String, String)>), f64> {
         .samples
         .into_iter()
         .map(|s| {
-            let mut labels: Vec<(String, String)> =
-                s.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut labels: Vec<(String, String)> = s
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             labels.sort();
             let v = match s.value {
                 prometheus_parse::Value::Counter(v)
@@ -122,8 +133,10 @@ pub fn parse(text: &str) -> HashMap<(String, Vec<(String, String)>), f64> {
 }
 
 pub fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    let mut labels: Vec<(String, String)> =
-        labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut labels: Vec<(String, String)> = labels
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     labels.sort();
     parse(text).get(&(name.to_owned(), labels)).copied()
 }
@@ -161,7 +174,13 @@ pub struct Failing {
 impl Failing {
     pub fn new() -> Self {
         Failing {
-            desc: Desc::new("test_failing", "Never works.", MetricType::Gauge, [] as [&str; 0]).unwrap(),
+            desc: Desc::new(
+                "test_failing",
+                "Never works.",
+                MetricType::Gauge,
+                [] as [&str; 0],
+            )
+            .unwrap(),
         }
     }
 }
@@ -197,11 +216,23 @@ impl Gated {
         let (release_tx, release_rx) = mpsc::channel();
         let (entered_tx, entered_rx) = mpsc::channel();
         let gated = Gated {
-            desc: Desc::new("test_gated", "Waits for the test.", MetricType::Gauge, [] as [&str; 0]).unwrap(),
+            desc: Desc::new(
+                "test_gated",
+                "Waits for the test.",
+                MetricType::Gauge,
+                [] as [&str; 0],
+            )
+            .unwrap(),
             release: Mutex::new(release_rx),
             entered: Mutex::new(entered_tx),
         };
-        (gated, Gate { release: release_tx, entered: entered_rx })
+        (
+            gated,
+            Gate {
+                release: release_tx,
+                entered: entered_rx,
+            },
+        )
     }
 }
 
@@ -213,7 +244,10 @@ impl Gate {
             if self.entered.try_recv().is_ok() {
                 return;
             }
-            assert!(std::time::Instant::now() < deadline, "collector never started");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "collector never started"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
@@ -226,7 +260,11 @@ impl Collector for Gated {
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         let _ = self.entered.lock().unwrap().send(());
-        let _ = self.release.lock().unwrap().recv_timeout(Duration::from_secs(10));
+        let _ = self
+            .release
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(10));
         encoder.family(&self.desc)?.sample(&(), 1)
     }
 }
@@ -242,7 +280,13 @@ pub struct Big {
 impl Big {
     pub fn new(rows: usize, value_len: usize) -> Self {
         Big {
-            desc: Desc::new("test_big", "Large scrape.", MetricType::Gauge, ["row", "pad"]).unwrap(),
+            desc: Desc::new(
+                "test_big",
+                "Large scrape.",
+                MetricType::Gauge,
+                ["row", "pad"],
+            )
+            .unwrap(),
             rows,
             value: "x".repeat(value_len),
             enabled: AtomicBool::new(true),

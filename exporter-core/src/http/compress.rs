@@ -97,6 +97,8 @@ pub(crate) enum Compressor {
 }
 
 impl Compressor {
+    // Only zstd's encoder can fail to start.
+    #[cfg_attr(not(feature = "zstd"), allow(clippy::unnecessary_wraps))]
     pub(crate) fn new(compression: Compression) -> io::Result<Self> {
         Ok(match compression {
             Compression::Identity => Compressor::Identity,
