@@ -34,7 +34,7 @@ pub const CHANNEL_CHUNKS: usize = 4;
 
 /// What the handler does when a collector fails, Go's `promhttp.HandlerErrorHandling`.
 ///
-/// Either way the error is logged (`tracing`, target `exporter_core::http`)
+/// Either way the error is logged (`tracing`, at error level)
 /// and counted in `promhttp_metric_handler_errors_total{cause="gathering"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -111,3 +111,45 @@ fn write_value(w: &mut Writer<'_>, value: &str) -> fmt::Result {
     }
     w.write_char('"')
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use super::Logfmt;
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn logfmt_lines_quote_what_needs_quoting() {
+        let buf = Buf::default();
+        let sink = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .event_format(Logfmt)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(address = "127.0.0.1:9100", error = %"it \"broke\"\nbadly", "cannot start");
+        });
+        let line = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(line.starts_with("ts=20"), "{line}");
+        let rest = line.split_once(' ').unwrap().1;
+        assert_eq!(
+            rest,
+            "level=warn target=exporter_core::runtime::logging::tests msg=\"cannot start\" \
+             address=127.0.0.1:9100 error=\"it \\\"broke\\\"\\nbadly\"\n"
+        );
+    }
+}
