@@ -5,12 +5,16 @@
 //!
 //! Collectors write every sample of a scrape into the encoder's per-family
 //! buffers before anything is sent, because families are sorted by name and
-//! one family's samples may come from several collectors. The handler then
-//! walks those bytes in chunks of [`CHUNK`] bytes, compresses each chunk and
-//! sends it through a channel of [`CHANNEL_CHUNKS`] chunks to the socket, so
-//! a large scrape never needs a second full copy, compressed or not: memory
-//! is the encoded samples plus a few chunks. A scrape smaller than [`CHUNK`]
-//! is sent in one piece with a `Content-Length`.
+//! one family's samples may come from several collectors: the encoded
+//! samples of the whole scrape are in memory once. The handler then takes
+//! the families one at a time ([`MetricEncoder::finish_chunks`], which
+//! renders each family with its header into a scratch buffer), compresses
+//! about [`CHUNK`] bytes at a time and sends the result through a channel of
+//! [`CHANNEL_CHUNKS`] chunks to the socket. So on top of the samples a
+//! scrape holds the largest family once more, one chunk being compressed,
+//! and the chunks in the channel; never a second copy of the whole body,
+//! compressed or not. A scrape smaller than [`CHUNK`] is sent in one piece
+//! with a `Content-Length`.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -24,7 +28,7 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use super::body::Body;
 use super::compress::{self, Compression, Compressor};
 use super::instrument::{Cause, HandlerMetrics};
-use crate::encoding::{Format, MetricEncoder};
+use crate::encoding::{negotiate, Format, MetricEncoder};
 use crate::registry::{collect_contained, Gatherer};
 
 /// Uncompressed bytes per streamed chunk; smaller scrapes are sent whole.
@@ -231,7 +235,9 @@ impl MetricsHandler {
     ) -> impl Future<Output = Response<Body>> + Send + 'static {
         let info = RequestInfo {
             method: req.method().clone(),
+            accept: header_string(req, header::ACCEPT),
             accept_encoding: header_string(req, header::ACCEPT_ENCODING),
+            names: query_names(req.uri().query()),
         };
         let this = self.clone();
         async move {
@@ -273,7 +279,7 @@ impl MetricsHandler {
             _permit: permit,
         });
 
-        let format = Format::Text;
+        let format = negotiate(req.accept.as_deref(), self.opts.enable_openmetrics);
         let compression =
             compress::negotiate(req.accept_encoding.as_deref(), &self.opts.compressions);
         let mut head = Response::builder().header(header::CONTENT_TYPE, format.content_type());
@@ -296,6 +302,7 @@ impl MetricsHandler {
             metrics: self.metrics.clone(),
             policy: self.opts.error_handling,
             format,
+            names: req.names,
             compression,
             guard: Arc::clone(&guard),
         };
@@ -345,6 +352,7 @@ struct Job {
     metrics: Option<Arc<HandlerMetrics>>,
     policy: ErrorHandling,
     format: Format,
+    names: Vec<String>,
     compression: Compression,
     guard: Arc<InFlight>,
 }
@@ -353,6 +361,7 @@ impl Job {
     fn run(self, head: oneshot::Sender<Outcome>, chunks: &mpsc::Sender<Bytes>) {
         let _guard = self.guard;
         let mut encoder = MetricEncoder::new(self.format);
+        encoder.filter_names(self.names);
         let errors = self.gatherer.gather_into(&mut encoder);
         if !errors.is_empty() {
             for e in &errors {
@@ -376,20 +385,93 @@ impl Job {
                 tracing::error!(%error, "self-metrics failed");
             }
         }
-        let mut text = Vec::new();
-        encoder.finish_into(&mut text);
-
-        let encoding_failed = |error: &std::io::Error| {
-            tracing::error!(%error, "error compressing metrics");
-            if let Some(m) = &self.metrics {
-                m.error(Cause::Encoding, 1);
-            }
+        let mut stream = Stream {
+            compression: self.compression,
+            compressor: None,
+            pending: Vec::new(),
+            head: Some(head),
+            chunks,
+            metrics: self.metrics.as_deref(),
+            done: false,
         };
-        if text.len() <= CHUNK {
+        encoder.finish_chunks(|family| stream.push(family));
+        stream.finish();
+    }
+}
+
+/// Turns the encoder's families into the response: one whole body when the
+/// scrape fits in [`CHUNK`] bytes, else compressed chunks of about [`CHUNK`]
+/// uncompressed bytes each, sent as soon as they are ready.
+struct Stream<'a> {
+    compression: Compression,
+    /// Started once the scrape is known to be streamed.
+    compressor: Option<Compressor>,
+    /// Uncompressed bytes not yet compressed.
+    pending: Vec<u8>,
+    /// Taken when the response head is decided.
+    head: Option<oneshot::Sender<Outcome>>,
+    chunks: &'a mpsc::Sender<Bytes>,
+    metrics: Option<&'a HandlerMetrics>,
+    /// Set when the client went away or compression failed: skip the rest.
+    done: bool,
+}
+
+impl Stream<'_> {
+    fn push(&mut self, family: &[u8]) {
+        if self.done {
+            return;
+        }
+        self.pending.extend_from_slice(family);
+        if self.pending.len() < CHUNK {
+            return;
+        }
+        if self.compressor.is_none() {
+            match Compressor::new(self.compression) {
+                Ok(c) => self.compressor = Some(c),
+                Err(error) => return self.fail(&error),
+            }
+            let Some(head) = self.head.take() else {
+                self.done = true;
+                return;
+            };
+            if head.send(Outcome::Streaming).is_err() {
+                self.done = true; // timed out meanwhile
+                return;
+            }
+        }
+        self.flush();
+    }
+
+    /// Compresses and sends `pending`.
+    fn flush(&mut self) {
+        let Some(compressor) = &mut self.compressor else {
+            return;
+        };
+        let out = compressor.push(&self.pending);
+        self.pending.clear();
+        match out {
+            Ok(out) => self.send(out),
+            Err(error) => self.fail(&error),
+        }
+    }
+
+    fn send(&mut self, out: Vec<u8>) {
+        // A send error means the client went away: stop encoding.
+        if !out.is_empty() && self.chunks.blocking_send(Bytes::from(out)).is_err() {
+            self.done = true;
+        }
+    }
+
+    fn finish(mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(head) = self.head.take() {
+            // Never started streaming: the whole scrape is in `pending`.
             let whole = match self.compression {
-                Compression::Identity => Ok(text),
+                Compression::Identity => Ok(std::mem::take(&mut self.pending)),
                 c => Compressor::new(c).and_then(|mut comp| {
-                    let mut out = comp.push(&text)?;
+                    let mut out = comp.push(&self.pending)?;
                     out.extend(comp.finish()?);
                     Ok(out)
                 }),
@@ -397,43 +479,39 @@ impl Job {
             let outcome = match whole {
                 Ok(bytes) => Outcome::Whole(bytes),
                 Err(error) => {
-                    encoding_failed(&error);
+                    self.count_encoding_error(&error);
                     Outcome::Failed(format!("error encoding metrics: {error}\n"))
                 }
             };
             let _ = head.send(outcome);
             return;
         }
+        self.flush();
+        if self.done {
+            return;
+        }
+        if let Some(compressor) = self.compressor.take() {
+            match compressor.finish() {
+                Ok(out) => self.send(out),
+                Err(error) => self.fail(&error),
+            }
+        }
+    }
 
-        let mut comp = match Compressor::new(self.compression) {
-            Ok(comp) => comp,
-            Err(error) => {
-                encoding_failed(&error);
-                let _ = head.send(Outcome::Failed(format!(
-                    "error encoding metrics: {error}\n"
-                )));
-                return;
-            }
-        };
-        if head.send(Outcome::Streaming).is_err() {
-            return; // timed out or client gone
+    fn fail(&mut self, error: &std::io::Error) {
+        self.count_encoding_error(error);
+        self.done = true;
+        if let Some(head) = self.head.take() {
+            let _ = head.send(Outcome::Failed(format!(
+                "error encoding metrics: {error}\n"
+            )));
         }
-        for chunk in text.chunks(CHUNK) {
-            match comp.push(chunk) {
-                // A send error means the client went away: stop encoding.
-                Ok(out) if out.is_empty() => {}
-                Ok(out) => {
-                    if chunks.blocking_send(Bytes::from(out)).is_err() {
-                        return;
-                    }
-                }
-                Err(error) => return encoding_failed(&error),
-            }
-        }
-        match comp.finish() {
-            Ok(out) if out.is_empty() => {}
-            Ok(out) => drop(chunks.blocking_send(Bytes::from(out))),
-            Err(error) => encoding_failed(&error),
+    }
+
+    fn count_encoding_error(&self, error: &std::io::Error) {
+        tracing::error!(%error, "error compressing metrics");
+        if let Some(m) = self.metrics {
+            m.error(Cause::Encoding, 1);
         }
     }
 }
@@ -441,7 +519,52 @@ impl Job {
 /// What the handler needs from a request, taken before the first await.
 struct RequestInfo {
     method: Method,
+    accept: Option<String>,
     accept_encoding: Option<String>,
+    /// `name[]` query parameters.
+    names: Vec<String>,
+}
+
+/// The values of every `name[]` parameter (Go's `r.URL.Query()["name[]"]`),
+/// percent-decoded; malformed escapes are kept literally.
+fn query_names(query: Option<&str>) -> Vec<String> {
+    let Some(query) = query else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key) == "name[]").then(|| percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                match (
+                    bytes.get(i + 1).and_then(|b| hex(*b)),
+                    bytes.get(i + 2).and_then(|b| hex(*b)),
+                ) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn header_string<B>(req: &Request<B>, name: header::HeaderName) -> Option<String> {

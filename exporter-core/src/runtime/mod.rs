@@ -81,7 +81,7 @@ impl Exporter {
             default_listen_address: "0.0.0.0:8080".to_owned(),
             registry: Arc::new(Registry::new()),
             register_error: None,
-            handler_opts: HandlerOpts::default(),
+            handler_opts: HandlerOpts::default().enable_openmetrics(true),
             process_metrics: true,
             build_info: true,
         }
@@ -164,7 +164,8 @@ impl ExporterBuilder {
     }
 
     /// Handler options; the flags then set the in-flight limit and the
-    /// self-metrics. Default is [`HandlerOpts::default`].
+    /// self-metrics. Default is [`HandlerOpts::default`] with OpenMetrics
+    /// enabled, so Prometheus gets OpenMetrics when it asks for it.
     #[must_use]
     pub fn handler_opts(mut self, opts: HandlerOpts) -> Self {
         self.handler_opts = opts;
