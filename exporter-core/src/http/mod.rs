@@ -6,9 +6,13 @@ mod compress;
 mod handler;
 mod instrument;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
 mod tower;
 
 pub use body::Body;
 pub use compress::Compression;
 pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK};
 pub use server::{serve, Serve};
+#[cfg(feature = "tls")]
+pub use tls::{WebConfig, WebConfigError};

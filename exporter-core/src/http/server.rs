@@ -46,9 +46,13 @@ pub fn serve(listener: TcpListener, handler: MetricsHandler) -> Serve {
             path: "/metrics".to_owned(),
             landing: None,
             probes: false,
+            #[cfg(feature = "tls")]
+            auth: None,
         },
         header_read_timeout: Duration::from_secs(10),
         max_header_bytes: 64 * 1024,
+        #[cfg(feature = "tls")]
+        tls: None,
         signal: Box::pin(std::future::pending()),
     }
 }
@@ -60,6 +64,8 @@ pub struct Serve {
     routes: Routes,
     header_read_timeout: Duration,
     max_header_bytes: usize,
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
     signal: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
@@ -68,6 +74,8 @@ struct Routes {
     path: String,
     landing: Option<Bytes>,
     probes: bool,
+    #[cfg(feature = "tls")]
+    auth: Option<Arc<super::tls::BasicAuth>>,
 }
 
 impl std::fmt::Debug for Serve {
@@ -126,6 +134,15 @@ impl Serve {
         self
     }
 
+    /// TLS and basic auth from a `web-config.yml` ([`WebConfig`](super::WebConfig)).
+    /// Basic auth covers every path. Default is plain HTTP without auth.
+    #[cfg(feature = "tls")]
+    pub fn web_config(mut self, config: super::WebConfig) -> Self {
+        self.tls = config.tls;
+        self.routes.auth = config.auth;
+        self
+    }
+
     /// The address the server listens on.
     ///
     /// # Errors
@@ -141,6 +158,8 @@ impl Serve {
             routes,
             header_read_timeout,
             max_header_bytes,
+            #[cfg(feature = "tls")]
+            tls,
             mut signal,
         } = self;
         let mut builder = http1::Builder::new();
@@ -172,10 +191,35 @@ impl Serve {
                 let routes = Arc::clone(&routes);
                 async move { Ok::<_, Infallible>(routes.route(req).await) }
             });
-            let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            let watcher = graceful.watcher();
+            let builder = builder.clone();
+            #[cfg(feature = "tls")]
+            let tls = tls.clone();
             tokio::spawn(async move {
+                #[cfg(feature = "tls")]
+                if let Some(tls) = tls {
+                    // The handshake gets the same deadline as the request head.
+                    let stream =
+                        match tokio::time::timeout(header_read_timeout, tls.accept(stream)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(error)) => {
+                                tracing::debug!(%error, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!("TLS handshake timed out");
+                                return;
+                            }
+                        };
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
+                    if let Err(error) = watcher.watch(conn).await {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                    return;
+                }
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
                 // A client that goes away or times out is not a server error.
-                if let Err(error) = conn.await {
+                if let Err(error) = watcher.watch(conn).await {
                     tracing::debug!(%error, "connection ended with an error");
                 }
             });
@@ -197,6 +241,19 @@ impl IntoFuture for Serve {
 
 impl Routes {
     async fn route(&self, req: Request<Incoming>) -> Response<Body> {
+        #[cfg(feature = "tls")]
+        if let Some(auth) = &self.auth {
+            let header = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .map(HeaderValue::as_bytes);
+            if !auth.allows(header).await {
+                let mut resp = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+                return resp;
+            }
+        }
         let path = req.uri().path();
         if path == self.path {
             return self.handler.handle(&req).await;

@@ -6,6 +6,7 @@
 //! | `--web.listen-address` | `0.0.0.0:8080` (see [`ExporterBuilder::default_listen_address`]) | address to listen on; repeat for several; `:PORT` means all interfaces |
 //! | `--web.telemetry-path` | `/metrics` | path of the metrics |
 //! | `--web.max-requests` | `40` | scrapes served at once, more get 503; `0` is no limit |
+//! | `--web.config.file` | none | TLS and basic auth, exporter-toolkit's `web-config.yml` (`tls` feature) |
 //! | `--web.disable-exporter-metrics` | off | leave out `promhttp_*`, `process_*` and `<name>_build_info` |
 //! | `--log.level` | `info` | `debug`, `info`, `warn` or `error` |
 //! | `--log.format` | `logfmt` | `logfmt` or `json` |
@@ -114,6 +115,8 @@ pub struct Config {
     pub max_requests: usize,
     /// `--web.disable-exporter-metrics`.
     pub disable_exporter_metrics: bool,
+    /// `--web.config.file`, with the `tls` feature.
+    pub web_config_file: Option<std::path::PathBuf>,
     /// `--log.level`.
     pub log_level: Level,
     /// `--log.format`.
@@ -189,6 +192,19 @@ impl ExporterBuilder {
 
     /// The clap command with the standard flags.
     pub fn command(&self) -> Command {
+        let command = self.base_command();
+        #[cfg(feature = "tls")]
+        let command = command.arg(
+            Arg::new("web.config.file")
+                .long("web.config.file")
+                .value_name("FILE")
+                .help("Path to a web-config.yml enabling TLS and/or basic auth (exporter-toolkit format)")
+                .value_parser(clap::value_parser!(std::path::PathBuf)),
+        );
+        command
+    }
+
+    fn base_command(&self) -> Command {
         Command::new(self.name.clone())
             .version(self.version.clone())
             .about(self.description.clone())
@@ -299,6 +315,13 @@ impl ExporterBuilder {
             &self.version,
             &config.telemetry_path,
         );
+        #[cfg(feature = "tls")]
+        let web_config = match &config.web_config_file {
+            Some(path) => {
+                Some(crate::http::WebConfig::from_file(path).map_err(ErrorKind::WebConfig)?)
+            }
+            None => None,
+        };
         let mut servers = Vec::new();
         let mut addrs = Vec::new();
         for addr in &config.listen_addresses {
@@ -320,12 +343,16 @@ impl ExporterBuilder {
                 source,
             })?;
             addrs.push(local);
-            servers.push(
-                serve(listener, handler.clone())
-                    .metrics_path(config.telemetry_path.clone())
-                    .landing_page(page.clone())
-                    .probes(true),
-            );
+            let server = serve(listener, handler.clone())
+                .metrics_path(config.telemetry_path.clone())
+                .landing_page(page.clone())
+                .probes(true);
+            #[cfg(feature = "tls")]
+            let server = match &web_config {
+                Some(web) => server.web_config(web.clone()),
+                None => server,
+            };
+            servers.push(server);
         }
         Ok(Bound {
             servers,
@@ -384,6 +411,11 @@ fn config_from(m: &ArgMatches) -> Config {
             .copied()
             .unwrap_or(40),
         disable_exporter_metrics: m.get_flag("web.disable-exporter-metrics"),
+        web_config_file: m
+            .try_get_one::<std::path::PathBuf>("web.config.file")
+            .ok()
+            .flatten()
+            .cloned(),
         log_level: match string("log.level").as_str() {
             "debug" => Level::DEBUG,
             "warn" => Level::WARN,
@@ -506,6 +538,9 @@ enum ErrorKind {
     Register(RegisterError),
     #[error("invalid exporter name for build info: {0}")]
     BuildInfo(DescError),
+    #[cfg(feature = "tls")]
+    #[error("{0}")]
+    WebConfig(crate::http::WebConfigError),
 }
 
 impl From<ErrorKind> for Error {
@@ -518,6 +553,14 @@ impl Error {
     /// A listen address could not be bound (busy, not local, unresolvable).
     pub fn is_bind(&self) -> bool {
         matches!(*self.0, ErrorKind::Bind { .. })
+    }
+
+    /// The `--web.config.file` could not be loaded.
+    pub fn is_web_config(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return matches!(*self.0, ErrorKind::WebConfig(_));
+        #[cfg(not(feature = "tls"))]
+        false
     }
 
     /// A collector could not be registered.
