@@ -3,6 +3,7 @@
 
 mod body;
 mod compress;
+mod default;
 mod handler;
 mod instrument;
 mod server;
@@ -12,6 +13,7 @@ mod tower;
 
 pub use body::Body;
 pub use compress::Compression;
+pub use default::handler;
 pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK};
 pub use server::{serve, Serve};
 #[cfg(feature = "tls")]
