@@ -359,7 +359,9 @@ struct Job {
 
 impl Job {
     fn run(self, head: oneshot::Sender<Outcome>, chunks: &mpsc::Sender<Bytes>) {
-        let _guard = self.guard;
+        // Released before a whole or failed answer is handed over, so a
+        // client that gets its response can never find its own slot still taken.
+        let mut guard = Some(self.guard);
         let mut encoder = MetricEncoder::new(self.format);
         encoder.filter_names(self.names);
         let errors = self.gatherer.gather_into(&mut encoder);
@@ -375,6 +377,7 @@ impl Job {
                 for e in &errors {
                     let _ = writeln!(msg, "{e}");
                 }
+                drop(guard.take());
                 let _ = head.send(Outcome::Failed(msg));
                 return;
             }
@@ -393,6 +396,7 @@ impl Job {
             chunks,
             metrics: self.metrics.as_deref(),
             done: false,
+            guard,
         };
         encoder.finish_chunks(|family| stream.push(family));
         stream.finish();
@@ -414,6 +418,8 @@ struct Stream<'a> {
     metrics: Option<&'a HandlerMetrics>,
     /// Set when the client went away or compression failed: skip the rest.
     done: bool,
+    /// This scrape's in-flight slot (the streamed body holds another handle).
+    guard: Option<Arc<InFlight>>,
 }
 
 impl Stream<'_> {
@@ -483,6 +489,7 @@ impl Stream<'_> {
                     Outcome::Failed(format!("error encoding metrics: {error}\n"))
                 }
             };
+            drop(self.guard.take());
             let _ = head.send(outcome);
             return;
         }
