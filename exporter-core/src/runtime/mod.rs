@@ -371,6 +371,7 @@ impl ExporterBuilder {
             Ok(config) => config,
             Err(e) => e.exit(),
         };
+        let signal = shutdown_signal();
         logging::init(config.log_level, config.log_format);
         let name = self.name.clone();
         let version = self.version.clone();
@@ -385,7 +386,7 @@ impl ExporterBuilder {
         for addr in bound.local_addrs() {
             tracing::info!(address = %addr, path = %config.telemetry_path, "listening");
         }
-        match bound.serve_with_shutdown(shutdown_signal()).await {
+        match bound.serve_with_shutdown(signal).await {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
@@ -502,26 +503,38 @@ impl Bound {
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
+///
+/// On Unix the handlers are installed when this is called, not when the
+/// future is first polled, so a signal that arrives while the exporter is
+/// still starting is not lost (nor fatal). Call it inside a Tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            let wait = |s: io::Result<Signal>| async move {
+                match s {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(int) => tracing::info!("received SIGINT, shutting down"),
+                () = wait(term) => tracing::info!("received SIGTERM, shutting down"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("received Ctrl-C, shutting down");
+        } else {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("received SIGINT, shutting down"),
-        () = term => tracing::info!("received SIGTERM, shutting down"),
     }
 }
 
