@@ -42,7 +42,10 @@ pub mod interop;
 pub mod labels;
 pub mod metric;
 pub mod name;
+pub mod process;
 pub mod registry;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 pub mod value;
 
 #[doc(hidden)]
