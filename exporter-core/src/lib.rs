@@ -30,7 +30,23 @@
 //! ```
 
 #![warn(missing_docs, unreachable_pub)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::float_cmp))]
+// Library code never unwraps, panics or prints: a scrape must not take the exporter down.
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::float_cmp
+    )
+)]
 
 pub mod collector;
 pub mod desc;

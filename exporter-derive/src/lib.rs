@@ -5,6 +5,10 @@
 //! attributes, [`ast`] builds the model, [`valid`] checks it, [`expand`]
 //! writes the code, and [`fallback`] stands in when there were errors.
 
+// The macro reports errors as `compile_error!`, never by panicking on user input.
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 mod ast;
 mod attr;
 mod ctxt;
