@@ -102,6 +102,14 @@ pub(crate) struct Rendered {
     pub(crate) help: Box<str>,
     /// `k1="v1",k2="v2"` for the const labels, values escaped, no braces.
     pub(crate) const_labels: Box<str>,
+    /// The start of a plain sample line in the text formats: `name{k1="v1"`
+    /// (const labels, no closing brace), `name{` when there are only variable
+    /// labels, or just `name` when there are no labels at all. Writing it is
+    /// one copy per series instead of three.
+    pub(crate) head: Box<str>,
+    /// `,name="` for each variable label, in order; the comma is skipped
+    /// before the first pair of a series.
+    pub(crate) label_starts: Box<[Box<str>]>,
 }
 
 impl Desc {
@@ -349,7 +357,7 @@ impl DescBuilder {
             seen.push(label);
         }
         const_labels.sort_by(|a, b| a.0.cmp(&b.0));
-        let rendered = render(&help, &const_labels);
+        let rendered = render(&name, &help, &const_labels, &variable_labels);
         Ok(Desc {
             name,
             help,
@@ -362,7 +370,12 @@ impl DescBuilder {
     }
 }
 
-fn render(help: &str, const_labels: &[(String, String)]) -> Rendered {
+fn render(
+    name: &str,
+    help: &str,
+    const_labels: &[(String, String)],
+    variable_labels: &[String],
+) -> Rendered {
     let mut help_out = Vec::with_capacity(help.len());
     escape::help_into(&mut help_out, help);
     let mut labels = Vec::new();
@@ -376,9 +389,20 @@ fn render(help: &str, const_labels: &[(String, String)]) -> Rendered {
         labels.push(b'"');
     }
     // Escaping only inserts ASCII before ASCII characters, so the bytes stay UTF-8.
+    let const_labels = String::from_utf8_lossy(&labels);
+    let head = if const_labels.is_empty() && variable_labels.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}{{{const_labels}")
+    };
     Rendered {
         help: String::from_utf8_lossy(&help_out).into(),
-        const_labels: String::from_utf8_lossy(&labels).into(),
+        head: head.into(),
+        const_labels: const_labels.into(),
+        label_starts: variable_labels
+            .iter()
+            .map(|label| format!(",{label}=\"").into_boxed_str())
+            .collect(),
     }
 }
 
@@ -402,6 +426,18 @@ mod tests {
         assert_eq!(d.name(), "ns_sub_up");
         assert_eq!(d.const_labels()[0].0, "a");
         assert_eq!(&*d.rendered().const_labels, "a=\"2\",z=\"1\"");
+        assert_eq!(&*d.rendered().head, "ns_sub_up{a=\"2\",z=\"1\"");
+    }
+
+    #[test]
+    fn renders_line_heads_and_label_starts() {
+        let plain = gauge("up").build().unwrap();
+        assert_eq!(&*plain.rendered().head, "up");
+        assert!(plain.rendered().label_starts.is_empty());
+        let labelled = gauge("up").labels(["job", "zone"]).build().unwrap();
+        assert_eq!(&*labelled.rendered().head, "up{");
+        let starts: Vec<&str> = labelled.rendered().label_starts.iter().map(|s| &**s).collect();
+        assert_eq!(starts, [",job=\"", ",zone=\""]);
     }
 
     #[test]

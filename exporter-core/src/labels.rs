@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::desc::Desc;
 use crate::encoding::escape;
 
 /// Receives one label value. Obtained from [`LabelWriter::value`].
@@ -23,8 +24,6 @@ enum ValueSink<'a> {
     Escaped(&'a mut Vec<u8>),
     /// Formats that keep label values as strings (protobuf).
     Raw(&'a mut String),
-    /// Past the last label name: the value is counted, not written.
-    Discard,
 }
 
 impl LabelValueWriter<'_> {
@@ -34,7 +33,6 @@ impl LabelValueWriter<'_> {
         match &mut self.inner {
             ValueSink::Escaped(out) => escape::label_value_into(out, s),
             ValueSink::Raw(out) => out.push_str(s),
-            ValueSink::Discard => {}
         }
     }
 
@@ -54,27 +52,37 @@ impl LabelValueWriter<'_> {
 /// Writes the label values of one series, pairing each with the next label name.
 #[derive(Debug)]
 pub struct LabelWriter<'a> {
-    names: &'a [String],
     sink: LabelSink<'a>,
     count: usize,
 }
 
 #[derive(Debug)]
 enum LabelSink<'a> {
+    /// Text formats: `,name="value"` straight into the output.
     Text {
         out: &'a mut Vec<u8>,
+        /// The descriptor's pre-rendered `,name="` per label.
+        starts: &'a [Box<str>],
         needs_comma: bool,
     },
-    Pairs(&'a mut Vec<(String, String)>),
+    /// Pair formats (protobuf): `(name, value)` strings.
+    Pairs {
+        names: &'a [String],
+        out: &'a mut Vec<(String, String)>,
+    },
 }
 
 impl<'a> LabelWriter<'a> {
-    /// Text formats: writes `,name="value"` pairs into `out`; `needs_comma` says
-    /// whether a pair (a const label) was already written before these.
-    pub(crate) fn text(names: &'a [String], out: &'a mut Vec<u8>, needs_comma: bool) -> Self {
+    /// Text formats: writes `,name="value"` pairs of `desc`'s variable labels
+    /// into `out`; `needs_comma` says whether a pair (a const label) was
+    /// already written before these.
+    pub(crate) fn text(desc: &'a Desc, out: &'a mut Vec<u8>, needs_comma: bool) -> Self {
         LabelWriter {
-            names,
-            sink: LabelSink::Text { out, needs_comma },
+            sink: LabelSink::Text {
+                out,
+                starts: &desc.rendered().label_starts,
+                needs_comma,
+            },
             count: 0,
         }
     }
@@ -82,8 +90,7 @@ impl<'a> LabelWriter<'a> {
     /// Pair formats (protobuf): pushes `(name, value)` pairs.
     pub(crate) fn pairs(names: &'a [String], out: &'a mut Vec<(String, String)>) -> Self {
         LabelWriter {
-            names,
-            sink: LabelSink::Pairs(out),
+            sink: LabelSink::Pairs { names, out },
             count: 0,
         }
     }
@@ -94,36 +101,41 @@ impl<'a> LabelWriter<'a> {
     }
 
     /// Writes the next label value.
+    ///
+    /// Values past the last label name are only counted, so that the caller
+    /// can report the arity error.
     #[inline]
     pub fn value<V: EncodeLabelValue + ?Sized>(&mut self, value: &V) {
-        let Some(name) = self.names.get(self.count) else {
-            // Too many values: count them so the caller reports the arity error.
-            self.count += 1;
-            value.encode_label_value(&mut LabelValueWriter {
-                inner: ValueSink::Discard,
-            });
-            return;
-        };
+        let index = self.count;
         self.count += 1;
         match &mut self.sink {
-            LabelSink::Text { out, needs_comma } => {
-                if *needs_comma {
-                    out.push(b',');
-                }
+            LabelSink::Text {
+                out,
+                starts,
+                needs_comma,
+            } => {
+                let Some(start) = starts.get(index) else {
+                    return;
+                };
+                // `start` is `,name="`: one copy for the separator, name and quote.
+                let start = start.as_bytes();
+                let start = if *needs_comma { start } else { &start[1..] };
                 *needs_comma = true;
-                out.extend_from_slice(name.as_bytes());
-                out.extend_from_slice(b"=\"");
+                out.extend_from_slice(start);
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Escaped(out),
                 });
                 out.push(b'"');
             }
-            LabelSink::Pairs(pairs) => {
+            LabelSink::Pairs { names, out } => {
+                let Some(name) = names.get(index) else {
+                    return;
+                };
                 let mut s = String::new();
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Raw(&mut s),
                 });
-                pairs.push((name.clone(), s));
+                out.push((name.clone(), s));
             }
         }
     }

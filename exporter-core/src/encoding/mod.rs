@@ -191,9 +191,44 @@ impl From<ExemplarError> for CollectError {
 
 struct Family {
     desc: Desc,
+    /// In the text formats, the header (`# HELP`, `# TYPE`) followed by the
+    /// samples: written in place from the start, so that finishing a scrape
+    /// need not copy samples behind a header. In protobuf, the samples only
+    /// (the family message's length prefix comes first, known only at the end).
     body: Vec<u8>,
+    /// Where the samples start in `body`; a family with none is left out.
+    header_len: usize,
     /// The collector pass that last touched this family (see `begin`).
     epoch: u64,
+}
+
+impl Family {
+    fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
+        let mut body = Vec::new();
+        match format {
+            Format::Text => text::header_into(&mut body, desc),
+            Format::OpenMetrics => openmetrics::header_into(&mut body, desc),
+            Format::Protobuf => {}
+        }
+        Family {
+            desc: desc.clone(),
+            header_len: body.len(),
+            body,
+            epoch,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.body.len() == self.header_len
+    }
+
+    /// Appends the finished family to `out`.
+    fn write_to(&self, format: Format, out: &mut Vec<u8>) {
+        match format {
+            Format::Protobuf => protobuf::family_into(out, &self.desc, &self.body),
+            Format::Text | Format::OpenMetrics => out.extend_from_slice(&self.body),
+        }
+    }
 }
 
 /// The sink of one scrape: collectors write families and samples into it.
@@ -291,11 +326,7 @@ impl MetricEncoder {
             }
             None => {
                 let idx = self.families.len();
-                self.families.push(Family {
-                    desc: desc.clone(),
-                    body: Vec::new(),
-                    epoch: self.epoch,
-                });
+                self.families.push(Family::new(self.format, desc, self.epoch));
                 self.index.insert(desc.name().to_owned(), idx);
                 idx
             }
@@ -330,12 +361,20 @@ impl MetricEncoder {
     /// then the format's trailer (`# EOF` in OpenMetrics).
     pub fn finish_into(mut self, out: &mut Vec<u8>) {
         self.sort();
-        let total: usize = self.families.iter().map(|f| f.body.len() + 128).sum();
-        out.reserve(total + 6);
-        for fam in &self.families {
-            if !fam.body.is_empty() {
-                family_into(self.format, out, fam);
+        self.families.retain(|fam| !fam.is_empty());
+        let mut families = self.families.iter_mut();
+        if out.is_empty() && self.format != Format::Protobuf {
+            // The first family's buffer already holds the start of the
+            // output: it becomes `out`, which saves copying it (the whole
+            // scrape, when one big family is all there is).
+            if let Some(first) = families.next() {
+                std::mem::swap(out, &mut first.body);
             }
+        }
+        let rest: usize = families.as_slice().iter().map(|f| f.body.len() + 16).sum();
+        out.reserve(rest + 6);
+        for fam in families {
+            fam.write_to(self.format, out);
         }
         trailer_into(self.format, out);
     }
@@ -348,10 +387,15 @@ impl MetricEncoder {
         self.sort();
         let mut buf = Vec::new();
         for fam in &self.families {
-            if !fam.body.is_empty() {
+            if fam.is_empty() {
+                continue;
+            }
+            if self.format == Format::Protobuf {
                 buf.clear();
-                family_into(self.format, &mut buf, fam);
+                fam.write_to(self.format, &mut buf);
                 f(&buf);
+            } else {
+                f(&fam.body);
             }
         }
         buf.clear();
@@ -364,20 +408,6 @@ impl MetricEncoder {
     fn sort(&mut self) {
         self.families
             .sort_unstable_by(|a, b| a.desc.name().cmp(b.desc.name()));
-    }
-}
-
-fn family_into(format: Format, out: &mut Vec<u8>, fam: &Family) {
-    match format {
-        Format::Text => {
-            text::header_into(out, &fam.desc);
-            out.extend_from_slice(&fam.body);
-        }
-        Format::OpenMetrics => {
-            openmetrics::header_into(out, &fam.desc);
-            out.extend_from_slice(&fam.body);
-        }
-        Format::Protobuf => protobuf::family_into(out, &fam.desc, &fam.body),
     }
 }
 
@@ -407,7 +437,6 @@ pub struct FamilyEncoder<'a> {
     body: &'a mut Vec<u8>,
 }
 
-const SCALAR: &[MetricType] = &[MetricType::Counter, MetricType::Gauge, MetricType::Untyped];
 
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
@@ -447,7 +476,12 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
         V: EncodeValue,
     {
-        self.expect_type(SCALAR, "scalar")?;
+        if !matches!(
+            self.desc.metric_type(),
+            MetricType::Counter | MetricType::Gauge | MetricType::Untyped
+        ) {
+            return Err(self.wrong_type("scalar"));
+        }
         self.scalar(labels, value.to_number(), opts, None)
     }
 
@@ -486,12 +520,11 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
-        let desc = self.desc;
         self.guarded(|fam| match fam.format {
-            Format::Text => fam.text_line(
-                &text::Line::new(desc.name(), "", value, opts.timestamp_ms),
-                labels,
-            ),
+            Format::Text => {
+                let got = text::scalar_into(fam.body, fam.desc, labels, value, opts.timestamp_ms);
+                fam.check_arity(got)
+            }
             Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
             Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
         })
@@ -822,11 +855,16 @@ impl FamilyEncoder<'_> {
         if allowed.contains(&self.desc.metric_type()) {
             Ok(())
         } else {
-            Err(CollectError::WrongType {
-                name: self.desc.name().to_owned(),
-                metric_type: self.desc.metric_type(),
-                got,
-            })
+            Err(self.wrong_type(got))
+        }
+    }
+
+    #[cold]
+    fn wrong_type(&self, got: &'static str) -> CollectError {
+        CollectError::WrongType {
+            name: self.desc.name().to_owned(),
+            metric_type: self.desc.metric_type(),
+            got,
         }
     }
 
