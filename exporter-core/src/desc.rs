@@ -102,10 +102,10 @@ pub(crate) struct Rendered {
     pub(crate) help: Box<str>,
     /// `k1="v1",k2="v2"` for the const labels, values escaped, no braces.
     pub(crate) const_labels: Box<str>,
-    /// The start of a plain sample line in the text formats: `name{k1="v1"`
-    /// (const labels, no closing brace), `name{` when there are only variable
-    /// labels, or just `name` when there are no labels at all. Writing it is
-    /// one copy per series instead of three.
+    /// The start of a counter, gauge or untyped sample line in the text
+    /// format, up to the first label value: `name{k1="v1",first="` with const
+    /// and variable labels, `name{first="` or `name{k1="v1"` with only one
+    /// kind, or just `name` with no labels. One copy per series instead of four.
     pub(crate) head: Box<str>,
     /// `,name="` for each variable label, in order; the comma is skipped
     /// before the first pair of a series.
@@ -390,10 +390,11 @@ fn render(
     }
     // Escaping only inserts ASCII before ASCII characters, so the bytes stay UTF-8.
     let const_labels = String::from_utf8_lossy(&labels);
-    let head = if const_labels.is_empty() && variable_labels.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{name}{{{const_labels}")
+    let head = match (const_labels.is_empty(), variable_labels.first()) {
+        (true, None) => name.to_owned(),
+        (false, None) => format!("{name}{{{const_labels}"),
+        (true, Some(first)) => format!("{name}{{{first}=\""),
+        (false, Some(first)) => format!("{name}{{{const_labels},{first}=\""),
     };
     Rendered {
         help: String::from_utf8_lossy(&help_out).into(),
@@ -427,6 +428,8 @@ mod tests {
         assert_eq!(d.const_labels()[0].0, "a");
         assert_eq!(&*d.rendered().const_labels, "a=\"2\",z=\"1\"");
         assert_eq!(&*d.rendered().head, "ns_sub_up{a=\"2\",z=\"1\"");
+        let both = gauge("up").const_label("a", "2").labels(["b"]).build().unwrap();
+        assert_eq!(&*both.rendered().head, "up{a=\"2\",b=\"");
     }
 
     #[test]
@@ -435,7 +438,7 @@ mod tests {
         assert_eq!(&*plain.rendered().head, "up");
         assert!(plain.rendered().label_starts.is_empty());
         let labelled = gauge("up").labels(["job", "zone"]).build().unwrap();
-        assert_eq!(&*labelled.rendered().head, "up{");
+        assert_eq!(&*labelled.rendered().head, "up{job=\"");
         let starts: Vec<&str> = labelled.rendered().label_starts.iter().map(|s| &**s).collect();
         assert_eq!(starts, [",job=\"", ",zone=\""]);
     }

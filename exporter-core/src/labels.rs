@@ -63,7 +63,9 @@ enum LabelSink<'a> {
         out: &'a mut Vec<u8>,
         /// The descriptor's pre-rendered `,name="` per label.
         starts: &'a [Box<str>],
-        needs_comma: bool,
+        /// What goes before the first value: its start without the comma
+        /// when nothing precedes it, or nothing when the line's head has it.
+        first_start: &'a [u8],
     },
     /// Pair formats (protobuf): `(name, value)` strings.
     Pairs {
@@ -77,11 +79,30 @@ impl<'a> LabelWriter<'a> {
     /// into `out`; `needs_comma` says whether a pair (a const label) was
     /// already written before these.
     pub(crate) fn text(desc: &'a Desc, out: &'a mut Vec<u8>, needs_comma: bool) -> Self {
+        let starts = &desc.rendered().label_starts;
+        let first_start = match starts.first() {
+            Some(start) if needs_comma => start.as_bytes(),
+            Some(start) => &start.as_bytes()[1..],
+            None => b"",
+        };
+        LabelWriter {
+            sink: LabelSink::Text {
+                out,
+                starts,
+                first_start,
+            },
+            count: 0,
+        }
+    }
+
+    /// Like [`text`](Self::text), after the descriptor's `head`, which
+    /// already ends in the first label's `name="`.
+    pub(crate) fn text_after_head(desc: &'a Desc, out: &'a mut Vec<u8>) -> Self {
         LabelWriter {
             sink: LabelSink::Text {
                 out,
                 starts: &desc.rendered().label_starts,
-                needs_comma,
+                first_start: b"",
             },
             count: 0,
         }
@@ -112,15 +133,13 @@ impl<'a> LabelWriter<'a> {
             LabelSink::Text {
                 out,
                 starts,
-                needs_comma,
+                first_start,
             } => {
                 let Some(start) = starts.get(index) else {
                     return;
                 };
-                // `start` is `,name="`: one copy for the separator, name and quote.
-                let start = start.as_bytes();
-                let start = if *needs_comma { start } else { &start[1..] };
-                *needs_comma = true;
+                // `,name="`: one copy for the separator, the name and the quote.
+                let start = if index == 0 { first_start } else { start.as_bytes() };
                 out.extend_from_slice(start);
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Escaped(out),

@@ -96,10 +96,12 @@ impl<'a> Line<'a> {
 /// `name{const,labels} value [timestamp]`.
 ///
 /// This is the line a scrape writes most, so it takes the shortest path: the
-/// descriptor's pre-rendered head (name, `{` and const labels) in one copy,
-/// pre-rendered `,label="` starts, and the closing `} ` in one more.
+/// descriptor's pre-rendered head (name, const labels and the first label's
+/// `name="`) in one copy, each further label's `,name="` in one copy, and
+/// the closing `} ` in one more.
 ///
 /// Returns the number of label values `labels` supplied, for the arity check.
+/// (With too few, the line is left unfinished; the caller removes it.)
 #[inline]
 pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
     out: &mut Vec<u8>,
@@ -110,9 +112,10 @@ pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
 ) -> usize {
     let rendered = desc.rendered();
     out.extend_from_slice(rendered.head.as_bytes());
-    let braces = !rendered.const_labels.is_empty() || !rendered.label_starts.is_empty();
-    let got = write_labels(out, desc, labels, !rendered.const_labels.is_empty());
-    if braces {
+    let mut w = LabelWriter::text_after_head(desc, out);
+    labels.encode_label_values(&mut w);
+    let got = w.count();
+    if !rendered.const_labels.is_empty() || !rendered.label_starts.is_empty() {
         out.extend_from_slice(b"} ");
     } else {
         out.push(b' ');
