@@ -36,11 +36,21 @@ pub(crate) fn label_value_into(out: &mut Vec<u8>, s: &str) {
 fn needs_quote_escape(bytes: &[u8]) -> bool {
     const SHORT: usize = 32;
     if bytes.len() < SHORT {
-        bytes.iter().any(|&b| matches!(b, b'\\' | b'"' | b'\n'))
+        // One table load per byte, no branch until the end.
+        bytes.iter().fold(false, |found, &b| found | QUOTE_ESCAPED[usize::from(b)])
     } else {
         memchr3(b'\\', b'"', b'\n', bytes).is_some()
     }
 }
+
+/// `QUOTE_ESCAPED[b]`: whether byte `b` is escaped in a label value.
+static QUOTE_ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\\' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
 
 #[cold]
 fn escape_slow(out: &mut Vec<u8>, bytes: &[u8], quote: bool) {
