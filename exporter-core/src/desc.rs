@@ -428,7 +428,11 @@ mod tests {
         assert_eq!(d.const_labels()[0].0, "a");
         assert_eq!(&*d.rendered().const_labels, "a=\"2\",z=\"1\"");
         assert_eq!(&*d.rendered().head, "ns_sub_up{a=\"2\",z=\"1\"");
-        let both = gauge("up").const_label("a", "2").labels(["b"]).build().unwrap();
+        let both = gauge("up")
+            .const_label("a", "2")
+            .labels(["b"])
+            .build()
+            .unwrap();
         assert_eq!(&*both.rendered().head, "up{a=\"2\",b=\"");
     }
 
@@ -439,7 +443,12 @@ mod tests {
         assert!(plain.rendered().label_starts.is_empty());
         let labelled = gauge("up").labels(["job", "zone"]).build().unwrap();
         assert_eq!(&*labelled.rendered().head, "up{job=\"");
-        let starts: Vec<&str> = labelled.rendered().label_starts.iter().map(|s| &**s).collect();
+        let starts: Vec<&str> = labelled
+            .rendered()
+            .label_starts
+            .iter()
+            .map(|s| &**s)
+            .collect();
         assert_eq!(starts, [",job=\"", ",zone=\""]);
     }
 

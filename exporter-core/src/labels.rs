@@ -139,7 +139,11 @@ impl<'a> LabelWriter<'a> {
                     return;
                 };
                 // `,name="`: one copy for the separator, the name and the quote.
-                let start = if index == 0 { first_start } else { start.as_bytes() };
+                let start = if index == 0 {
+                    first_start
+                } else {
+                    start.as_bytes()
+                };
                 out.extend_from_slice(start);
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Escaped(out),

@@ -37,7 +37,9 @@ fn needs_quote_escape(bytes: &[u8]) -> bool {
     const SHORT: usize = 32;
     if bytes.len() < SHORT {
         // One table load per byte, no branch until the end.
-        bytes.iter().fold(false, |found, &b| found | QUOTE_ESCAPED[usize::from(b)])
+        bytes
+            .iter()
+            .fold(false, |found, &b| found | QUOTE_ESCAPED[usize::from(b)])
     } else {
         memchr3(b'\\', b'"', b'\n', bytes).is_some()
     }

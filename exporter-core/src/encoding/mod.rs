@@ -326,7 +326,8 @@ impl MetricEncoder {
             }
             None => {
                 let idx = self.families.len();
-                self.families.push(Family::new(self.format, desc, self.epoch));
+                self.families
+                    .push(Family::new(self.format, desc, self.epoch));
                 self.index.insert(desc.name().to_owned(), idx);
                 idx
             }
@@ -436,7 +437,6 @@ pub struct FamilyEncoder<'a> {
     desc: &'a Desc,
     body: &'a mut Vec<u8>,
 }
-
 
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
