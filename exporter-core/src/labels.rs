@@ -5,6 +5,12 @@
 //! [`EncodeLabelValues`]. Encoders write them straight into the output, so a
 //! series costs no allocation.
 
+// The per-series label path is forced inline: it is generic and tiny, and
+// when the compiler outlines it (it does once two call sites share it) every
+// series pays a call and a match on the writer's sink; measured at about 60
+// instructions per series, a quarter of a text scrape.
+#![allow(clippy::inline_always)]
+
 use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -125,7 +131,9 @@ impl<'a> LabelWriter<'a> {
     ///
     /// Values past the last label name are only counted, so that the caller
     /// can report the arity error.
-    #[inline]
+    // Always inlined: with the sink known at the call site, the match on it
+    // disappears from the per-series path.
+    #[inline(always)]
     pub fn value<V: EncodeLabelValue + ?Sized>(&mut self, value: &V) {
         let index = self.count;
         self.count += 1;
@@ -272,14 +280,14 @@ deref_label!(&T, Box<T>, Arc<T>, Rc<T>);
 impl EncodeLabelValues for () {
     const LEN: Option<usize> = Some(0);
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, _: &mut LabelWriter<'_>) {}
 }
 
 impl<T: EncodeLabelValue, const N: usize> EncodeLabelValues for [T; N] {
     const LEN: Option<usize> = Some(N);
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         for v in self {
             w.value(v);
@@ -290,7 +298,7 @@ impl<T: EncodeLabelValue, const N: usize> EncodeLabelValues for [T; N] {
 impl<T: EncodeLabelValue> EncodeLabelValues for [T] {
     const LEN: Option<usize> = None;
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         for v in self {
             w.value(v);
@@ -301,7 +309,7 @@ impl<T: EncodeLabelValue> EncodeLabelValues for [T] {
 impl<T: EncodeLabelValue> EncodeLabelValues for Vec<T> {
     const LEN: Option<usize> = None;
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         for v in self {
             w.value(v);
@@ -312,7 +320,7 @@ impl<T: EncodeLabelValue> EncodeLabelValues for Vec<T> {
 impl<T: EncodeLabelValues + ?Sized> EncodeLabelValues for &T {
     const LEN: Option<usize> = T::LEN;
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         (**self).encode_label_values(w);
     }
@@ -323,7 +331,7 @@ macro_rules! tuple_labels {
         impl<$($name: EncodeLabelValue),+> EncodeLabelValues for ($($name,)+) {
             const LEN: Option<usize> = Some($len);
 
-            #[inline]
+            #[inline(always)]
             #[allow(non_snake_case)]
             fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
                 let ($($name,)+) = self;
