@@ -65,6 +65,25 @@ fn families_come_out_sorted_whole_and_without_empty_ones() {
 }
 
 #[test]
+fn a_size_hint_changes_nothing_in_the_output() {
+    let desc = Desc::new("a", "h", MetricType::Gauge, ["k"]).unwrap();
+    let write = |hint: Option<usize>| {
+        let mut enc = MetricEncoder::new(Format::Text);
+        let mut fam = enc.family(&desc).unwrap();
+        if let Some(series) = hint {
+            fam.reserve_series(series);
+        }
+        fam.sample(&["x"], 1).unwrap();
+        fam.sample(&["y"], 2).unwrap();
+        let mut out = Vec::new();
+        enc.finish_into(&mut out);
+        out
+    };
+    assert_eq!(write(Some(1000)), write(None));
+    assert_eq!(write(Some(0)), write(None));
+}
+
+#[test]
 fn filter_keeps_only_named_families() {
     for format in FORMATS {
         let mut enc = MetricEncoder::new(format);

@@ -323,6 +323,7 @@ impl MetricEncoder {
                     desc,
                     body: &mut self.discard,
                     check: &mut self.check,
+                    discarding: true,
                 });
             }
         }
@@ -359,6 +360,7 @@ impl MetricEncoder {
             desc,
             body: &mut self.families[idx].body,
             check: &mut self.check,
+            discarding: false,
         })
     }
 
@@ -463,12 +465,30 @@ pub struct FamilyEncoder<'a> {
     desc: &'a Desc,
     body: &'a mut Vec<u8>,
     check: &'a mut ScrapeCheck,
+    /// The family is filtered out: samples are checked, then dropped.
+    discarding: bool,
 }
 
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
     pub fn desc(&self) -> &Desc {
         self.desc
+    }
+
+    /// Says that about `series` more series are coming, so the output can
+    /// grow once instead of doubling its way there (each doubling copies
+    /// everything written so far). A hint for collections that know their
+    /// length; the estimate is generous for short label values.
+    pub fn reserve_series(&mut self, series: usize) {
+        if self.discarding {
+            return;
+        }
+        let rendered = self.desc.rendered();
+        let labels: usize = rendered.label_starts.iter().map(|s| s.len() + 8).sum();
+        // The line head, the label pairs with short values, `} `, a value of
+        // up to 20 characters, and the newline.
+        let per_series = rendered.head.len() + labels + 24;
+        self.body.reserve(series.saturating_mul(per_series));
     }
 
     /// The scrape's consistency checks (for keyed collections to declare themselves).
