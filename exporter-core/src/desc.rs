@@ -7,6 +7,7 @@
 //! scrape only writes the values.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::encoding::escape;
 use crate::error::DescError;
@@ -83,8 +84,15 @@ impl fmt::Display for MetricType {
 /// assert_eq!(desc.name(), "http_requests_total");
 /// assert_eq!(desc.variable_labels(), ["code"]);
 /// ```
+///
+/// Cloning is cheap (a reference count): the encoder keeps a copy of every
+/// family's descriptor for the length of a scrape.
 #[derive(Clone)]
 pub struct Desc {
+    inner: Arc<DescInner>,
+}
+
+struct DescInner {
     name: String,
     help: String,
     metric_type: MetricType,
@@ -150,37 +158,37 @@ impl Desc {
 
     /// The fully-qualified family name, e.g. `http_requests_total`.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.inner.name
     }
 
     /// The help text, unescaped.
     pub fn help(&self) -> &str {
-        &self.help
+        &self.inner.help
     }
 
     /// The value type.
     pub fn metric_type(&self) -> MetricType {
-        self.metric_type
+        self.inner.metric_type
     }
 
     /// The unit, printed on an OpenMetrics `# UNIT` line when the family name
     /// ends in `_<unit>` (OpenMetrics requires it), and sent in protobuf.
     pub fn unit(&self) -> Option<&str> {
-        self.unit.as_deref()
+        self.inner.unit.as_deref()
     }
 
     /// The names of the labels whose values each sample supplies, in order.
     pub fn variable_labels(&self) -> &[String] {
-        &self.variable_labels
+        &self.inner.variable_labels
     }
 
     /// The constant label pairs, sorted by name.
     pub fn const_labels(&self) -> &[(String, String)] {
-        &self.const_labels
+        &self.inner.const_labels
     }
 
     pub(crate) fn rendered(&self) -> &Rendered {
-        &self.rendered
+        &self.inner.rendered
     }
 
     /// Returns a copy with `prefix` before the name and `labels` added to the
@@ -190,11 +198,14 @@ impl Desc {
     ///
     /// The same as [`DescBuilder::build`].
     pub fn wrapped(&self, prefix: &str, labels: &[(String, String)]) -> Result<Desc, DescError> {
-        let mut b = Desc::builder(format!("{prefix}{}", self.name), self.metric_type)
-            .help(self.help.clone())
-            .labels(self.variable_labels.iter().cloned());
-        b.unit.clone_from(&self.unit);
-        for (k, v) in self.const_labels.iter().chain(labels) {
+        let mut b = Desc::builder(
+            format!("{prefix}{}", self.inner.name),
+            self.inner.metric_type,
+        )
+        .help(self.inner.help.clone())
+        .labels(self.inner.variable_labels.iter().cloned());
+        b.unit.clone_from(&self.inner.unit);
+        for (k, v) in self.inner.const_labels.iter().chain(labels) {
             b = b.const_label(k.clone(), v.clone());
         }
         b.build()
@@ -204,24 +215,24 @@ impl Desc {
 impl fmt::Debug for Desc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Desc")
-            .field("name", &self.name)
-            .field("help", &self.help)
-            .field("metric_type", &self.metric_type)
-            .field("unit", &self.unit)
-            .field("variable_labels", &self.variable_labels)
-            .field("const_labels", &self.const_labels)
+            .field("name", &self.inner.name)
+            .field("help", &self.inner.help)
+            .field("metric_type", &self.inner.metric_type)
+            .field("unit", &self.inner.unit)
+            .field("variable_labels", &self.inner.variable_labels)
+            .field("const_labels", &self.inner.const_labels)
             .finish_non_exhaustive()
     }
 }
 
 impl PartialEq for Desc {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-            && self.help == other.help
-            && self.metric_type == other.metric_type
-            && self.unit == other.unit
-            && self.variable_labels == other.variable_labels
-            && self.const_labels == other.const_labels
+        self.inner.name == other.inner.name
+            && self.inner.help == other.inner.help
+            && self.inner.metric_type == other.inner.metric_type
+            && self.inner.unit == other.inner.unit
+            && self.inner.variable_labels == other.inner.variable_labels
+            && self.inner.const_labels == other.inner.const_labels
     }
 }
 
@@ -359,13 +370,15 @@ impl DescBuilder {
         const_labels.sort_by(|a, b| a.0.cmp(&b.0));
         let rendered = render(&name, &help, &const_labels, &variable_labels);
         Ok(Desc {
-            name,
-            help,
-            metric_type,
-            unit,
-            variable_labels,
-            const_labels,
-            rendered,
+            inner: Arc::new(DescInner {
+                name,
+                help,
+                metric_type,
+                unit,
+                variable_labels,
+                const_labels,
+                rendered,
+            }),
         })
     }
 }

@@ -26,7 +26,7 @@ mod openmetrics;
 pub mod protobuf;
 mod text;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
@@ -204,9 +204,35 @@ struct Family {
     epoch: u64,
 }
 
+/// A family's name as the key of the encoder's index: the descriptor itself
+/// (cloning it is cheap), looked up by `&str`, so no name is copied per scrape.
+struct FamilyName(Desc);
+
+impl std::borrow::Borrow<str> for FamilyName {
+    fn borrow(&self) -> &str {
+        self.0.name()
+    }
+}
+
+impl std::hash::Hash for FamilyName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.name().hash(state);
+    }
+}
+
+impl PartialEq for FamilyName {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name() == other.0.name()
+    }
+}
+
+impl Eq for FamilyName {}
+
 impl Family {
     fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
-        let mut body = Vec::new();
+        // Room for the header and a few samples, so that a small family does
+        // not grow through several reallocations.
+        let mut body = Vec::with_capacity(2 * desc.name().len() + desc.help().len() + 128);
         match format {
             Format::Text => text::header_into(&mut body, desc),
             Format::OpenMetrics => openmetrics::header_into(&mut body, desc),
@@ -237,7 +263,10 @@ impl Family {
 pub struct MetricEncoder {
     format: Format,
     families: Vec<Family>,
-    index: HashMap<String, usize>,
+    /// Family position by name. `hashbrown`'s default hasher (foldhash) is
+    /// several times cheaper than the standard library's on short names, and nothing
+    /// here is keyed by untrusted input an attacker could choose.
+    index: hashbrown::HashMap<FamilyName, usize>,
     epoch: u64,
     /// Families that existed when the current collector started.
     families_before: usize,
@@ -268,7 +297,7 @@ impl MetricEncoder {
         MetricEncoder {
             format,
             families: Vec::new(),
-            index: HashMap::new(),
+            index: hashbrown::HashMap::new(),
             epoch: 0,
             families_before: 0,
             undo: Vec::new(),
@@ -351,7 +380,7 @@ impl MetricEncoder {
                 let idx = self.families.len();
                 self.families
                     .push(Family::new(self.format, desc, self.epoch));
-                self.index.insert(desc.name().to_owned(), idx);
+                self.index.insert(FamilyName(desc.clone()), idx);
                 idx
             }
         };
