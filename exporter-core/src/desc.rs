@@ -7,6 +7,7 @@
 //! scrape only writes the values.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::encoding::escape;
 use crate::error::DescError;
@@ -83,8 +84,15 @@ impl fmt::Display for MetricType {
 /// assert_eq!(desc.name(), "http_requests_total");
 /// assert_eq!(desc.variable_labels(), ["code"]);
 /// ```
+///
+/// Cloning is cheap (a reference count): the encoder keeps a copy of every
+/// family's descriptor for the length of a scrape.
 #[derive(Clone)]
 pub struct Desc {
+    inner: Arc<DescInner>,
+}
+
+struct DescInner {
     name: String,
     help: String,
     metric_type: MetricType,
@@ -102,6 +110,14 @@ pub(crate) struct Rendered {
     pub(crate) help: Box<str>,
     /// `k1="v1",k2="v2"` for the const labels, values escaped, no braces.
     pub(crate) const_labels: Box<str>,
+    /// The start of a counter, gauge or untyped sample line in the text
+    /// format, up to the first label value: `name{k1="v1",first="` with const
+    /// and variable labels, `name{first="` or `name{k1="v1"` with only one
+    /// kind, or just `name` with no labels. One copy per series instead of four.
+    pub(crate) head: Box<str>,
+    /// `,name="` for each variable label, in order; the comma is skipped
+    /// before the first pair of a series.
+    pub(crate) label_starts: Box<[Box<str>]>,
 }
 
 impl Desc {
@@ -142,37 +158,37 @@ impl Desc {
 
     /// The fully-qualified family name, e.g. `http_requests_total`.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.inner.name
     }
 
     /// The help text, unescaped.
     pub fn help(&self) -> &str {
-        &self.help
+        &self.inner.help
     }
 
     /// The value type.
     pub fn metric_type(&self) -> MetricType {
-        self.metric_type
+        self.inner.metric_type
     }
 
     /// The unit, printed on an OpenMetrics `# UNIT` line when the family name
     /// ends in `_<unit>` (OpenMetrics requires it), and sent in protobuf.
     pub fn unit(&self) -> Option<&str> {
-        self.unit.as_deref()
+        self.inner.unit.as_deref()
     }
 
     /// The names of the labels whose values each sample supplies, in order.
     pub fn variable_labels(&self) -> &[String] {
-        &self.variable_labels
+        &self.inner.variable_labels
     }
 
     /// The constant label pairs, sorted by name.
     pub fn const_labels(&self) -> &[(String, String)] {
-        &self.const_labels
+        &self.inner.const_labels
     }
 
     pub(crate) fn rendered(&self) -> &Rendered {
-        &self.rendered
+        &self.inner.rendered
     }
 
     /// Returns a copy with `prefix` before the name and `labels` added to the
@@ -182,11 +198,14 @@ impl Desc {
     ///
     /// The same as [`DescBuilder::build`].
     pub fn wrapped(&self, prefix: &str, labels: &[(String, String)]) -> Result<Desc, DescError> {
-        let mut b = Desc::builder(format!("{prefix}{}", self.name), self.metric_type)
-            .help(self.help.clone())
-            .labels(self.variable_labels.iter().cloned());
-        b.unit.clone_from(&self.unit);
-        for (k, v) in self.const_labels.iter().chain(labels) {
+        let mut b = Desc::builder(
+            format!("{prefix}{}", self.inner.name),
+            self.inner.metric_type,
+        )
+        .help(self.inner.help.clone())
+        .labels(self.inner.variable_labels.iter().cloned());
+        b.unit.clone_from(&self.inner.unit);
+        for (k, v) in self.inner.const_labels.iter().chain(labels) {
             b = b.const_label(k.clone(), v.clone());
         }
         b.build()
@@ -196,24 +215,24 @@ impl Desc {
 impl fmt::Debug for Desc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Desc")
-            .field("name", &self.name)
-            .field("help", &self.help)
-            .field("metric_type", &self.metric_type)
-            .field("unit", &self.unit)
-            .field("variable_labels", &self.variable_labels)
-            .field("const_labels", &self.const_labels)
+            .field("name", &self.inner.name)
+            .field("help", &self.inner.help)
+            .field("metric_type", &self.inner.metric_type)
+            .field("unit", &self.inner.unit)
+            .field("variable_labels", &self.inner.variable_labels)
+            .field("const_labels", &self.inner.const_labels)
             .finish_non_exhaustive()
     }
 }
 
 impl PartialEq for Desc {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-            && self.help == other.help
-            && self.metric_type == other.metric_type
-            && self.unit == other.unit
-            && self.variable_labels == other.variable_labels
-            && self.const_labels == other.const_labels
+        self.inner.name == other.inner.name
+            && self.inner.help == other.inner.help
+            && self.inner.metric_type == other.inner.metric_type
+            && self.inner.unit == other.inner.unit
+            && self.inner.variable_labels == other.inner.variable_labels
+            && self.inner.const_labels == other.inner.const_labels
     }
 }
 
@@ -349,20 +368,27 @@ impl DescBuilder {
             seen.push(label);
         }
         const_labels.sort_by(|a, b| a.0.cmp(&b.0));
-        let rendered = render(&help, &const_labels);
+        let rendered = render(&name, &help, &const_labels, &variable_labels);
         Ok(Desc {
-            name,
-            help,
-            metric_type,
-            unit,
-            variable_labels,
-            const_labels,
-            rendered,
+            inner: Arc::new(DescInner {
+                name,
+                help,
+                metric_type,
+                unit,
+                variable_labels,
+                const_labels,
+                rendered,
+            }),
         })
     }
 }
 
-fn render(help: &str, const_labels: &[(String, String)]) -> Rendered {
+fn render(
+    name: &str,
+    help: &str,
+    const_labels: &[(String, String)],
+    variable_labels: &[String],
+) -> Rendered {
     let mut help_out = Vec::with_capacity(help.len());
     escape::help_into(&mut help_out, help);
     let mut labels = Vec::new();
@@ -376,9 +402,21 @@ fn render(help: &str, const_labels: &[(String, String)]) -> Rendered {
         labels.push(b'"');
     }
     // Escaping only inserts ASCII before ASCII characters, so the bytes stay UTF-8.
+    let const_labels = String::from_utf8_lossy(&labels);
+    let head = match (const_labels.is_empty(), variable_labels.first()) {
+        (true, None) => name.to_owned(),
+        (false, None) => format!("{name}{{{const_labels}"),
+        (true, Some(first)) => format!("{name}{{{first}=\""),
+        (false, Some(first)) => format!("{name}{{{const_labels},{first}=\""),
+    };
     Rendered {
         help: String::from_utf8_lossy(&help_out).into(),
-        const_labels: String::from_utf8_lossy(&labels).into(),
+        head: head.into(),
+        const_labels: const_labels.into(),
+        label_starts: variable_labels
+            .iter()
+            .map(|label| format!(",{label}=\"").into_boxed_str())
+            .collect(),
     }
 }
 
@@ -402,6 +440,29 @@ mod tests {
         assert_eq!(d.name(), "ns_sub_up");
         assert_eq!(d.const_labels()[0].0, "a");
         assert_eq!(&*d.rendered().const_labels, "a=\"2\",z=\"1\"");
+        assert_eq!(&*d.rendered().head, "ns_sub_up{a=\"2\",z=\"1\"");
+        let both = gauge("up")
+            .const_label("a", "2")
+            .labels(["b"])
+            .build()
+            .unwrap();
+        assert_eq!(&*both.rendered().head, "up{a=\"2\",b=\"");
+    }
+
+    #[test]
+    fn renders_line_heads_and_label_starts() {
+        let plain = gauge("up").build().unwrap();
+        assert_eq!(&*plain.rendered().head, "up");
+        assert!(plain.rendered().label_starts.is_empty());
+        let labelled = gauge("up").labels(["job", "zone"]).build().unwrap();
+        assert_eq!(&*labelled.rendered().head, "up{job=\"");
+        let starts: Vec<&str> = labelled
+            .rendered()
+            .label_starts
+            .iter()
+            .map(|s| &**s)
+            .collect();
+        assert_eq!(starts, [",job=\"", ",zone=\""]);
     }
 
     #[test]

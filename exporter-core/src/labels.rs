@@ -5,10 +5,17 @@
 //! [`EncodeLabelValues`]. Encoders write them straight into the output, so a
 //! series costs no allocation.
 
+// The per-series label path is forced inline: it is generic and tiny, and
+// when the compiler outlines it (it does once two call sites share it) every
+// series pays a call and a match on the writer's sink; measured at about 60
+// instructions per series, a quarter of a text scrape.
+#![allow(clippy::inline_always)]
+
 use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::desc::Desc;
 use crate::encoding::escape;
 
 /// Receives one label value. Obtained from [`LabelWriter::value`].
@@ -23,8 +30,6 @@ enum ValueSink<'a> {
     Escaped(&'a mut Vec<u8>),
     /// Formats that keep label values as strings (protobuf).
     Raw(&'a mut String),
-    /// Past the last label name: the value is counted, not written.
-    Discard,
 }
 
 impl LabelValueWriter<'_> {
@@ -34,7 +39,6 @@ impl LabelValueWriter<'_> {
         match &mut self.inner {
             ValueSink::Escaped(out) => escape::label_value_into(out, s),
             ValueSink::Raw(out) => out.push_str(s),
-            ValueSink::Discard => {}
         }
     }
 
@@ -54,27 +58,58 @@ impl LabelValueWriter<'_> {
 /// Writes the label values of one series, pairing each with the next label name.
 #[derive(Debug)]
 pub struct LabelWriter<'a> {
-    names: &'a [String],
     sink: LabelSink<'a>,
     count: usize,
 }
 
 #[derive(Debug)]
 enum LabelSink<'a> {
+    /// Text formats: `,name="value"` straight into the output.
     Text {
         out: &'a mut Vec<u8>,
-        needs_comma: bool,
+        /// The descriptor's pre-rendered `,name="` per label.
+        starts: &'a [Box<str>],
+        /// What goes before the first value: its start without the comma
+        /// when nothing precedes it, or nothing when the line's head has it.
+        first_start: &'a [u8],
     },
-    Pairs(&'a mut Vec<(String, String)>),
+    /// Pair formats (protobuf): `(name, value)` strings.
+    Pairs {
+        names: &'a [String],
+        out: &'a mut Vec<(String, String)>,
+    },
 }
 
 impl<'a> LabelWriter<'a> {
-    /// Text formats: writes `,name="value"` pairs into `out`; `needs_comma` says
-    /// whether a pair (a const label) was already written before these.
-    pub(crate) fn text(names: &'a [String], out: &'a mut Vec<u8>, needs_comma: bool) -> Self {
+    /// Text formats: writes `,name="value"` pairs of `desc`'s variable labels
+    /// into `out`; `needs_comma` says whether a pair (a const label) was
+    /// already written before these.
+    pub(crate) fn text(desc: &'a Desc, out: &'a mut Vec<u8>, needs_comma: bool) -> Self {
+        let starts = &desc.rendered().label_starts;
+        let first_start = match starts.first() {
+            Some(start) if needs_comma => start.as_bytes(),
+            Some(start) => &start.as_bytes()[1..],
+            None => b"",
+        };
         LabelWriter {
-            names,
-            sink: LabelSink::Text { out, needs_comma },
+            sink: LabelSink::Text {
+                out,
+                starts,
+                first_start,
+            },
+            count: 0,
+        }
+    }
+
+    /// Like [`text`](Self::text), after the descriptor's `head`, which
+    /// already ends in the first label's `name="`.
+    pub(crate) fn text_after_head(desc: &'a Desc, out: &'a mut Vec<u8>) -> Self {
+        LabelWriter {
+            sink: LabelSink::Text {
+                out,
+                starts: &desc.rendered().label_starts,
+                first_start: b"",
+            },
             count: 0,
         }
     }
@@ -82,8 +117,7 @@ impl<'a> LabelWriter<'a> {
     /// Pair formats (protobuf): pushes `(name, value)` pairs.
     pub(crate) fn pairs(names: &'a [String], out: &'a mut Vec<(String, String)>) -> Self {
         LabelWriter {
-            names,
-            sink: LabelSink::Pairs(out),
+            sink: LabelSink::Pairs { names, out },
             count: 0,
         }
     }
@@ -94,36 +128,45 @@ impl<'a> LabelWriter<'a> {
     }
 
     /// Writes the next label value.
-    #[inline]
+    ///
+    /// Values past the last label name are only counted, so that the caller
+    /// can report the arity error.
+    // Always inlined: with the sink known at the call site, the match on it
+    // disappears from the per-series path.
+    #[inline(always)]
     pub fn value<V: EncodeLabelValue + ?Sized>(&mut self, value: &V) {
-        let Some(name) = self.names.get(self.count) else {
-            // Too many values: count them so the caller reports the arity error.
-            self.count += 1;
-            value.encode_label_value(&mut LabelValueWriter {
-                inner: ValueSink::Discard,
-            });
-            return;
-        };
+        let index = self.count;
         self.count += 1;
         match &mut self.sink {
-            LabelSink::Text { out, needs_comma } => {
-                if *needs_comma {
-                    out.push(b',');
-                }
-                *needs_comma = true;
-                out.extend_from_slice(name.as_bytes());
-                out.extend_from_slice(b"=\"");
+            LabelSink::Text {
+                out,
+                starts,
+                first_start,
+            } => {
+                let Some(start) = starts.get(index) else {
+                    return;
+                };
+                // `,name="`: one copy for the separator, the name and the quote.
+                let start = if index == 0 {
+                    first_start
+                } else {
+                    start.as_bytes()
+                };
+                out.extend_from_slice(start);
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Escaped(out),
                 });
                 out.push(b'"');
             }
-            LabelSink::Pairs(pairs) => {
+            LabelSink::Pairs { names, out } => {
+                let Some(name) = names.get(index) else {
+                    return;
+                };
                 let mut s = String::new();
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Raw(&mut s),
                 });
-                pairs.push((name.clone(), s));
+                out.push((name.clone(), s));
             }
         }
     }
@@ -237,14 +280,14 @@ deref_label!(&T, Box<T>, Arc<T>, Rc<T>);
 impl EncodeLabelValues for () {
     const LEN: Option<usize> = Some(0);
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, _: &mut LabelWriter<'_>) {}
 }
 
 impl<T: EncodeLabelValue, const N: usize> EncodeLabelValues for [T; N] {
     const LEN: Option<usize> = Some(N);
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         for v in self {
             w.value(v);
@@ -255,7 +298,7 @@ impl<T: EncodeLabelValue, const N: usize> EncodeLabelValues for [T; N] {
 impl<T: EncodeLabelValue> EncodeLabelValues for [T] {
     const LEN: Option<usize> = None;
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         for v in self {
             w.value(v);
@@ -266,7 +309,7 @@ impl<T: EncodeLabelValue> EncodeLabelValues for [T] {
 impl<T: EncodeLabelValue> EncodeLabelValues for Vec<T> {
     const LEN: Option<usize> = None;
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         for v in self {
             w.value(v);
@@ -277,7 +320,7 @@ impl<T: EncodeLabelValue> EncodeLabelValues for Vec<T> {
 impl<T: EncodeLabelValues + ?Sized> EncodeLabelValues for &T {
     const LEN: Option<usize> = T::LEN;
 
-    #[inline]
+    #[inline(always)]
     fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
         (**self).encode_label_values(w);
     }
@@ -288,7 +331,7 @@ macro_rules! tuple_labels {
         impl<$($name: EncodeLabelValue),+> EncodeLabelValues for ($($name,)+) {
             const LEN: Option<usize> = Some($len);
 
-            #[inline]
+            #[inline(always)]
             #[allow(non_snake_case)]
             fn encode_label_values(&self, w: &mut LabelWriter<'_>) {
                 let ($($name,)+) = self;

@@ -30,6 +30,60 @@ fn chunks_concatenate_to_the_whole_output() {
 }
 
 #[test]
+fn finish_appends_after_what_out_holds() {
+    for format in FORMATS {
+        let whole = common::encode(format, common::ALL);
+        let mut enc = MetricEncoder::new(format);
+        all_into(&mut enc);
+        let mut out = b"before".to_vec();
+        enc.finish_into(&mut out);
+        assert_eq!(out, [&b"before"[..], &whole].concat(), "{format:?}");
+    }
+}
+
+#[test]
+fn families_come_out_sorted_whole_and_without_empty_ones() {
+    let desc = |name: &str| Desc::new(name, "h", MetricType::Gauge, ["k"]).unwrap();
+    let (a, b, c) = (desc("a"), desc("b"), desc("c"));
+    let mut enc = MetricEncoder::new(Format::Text);
+    enc.family(&b).unwrap().sample(&["1"], 1).unwrap();
+    enc.family(&c).unwrap();
+    enc.family(&a).unwrap().sample(&["x"], 0.5).unwrap();
+    enc.family(&b).unwrap().sample(&["2"], 2).unwrap();
+    let mut out = Vec::new();
+    enc.finish_into(&mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(
+        text,
+        "# HELP a h\n# TYPE a gauge\na{k=\"x\"} 0.5\n\
+         # HELP b h\n# TYPE b gauge\nb{k=\"1\"} 1\nb{k=\"2\"} 2\n"
+    );
+    let families = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+        .unwrap()
+        .samples;
+    assert_eq!(families.len(), 3);
+}
+
+#[test]
+fn a_size_hint_changes_nothing_in_the_output() {
+    let desc = Desc::new("a", "h", MetricType::Gauge, ["k"]).unwrap();
+    let write = |hint: Option<usize>| {
+        let mut enc = MetricEncoder::new(Format::Text);
+        let mut fam = enc.family(&desc).unwrap();
+        if let Some(series) = hint {
+            fam.reserve_series(series);
+        }
+        fam.sample(&["x"], 1).unwrap();
+        fam.sample(&["y"], 2).unwrap();
+        let mut out = Vec::new();
+        enc.finish_into(&mut out);
+        out
+    };
+    assert_eq!(write(Some(1000)), write(None));
+    assert_eq!(write(Some(0)), write(None));
+}
+
+#[test]
 fn filter_keeps_only_named_families() {
     for format in FORMATS {
         let mut enc = MetricEncoder::new(format);

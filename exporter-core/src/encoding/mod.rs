@@ -26,7 +26,7 @@ mod openmetrics;
 pub mod protobuf;
 mod text;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
@@ -193,16 +193,80 @@ impl From<ExemplarError> for CollectError {
 
 struct Family {
     desc: Desc,
+    /// In the text formats, the header (`# HELP`, `# TYPE`) followed by the
+    /// samples: written in place from the start, so that finishing a scrape
+    /// need not copy samples behind a header. In protobuf, the samples only
+    /// (the family message's length prefix comes first, known only at the end).
     body: Vec<u8>,
+    /// Where the samples start in `body`; a family with none is left out.
+    header_len: usize,
     /// The collector pass that last touched this family (see `begin`).
     epoch: u64,
+}
+
+/// A family's name as the key of the encoder's index: the descriptor itself
+/// (cloning it is cheap), looked up by `&str`, so no name is copied per scrape.
+struct FamilyName(Desc);
+
+impl std::borrow::Borrow<str> for FamilyName {
+    fn borrow(&self) -> &str {
+        self.0.name()
+    }
+}
+
+impl std::hash::Hash for FamilyName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.name().hash(state);
+    }
+}
+
+impl PartialEq for FamilyName {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name() == other.0.name()
+    }
+}
+
+impl Eq for FamilyName {}
+
+impl Family {
+    fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
+        // Room for the header and a few samples, so that a small family does
+        // not grow through several reallocations.
+        let mut body = Vec::with_capacity(2 * desc.name().len() + desc.help().len() + 128);
+        match format {
+            Format::Text => text::header_into(&mut body, desc),
+            Format::OpenMetrics => openmetrics::header_into(&mut body, desc),
+            Format::Protobuf => {}
+        }
+        Family {
+            desc: desc.clone(),
+            header_len: body.len(),
+            body,
+            epoch,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.body.len() == self.header_len
+    }
+
+    /// Appends the finished family to `out`.
+    fn write_to(&self, format: Format, out: &mut Vec<u8>) {
+        match format {
+            Format::Protobuf => protobuf::family_into(out, &self.desc, &self.body),
+            Format::Text | Format::OpenMetrics => out.extend_from_slice(&self.body),
+        }
+    }
 }
 
 /// The sink of one scrape: collectors write families and samples into it.
 pub struct MetricEncoder {
     format: Format,
     families: Vec<Family>,
-    index: HashMap<String, usize>,
+    /// Family position by name. `hashbrown`'s default hasher (foldhash) is
+    /// several times cheaper than the standard library's on short names, and nothing
+    /// here is keyed by untrusted input an attacker could choose.
+    index: hashbrown::HashMap<FamilyName, usize>,
     epoch: u64,
     /// Families that existed when the current collector started.
     families_before: usize,
@@ -233,7 +297,7 @@ impl MetricEncoder {
         MetricEncoder {
             format,
             families: Vec::new(),
-            index: HashMap::new(),
+            index: hashbrown::HashMap::new(),
             epoch: 0,
             families_before: 0,
             undo: Vec::new(),
@@ -288,6 +352,7 @@ impl MetricEncoder {
                     desc,
                     body: &mut self.discard,
                     check: &mut self.check,
+                    discarding: true,
                 });
             }
         }
@@ -313,12 +378,9 @@ impl MetricEncoder {
                     index.get(name).map(|&i| families[i].desc.metric_type())
                 })?;
                 let idx = self.families.len();
-                self.families.push(Family {
-                    desc: desc.clone(),
-                    body: Vec::new(),
-                    epoch: self.epoch,
-                });
-                self.index.insert(desc.name().to_owned(), idx);
+                self.families
+                    .push(Family::new(self.format, desc, self.epoch));
+                self.index.insert(FamilyName(desc.clone()), idx);
                 idx
             }
         };
@@ -327,6 +389,7 @@ impl MetricEncoder {
             desc,
             body: &mut self.families[idx].body,
             check: &mut self.check,
+            discarding: false,
         })
     }
 
@@ -356,12 +419,20 @@ impl MetricEncoder {
     /// then the format's trailer (`# EOF` in OpenMetrics).
     pub fn finish_into(mut self, out: &mut Vec<u8>) {
         self.sort();
-        let total: usize = self.families.iter().map(|f| f.body.len() + 128).sum();
-        out.reserve(total + 6);
-        for fam in &self.families {
-            if !fam.body.is_empty() {
-                family_into(self.format, out, fam);
+        self.families.retain(|fam| !fam.is_empty());
+        let mut families = self.families.iter_mut();
+        if out.is_empty() && self.format != Format::Protobuf {
+            // The first family's buffer already holds the start of the
+            // output: it becomes `out`, which saves copying it (the whole
+            // scrape, when one big family is all there is).
+            if let Some(first) = families.next() {
+                std::mem::swap(out, &mut first.body);
             }
+        }
+        let rest: usize = families.as_slice().iter().map(|f| f.body.len() + 16).sum();
+        out.reserve(rest + 6);
+        for fam in families {
+            fam.write_to(self.format, out);
         }
         trailer_into(self.format, out);
     }
@@ -374,10 +445,15 @@ impl MetricEncoder {
         self.sort();
         let mut buf = Vec::new();
         for fam in &self.families {
-            if !fam.body.is_empty() {
+            if fam.is_empty() {
+                continue;
+            }
+            if self.format == Format::Protobuf {
                 buf.clear();
-                family_into(self.format, &mut buf, fam);
+                fam.write_to(self.format, &mut buf);
                 f(&buf);
+            } else {
+                f(&fam.body);
             }
         }
         buf.clear();
@@ -390,20 +466,6 @@ impl MetricEncoder {
     fn sort(&mut self) {
         self.families
             .sort_unstable_by(|a, b| a.desc.name().cmp(b.desc.name()));
-    }
-}
-
-fn family_into(format: Format, out: &mut Vec<u8>, fam: &Family) {
-    match format {
-        Format::Text => {
-            text::header_into(out, &fam.desc);
-            out.extend_from_slice(&fam.body);
-        }
-        Format::OpenMetrics => {
-            openmetrics::header_into(out, &fam.desc);
-            out.extend_from_slice(&fam.body);
-        }
-        Format::Protobuf => protobuf::family_into(out, &fam.desc, &fam.body),
     }
 }
 
@@ -432,14 +494,30 @@ pub struct FamilyEncoder<'a> {
     desc: &'a Desc,
     body: &'a mut Vec<u8>,
     check: &'a mut ScrapeCheck,
+    /// The family is filtered out: samples are checked, then dropped.
+    discarding: bool,
 }
-
-const SCALAR: &[MetricType] = &[MetricType::Counter, MetricType::Gauge, MetricType::Untyped];
 
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
     pub fn desc(&self) -> &Desc {
         self.desc
+    }
+
+    /// Says that about `series` more series are coming, so the output can
+    /// grow once instead of doubling its way there (each doubling copies
+    /// everything written so far). A hint for collections that know their
+    /// length; the estimate is generous for short label values.
+    pub fn reserve_series(&mut self, series: usize) {
+        if self.discarding {
+            return;
+        }
+        let rendered = self.desc.rendered();
+        let labels: usize = rendered.label_starts.iter().map(|s| s.len() + 8).sum();
+        // The line head, the label pairs with short values, `} `, a value of
+        // up to 20 characters, and the newline.
+        let per_series = rendered.head.len() + labels + 24;
+        self.body.reserve(series.saturating_mul(per_series));
     }
 
     /// The scrape's consistency checks (for keyed collections to declare themselves).
@@ -479,7 +557,12 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
         V: EncodeValue,
     {
-        self.expect_type(SCALAR, "scalar")?;
+        if !matches!(
+            self.desc.metric_type(),
+            MetricType::Counter | MetricType::Gauge | MetricType::Untyped
+        ) {
+            return Err(self.wrong_type("scalar"));
+        }
         self.scalar(labels, value.to_number(), opts, None)
     }
 
@@ -519,12 +602,11 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         self.check.series(self.desc, labels)?;
-        let desc = self.desc;
         self.guarded(|fam| match fam.format {
-            Format::Text => fam.text_line(
-                &text::Line::new(desc.name(), "", value, opts.timestamp_ms),
-                labels,
-            ),
+            Format::Text => {
+                let got = text::scalar_into(fam.body, fam.desc, labels, value, opts.timestamp_ms);
+                fam.check_arity(got)
+            }
             Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
             Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
         })
@@ -859,11 +941,16 @@ impl FamilyEncoder<'_> {
         if allowed.contains(&self.desc.metric_type()) {
             Ok(())
         } else {
-            Err(CollectError::WrongType {
-                name: self.desc.name().to_owned(),
-                metric_type: self.desc.metric_type(),
-                got,
-            })
+            Err(self.wrong_type(got))
+        }
+    }
+
+    #[cold]
+    fn wrong_type(&self, got: &'static str) -> CollectError {
+        CollectError::WrongType {
+            name: self.desc.name().to_owned(),
+            metric_type: self.desc.metric_type(),
+            got,
         }
     }
 

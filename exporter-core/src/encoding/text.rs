@@ -92,7 +92,44 @@ impl<'a> Line<'a> {
     }
 }
 
-/// Writes one sample line.
+/// Writes one counter, gauge or untyped sample line in text 0.0.4:
+/// `name{const,labels} value [timestamp]`.
+///
+/// This is the line a scrape writes most, so it takes the shortest path: the
+/// descriptor's pre-rendered head (name, const labels and the first label's
+/// `name="`) in one copy, each further label's `,name="` in one copy, and
+/// the closing `} ` in one more.
+///
+/// Returns the number of label values `labels` supplied, for the arity check.
+/// (With too few, the line is left unfinished; the caller removes it.)
+#[inline]
+pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
+    out: &mut Vec<u8>,
+    desc: &Desc,
+    labels: &L,
+    value: Number,
+    timestamp_ms: Option<i64>,
+) -> usize {
+    let rendered = desc.rendered();
+    out.extend_from_slice(rendered.head.as_bytes());
+    let mut w = LabelWriter::text_after_head(desc, out);
+    labels.encode_label_values(&mut w);
+    let got = w.count();
+    if !rendered.const_labels.is_empty() || !rendered.label_starts.is_empty() {
+        out.extend_from_slice(b"} ");
+    } else {
+        out.push(b' ');
+    }
+    value.write_text(out);
+    if let Some(ts) = timestamp_ms {
+        out.push(b' ');
+        out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
+    }
+    out.push(b'\n');
+    got
+}
+
+/// Writes one sample line of any kind, in either text format.
 ///
 /// Returns the number of label values `labels` supplied, for the arity check.
 #[inline]
@@ -110,11 +147,11 @@ pub(super) fn line_into<L: EncodeLabelValues + ?Sized>(
     let got;
     if const_labels.is_empty() && names.is_empty() && matches!(line.extra, Extra::None) {
         // No braces; still count what `labels` supplies (it should be nothing).
-        got = write_labels(out, names, labels, false);
+        got = write_labels(out, desc, labels, false);
     } else {
         out.push(b'{');
         out.extend_from_slice(const_labels);
-        got = write_labels(out, names, labels, !const_labels.is_empty());
+        got = write_labels(out, desc, labels, !const_labels.is_empty());
         let comma = !const_labels.is_empty() || !names.is_empty();
         match line.extra {
             Extra::None => {}
@@ -173,11 +210,11 @@ fn float_into(out: &mut Vec<u8>, v: f64, flavor: Flavor) {
 #[inline]
 fn write_labels<L: EncodeLabelValues + ?Sized>(
     out: &mut Vec<u8>,
-    names: &[String],
+    desc: &Desc,
     labels: &L,
     needs_comma: bool,
 ) -> usize {
-    let mut w = LabelWriter::text(names, out, needs_comma);
+    let mut w = LabelWriter::text(desc, out, needs_comma);
     labels.encode_label_values(&mut w);
     w.count()
 }

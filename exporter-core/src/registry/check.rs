@@ -209,7 +209,7 @@ impl ScrapeCheck {
             return Ok(());
         }
         self.scratch.clear();
-        let mut w = LabelWriter::text(desc.variable_labels(), &mut self.scratch, false);
+        let mut w = LabelWriter::text(desc, &mut self.scratch, false);
         labels.encode_label_values(&mut w);
         let mut h = self.hasher.build_hasher();
         h.write_u64(self.current);
