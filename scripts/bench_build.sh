@@ -17,7 +17,7 @@ time_build() {
     start=$(date +%s.%N)
     CARGO_TARGET_DIR="$tmp/$label" cargo build --quiet "$@"
     end=$(date +%s.%N)
-    printf '| `cargo build %s` | %.1f s |\n' "$*" "$(echo "$end - $start" | bc)"
+    awk -v a="$start" -v b="$end" -v c="$*" 'BEGIN { printf "| `cargo build %s` | %.1f s |\n", c, b - a }'
 }
 
 echo "clean debug builds, $(nproc) cores, $(rustc --version)"
