@@ -97,6 +97,20 @@ def require_content_type(headers, expected):
 
 # --- parsed views of a scrape, comparable across formats -------------------------------
 
+def normalized(name, kind):
+    """One spelling of a family across formats.
+
+    OpenMetrics `info` and `stateset` families are gauges in the text and protobuf
+    formats (an info family `x` is the gauge `x_info` there); `untyped` is `unknown`.
+    """
+    kind = {"untyped": "unknown", "gauge_histogram": "gaugehistogram"}.get(kind, kind)
+    if kind == "info":
+        return name + "_info", "gauge"
+    if kind == "stateset":
+        return name, "gauge"
+    return name, kind
+
+
 def shape_from_client_families(families):
     """{family name: (type, frozenset of label sets)} from prometheus_client families.
 
@@ -109,7 +123,8 @@ def shape_from_client_families(families):
         for s in fam.samples:
             labels = {k: v for k, v in s.labels.items() if k not in ("le", "quantile")}
             series.add(frozenset(labels.items()))
-        shape[fam.name] = (fam.type, frozenset(series))
+        name, kind = normalized(fam.name, fam.type)
+        shape[name] = (kind, frozenset(series))
     return shape
 
 
@@ -225,6 +240,7 @@ class Checks:
             kind = metrics_proto.METRIC_TYPES[f.type].lower()
             # prometheus_client names a counter family without `_total`.
             name = f.name[: -len("_total")] if kind == "counter" and f.name.endswith("_total") else f.name
+            name, kind = normalized(name, kind)
             shape[name] = (kind, frozenset(frozenset((lp.name, lp.value) for lp in m.label) for m in f.metric))
         self.same_shape(shape, "protobuf")
 
