@@ -97,7 +97,8 @@ pub struct Desc {
 /// Pre-rendered bytes, computed once in [`Desc`] construction.
 #[derive(Clone, Default)]
 pub(crate) struct Rendered {
-    /// Help with `\` and newline escaped (same rule in text and OpenMetrics).
+    /// Help with `\` and newline escaped, for the text format (OpenMetrics
+    /// also escapes `"`; its header escapes the raw help once per scrape).
     pub(crate) help: Box<str>,
     /// `k1="v1",k2="v2"` for the const labels, values escaped, no braces.
     pub(crate) const_labels: Box<str>,
@@ -154,7 +155,8 @@ impl Desc {
         self.metric_type
     }
 
-    /// The unit, printed on an OpenMetrics `# UNIT` line.
+    /// The unit, printed on an OpenMetrics `# UNIT` line when the family name
+    /// ends in `_<unit>` (OpenMetrics requires it), and sent in protobuf.
     pub fn unit(&self) -> Option<&str> {
         self.unit.as_deref()
     }
@@ -250,7 +252,9 @@ impl DescBuilder {
         self
     }
 
-    /// The unit, e.g. `seconds`. Default is none.
+    /// The unit, e.g. `seconds`. Default is none. Name the metric after it
+    /// (`request_duration_seconds`): OpenMetrics only shows a unit that is
+    /// the suffix of the family name.
     pub fn unit(mut self, unit: impl Into<String>) -> Self {
         self.unit = Some(unit.into());
         self
@@ -279,7 +283,12 @@ impl DescBuilder {
     /// [`DescError`] when the name, a label name, the unit or the help breaks
     /// the Prometheus grammar, or a label name appears twice (across const
     /// and variable labels), or a label is reserved for the type (`le` on a
-    /// histogram, `quantile` on a summary).
+    /// histogram, `quantile` on a summary, the family name on a stateset), or
+    /// a stateset's name is not also a valid label name.
+    ///
+    /// A unit is not required to be the name's suffix here; the OpenMetrics
+    /// encoder writes `# UNIT` only for a family whose name ends in `_<unit>`,
+    /// as that format requires.
     pub fn build(self) -> Result<Desc, DescError> {
         let DescBuilder {
             namespace,
@@ -297,6 +306,13 @@ impl DescBuilder {
             source,
         })?;
         name::check_help(&help).map_err(|_| DescError::MissingHelp { name: name.clone() })?;
+        if metric_type == MetricType::StateSet {
+            // A stateset's samples carry a label named after the family.
+            name::check_label_name(&name).map_err(|source| DescError::LabelName {
+                label: name.clone(),
+                source,
+            })?;
+        }
         if let Some(unit) = &unit {
             name::check_unit(unit).map_err(|source| DescError::Unit {
                 unit: unit.clone(),
@@ -427,6 +443,12 @@ mod tests {
         assert!(matches!(
             gauge("x").unit("a b").build(),
             Err(DescError::Unit { .. })
+        ));
+        assert!(matches!(
+            Desc::builder("door:state", MetricType::StateSet)
+                .help("h")
+                .build(),
+            Err(DescError::LabelName { .. })
         ));
     }
 

@@ -65,7 +65,6 @@ enum LabelSink<'a> {
         out: &'a mut Vec<u8>,
         needs_comma: bool,
     },
-    #[allow(dead_code)] // until the protobuf encoder lands
     Pairs(&'a mut Vec<(String, String)>),
 }
 
@@ -81,7 +80,6 @@ impl<'a> LabelWriter<'a> {
     }
 
     /// Pair formats (protobuf): pushes `(name, value)` pairs.
-    #[allow(dead_code)] // until the protobuf encoder lands
     pub(crate) fn pairs(names: &'a [String], out: &'a mut Vec<(String, String)>) -> Self {
         LabelWriter {
             names,

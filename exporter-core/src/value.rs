@@ -42,7 +42,8 @@ pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
     if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
         let i = v as i64;
         if i == 0 && v.is_sign_negative() {
-            out.extend_from_slice(b"-0");
+            // Not "-0": parsers that try integers first would read it as 0.
+            out.extend_from_slice(b"-0.0");
         } else {
             out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
         }
@@ -173,7 +174,7 @@ mod tests {
         assert_eq!(text(f64::NAN.to_number()), "NaN");
         assert_eq!(text(f64::INFINITY.to_number()), "+Inf");
         assert_eq!(text(f64::NEG_INFINITY.to_number()), "-Inf");
-        assert_eq!(text((-0.0f64).to_number()), "-0");
+        assert_eq!(text((-0.0f64).to_number()), "-0.0");
         assert_eq!(text(u64::MAX.to_number()), "18446744073709551615");
         assert_eq!(text(i64::MIN.to_number()), "-9223372036854775808");
         assert_eq!(text(true.to_number()), "1");

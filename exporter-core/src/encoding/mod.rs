@@ -5,16 +5,35 @@
 //! samples there. Samples go straight into per-family byte buffers (no
 //! intermediate metric objects); [`MetricEncoder::finish_into`] then writes the
 //! families, sorted by name, each with its header.
+//!
+//! # Value types in each format
+//!
+//! | type | text 0.0.4 | OpenMetrics 1.0.0 | protobuf |
+//! | --- | --- | --- | --- |
+//! | counter `foo_total` (or `foo`) | `foo_total` as named | family `foo`, samples `foo_total`, `foo_created` | `COUNTER` as named |
+//! | gauge, untyped | as named | `gauge`, `unknown` | `GAUGE`, `UNTYPED` |
+//! | histogram, summary | `_bucket`/quantiles, `_sum`, `_count` | same, plus `_created` | `HISTOGRAM`, `SUMMARY` |
+//! | info `foo` (or `foo_info`) | gauge `foo_info`, value 1 | `info` family `foo`, sample `foo_info 1` | `GAUGE` `foo_info` |
+//! | stateset `foo` | gauge `foo`, label `foo="<state>"`, 1/0 | `stateset` | `GAUGE`, label `foo` |
+//!
+//! Text 0.0.4 and protobuf have no info or stateset type; they come out as the
+//! gauges Prometheus itself turns them into when it ingests OpenMetrics.
+//! Exemplars and created timestamps exist in OpenMetrics and protobuf only.
 
 pub(crate) mod escape;
+mod negotiate;
+mod openmetrics;
+pub mod protobuf;
 mod text;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
-use crate::labels::{EncodeLabelValues, LabelWriter};
+use crate::labels::EncodeLabelValues;
 use crate::value::{EncodeValue, Number};
+
+pub use negotiate::negotiate;
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,13 +41,22 @@ use crate::value::{EncodeValue, Number};
 pub enum Format {
     /// Prometheus text format 0.0.4.
     Text,
+    /// OpenMetrics text format 1.0.0.
+    OpenMetrics,
+    /// Protobuf, varint length-delimited `io.prometheus.client.MetricFamily` messages.
+    Protobuf,
 }
 
 impl Format {
-    /// The `Content-Type` header value for responses in this format.
+    /// The `Content-Type` header value for responses in this format, as Go's
+    /// `expfmt` spells it.
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Text => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Format::Protobuf => {
+                "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+            }
         }
     }
 }
@@ -38,9 +66,12 @@ impl Format {
 pub struct SampleOpts {
     /// Sample timestamp in milliseconds since the Unix epoch. Default is none
     /// (the server uses the scrape time), which is what exporters should do.
+    /// Written in every format (OpenMetrics prints it in seconds).
     pub timestamp_ms: Option<i64>,
     /// When the series was created, in seconds since the Unix epoch
-    /// (OpenMetrics `_created`). Default is none.
+    /// (OpenMetrics `_created`, protobuf `created_timestamp`). Default is none.
+    /// Used by counters, histograms and summaries; ignored elsewhere and in
+    /// the text format, which has no place for it.
     pub created: Option<f64>,
 }
 
@@ -48,7 +79,8 @@ pub struct SampleOpts {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HistogramValue<'a> {
     /// `(upper bound, cumulative count)` in increasing bound order. A `+Inf`
-    /// bucket is added from `count` when the last bound is finite.
+    /// bucket is added from `count` in the text formats when the last bound is
+    /// finite (protobuf leaves it implicit, as Go does).
     pub buckets: &'a [(f64, u64)],
     /// Sum of all observations.
     pub sum: f64,
@@ -65,6 +97,96 @@ pub struct SummaryValue<'a> {
     pub sum: f64,
     /// Number of observations.
     pub count: u64,
+}
+
+/// An exemplar: one observation, with labels such as a trace id, attached to a
+/// counter sample or a histogram bucket.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::encoding::Exemplar;
+///
+/// let e = Exemplar::new(&[("trace_id", "4bf92f3577b34da6")], 0.67).with_timestamp(1_700_000_000.5);
+/// assert_eq!(e.value, 0.67);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exemplar<'a> {
+    /// Label pairs; names must be valid label names, and names plus values at
+    /// most [`Exemplar::MAX_LABEL_CHARS`] characters together.
+    pub labels: &'a [(&'a str, &'a str)],
+    /// The observed value.
+    pub value: f64,
+    /// When it was observed, seconds since the Unix epoch; must be finite.
+    /// Default is none.
+    pub timestamp: Option<f64>,
+}
+
+impl<'a> Exemplar<'a> {
+    /// The OpenMetrics limit on the label names and values of one exemplar,
+    /// counted in UTF-8 characters (code points).
+    pub const MAX_LABEL_CHARS: usize = 128;
+
+    /// An exemplar without a timestamp.
+    pub fn new(labels: &'a [(&'a str, &'a str)], value: f64) -> Self {
+        Exemplar {
+            labels,
+            value,
+            timestamp: None,
+        }
+    }
+
+    /// Sets when the observation was made, in seconds since the Unix epoch.
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: f64) -> Self {
+        self.timestamp = Some(timestamp);
+        self
+    }
+
+    fn validate(&self) -> Result<(), ExemplarError> {
+        let mut chars = 0;
+        for (name, value) in self.labels {
+            crate::name::check_label_name(name).map_err(|_| ExemplarError::LabelName {
+                label: (*name).to_owned(),
+            })?;
+            chars += name.chars().count() + value.chars().count();
+        }
+        if chars > Self::MAX_LABEL_CHARS {
+            return Err(ExemplarError::TooLong { chars });
+        }
+        match self.timestamp {
+            Some(ts) if !ts.is_finite() => Err(ExemplarError::Timestamp),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why an [`Exemplar`] was refused. It reaches the collector as
+/// [`CollectError::Other`], from which it can be downcast.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExemplarError {
+    /// The labels are longer than OpenMetrics allows.
+    #[error("exemplar labels have {chars} characters, more than the 128 OpenMetrics allows")]
+    TooLong {
+        /// Characters in the names and values together.
+        chars: usize,
+    },
+    /// The timestamp is NaN or infinite.
+    #[error("exemplar timestamp is not a finite number")]
+    Timestamp,
+    /// A label name is not a valid label name.
+    #[error("exemplar label name `{label}` is invalid")]
+    LabelName {
+        /// The name.
+        label: String,
+    },
+}
+
+impl From<ExemplarError> for CollectError {
+    fn from(e: ExemplarError) -> Self {
+        CollectError::other(e)
+    }
 }
 
 struct Family {
@@ -84,6 +206,10 @@ pub struct MetricEncoder {
     families_before: usize,
     /// `(family, body length)` to restore if the current collector fails.
     undo: Vec<(usize, usize)>,
+    /// Only these families are written (Go's `name[]` parameter); none = all.
+    filter: Option<HashSet<String>>,
+    /// Where samples of filtered-out families go; cleared at every use.
+    discard: Vec<u8>,
 }
 
 impl std::fmt::Debug for MetricEncoder {
@@ -105,12 +231,26 @@ impl MetricEncoder {
             epoch: 0,
             families_before: 0,
             undo: Vec::new(),
+            filter: None,
+            discard: Vec::new(),
         }
     }
 
     /// The format being written.
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// Writes only the families with these names (the descriptor names, as
+    /// Go's `name[]` query parameter selects them). An empty list means all.
+    /// Calling it again adds names. Collectors still run; samples of other
+    /// families are checked and dropped.
+    pub fn filter_names(&mut self, names: impl IntoIterator<Item = String>) {
+        let mut names = names.into_iter().peekable();
+        if names.peek().is_none() {
+            return;
+        }
+        self.filter.get_or_insert_with(HashSet::new).extend(names);
     }
 
     /// Opens the family described by `desc` for writing samples.
@@ -123,6 +263,16 @@ impl MetricEncoder {
     /// [`CollectError::Inconsistent`] when a family of that name was already
     /// written with a different type, help or label names.
     pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
+        if let Some(filter) = &self.filter {
+            if !filter.contains(desc.name()) {
+                self.discard.clear();
+                return Ok(FamilyEncoder {
+                    format: self.format,
+                    desc,
+                    body: &mut self.discard,
+                });
+            }
+        }
         let idx = match self.index.get(desc.name()) {
             Some(&idx) => {
                 let fam = &mut self.families[idx];
@@ -176,27 +326,71 @@ impl MetricEncoder {
         }
     }
 
-    /// Writes every family (sorted by name, empty ones left out) to `out`.
+    /// Writes every family (sorted by name, empty ones left out) to `out`,
+    /// then the format's trailer (`# EOF` in OpenMetrics).
     pub fn finish_into(mut self, out: &mut Vec<u8>) {
+        self.sort();
+        let total: usize = self.families.iter().map(|f| f.body.len() + 128).sum();
+        out.reserve(total + 6);
+        for fam in &self.families {
+            if !fam.body.is_empty() {
+                family_into(self.format, out, fam);
+            }
+        }
+        trailer_into(self.format, out);
+    }
+
+    /// Like [`finish_into`](Self::finish_into), but hands out the output one
+    /// family at a time (header and samples together, or one length-delimited
+    /// message in protobuf), then the trailer if the format has one, so a
+    /// server can compress and send each piece as it goes.
+    pub fn finish_chunks(mut self, mut f: impl FnMut(&[u8])) {
+        self.sort();
+        let mut buf = Vec::new();
+        for fam in &self.families {
+            if !fam.body.is_empty() {
+                buf.clear();
+                family_into(self.format, &mut buf, fam);
+                f(&buf);
+            }
+        }
+        buf.clear();
+        trailer_into(self.format, &mut buf);
+        if !buf.is_empty() {
+            f(&buf);
+        }
+    }
+
+    fn sort(&mut self) {
         self.families
             .sort_unstable_by(|a, b| a.desc.name().cmp(b.desc.name()));
-        let total: usize = self.families.iter().map(|f| f.body.len() + 128).sum();
-        out.reserve(total);
-        for fam in &self.families {
-            if fam.body.is_empty() {
-                continue;
-            }
-            match self.format {
-                Format::Text => text::header_into(out, &fam.desc),
-            }
+    }
+}
+
+fn family_into(format: Format, out: &mut Vec<u8>, fam: &Family) {
+    match format {
+        Format::Text => {
+            text::header_into(out, &fam.desc);
             out.extend_from_slice(&fam.body);
         }
+        Format::OpenMetrics => {
+            openmetrics::header_into(out, &fam.desc);
+            out.extend_from_slice(&fam.body);
+        }
+        Format::Protobuf => protobuf::family_into(out, &fam.desc, &fam.body),
+    }
+}
+
+fn trailer_into(format: Format, out: &mut Vec<u8>) {
+    if format == Format::OpenMetrics {
+        out.extend_from_slice(b"# EOF\n");
     }
 }
 
 fn consistent(a: &Desc, b: &Desc) -> bool {
     a.metric_type() == b.metric_type()
         && a.help() == b.help()
+        && a.unit() == b.unit()
         && a.variable_labels() == b.variable_labels()
         && a.const_labels().len() == b.const_labels().len()
         && a.const_labels()
@@ -212,6 +406,8 @@ pub struct FamilyEncoder<'a> {
     desc: &'a Desc,
     body: &'a mut Vec<u8>,
 }
+
+const SCALAR: &[MetricType] = &[MetricType::Counter, MetricType::Gauge, MetricType::Untyped];
 
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
@@ -251,14 +447,115 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
         V: EncodeValue,
     {
-        self.expect_type(
-            &[MetricType::Counter, MetricType::Gauge, MetricType::Untyped],
-            "scalar",
-        )?;
-        let value = value.to_number();
+        self.expect_type(SCALAR, "scalar")?;
+        self.scalar(labels, value.to_number(), opts, None)
+    }
+
+    /// Writes one counter sample with an exemplar (OpenMetrics and protobuf
+    /// carry it; text 0.0.4 has no place for it and drops it).
+    ///
+    /// # Errors
+    ///
+    /// As for [`sample`](Self::sample); [`CollectError::WrongType`] on any
+    /// family but a counter; [`ExemplarError`] (as [`CollectError::Other`])
+    /// when the exemplar's labels are invalid or too long, in every format.
+    pub fn sample_with_exemplar<L, V>(
+        &mut self,
+        labels: &L,
+        value: V,
+        opts: &SampleOpts,
+        exemplar: &Exemplar<'_>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+        V: EncodeValue,
+    {
+        self.expect_type(&[MetricType::Counter], "counter with exemplar")?;
+        exemplar.validate()?;
+        self.scalar(labels, value.to_number(), opts, Some(exemplar))
+    }
+
+    #[inline]
+    fn scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        opts: &SampleOpts,
+        exemplar: Option<&Exemplar<'_>>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let desc = self.desc;
         self.guarded(|fam| match fam.format {
-            Format::Text => fam.text_line("", labels, None, value, opts.timestamp_ms),
+            Format::Text => fam.text_line(
+                &text::Line::new(desc.name(), "", value, opts.timestamp_ms),
+                labels,
+            ),
+            Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
+            Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
         })
+    }
+
+    /// The OpenMetrics arm of [`scalar`](Self::scalar).
+    #[inline(never)]
+    fn om_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        opts: &SampleOpts,
+        exemplar: Option<&Exemplar<'_>>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let family = openmetrics::family_name(self.desc);
+        let counter = self.desc.metric_type() == MetricType::Counter;
+        let suffix = if counter { "_total" } else { "" };
+        let mut line = text::Line::new(family, suffix, value, opts.timestamp_ms);
+        line.exemplar = exemplar;
+        self.om_line(&line, labels)?;
+        if counter {
+            self.om_created(family, labels, opts)?;
+        }
+        Ok(())
+    }
+
+    /// The protobuf arm of [`scalar`](Self::scalar), kept out of line so the
+    /// text path stays small.
+    #[inline(never)]
+    fn proto_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        opts: &SampleOpts,
+        exemplar: Option<&Exemplar<'_>>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let desc = self.desc;
+        let (label, got) = protobuf::label_pairs(desc, labels, None);
+        self.check_arity(got)?;
+        let v = Some(value.as_f64());
+        let mut metric = protobuf::Metric {
+            label,
+            timestamp_ms: opts.timestamp_ms,
+            ..Default::default()
+        };
+        match desc.metric_type() {
+            MetricType::Counter => {
+                metric.counter = Some(protobuf::Counter {
+                    value: v,
+                    exemplar: exemplar.map(protobuf::exemplar),
+                    created_timestamp: opts.created.and_then(protobuf::Timestamp::from_secs_f64),
+                });
+            }
+            MetricType::Gauge => metric.gauge = Some(protobuf::Gauge { value: v }),
+            _ => metric.untyped = Some(protobuf::Untyped { value: v }),
+        }
+        protobuf::metric_into(self.body, &metric);
+        Ok(())
     }
 
     /// Writes one histogram series.
@@ -274,32 +571,101 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
+        self.histogram_with(labels, value, &SampleOpts::default(), &[])
+    }
+
+    /// Writes one histogram series with a timestamp, created time and bucket
+    /// exemplars: `exemplars[i]` belongs to `value.buckets[i]`, and the entry
+    /// after the last bucket to the implicit `+Inf` bucket. Missing entries
+    /// mean no exemplar.
+    ///
+    /// # Errors
+    ///
+    /// As for [`histogram`](Self::histogram), and [`ExemplarError`] as for
+    /// [`sample_with_exemplar`](Self::sample_with_exemplar).
+    pub fn histogram_with<L>(
+        &mut self,
+        labels: &L,
+        value: &HistogramValue<'_>,
+        opts: &SampleOpts,
+        exemplars: &[Option<Exemplar<'_>>],
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
         self.expect_type(&[MetricType::Histogram], "histogram")?;
-        self.guarded(|fam| match fam.format {
-            Format::Text => {
-                let mut last_inf = false;
-                for &(le, count) in value.buckets {
-                    last_inf = le == f64::INFINITY;
-                    fam.text_line(
-                        "_bucket",
-                        labels,
-                        Some(("le", Number::Float(le))),
-                        Number::Uint(count),
-                        None,
-                    )?;
-                }
-                if !last_inf {
-                    fam.text_line(
-                        "_bucket",
-                        labels,
-                        Some(("le", Number::Float(f64::INFINITY))),
-                        Number::Uint(value.count),
-                        None,
-                    )?;
-                }
-                fam.text_line("_sum", labels, None, Number::Float(value.sum), None)?;
-                fam.text_line("_count", labels, None, Number::Uint(value.count), None)
+        for e in exemplars.iter().flatten() {
+            e.validate()?;
+        }
+        let desc = self.desc;
+        let ts = opts.timestamp_ms;
+        let exemplar_at = |i: usize| exemplars.get(i).and_then(Option::as_ref);
+        self.guarded(|fam| {
+            if fam.format == Format::Protobuf {
+                let (label, got) = protobuf::label_pairs(desc, labels, None);
+                fam.check_arity(got)?;
+                let bucket = value
+                    .buckets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(le, count))| protobuf::Bucket {
+                        cumulative_count: Some(count),
+                        upper_bound: Some(le),
+                        exemplar: exemplar_at(i).map(protobuf::exemplar),
+                        ..Default::default()
+                    })
+                    .collect();
+                let metric = protobuf::Metric {
+                    label,
+                    timestamp_ms: ts,
+                    histogram: Some(protobuf::Histogram {
+                        sample_count: Some(value.count),
+                        sample_sum: Some(value.sum),
+                        bucket,
+                        created_timestamp: opts
+                            .created
+                            .and_then(protobuf::Timestamp::from_secs_f64),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                protobuf::metric_into(fam.body, &metric);
+                return Ok(());
             }
+            let name = desc.name();
+            let mut last_inf = false;
+            let inf_bucket = (f64::INFINITY, value.count);
+            let implicit = value
+                .buckets
+                .last()
+                .is_none_or(|&(le, _)| le != f64::INFINITY);
+            let all = value.buckets.iter().chain(implicit.then_some(&inf_bucket));
+            for (i, &(le, count)) in all.enumerate() {
+                last_inf = le == f64::INFINITY;
+                let mut line = text::Line::new(name, "_bucket", Number::Uint(count), ts);
+                line.extra = text::Extra::Float("le", le);
+                line.exemplar = exemplar_at(i);
+                fam.line(&line, labels)?;
+            }
+            debug_assert!(last_inf);
+            // OpenMetrics: "negative threshold buckets MAY be used, but then the
+            // Histogram MetricPoint MUST NOT contain a sum value", and `_count`
+            // appears if and only if `_sum` does.
+            let om = fam.format == Format::OpenMetrics;
+            if !(om && value.buckets.iter().any(|&(le, _)| le < 0.0)) {
+                fam.line(
+                    &text::Line::new(name, "_sum", Number::Float(value.sum), ts),
+                    labels,
+                )?;
+                fam.line(
+                    &text::Line::new(name, "_count", Number::Uint(value.count), ts),
+                    labels,
+                )?;
+            }
+            if om {
+                fam.om_created(name, labels, opts)?;
+            }
+            Ok(())
         })
     }
 
@@ -312,21 +678,143 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
+        self.summary_with(labels, value, &SampleOpts::default())
+    }
+
+    /// Writes one summary series with a timestamp or created time.
+    ///
+    /// # Errors
+    ///
+    /// As for [`summary`](Self::summary).
+    pub fn summary_with<L>(
+        &mut self,
+        labels: &L,
+        value: &SummaryValue<'_>,
+        opts: &SampleOpts,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
         self.expect_type(&[MetricType::Summary], "summary")?;
-        self.guarded(|fam| match fam.format {
-            Format::Text => {
-                for &(q, v) in value.quantiles {
-                    fam.text_line(
-                        "",
-                        labels,
-                        Some(("quantile", Number::Float(q))),
-                        Number::Float(v),
-                        None,
-                    )?;
-                }
-                fam.text_line("_sum", labels, None, Number::Float(value.sum), None)?;
-                fam.text_line("_count", labels, None, Number::Uint(value.count), None)
+        let desc = self.desc;
+        let ts = opts.timestamp_ms;
+        self.guarded(|fam| {
+            if fam.format == Format::Protobuf {
+                let (label, got) = protobuf::label_pairs(desc, labels, None);
+                fam.check_arity(got)?;
+                let metric = protobuf::Metric {
+                    label,
+                    timestamp_ms: ts,
+                    summary: Some(protobuf::Summary {
+                        sample_count: Some(value.count),
+                        sample_sum: Some(value.sum),
+                        quantile: value
+                            .quantiles
+                            .iter()
+                            .map(|&(q, v)| protobuf::Quantile {
+                                quantile: Some(q),
+                                value: Some(v),
+                            })
+                            .collect(),
+                        created_timestamp: opts
+                            .created
+                            .and_then(protobuf::Timestamp::from_secs_f64),
+                    }),
+                    ..Default::default()
+                };
+                protobuf::metric_into(fam.body, &metric);
+                return Ok(());
             }
+            let name = desc.name();
+            for &(q, v) in value.quantiles {
+                let mut line = text::Line::new(name, "", Number::Float(v), ts);
+                line.extra = text::Extra::Float("quantile", q);
+                fam.line(&line, labels)?;
+            }
+            fam.line(
+                &text::Line::new(name, "_sum", Number::Float(value.sum), ts),
+                labels,
+            )?;
+            fam.line(
+                &text::Line::new(name, "_count", Number::Uint(value.count), ts),
+                labels,
+            )?;
+            if fam.format == Format::OpenMetrics {
+                fam.om_created(name, labels, opts)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes one info series: `labels` describe the target, the value is 1.
+    ///
+    /// OpenMetrics writes an `info` family (sample `<family>_info`); text and
+    /// protobuf a gauge `<family>_info`, where the family is the descriptor
+    /// name without a trailing `_info`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`sample`](Self::sample), for non-info families.
+    pub fn info<L>(&mut self, labels: &L) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        self.expect_type(&[MetricType::Info], "info")?;
+        let desc = self.desc;
+        let family = openmetrics::family_name(desc);
+        self.guarded(|fam| match fam.format {
+            Format::Text | Format::OpenMetrics => fam.line(
+                &text::Line::new(family, "_info", Number::Uint(1), None),
+                labels,
+            ),
+            Format::Protobuf => {
+                let (label, got) = protobuf::label_pairs(desc, labels, None);
+                fam.check_arity(got)?;
+                let metric = protobuf::Metric {
+                    label,
+                    gauge: Some(protobuf::Gauge { value: Some(1.0) }),
+                    ..Default::default()
+                };
+                protobuf::metric_into(fam.body, &metric);
+                Ok(())
+            }
+        })
+    }
+
+    /// Writes one stateset series: one sample per state, labelled with the
+    /// family name, 1 for the states that hold and 0 for the others.
+    ///
+    /// # Errors
+    ///
+    /// As for [`sample`](Self::sample), for non-stateset families.
+    pub fn stateset<L>(&mut self, labels: &L, states: &[(&str, bool)]) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        self.expect_type(&[MetricType::StateSet], "stateset")?;
+        let desc = self.desc;
+        let name = desc.name();
+        self.guarded(|fam| {
+            for &(state, on) in states {
+                let value = Number::Uint(u64::from(on));
+                if fam.format == Format::Protobuf {
+                    let (label, got) = protobuf::label_pairs(desc, labels, Some((name, state)));
+                    fam.check_arity(got)?;
+                    let metric = protobuf::Metric {
+                        label,
+                        gauge: Some(protobuf::Gauge {
+                            value: Some(value.as_f64()),
+                        }),
+                        ..Default::default()
+                    };
+                    protobuf::metric_into(fam.body, &metric);
+                } else {
+                    let mut line = text::Line::new(name, "", value, None);
+                    line.extra = text::Extra::Str(name, state);
+                    fam.line(&line, labels)?;
+                }
+            }
+            Ok(())
         })
     }
 
@@ -357,23 +845,7 @@ impl FamilyEncoder<'_> {
     }
 
     #[inline]
-    fn text_line<L: EncodeLabelValues + ?Sized>(
-        &mut self,
-        suffix: &str,
-        labels: &L,
-        extra: Option<(&str, Number)>,
-        value: Number,
-        timestamp_ms: Option<i64>,
-    ) -> Result<(), CollectError> {
-        let got = text::sample_into(
-            self.body,
-            self.desc,
-            suffix,
-            labels,
-            extra,
-            value,
-            timestamp_ms,
-        );
+    fn check_arity(&self, got: usize) -> Result<(), CollectError> {
         let expected = self.desc.variable_labels().len();
         if got == expected {
             Ok(())
@@ -385,17 +857,64 @@ impl FamilyEncoder<'_> {
             })
         }
     }
-}
 
-/// Writes the label values of a series with a [`LabelWriter`]; shared by the text formats.
-#[inline]
-pub(crate) fn write_text_labels<L: EncodeLabelValues + ?Sized>(
-    out: &mut Vec<u8>,
-    names: &[String],
-    labels: &L,
-    needs_comma: bool,
-) -> usize {
-    let mut w = LabelWriter::text(names, out, needs_comma);
-    labels.encode_label_values(&mut w);
-    w.count()
+    /// One line in whichever text format this is.
+    #[inline]
+    fn line<L: EncodeLabelValues + ?Sized>(
+        &mut self,
+        line: &text::Line<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        match self.format {
+            Format::OpenMetrics => self.om_line(line, labels),
+            _ => self.text_line(line, labels),
+        }
+    }
+
+    #[inline]
+    fn text_line<L: EncodeLabelValues + ?Sized>(
+        &mut self,
+        line: &text::Line<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        let got = text::line_into(self.body, self.desc, line, labels, text::Flavor::Text);
+        self.check_arity(got)
+    }
+
+    #[inline]
+    fn om_line<L: EncodeLabelValues + ?Sized>(
+        &mut self,
+        line: &text::Line<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        let got = text::line_into(
+            self.body,
+            self.desc,
+            line,
+            labels,
+            text::Flavor::OpenMetrics,
+        );
+        self.check_arity(got)
+    }
+
+    /// The OpenMetrics `<family>_created` line, when there is a created time.
+    fn om_created<L: EncodeLabelValues + ?Sized>(
+        &mut self,
+        family: &str,
+        labels: &L,
+        opts: &SampleOpts,
+    ) -> Result<(), CollectError> {
+        match opts.created {
+            Some(created) => self.om_line(
+                &text::Line::new(
+                    family,
+                    "_created",
+                    Number::Float(created),
+                    opts.timestamp_ms,
+                ),
+                labels,
+            ),
+            None => Ok(()),
+        }
+    }
 }

@@ -1,18 +1,26 @@
-//! Prometheus text format 0.0.4.
+//! Prometheus text format 0.0.4, and the sample-line writer it shares with OpenMetrics.
 //!
 //! ```text
 //! # HELP a_hello_world_exporter Help Info for Hello World Exporter
 //! # TYPE a_hello_world_exporter gauge
 //! a_hello_world_exporter{name="haohao"} 81
 //! ```
+//!
+//! Info and stateset families, which 0.0.4 cannot express, are gauges: an info
+//! family `foo` is the gauge `foo_info` with value 1 (what Prometheus stores
+//! when it ingests the OpenMetrics form), a stateset `foo` the gauge `foo`
+//! with one series per state, labelled `foo="<state>"`, valued 1 or 0.
 
-use crate::desc::Desc;
-use crate::labels::EncodeLabelValues;
+use std::borrow::Cow;
+
+use super::Exemplar;
+use crate::desc::{Desc, MetricType};
+use crate::labels::{EncodeLabelValues, LabelWriter};
 use crate::value::{write_float, Number};
 
 /// Writes the `# HELP` and `# TYPE` lines of a family.
 pub(super) fn header_into(out: &mut Vec<u8>, desc: &Desc) {
-    let name = text_family_name(desc);
+    let name = family_name(desc);
     out.extend_from_slice(b"# HELP ");
     out.extend_from_slice(name.as_bytes());
     out.push(b' ');
@@ -24,56 +32,152 @@ pub(super) fn header_into(out: &mut Vec<u8>, desc: &Desc) {
     out.push(b'\n');
 }
 
-/// The family name on text header lines (the descriptor's name).
-fn text_family_name(desc: &Desc) -> &str {
-    desc.name()
+/// The family name in text and protobuf: the descriptor's name, except that an
+/// info family is named after its `_info` sample.
+pub(super) fn family_name(desc: &Desc) -> Cow<'_, str> {
+    if desc.metric_type() == MetricType::Info {
+        let family = super::openmetrics::family_name(desc);
+        Cow::Owned(format!("{family}_info"))
+    } else {
+        Cow::Borrowed(desc.name())
+    }
 }
 
-/// Writes one sample line: `name<suffix>{const,labels,extra} value [timestamp]`.
+/// Which text format a line is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flavor {
+    /// Prometheus 0.0.4: floats in shortest form, timestamps in milliseconds, no exemplars.
+    Text,
+    /// OpenMetrics 1.0.0: floats always with `.` or `e`, timestamps in seconds, exemplars.
+    OpenMetrics,
+}
+
+/// The label a line adds after the series' own labels.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Extra<'a> {
+    None,
+    /// `le` or `quantile`, printed as a float.
+    Float(&'static str, f64),
+    /// The stateset label.
+    Str(&'a str, &'a str),
+}
+
+/// One sample line: `<base><suffix>{const,labels,extra} value [timestamp] [# exemplar]`.
+#[derive(Debug)]
+pub(super) struct Line<'a> {
+    pub(super) base: &'a str,
+    pub(super) suffix: &'static str,
+    pub(super) extra: Extra<'a>,
+    pub(super) value: Number,
+    pub(super) timestamp_ms: Option<i64>,
+    pub(super) exemplar: Option<&'a Exemplar<'a>>,
+}
+
+impl<'a> Line<'a> {
+    #[inline]
+    pub(super) fn new(
+        base: &'a str,
+        suffix: &'static str,
+        value: Number,
+        timestamp_ms: Option<i64>,
+    ) -> Self {
+        Line {
+            base,
+            suffix,
+            extra: Extra::None,
+            value,
+            timestamp_ms,
+            exemplar: None,
+        }
+    }
+}
+
+/// Writes one sample line.
 ///
 /// Returns the number of label values `labels` supplied, for the arity check.
 #[inline]
-pub(super) fn sample_into<L: EncodeLabelValues + ?Sized>(
+pub(super) fn line_into<L: EncodeLabelValues + ?Sized>(
     out: &mut Vec<u8>,
     desc: &Desc,
-    suffix: &str,
+    line: &Line<'_>,
     labels: &L,
-    extra: Option<(&str, Number)>,
-    value: Number,
-    timestamp_ms: Option<i64>,
+    flavor: Flavor,
 ) -> usize {
-    out.extend_from_slice(desc.name().as_bytes());
-    out.extend_from_slice(suffix.as_bytes());
+    out.extend_from_slice(line.base.as_bytes());
+    out.extend_from_slice(line.suffix.as_bytes());
     let const_labels = desc.rendered().const_labels.as_bytes();
     let names = desc.variable_labels();
     let got;
-    if const_labels.is_empty() && names.is_empty() && extra.is_none() {
+    if const_labels.is_empty() && names.is_empty() && matches!(line.extra, Extra::None) {
         // No braces; still count what `labels` supplies (it should be nothing).
-        got = super::write_text_labels(out, names, labels, false);
+        got = write_labels(out, names, labels, false);
     } else {
         out.push(b'{');
         out.extend_from_slice(const_labels);
-        got = super::write_text_labels(out, names, labels, !const_labels.is_empty());
-        if let Some((name, v)) = extra {
-            if !const_labels.is_empty() || !names.is_empty() {
-                out.push(b',');
+        got = write_labels(out, names, labels, !const_labels.is_empty());
+        let comma = !const_labels.is_empty() || !names.is_empty();
+        match line.extra {
+            Extra::None => {}
+            Extra::Float(name, v) => {
+                label_start(out, comma, name);
+                float_into(out, v, flavor);
+                out.push(b'"');
             }
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"=\"");
-            match v {
-                Number::Float(f) => write_float(out, f),
-                other => other.write_text(out),
+            Extra::Str(name, v) => {
+                label_start(out, comma, name);
+                super::escape::label_value_into(out, v);
+                out.push(b'"');
             }
-            out.push(b'"');
         }
         out.push(b'}');
     }
     out.push(b' ');
-    value.write_text(out);
-    if let Some(ts) = timestamp_ms {
+    match line.value {
+        Number::Float(v) => float_into(out, v, flavor),
+        n => n.write_text(out),
+    }
+    if let Some(ts) = line.timestamp_ms {
         out.push(b' ');
-        out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
+        match flavor {
+            Flavor::Text => out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes()),
+            Flavor::OpenMetrics => super::openmetrics::millis_as_seconds_into(out, ts),
+        }
+    }
+    if flavor == Flavor::OpenMetrics {
+        if let Some(e) = line.exemplar {
+            super::openmetrics::exemplar_into(out, e);
+        }
     }
     out.push(b'\n');
     got
+}
+
+#[inline]
+fn label_start(out: &mut Vec<u8>, comma: bool, name: &str) {
+    if comma {
+        out.push(b',');
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"=\"");
+}
+
+#[inline]
+fn float_into(out: &mut Vec<u8>, v: f64, flavor: Flavor) {
+    match flavor {
+        Flavor::Text => write_float(out, v),
+        Flavor::OpenMetrics => super::openmetrics::float_into(out, v),
+    }
+}
+
+/// Writes the label values of a series with a [`LabelWriter`].
+#[inline]
+fn write_labels<L: EncodeLabelValues + ?Sized>(
+    out: &mut Vec<u8>,
+    names: &[String],
+    labels: &L,
+    needs_comma: bool,
+) -> usize {
+    let mut w = LabelWriter::text(names, out, needs_comma);
+    labels.encode_label_values(&mut w);
+    w.count()
 }

@@ -1,0 +1,254 @@
+//! The encoder API around the formats: name filters, chunked output, and the
+//! errors (never panics) for bad exemplars, wrong sample kinds and label arity.
+
+mod common;
+
+use exporter_core::encoding::{Exemplar, ExemplarError, HistogramValue, SampleOpts};
+use exporter_core::{CollectError, Desc, Format, MetricEncoder, MetricType};
+
+const FORMATS: [Format; 3] = [Format::Text, Format::OpenMetrics, Format::Protobuf];
+
+fn all_into(enc: &mut MetricEncoder) {
+    for f in common::ALL {
+        f(enc);
+    }
+}
+
+#[test]
+fn chunks_concatenate_to_the_whole_output() {
+    for format in FORMATS {
+        let whole = common::encode(format, common::ALL);
+        let mut enc = MetricEncoder::new(format);
+        all_into(&mut enc);
+        let mut chunks: Vec<Vec<u8>> = Vec::new();
+        enc.finish_chunks(|c| chunks.push(c.to_vec()));
+        // One chunk per family, plus `# EOF` in OpenMetrics.
+        let expected = 7 + usize::from(format == Format::OpenMetrics);
+        assert_eq!(chunks.len(), expected, "{format:?}");
+        assert_eq!(chunks.concat(), whole, "{format:?}");
+    }
+}
+
+#[test]
+fn filter_keeps_only_named_families() {
+    for format in FORMATS {
+        let mut enc = MetricEncoder::new(format);
+        enc.filter_names(["door".to_owned(), "build_info".to_owned()]);
+        all_into(&mut enc);
+        let mut out = Vec::new();
+        enc.finish_into(&mut out);
+        let expected = common::encode(format, &[common::info, common::stateset]);
+        assert_eq!(out, expected, "{format:?}");
+    }
+}
+
+#[test]
+fn empty_filter_means_all() {
+    let mut enc = MetricEncoder::new(Format::Text);
+    enc.filter_names(Vec::new());
+    all_into(&mut enc);
+    let mut out = Vec::new();
+    enc.finish_into(&mut out);
+    assert_eq!(out, common::encode(Format::Text, common::ALL));
+}
+
+fn counter() -> Desc {
+    Desc::new("c_total", "C.", MetricType::Counter, ["l"]).unwrap()
+}
+
+fn exemplar_error(e: CollectError) -> ExemplarError {
+    match e {
+        CollectError::Other(inner) => *inner.downcast::<ExemplarError>().unwrap(),
+        other => panic!("expected an exemplar error, got {other:?}"),
+    }
+}
+
+#[test]
+fn exemplar_over_128_chars_is_an_error() {
+    let long = "é".repeat(121); // 121 characters, 242 bytes
+    let ok = "é".repeat(120);
+    for format in FORMATS {
+        let desc = counter();
+        let mut enc = MetricEncoder::new(format);
+        let mut fam = enc.family(&desc).unwrap();
+        // "trace_id" is 8 characters: 8 + 120 = 128 is allowed, 129 is not.
+        let labels = [("trace_id", ok.as_str())];
+        fam.sample_with_exemplar(
+            &["a"],
+            1u64,
+            &SampleOpts::default(),
+            &Exemplar::new(&labels, 1.0),
+        )
+        .unwrap();
+        let labels = [("trace_id", long.as_str())];
+        let err = fam
+            .sample_with_exemplar(
+                &["b"],
+                1u64,
+                &SampleOpts::default(),
+                &Exemplar::new(&labels, 1.0),
+            )
+            .unwrap_err();
+        assert_eq!(exemplar_error(err), ExemplarError::TooLong { chars: 129 });
+        let bad = [("trace-id", "x")];
+        let value = HistogramValue {
+            buckets: &[(1.0, 1)],
+            sum: 1.0,
+            count: 1,
+        };
+        let hdesc = Desc::new("h", "H.", MetricType::Histogram, [] as [&str; 0]).unwrap();
+        let err = enc
+            .family(&hdesc)
+            .unwrap()
+            .histogram_with(
+                &(),
+                &value,
+                &SampleOpts::default(),
+                &[Some(Exemplar::new(&bad, 1.0))],
+            )
+            .unwrap_err();
+        assert!(matches!(
+            exemplar_error(err),
+            ExemplarError::LabelName { .. }
+        ));
+        // The refused samples left nothing behind.
+        let mut out = Vec::new();
+        enc.finish_into(&mut out);
+        assert_eq!(out, {
+            let mut enc = MetricEncoder::new(format);
+            let labels = [("trace_id", ok.as_str())];
+            enc.family(&desc)
+                .unwrap()
+                .sample_with_exemplar(
+                    &["a"],
+                    1u64,
+                    &SampleOpts::default(),
+                    &Exemplar::new(&labels, 1.0),
+                )
+                .unwrap();
+            let mut out = Vec::new();
+            enc.finish_into(&mut out);
+            out
+        });
+    }
+}
+
+#[test]
+fn wrong_kind_of_sample_is_an_error() {
+    for format in FORMATS {
+        let gauge = Desc::new("g", "G.", MetricType::Gauge, [] as [&str; 0]).unwrap();
+        let mut enc = MetricEncoder::new(format);
+        let mut fam = enc.family(&gauge).unwrap();
+        let e = Exemplar::new(&[], 1.0);
+        assert!(matches!(
+            fam.sample_with_exemplar(&(), 1, &SampleOpts::default(), &e),
+            Err(CollectError::WrongType { .. })
+        ));
+        assert!(matches!(fam.info(&()), Err(CollectError::WrongType { .. })));
+        assert!(matches!(
+            fam.stateset(&(), &[("a", true)]),
+            Err(CollectError::WrongType { .. })
+        ));
+        let info = Desc::new("i", "I.", MetricType::Info, [] as [&str; 0]).unwrap();
+        assert!(matches!(
+            enc.family(&info).unwrap().sample(&(), 1),
+            Err(CollectError::WrongType { .. })
+        ));
+    }
+}
+
+#[test]
+fn label_arity_is_checked_in_every_format() {
+    for format in FORMATS {
+        let desc = counter();
+        let mut enc = MetricEncoder::new(format);
+        let mut fam = enc.family(&desc).unwrap();
+        assert!(matches!(
+            fam.sample(&["a", "b"], 1),
+            Err(CollectError::LabelArity {
+                expected: 1,
+                got: 2,
+                ..
+            })
+        ));
+        assert!(matches!(
+            fam.sample(&(), 1),
+            Err(CollectError::LabelArity {
+                expected: 1,
+                got: 0,
+                ..
+            })
+        ));
+        let sdesc = Desc::new("s", "S.", MetricType::StateSet, ["l"]).unwrap();
+        assert!(matches!(
+            enc.family(&sdesc)
+                .unwrap()
+                .stateset(&(), &[("x", true), ("y", false)]),
+            Err(CollectError::LabelArity { .. })
+        ));
+        let mut out = Vec::new();
+        enc.finish_into(&mut out);
+        let trailer: &[u8] = if format == Format::OpenMetrics {
+            b"# EOF\n"
+        } else {
+            b""
+        };
+        assert_eq!(
+            out, trailer,
+            "{format:?}: failed samples must leave nothing"
+        );
+    }
+}
+
+/// Writes one good sample, then fails half-way through a second family.
+struct HalfFailing {
+    good: Desc,
+    bad: Desc,
+}
+
+impl exporter_core::Collector for HalfFailing {
+    fn describe(&self) -> Vec<&Desc> {
+        vec![&self.good, &self.bad]
+    }
+
+    fn collect(&self, enc: &mut MetricEncoder) -> Result<(), CollectError> {
+        enc.family(&self.good)?.sample(&(), 1)?;
+        let mut fam = enc.family(&self.bad)?;
+        fam.sample(&(), 2)?;
+        Err(CollectError::other("backend down"))
+    }
+}
+
+#[test]
+fn a_failing_collector_leaves_no_trace_in_any_format() {
+    for format in FORMATS {
+        let registry = exporter_core::Registry::new();
+        registry
+            .register(HalfFailing {
+                good: Desc::new("half_good", "G.", MetricType::Gauge, [] as [&str; 0]).unwrap(),
+                bad: Desc::new("half_bad", "B.", MetricType::Gauge, [] as [&str; 0]).unwrap(),
+            })
+            .unwrap();
+        registry.register(common::counter_collector()).unwrap();
+        let (out, errors) = registry.gather(format);
+        assert_eq!(errors.len(), 1, "{format:?}");
+        assert_eq!(
+            out,
+            common::encode(format, &[common::counter]),
+            "{format:?}"
+        );
+    }
+}
+
+#[test]
+fn exemplar_timestamp_must_be_finite() {
+    let desc = counter();
+    let mut enc = MetricEncoder::new(Format::OpenMetrics);
+    let e = Exemplar::new(&[], 1.0).with_timestamp(f64::NAN);
+    let err = enc
+        .family(&desc)
+        .unwrap()
+        .sample_with_exemplar(&["a"], 1, &SampleOpts::default(), &e)
+        .unwrap_err();
+    assert_eq!(exemplar_error(err), ExemplarError::Timestamp);
+}
