@@ -3,8 +3,8 @@
 # exporter on the `prometheus` crate with a hand-written hyper server
 # (`benches/peers/prometheus_hello_world.rs`), in one run, loopback only.
 #
-# For each server and each connection count (1, 16, 64): `wrk` for $DURATION seconds
-# against /metrics, reporting requests/s and p99 latency. RSS is read from /proc: idle
+# Both servers run side by side; at each connection count (1, 16, 64) each gets `wrk`
+# in turn for $DURATION seconds against /metrics, reporting requests/s and p99 latency. RSS is read from /proc: idle
 # (after start and one scrape), and the peak (VmHWM) once every load has run.
 #
 # Usage: scripts/bench_http.sh            (DURATION=10 CONNS="1 16 64" THREADS=2 by default)
@@ -39,38 +39,45 @@ free_port() {
 
 rss_kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 
-results=()
-for name in hello_world peer_prometheus_hello_world; do
+names=(hello_world peer_prometheus_hello_world)
+declare -A url pid row
+# Both servers run for the whole bench and are loaded in turn at each connection count,
+# so a change in the machine's background load hits both alike.
+for name in "${names[@]}"; do
     port=$(free_port)
     "$target_dir/release/examples/$name" --web.listen-address "127.0.0.1:$port" >/dev/null 2>&1 &
-    pid=$!
-    pids+=("$pid")
-    url="http://127.0.0.1:$port/metrics"
+    pid[$name]=$!
+    pids+=("${pid[$name]}")
+    url[$name]="http://127.0.0.1:$port/metrics"
     for _ in $(seq 100); do
-        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || { echo "bench_http: $name exited" >&2; exit 1; }
+        curl -fsS -o /dev/null --max-time 1 "${url[$name]}" 2>/dev/null && break
+        kill -0 "${pid[$name]}" 2>/dev/null || { echo "bench_http: $name exited" >&2; exit 1; }
         sleep 0.1
     done
-    curl -fsS --max-time 2 "$url" | grep -q '^a_hello_world_exporter{name="haohao"}' ||
+    curl -fsS --max-time 2 "${url[$name]}" | grep -q '^a_hello_world_exporter{name="haohao"}' ||
         { echo "bench_http: $name does not serve the hello world" >&2; exit 1; }
-    sleep 1
-    idle=$(rss_kib "$pid" VmRSS)
-    echo "==> $name (pid $pid) on 127.0.0.1:$port, idle RSS ${idle} KiB"
-    row="| $name | $((idle / 1024)).$(((idle % 1024) * 10 / 1024)) MiB |"
-    for c in $CONNS; do
-        t=$((c < THREADS ? c : THREADS))
-        out=$(wrk -t"$t" -c"$c" -d"${DURATION}s" --timeout 5s --latency "$url")
+done
+sleep 1
+for name in "${names[@]}"; do
+    idle=$(rss_kib "${pid[$name]}" VmRSS)
+    echo "==> $name (pid ${pid[$name]}) at ${url[$name]}, idle RSS ${idle} KiB"
+    row[$name]="| $name | $((idle / 1024)).$(((idle % 1024) * 10 / 1024)) MiB |"
+done
+for c in $CONNS; do
+    t=$((c < THREADS ? c : THREADS))
+    for name in "${names[@]}"; do
+        out=$(wrk -t"$t" -c"$c" -d"${DURATION}s" --timeout 5s --latency "${url[$name]}")
         rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
         p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
         errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-        echo "    $c connections: ${rps} req/s, p99 ${p99}${errors:+ ($errors)}"
-        row+=" ${rps} / ${p99} |"
+        echo "    $name, $c connections: ${rps} req/s, p99 ${p99}${errors:+ ($errors)}"
+        row[$name]+=" ${rps} / ${p99} |"
     done
-    peak=$(rss_kib "$pid" VmHWM)
-    row+=" $((peak / 1024)).$(((peak % 1024) * 10 / 1024)) MiB |"
-    results+=("$row")
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+done
+results=()
+for name in "${names[@]}"; do
+    peak=$(rss_kib "${pid[$name]}" VmHWM)
+    results+=("${row[$name]} $((peak / 1024)).$(((peak % 1024) * 10 / 1024)) MiB |")
 done
 
 header="| server | RSS idle |"
