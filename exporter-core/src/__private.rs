@@ -45,6 +45,12 @@ pub fn desc(
     note = "supported: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `Option<T>`, and `Vec<(L, V)>`, `BTreeMap<L, V>`, `HashMap<L, V>` whose keys `L` are label values such as `[String; N]` or tuples"
 )]
 pub trait CollectField {
+    /// The metric type the Rust type implies (a counter instrument is a counter), if any.
+    const METRIC_TYPE: Option<MetricType> = None;
+
+    /// The number of label values of each series, when the type fixes it.
+    const LABELS: Option<usize> = None;
+
     /// Writes the field's samples into its family.
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError>;
 }

@@ -38,7 +38,9 @@ pub mod encoding;
 pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod interop;
 pub mod labels;
+pub mod metric;
 pub mod name;
 pub mod registry;
 pub mod value;
@@ -55,7 +57,7 @@ pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
 #[doc(inline)]
 pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
 #[doc(inline)]
-pub use crate::registry::{Gatherer, Registry};
+pub use crate::registry::{default_registry, Gatherer, Registry};
 
 /// Derives [`Collector`] for a struct whose fields are metrics.
 #[cfg(feature = "derive")]

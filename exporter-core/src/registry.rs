@@ -4,10 +4,34 @@
 //! collector's descriptors against everything registered (one help, type and
 //! label-name set per family name; no two collectors for the same series), and
 //! a gather runs every collector, containing the ones that fail or panic.
+//!
+//! At gather time the encoder also refuses a series written twice and a
+//! family whose sample names collide with another's (see [`NameCollision`]);
+//! [`Registry::wrap`] registers collectors under a prefix and extra const
+//! labels; [`Gatherers`] merges several gatherers into one scrape; and
+//! [`default_registry`] is the process-wide registry, like Go's
+//! `prometheus.DefaultRegisterer`.
+//!
+//! # Cost of the duplicate-series check
+//!
+//! A series is hashed (its rendered labels) and looked up in a per-scrape
+//! table, as Go does. Series of an instrument [`Family`](crate::metric::Family)
+//! cannot repeat, so they are not hashed unless another collector writes the
+//! same family identity. Measured on one family of 1 000 to 100 000 series
+//! scraped to text (release build, a loaded 2-core machine, so ±30%):
+//! a live `Family` costs 0-13% more with the check; a snapshot `Vec` of
+//! series costs 80-250% more (about 60-150 ns per series). Turn it off per
+//! scrape with [`MetricEncoder::check_duplicate_series`].
+
+pub(crate) mod check;
+pub(crate) mod wrap;
+
+pub use self::check::NameCollision;
+pub use self::wrap::WrappingRegistry;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
@@ -39,6 +63,8 @@ type DescKey = (String, Vec<(String, String)>);
 
 struct Entry {
     collector: Arc<dyn Collector>,
+    /// What `AlreadyRegistered` hands back, when `collector` wraps it.
+    original: Option<Arc<dyn Collector>>,
     /// Sorted identities of the collector's descriptors; empty when unchecked.
     keys: Vec<DescKey>,
 }
@@ -109,6 +135,15 @@ impl Registry {
     ///
     /// As for [`register`](Self::register).
     pub fn register_arc(&self, collector: Arc<dyn Collector>) -> Result<(), RegisterError> {
+        self.register_entry(collector, None)
+    }
+
+    /// Registers `collector`, which stands for `original` (if any) in errors.
+    pub(crate) fn register_entry(
+        &self,
+        collector: Arc<dyn Collector>,
+        original: Option<Arc<dyn Collector>>,
+    ) -> Result<(), RegisterError> {
         let descs = collector.describe();
         let mut keys: Vec<DescKey> = descs.iter().map(|d| desc_key(d)).collect();
         keys.sort();
@@ -122,7 +157,7 @@ impl Registry {
         if !keys.is_empty() {
             if let Some(existing) = inner.entries.iter().find(|e| e.keys == keys) {
                 return Err(RegisterError::AlreadyRegistered {
-                    existing: Arc::clone(&existing.collector),
+                    existing: Arc::clone(existing.original.as_ref().unwrap_or(&existing.collector)),
                 });
             }
             for key in &keys {
@@ -149,6 +184,23 @@ impl Registry {
                 }
             }
             for desc in &descs {
+                // The new collector's own other families count too.
+                let lookup = |name: &str| {
+                    inner.families.get(name).map(|s| s.metric_type).or_else(|| {
+                        descs
+                            .iter()
+                            .find(|d| d.name() == name)
+                            .map(|d| d.metric_type())
+                    })
+                };
+                if check::collision(desc.name(), desc.metric_type(), lookup).is_some() {
+                    return Err(RegisterError::Inconsistent {
+                        name: desc.name().to_owned(),
+                        reason: "its sample names collide with another family's (e.g. `x_count` next to a histogram `x`)",
+                    });
+                }
+            }
+            for desc in &descs {
                 inner
                     .families
                     .entry(desc.name().to_owned())
@@ -162,7 +214,11 @@ impl Registry {
             }
         }
         drop(descs);
-        inner.entries.push(Entry { collector, keys });
+        inner.entries.push(Entry {
+            collector,
+            original,
+            keys,
+        });
         Ok(())
     }
 
@@ -172,7 +228,18 @@ impl Registry {
     /// Unchecked collectors (no descriptors) cannot be unregistered this way,
     /// as in Go.
     pub fn unregister(&self, collector: &dyn Collector) -> bool {
-        let mut keys: Vec<DescKey> = collector.describe().iter().map(|d| desc_key(d)).collect();
+        self.unregister_descs(&collector.describe())
+    }
+
+    /// Registers collectors with a name prefix and extra const labels; see
+    /// [`WrappingRegistry`].
+    pub fn wrap(&self) -> WrappingRegistry<'_> {
+        WrappingRegistry::new(self)
+    }
+
+    /// Removes the registered collector whose descriptors are `descs`.
+    pub(crate) fn unregister_descs(&self, descs: &[&Desc]) -> bool {
+        let mut keys: Vec<DescKey> = descs.iter().map(|d| desc_key(d)).collect();
         if keys.is_empty() {
             return false;
         }
@@ -257,7 +324,7 @@ pub(crate) fn collect_contained(
     result
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -291,5 +358,103 @@ fn shape_mismatch(shape: &FamilyShape, desc: &Desc) -> Option<&'static str> {
         Some("a registered descriptor of this name has different label names")
     } else {
         None
+    }
+}
+
+/// The process-wide registry, like Go's `prometheus.DefaultRegisterer` and
+/// `DefaultGatherer`: libraries register their instruments here, and an
+/// exporter serves it unless it builds its own [`Registry`].
+///
+/// ```
+/// use exporter_core::metric::{Counter, Metric};
+/// use exporter_core::{default_registry, Desc, MetricType};
+///
+/// let desc = Desc::new("doc_default_total", "Example.", MetricType::Counter, [] as [&str; 0])?;
+/// default_registry().register(Metric::new(desc, Counter::<u64>::new())?)?;
+/// assert!(default_registry().gather_text().contains("doc_default_total 0\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn default_registry() -> &'static Registry {
+    static DEFAULT: OnceLock<Registry> = OnceLock::new();
+    DEFAULT.get_or_init(Registry::new)
+}
+
+/// Several gatherers served as one scrape, like Go's `prometheus.Gatherers`.
+///
+/// Families of the same name from different gatherers are merged under one
+/// header when they agree on help, type and label names; the gather-time
+/// checks (no duplicate series, no colliding names) apply across all of them,
+/// and a collector that breaks them is reported with its name and left out.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::registry::Gatherers;
+/// use exporter_core::{Collector, Format, Registry};
+/// use std::sync::Arc;
+///
+/// #[derive(Collector)]
+/// struct Up {
+///     /// Whether the target is up.
+///     #[metric(gauge)]
+///     up: bool,
+/// }
+///
+/// let (app, libs) = (Arc::new(Registry::new()), Arc::new(Registry::new()));
+/// app.register(Up { up: true })?;
+/// let all = Gatherers::new().with(app).with(libs);
+/// let (body, errors) = all.gather(Format::Text);
+/// assert!(errors.is_empty());
+/// assert!(String::from_utf8(body)?.contains("up 1\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Gatherers {
+    gatherers: Vec<Arc<dyn Gatherer>>,
+}
+
+impl std::fmt::Debug for Gatherers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gatherers")
+            .field("len", &self.gatherers.len())
+            .finish()
+    }
+}
+
+impl Gatherers {
+    /// No gatherers yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a gatherer (a [`Registry`], another `Gatherers`, or with the
+    /// `prometheus` feature a `prometheus::Registry` adapter).
+    #[must_use]
+    pub fn with(mut self, gatherer: Arc<dyn Gatherer>) -> Self {
+        self.gatherers.push(gatherer);
+        self
+    }
+
+    /// Adds a gatherer in place.
+    pub fn push(&mut self, gatherer: Arc<dyn Gatherer>) {
+        self.gatherers.push(gatherer);
+    }
+
+    /// Gathers all in `format`, returning the body and the failures.
+    pub fn gather(&self, format: Format) -> (Vec<u8>, Vec<GatherError>) {
+        let mut encoder = MetricEncoder::new(format);
+        let errors = self.gather_into(&mut encoder);
+        let mut out = Vec::new();
+        encoder.finish_into(&mut out);
+        (out, errors)
+    }
+}
+
+impl Gatherer for Gatherers {
+    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
+        self.gatherers
+            .iter()
+            .flat_map(|g| g.gather_into(encoder))
+            .collect()
     }
 }

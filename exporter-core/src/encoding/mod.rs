@@ -31,6 +31,8 @@ use std::collections::{HashMap, HashSet};
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
+use crate::registry::check::ScrapeCheck;
+use crate::registry::wrap::WrapStack;
 use crate::value::{EncodeValue, Number};
 
 pub use negotiate::negotiate;
@@ -206,6 +208,10 @@ pub struct MetricEncoder {
     families_before: usize,
     /// `(family, body length)` to restore if the current collector fails.
     undo: Vec<(usize, usize)>,
+    /// Duplicate-series and name-collision checks (owned by the registry module).
+    check: ScrapeCheck,
+    /// Prefix/const-label rewriting in force (owned by the registry module).
+    pub(crate) wraps: WrapStack,
     /// Only these families are written (Go's `name[]` parameter); none = all.
     filter: Option<HashSet<String>>,
     /// Where samples of filtered-out families go; cleared at every use.
@@ -231,9 +237,18 @@ impl MetricEncoder {
             epoch: 0,
             families_before: 0,
             undo: Vec::new(),
+            check: ScrapeCheck::default(),
+            wraps: WrapStack::default(),
             filter: None,
             discard: Vec::new(),
         }
+    }
+
+    /// Whether to refuse a series written twice in this scrape (Go's "collected
+    /// before with the same name and label values"). Default is on; it costs a
+    /// hash of each series' labels (see the registry docs for measurements).
+    pub fn check_duplicate_series(&mut self, enabled: bool) {
+        self.check.set_enabled(enabled);
     }
 
     /// The format being written.
@@ -263,6 +278,8 @@ impl MetricEncoder {
     /// [`CollectError::Inconsistent`] when a family of that name was already
     /// written with a different type, help or label names.
     pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
+        let desc = self.wraps.apply(desc)?;
+        self.check.open(desc)?;
         if let Some(filter) = &self.filter {
             if !filter.contains(desc.name()) {
                 self.discard.clear();
@@ -270,6 +287,7 @@ impl MetricEncoder {
                     format: self.format,
                     desc,
                     body: &mut self.discard,
+                    check: &mut self.check,
                 });
             }
         }
@@ -290,6 +308,10 @@ impl MetricEncoder {
                 idx
             }
             None => {
+                let (families, index) = (&self.families, &self.index);
+                self.check.family(desc, |name| {
+                    index.get(name).map(|&i| families[i].desc.metric_type())
+                })?;
                 let idx = self.families.len();
                 self.families.push(Family {
                     desc: desc.clone(),
@@ -304,6 +326,7 @@ impl MetricEncoder {
             format: self.format,
             desc,
             body: &mut self.families[idx].body,
+            check: &mut self.check,
         })
     }
 
@@ -313,6 +336,8 @@ impl MetricEncoder {
         self.epoch += 1;
         self.families_before = self.families.len();
         self.undo.clear();
+        self.check.begin();
+        self.wraps.reset();
     }
 
     /// Removes everything written since the last [`begin`](Self::begin).
@@ -324,6 +349,7 @@ impl MetricEncoder {
         for fam in self.families.drain(self.families_before..) {
             self.index.remove(fam.desc.name());
         }
+        self.check.rollback();
     }
 
     /// Writes every family (sorted by name, empty ones left out) to `out`,
@@ -405,6 +431,7 @@ pub struct FamilyEncoder<'a> {
     format: Format,
     desc: &'a Desc,
     body: &'a mut Vec<u8>,
+    check: &'a mut ScrapeCheck,
 }
 
 const SCALAR: &[MetricType] = &[MetricType::Counter, MetricType::Gauge, MetricType::Untyped];
@@ -413,6 +440,11 @@ impl FamilyEncoder<'_> {
     /// The descriptor of this family.
     pub fn desc(&self) -> &Desc {
         self.desc
+    }
+
+    /// The scrape's consistency checks (for keyed collections to declare themselves).
+    pub(crate) fn check_mut(&mut self) -> &mut ScrapeCheck {
+        self.check
     }
 
     /// Writes one counter, gauge or untyped sample.
@@ -486,6 +518,7 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
+        self.check.series(self.desc, labels)?;
         let desc = self.desc;
         self.guarded(|fam| match fam.format {
             Format::Text => fam.text_line(
@@ -597,6 +630,7 @@ impl FamilyEncoder<'_> {
         for e in exemplars.iter().flatten() {
             e.validate()?;
         }
+        self.check.series(self.desc, labels)?;
         let desc = self.desc;
         let ts = opts.timestamp_ms;
         let exemplar_at = |i: usize| exemplars.get(i).and_then(Option::as_ref);
@@ -696,6 +730,7 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         self.expect_type(&[MetricType::Summary], "summary")?;
+        self.check.series(self.desc, labels)?;
         let desc = self.desc;
         let ts = opts.timestamp_ms;
         self.guarded(|fam| {
@@ -760,6 +795,7 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         self.expect_type(&[MetricType::Info], "info")?;
+        self.check.series(self.desc, labels)?;
         let desc = self.desc;
         let family = openmetrics::family_name(desc);
         self.guarded(|fam| match fam.format {
@@ -792,6 +828,7 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         self.expect_type(&[MetricType::StateSet], "stateset")?;
+        self.check.series(self.desc, labels)?;
         let desc = self.desc;
         let name = desc.name();
         self.guarded(|fam| {

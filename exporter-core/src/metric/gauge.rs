@@ -1,0 +1,135 @@
+//! [`Gauge`]: a value that goes up and down.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::atomic::Atomic;
+use super::{EncodeMetric, Instrument, InstrumentOpts};
+use crate::desc::MetricType;
+use crate::encoding::FamilyEncoder;
+use crate::error::CollectError;
+use crate::labels::EncodeLabelValues;
+
+/// A gauge: temperature, queue length, connections open.
+///
+/// `Gauge<f64>` (the default, as in Go) or `Gauge<i64>` for counts that go
+/// both ways; integer arithmetic wraps.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::metric::Gauge;
+///
+/// let in_flight: Gauge<i64> = Gauge::new();
+/// in_flight.inc();
+/// in_flight.inc();
+/// in_flight.dec();
+/// assert_eq!(in_flight.get(), 1);
+///
+/// let temperature: Gauge = Gauge::new();
+/// temperature.set(21.5);
+/// temperature.sub(1.5);
+/// assert_eq!(temperature.get(), 20.0);
+/// ```
+pub struct Gauge<T: Atomic = f64> {
+    value: T::Cell,
+}
+
+impl<T: Atomic> Gauge<T> {
+    /// A gauge at zero.
+    pub fn new() -> Self {
+        Gauge {
+            value: T::cell(T::ZERO),
+        }
+    }
+
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, v: T) {
+        T::store(&self.value, v);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        T::add(&self.value, T::ONE);
+    }
+
+    /// Subtracts one.
+    #[inline]
+    pub fn dec(&self) {
+        T::sub(&self.value, T::ONE);
+    }
+
+    /// Adds `v` (which may be negative).
+    #[inline]
+    pub fn add(&self, v: T) {
+        T::add(&self.value, v);
+    }
+
+    /// Subtracts `v`.
+    #[inline]
+    pub fn sub(&self, v: T) {
+        T::sub(&self.value, v);
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> T {
+        T::load(&self.value)
+    }
+}
+
+impl Gauge<f64> {
+    /// Sets the value to the current Unix time in seconds, as Go's `SetToCurrentTime`.
+    pub fn set_to_current_time(&self) {
+        let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_secs_f64(),
+            Err(e) => -e.duration().as_secs_f64(),
+        };
+        self.set(secs);
+    }
+}
+
+impl<T: Atomic> Default for Gauge<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Atomic> fmt::Debug for Gauge<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Gauge").field(&self.get()).finish()
+    }
+}
+
+impl<T: Atomic> EncodeMetric for Gauge<T> {
+    const METRIC_TYPE: MetricType = MetricType::Gauge;
+
+    #[inline]
+    fn encode_metric<L>(
+        &self,
+        labels: &L,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        family.sample(labels, self.get())
+    }
+}
+
+impl<T: Atomic> Instrument for Gauge<T> {
+    fn from_opts(_: &InstrumentOpts<'_>) -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Atomic> crate::__private::CollectField for Gauge<T> {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Gauge);
+    const LABELS: Option<usize> = Some(0);
+
+    fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        self.encode_metric(&(), family)
+    }
+}

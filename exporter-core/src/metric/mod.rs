@@ -1,0 +1,112 @@
+//! Live instruments: metrics an application updates as it runs.
+//!
+//! Where a snapshot struct reads a system at scrape time, an instrument is
+//! updated in place by the code it measures and read at scrape time:
+//!
+//! - [`Counter`]: a value that only goes up (`Counter<u64>`, or `Counter<f64>`);
+//! - [`Gauge`]: a value that goes up and down (`Gauge<f64>`, or `Gauge<i64>`);
+//! - [`Histogram`]: observations counted in buckets, with a sum and a count;
+//! - [`Summary`]: observations summarised as quantiles over a sliding window;
+//! - [`Family`]: one instrument per set of label values, Go's `*Vec` types.
+//!
+//! Instruments are plain values: put them in a `#[derive(Collector)]` struct
+//! (the derive describes and collects them, and builds them from the field
+//! attributes), or pair one with a [`Desc`](crate::Desc) in a
+//! [`Metric`] to register it on its own, as Go's `prometheus.NewCounterVec`.
+//!
+//! # Example
+//!
+//! ```
+//! use exporter_core::metric::{Counter, Family, Metric};
+//! use exporter_core::{Desc, MetricType, Registry};
+//! use std::sync::Arc;
+//!
+//! let desc = Desc::new("http_requests_total", "Requests served.", MetricType::Counter, ["code"])?;
+//! let requests = Arc::new(Metric::new(desc, Family::<[String; 1], Counter>::default())?);
+//! let registry = Registry::new();
+//! registry.register_arc(requests.clone())?;
+//!
+//! requests.metric().get_or_create(&["200"]).inc();
+//! requests.metric().with(&["200"], Counter::inc); // no allocation: the series exists
+//! assert!(registry.gather_text().contains("http_requests_total{code=\"200\"} 2\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod atomic;
+mod ckms;
+mod counter;
+mod family;
+mod gauge;
+mod histogram;
+mod standalone;
+mod summary;
+
+use std::time::Duration;
+
+use crate::desc::MetricType;
+use crate::encoding::FamilyEncoder;
+use crate::error::CollectError;
+use crate::labels::EncodeLabelValues;
+
+pub use self::atomic::Atomic;
+pub use self::counter::{Counter, CounterError};
+pub use self::family::{Family, LabelQuery};
+pub use self::gauge::Gauge;
+pub use self::histogram::{
+    exponential_buckets, linear_buckets, BucketError, Histogram, DEFAULT_BUCKETS,
+};
+pub use self::standalone::{Metric, MetricError};
+pub use self::summary::{
+    Summary, SummaryBuilder, SummaryError, DEFAULT_AGE_BUCKETS, DEFAULT_MAX_AGE,
+};
+
+/// How an instrument writes one series into its family.
+///
+/// Implemented by every instrument; [`Family`] uses it to write each of its
+/// series with that series' label values.
+pub trait EncodeMetric: Send + Sync {
+    /// The family type the instrument reports as.
+    const METRIC_TYPE: MetricType;
+
+    /// The number of label values each series carries, when the type fixes it:
+    /// none for a bare instrument, the key's arity for a [`Family`].
+    const LABELS: Option<usize> = Some(0);
+
+    /// Writes the current value as the series `labels` of `family`.
+    ///
+    /// # Errors
+    ///
+    /// What the encoder reports: wrong label arity or a family of another type.
+    fn encode_metric<L>(
+        &self,
+        labels: &L,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized;
+}
+
+/// Options the derive passes when it builds an instrument field from its
+/// `#[metric(...)]` attributes. Not a public API.
+#[doc(hidden)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InstrumentOpts<'a> {
+    /// Histogram `buckets(...)`.
+    pub buckets: Option<&'a [f64]>,
+    /// Summary `objectives((0.5, 0.05), ...)`.
+    pub objectives: Option<&'a [(f64, f64)]>,
+    /// Summary window.
+    pub max_age: Option<Duration>,
+}
+
+/// Builds an instrument from [`InstrumentOpts`]; what the derive's generated
+/// constructor calls for each instrument field. Not a public API.
+///
+/// Options the instrument does not use are ignored. Invalid options (which the
+/// derive rules out at compile time) are repaired, never a panic: see each
+/// instrument's `from_opts`.
+#[doc(hidden)]
+pub trait Instrument: Sized {
+    /// Builds the instrument.
+    fn from_opts(opts: &InstrumentOpts<'_>) -> Self;
+}
