@@ -10,16 +10,20 @@
 //! - `exporter`: a `#[derive(Collector)]` snapshot struct with a
 //!   `Vec<([String; 1], u64)>` counter field, registered in a `Registry`, gathered into a
 //!   `MetricEncoder` and finished into a reused `Vec<u8>` (the path the HTTP handler takes).
+//! - `exporter_live`: the live-instrument path, a `Family<[String; 1], Counter>` registered
+//!   as a `Metric` (Go's `NewCounterVec`), gathered the same way.
 //! - `prometheus`: `IntCounterVec` in a `Registry`, `gather()` + `TextEncoder` into a reused `Vec<u8>`.
 //! - `prometheus_client`: `Family<Vec<(String, String)>, Counter>`, `encode` into a reused `String`.
 //! - `measured`: `CounterVec` over a `ParaCord` label set (its own benchmarks' choice for
 //!   dynamic string labels), `collect_group_into` a reused `BufferedTextEncoder`.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use exporter_core::{Collector, Format, Gatherer, MetricEncoder, Registry};
+use exporter_core::metric::{Counter, Family, Metric};
+use exporter_core::{Collector, Desc, Format, Gatherer, MetricEncoder, MetricType, Registry};
 use measured::text::BufferedTextEncoder;
 use measured::{LabelGroup, MetricGroup};
 use prometheus::Encoder as _;
@@ -28,9 +32,18 @@ use exporter_benches::report;
 
 const GROUP: &str = "encode_text";
 const SIZES: [(&str, u64); 3] = [("1000", 1_000), ("10000", 10_000), ("100000", 100_000)];
-const CRATES: [&str; 4] = [report::OURS, "prometheus", "prometheus_client", "measured"];
+const LIVE: &str = "exporter_live";
+const CRATES: [&str; 5] = [
+    report::OURS,
+    LIVE,
+    "prometheus",
+    "prometheus_client",
+    "measured",
+];
 
 /// The snapshot an exporter fills at scrape time: one counter family with N series.
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
 #[derive(Collector)]
 struct Snapshot {
     /// Requests handled, by kind.
@@ -38,7 +51,7 @@ struct Snapshot {
     requests_total: Vec<([String; 1], u64)>,
 }
 
-fn ours(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, n: u64, id: &str) {
+fn ours(c: &mut Group<'_>, n: u64, id: &str) {
     let registry = Registry::new();
     let snapshot = Snapshot {
         requests_total: (0..n).map(|i| ([i.to_string()], i)).collect(),
@@ -57,11 +70,41 @@ fn ours(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     check_output("exporter", &out, n);
 }
 
-fn prometheus(
-    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    n: u64,
-    id: &str,
-) {
+fn ours_live(c: &mut Group<'_>, n: u64, id: &str) {
+    let desc = Desc::new(
+        "requests_total",
+        "Requests handled, by kind.",
+        MetricType::Counter,
+        ["kind"],
+    )
+    .expect("valid desc");
+    let requests = Arc::new(
+        Metric::new(desc, Family::<[String; 1], Counter>::default()).expect("valid metric"),
+    );
+    let registry = Registry::new();
+    registry
+        .register_arc(requests.clone())
+        .expect("register the family");
+    for i in 0..n {
+        requests
+            .metric()
+            .get_or_create(&[i.to_string().as_str()])
+            .inc_by(i);
+    }
+    let mut out = Vec::new();
+    c.bench_with_input(BenchmarkId::new(LIVE, id), &n, |b, _| {
+        b.iter(|| {
+            let mut encoder = MetricEncoder::new(Format::Text);
+            let errors = registry.gather_into(&mut encoder);
+            out.clear();
+            encoder.finish_into(&mut out);
+            black_box((&out, errors));
+        });
+    });
+    check_output(LIVE, &out, n);
+}
+
+fn prometheus(c: &mut Group<'_>, n: u64, id: &str) {
     let registry = prometheus::Registry::new();
     let counters = prometheus::IntCounterVec::new(
         prometheus::Opts::new("requests_total", "Requests handled, by kind."),
@@ -87,11 +130,7 @@ fn prometheus(
     check_output("prometheus", &out, n);
 }
 
-fn prometheus_client(
-    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    n: u64,
-    id: &str,
-) {
+fn prometheus_client(c: &mut Group<'_>, n: u64, id: &str) {
     use prometheus_client::metrics::counter::Counter;
     use prometheus_client::metrics::family::Family;
 
@@ -128,11 +167,7 @@ struct Kind<'a> {
     kind: &'a str,
 }
 
-fn measured(
-    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    n: u64,
-    id: &str,
-) {
+fn measured(c: &mut Group<'_>, n: u64, id: &str) {
     let metrics = MeasuredMetrics {
         requests_total: measured::CounterVec::with_label_set(KindSet {
             kind: paracord::ParaCord::default(),
@@ -185,6 +220,7 @@ fn main() {
         for (id, n) in SIZES {
             group.throughput(Throughput::Elements(n));
             ours(&mut group, n, id);
+            ours_live(&mut group, n, id);
             prometheus(&mut group, n, id);
             prometheus_client(&mut group, n, id);
             measured(&mut group, n, id);

@@ -1,6 +1,6 @@
 //! A labelled counter increment on an existing series (one of 1 000 in the family),
-//! by `prometheus`, `prometheus-client` and `measured`, and this crate's live counter
-//! family once it exists.
+//! by this crate's `Family<[String; 1], Counter>` and by `prometheus`,
+//! `prometheus-client` and `measured`.
 //!
 //! Run with: cargo bench -p exporter-benches --bench increment
 //!
@@ -24,6 +24,21 @@ const PARAMS: [(&str, u64); 1] = [("1000_series", 1)];
 const CRATES: [&str; 4] = [report::OURS, "prometheus", "prometheus_client", "measured"];
 
 type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+fn ours(c: &mut Group<'_>) {
+    use exporter_core::metric::{Counter, Family};
+
+    let family = Family::<[String; 1], Counter>::default();
+    for i in 0..SERIES {
+        family.get_or_create(&[i.to_string().as_str()]).inc();
+    }
+    let hot = HOT.to_string();
+    // `with` is the documented no-allocation path for an existing series.
+    c.bench_function(BenchmarkId::new(report::OURS, PARAMS[0].0), |b| {
+        b.iter(|| family.with(&[black_box(hot.as_str())], Counter::inc));
+    });
+    assert!(family.with(&[hot.as_str()], Counter::get) > 1);
+}
 
 fn prometheus(c: &mut Group<'_>) {
     let counters = prometheus::IntCounterVec::new(
@@ -92,6 +107,7 @@ fn main() {
         .configure_from_args();
     {
         let mut group = c.benchmark_group(GROUP);
+        ours(&mut group);
         prometheus(&mut group);
         prometheus_client(&mut group);
         measured(&mut group);

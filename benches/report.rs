@@ -47,48 +47,69 @@ fn fmt_ns(ns: f64) -> String {
 }
 
 /// Prints one markdown table for `group`: a row per parameter (`per` items each,
-/// e.g. series per scrape), a column per crate with the cost per item, and the
-/// ratio of [`OURS`] to the fastest of the other crates.
+/// e.g. series per scrape), a column per crate with the cost per item, and for each
+/// of this crate's paths (ids starting with [`OURS`]) its ratio to the fastest of
+/// the other crates.
 ///
 /// Crates missing from the run are shown as `-`.
 pub fn print_table(group: &str, crates: &[&str], params: &[(&str, u64)], unit: &str) {
     let dir = output_dir();
+    let ours: Vec<&str> = crates
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with(OURS))
+        .collect();
     let mut out = String::new();
     let _ = writeln!(out, "\n### {group} (median, per {unit})\n");
     let _ = write!(out, "| case |");
     for c in crates {
         let _ = write!(out, " {c} |");
     }
-    let _ = writeln!(out, " fastest peer | {OURS} / fastest peer |");
-    let _ = writeln!(out, "|---:|{}---|---:|", "---:|".repeat(crates.len()));
+    let _ = write!(out, " fastest peer |");
+    for c in &ours {
+        let _ = write!(out, " {c} / fastest peer |");
+    }
+    let _ = writeln!(
+        out,
+        "\n|---:|{}---|{}",
+        "---:|".repeat(crates.len()),
+        "---:|".repeat(ours.len())
+    );
     for &(param, per) in params {
-        let costs: Vec<Option<f64>> = crates
+        let costs: Vec<(&str, Option<f64>)> = crates
             .iter()
-            .map(|c| median_ns(&dir, group, c, param).map(|ns| ns / per as f64))
+            .map(|c| {
+                (
+                    *c,
+                    median_ns(&dir, group, c, param).map(|ns| ns / per as f64),
+                )
+            })
             .collect();
         let _ = write!(out, "| {param} |");
-        for cost in &costs {
+        for (_, cost) in &costs {
             let _ = write!(out, " {} |", cost.map_or_else(|| "-".to_owned(), fmt_ns));
         }
-        let ours = crates
+        let fastest = costs
             .iter()
-            .zip(&costs)
-            .find(|(c, _)| **c == OURS)
-            .and_then(|(_, cost)| *cost);
-        let fastest = crates
-            .iter()
-            .zip(&costs)
-            .filter(|(c, _)| **c != OURS)
+            .filter(|(c, _)| !c.starts_with(OURS))
             .filter_map(|(c, cost)| cost.map(|v| (*c, v)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
-        match (ours, fastest) {
-            (Some(ours), Some((name, peer))) => {
-                let _ = writeln!(out, " {name} | **{:.2}x** |", ours / peer);
-            }
-            _ => {
-                let _ = writeln!(out, " - | - |");
+        let _ = write!(out, " {} |", fastest.map_or("-", |f| f.0));
+        for c in &ours {
+            let mine = costs
+                .iter()
+                .find(|(id, _)| id == c)
+                .and_then(|(_, cost)| *cost);
+            match (mine, fastest) {
+                (Some(mine), Some((_, peer))) => {
+                    let _ = write!(out, " **{:.2}x** |", mine / peer);
+                }
+                _ => {
+                    let _ = write!(out, " - |");
+                }
             }
         }
+        out.push('\n');
     }
     // The summary is the point of the run: print it after criterion's own output.
     #[allow(clippy::print_stdout)]
