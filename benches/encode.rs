@@ -16,19 +16,24 @@
 //! - `prometheus_client`: `Family<Vec<(String, String)>, Counter>`, `encode` into a reused `String`.
 //! - `measured`: `CounterVec` over a `ParaCord` label set (its own benchmarks' choice for
 //!   dynamic string labels), `collect_group_into` a reused `BufferedTextEncoder`.
+//!
+//! Wall-clock numbers on a shared machine are noisy, so the same scrapes can also be
+//! counted in instructions, which do not depend on the machine's load:
+//! `BENCH_PROFILE=<crate>/<N>` runs that one case five times, outside criterion, for
+//! `valgrind --tool=callgrind --toggle-collect='*encode::scrape*'` (see
+//! `scripts/bench_callgrind.sh`).
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
+use exporter_benches::report;
 use exporter_core::metric::{Counter, Family, Metric};
 use exporter_core::{Collector, Desc, Format, Gatherer, MetricEncoder, MetricType, Registry};
 use measured::text::BufferedTextEncoder;
 use measured::{LabelGroup, MetricGroup};
 use prometheus::Encoder as _;
-
-use exporter_benches::report;
 
 const GROUP: &str = "encode_text";
 const SIZES: [(&str, u64); 3] = [("1000", 1_000), ("10000", 10_000), ("100000", 100_000)];
@@ -41,9 +46,11 @@ const CRATES: [&str; 5] = [
     "measured",
 ];
 
-/// The snapshot an exporter fills at scrape time: one counter family with N series.
-type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+/// One prepared scrape: encodes the family and, when asked, hands back a copy of the
+/// output (only to check it; the copy is not part of what is timed).
+type Scrape = Box<dyn FnMut(bool) -> Option<Vec<u8>>>;
 
+/// The snapshot an exporter fills at scrape time: one counter family with N series.
 #[derive(Collector)]
 struct Snapshot {
     /// Requests handled, by kind.
@@ -51,26 +58,29 @@ struct Snapshot {
     requests_total: Vec<([String; 1], u64)>,
 }
 
-fn ours(c: &mut Group<'_>, n: u64, id: &str) {
+/// Gathers `registry` the way the HTTP handler does, into a reused buffer.
+fn gather_scrape(registry: Registry) -> Scrape {
+    let mut out = Vec::new();
+    Box::new(move |copy| {
+        let mut encoder = MetricEncoder::new(Format::Text);
+        let errors = registry.gather_into(&mut encoder);
+        assert!(errors.is_empty(), "gather errors: {errors:?}");
+        out.clear();
+        encoder.finish_into(&mut out);
+        copy.then(|| out.clone())
+    })
+}
+
+fn ours(n: u64) -> Scrape {
     let registry = Registry::new();
     let snapshot = Snapshot {
         requests_total: (0..n).map(|i| ([i.to_string()], i)).collect(),
     };
     registry.register(snapshot).expect("register the snapshot");
-    let mut out = Vec::new();
-    c.bench_with_input(BenchmarkId::new(report::OURS, id), &n, |b, _| {
-        b.iter(|| {
-            let mut encoder = MetricEncoder::new(Format::Text);
-            let errors = registry.gather_into(&mut encoder);
-            out.clear();
-            encoder.finish_into(&mut out);
-            black_box((&out, errors));
-        });
-    });
-    check_output("exporter", &out, n);
+    gather_scrape(registry)
 }
 
-fn ours_live(c: &mut Group<'_>, n: u64, id: &str) {
+fn ours_live(n: u64) -> Scrape {
     let desc = Desc::new(
         "requests_total",
         "Requests handled, by kind.",
@@ -91,20 +101,10 @@ fn ours_live(c: &mut Group<'_>, n: u64, id: &str) {
             .get_or_create(&[i.to_string().as_str()])
             .inc_by(i);
     }
-    let mut out = Vec::new();
-    c.bench_with_input(BenchmarkId::new(LIVE, id), &n, |b, _| {
-        b.iter(|| {
-            let mut encoder = MetricEncoder::new(Format::Text);
-            let errors = registry.gather_into(&mut encoder);
-            out.clear();
-            encoder.finish_into(&mut out);
-            black_box((&out, errors));
-        });
-    });
-    check_output(LIVE, &out, n);
+    gather_scrape(registry)
 }
 
-fn prometheus(c: &mut Group<'_>, n: u64, id: &str) {
+fn prometheus(n: u64) -> Scrape {
     let registry = prometheus::Registry::new();
     let counters = prometheus::IntCounterVec::new(
         prometheus::Opts::new("requests_total", "Requests handled, by kind."),
@@ -118,19 +118,16 @@ fn prometheus(c: &mut Group<'_>, n: u64, id: &str) {
         counters.with_label_values(&[i.to_string()]).inc_by(i);
     }
     let mut out = Vec::new();
-    c.bench_with_input(BenchmarkId::new("prometheus", id), &n, |b, _| {
-        b.iter(|| {
-            out.clear();
-            prometheus::TextEncoder::new()
-                .encode(&registry.gather(), &mut out)
-                .expect("encode");
-            black_box(&out);
-        });
-    });
-    check_output("prometheus", &out, n);
+    Box::new(move |copy| {
+        out.clear();
+        prometheus::TextEncoder::new()
+            .encode(&registry.gather(), &mut out)
+            .expect("encode");
+        copy.then(|| out.clone())
+    })
 }
 
-fn prometheus_client(c: &mut Group<'_>, n: u64, id: &str) {
+fn prometheus_client(n: u64) -> Scrape {
     use prometheus_client::metrics::counter::Counter;
     use prometheus_client::metrics::family::Family;
 
@@ -144,14 +141,11 @@ fn prometheus_client(c: &mut Group<'_>, n: u64, id: &str) {
             .inc_by(i);
     }
     let mut out = String::new();
-    c.bench_with_input(BenchmarkId::new("prometheus_client", id), &n, |b, _| {
-        b.iter(|| {
-            out.clear();
-            prometheus_client::encoding::text::encode(&mut out, &registry).expect("encode");
-            black_box(&out);
-        });
-    });
-    check_output("prometheus_client", out.as_bytes(), n);
+    Box::new(move |copy| {
+        out.clear();
+        prometheus_client::encoding::text::encode(&mut out, &registry).expect("encode");
+        copy.then(|| out.clone().into_bytes())
+    })
 }
 
 #[derive(MetricGroup)]
@@ -167,7 +161,7 @@ struct Kind<'a> {
     kind: &'a str,
 }
 
-fn measured(c: &mut Group<'_>, n: u64, id: &str) {
+fn measured(n: u64) -> Scrape {
     let metrics = MeasuredMetrics {
         requests_total: measured::CounterVec::with_label_set(KindSet {
             kind: paracord::ParaCord::default(),
@@ -182,25 +176,33 @@ fn measured(c: &mut Group<'_>, n: u64, id: &str) {
         );
     }
     let mut encoder = BufferedTextEncoder::new();
-    let mut last = Vec::new();
-    c.bench_with_input(BenchmarkId::new("measured", id), &n, |b, _| {
-        b.iter(|| {
-            metrics.collect_group_into(&mut encoder).expect("encode");
-            let bytes = encoder.finish();
-            black_box(&bytes);
-            last.clear();
-            last.extend_from_slice(&bytes);
-        });
-    });
-    check_output("measured", &last, n);
+    Box::new(move |copy| {
+        metrics.collect_group_into(&mut encoder).expect("encode");
+        let bytes = encoder.finish();
+        copy.then(|| bytes.to_vec())
+    })
 }
 
-/// Guards the comparison: every crate must have written the same N series.
-/// (Nothing to check when a filter on the command line skipped that benchmark.)
-fn check_output(who: &str, out: &[u8], n: u64) {
-    if out.is_empty() {
-        return;
+fn setup(krate: &str, n: u64) -> Scrape {
+    match krate {
+        report::OURS => ours(n),
+        LIVE => ours_live(n),
+        "prometheus" => prometheus(n),
+        "prometheus_client" => prometheus_client(n),
+        "measured" => measured(n),
+        other => panic!("unknown crate {other}; one of {CRATES:?}"),
     }
+}
+
+/// The timed unit, kept out of line so callgrind can count exactly it.
+#[inline(never)]
+fn scrape(f: &mut Scrape) {
+    black_box(f(false));
+}
+
+/// Guards the comparison: every crate must write the same N series.
+fn check_output(who: &str, f: &mut Scrape, n: u64) {
+    let out = f(true).unwrap_or_default();
     let lines = out
         .split(|&b| b == b'\n')
         .filter(|l| l.starts_with(b"requests_total{kind=\""))
@@ -209,6 +211,18 @@ fn check_output(who: &str, out: &[u8], n: u64) {
 }
 
 fn main() {
+    if let Ok(case) = std::env::var("BENCH_PROFILE") {
+        let (krate, n) = case
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.to_owned(), n.parse::<u64>().ok()?)))
+            .expect("BENCH_PROFILE=<crate>/<series>");
+        let mut f = setup(&krate, n);
+        check_output(&krate, &mut f, n);
+        for _ in 0..5 {
+            scrape(&mut f);
+        }
+        return;
+    }
     let mut c = Criterion::default()
         .output_directory(&report::output_dir())
         .sample_size(10)
@@ -219,11 +233,13 @@ fn main() {
         let mut group = c.benchmark_group(GROUP);
         for (id, n) in SIZES {
             group.throughput(Throughput::Elements(n));
-            ours(&mut group, n, id);
-            ours_live(&mut group, n, id);
-            prometheus(&mut group, n, id);
-            prometheus_client(&mut group, n, id);
-            measured(&mut group, n, id);
+            for krate in CRATES {
+                let mut f = setup(krate, n);
+                check_output(krate, &mut f, n);
+                group.bench_with_input(BenchmarkId::new(krate, id), &n, |b, _| {
+                    b.iter(|| scrape(&mut f));
+                });
+            }
         }
         group.finish();
     }
