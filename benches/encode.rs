@@ -10,6 +10,10 @@
 //! - `exporter`: a `#[derive(Collector)]` snapshot struct with a
 //!   `Vec<([String; 1], u64)>` counter field, registered in a `Registry`, gathered into a
 //!   `MetricEncoder` and finished into a reused `Vec<u8>` (the path the HTTP handler takes).
+//! - `exporter_unchecked`: the same, with the duplicate-series check (Go's "collected
+//!   before with the same name and label values", on by default) turned off for the
+//!   scrape with `MetricEncoder::check_duplicate_series(false)`; a `Vec` of series is
+//!   hashed series by series when it is on.
 //! - `exporter_live`: the live-instrument path, a `Family<[String; 1], Counter>` registered
 //!   as a `Metric` (Go's `NewCounterVec`), gathered the same way.
 //! - `prometheus`: `IntCounterVec` in a `Registry`, `gather()` + `TextEncoder` into a reused `Vec<u8>`.
@@ -38,8 +42,10 @@ use prometheus::Encoder as _;
 const GROUP: &str = "encode_text";
 const SIZES: [(&str, u64); 3] = [("1000", 1_000), ("10000", 10_000), ("100000", 100_000)];
 const LIVE: &str = "exporter_live";
-const CRATES: [&str; 5] = [
+const UNCHECKED: &str = "exporter_unchecked";
+const CRATES: [&str; 6] = [
     report::OURS,
+    UNCHECKED,
     LIVE,
     "prometheus",
     "prometheus_client",
@@ -59,10 +65,11 @@ struct Snapshot {
 }
 
 /// Gathers `registry` the way the HTTP handler does, into a reused buffer.
-fn gather_scrape(registry: Registry) -> Scrape {
+fn gather_scrape(registry: Registry, check_duplicates: bool) -> Scrape {
     let mut out = Vec::new();
     Box::new(move |copy| {
         let mut encoder = MetricEncoder::new(Format::Text);
+        encoder.check_duplicate_series(check_duplicates);
         let errors = registry.gather_into(&mut encoder);
         assert!(errors.is_empty(), "gather errors: {errors:?}");
         out.clear();
@@ -71,13 +78,13 @@ fn gather_scrape(registry: Registry) -> Scrape {
     })
 }
 
-fn ours(n: u64) -> Scrape {
+fn ours(n: u64, check_duplicates: bool) -> Scrape {
     let registry = Registry::new();
     let snapshot = Snapshot {
         requests_total: (0..n).map(|i| ([i.to_string()], i)).collect(),
     };
     registry.register(snapshot).expect("register the snapshot");
-    gather_scrape(registry)
+    gather_scrape(registry, check_duplicates)
 }
 
 fn ours_live(n: u64) -> Scrape {
@@ -101,7 +108,7 @@ fn ours_live(n: u64) -> Scrape {
             .get_or_create(&[i.to_string().as_str()])
             .inc_by(i);
     }
-    gather_scrape(registry)
+    gather_scrape(registry, true)
 }
 
 fn prometheus(n: u64) -> Scrape {
@@ -185,7 +192,8 @@ fn measured(n: u64) -> Scrape {
 
 fn setup(krate: &str, n: u64) -> Scrape {
     match krate {
-        report::OURS => ours(n),
+        report::OURS => ours(n, true),
+        UNCHECKED => ours(n, false),
         LIVE => ours_live(n),
         "prometheus" => prometheus(n),
         "prometheus_client" => prometheus_client(n),

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "bench_callgrind: valgrind is required" >&2; exit 1; }
 
 if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(10000 100000); fi
-crates=(exporter exporter_live prometheus prometheus_client measured)
+crates=(exporter exporter_unchecked exporter_live prometheus prometheus_client measured)
 
 bench=$(cargo bench -p exporter-benches --bench encode --no-run --message-format=json 2>/dev/null |
     python3 -c 'import json, sys
