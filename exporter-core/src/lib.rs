@@ -59,6 +59,13 @@ pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
 #[doc(inline)]
 pub use crate::registry::{default_registry, Gatherer, Registry};
 
-/// Derives [`Collector`] for a struct whose fields are metrics.
+#[doc = include_str!("../docs/derive.md")]
 #[cfg(feature = "derive")]
 pub use exporter_derive::Collector;
+/// Derives [`labels::EncodeLabelValues`] for a struct whose field names are
+/// label names; see [`derive@Collector`].
+#[cfg(feature = "derive")]
+pub use exporter_derive::LabelSet;
+/// Derives [`labels::EncodeLabelValue`] for a fieldless enum; see [`derive@Collector`].
+#[cfg(feature = "derive")]
+pub use exporter_derive::LabelValue;
