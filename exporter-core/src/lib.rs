@@ -54,6 +54,10 @@ pub use crate::collector::{Collector, StaticCollector};
 pub use crate::desc::{Desc, DescBuilder, MetricType};
 #[doc(inline)]
 pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
+/// Owned histogram and summary values, for snapshot struct fields.
+pub use crate::__private::{HistogramSnapshot, SummarySnapshot};
+#[doc(inline)]
+pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
 pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
 #[doc(inline)]
