@@ -20,8 +20,12 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 # Bounded: the checks bound each wait themselves; `timeout` is the backstop, and the
 # script kills the exporter and Prometheus it started when it is stopped.
+# PENDING until the handler negotiates OpenMetrics/protobuf and compresses (issue 4, item 1):
+# these checks run and report, but do not fail the suite. Empty this list when they land.
+pending=openmetrics,protobuf,gzip,zstd
 timeout --signal=TERM --kill-after=15 300 \
-    python3 tests/e2e/check_hello_world.py --binary "$target_dir/debug/examples/hello_world" &
+    python3 tests/e2e/check_hello_world.py --binary "$target_dir/debug/examples/hello_world" \
+    --pending "$pending" &
 e2e_pid=$!
 trap 'kill -TERM "$e2e_pid" 2>/dev/null || true' EXIT INT TERM
 wait "$e2e_pid"
