@@ -13,3 +13,15 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 echo "==> cargo test (unit, integration, UI, doc tests)"
 cargo test --workspace
+
+echo "==> end-to-end: hello_world against promtool, prometheus_client, protobuf, gzip/zstd and a real Prometheus"
+cargo build --example hello_world
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+# Bounded: the checks bound each wait themselves; `timeout` is the backstop, and the
+# script kills the exporter and Prometheus it started when it is stopped.
+timeout --signal=TERM --kill-after=15 300 \
+    python3 tests/e2e/check_hello_world.py --binary "$target_dir/debug/examples/hello_world" &
+e2e_pid=$!
+trap 'kill -TERM "$e2e_pid" 2>/dev/null || true' EXIT INT TERM
+wait "$e2e_pid"
