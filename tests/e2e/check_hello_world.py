@@ -6,11 +6,7 @@ with tools that are not ours: the Python `prometheus_client` text and OpenMetric
 `promtool check metrics`, Google's protobuf runtime (tests/e2e/metrics_proto.py), Python's
 gzip and the zstd CLI, and a real Prometheus server scraping it every second.
 
-Usage: check_hello_world.py --binary PATH/TO/hello_world [--pending NAME,...]
-
-`--pending` names checks of server features not built yet: they still run, but a failure
-is reported as PENDING and not counted; one that passes is counted and asks to be taken
-off the list.
+Usage: check_hello_world.py --binary PATH/TO/hello_world
 
 With CI=true a missing tool is a failed check; otherwise it is skipped with a loud
 message. Every wait is bounded, and every process started here is killed on exit.
@@ -406,11 +402,7 @@ def start_exporter(binary, procs, tmp):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True, help="path to the built hello_world example")
-    parser.add_argument(
-        "--pending", default="", help="comma-separated checks whose server side is not built yet"
-    )
     args = parser.parse_args()
-    pending = {name for name in args.pending.split(",") if name}
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
     # `timeout`/CI cancelling us must still stop the processes we started.
@@ -431,15 +423,8 @@ def main():
             results.append((name, "failed", str(e)))
         except Exception:  # a crash in a parser is a failed check, with its traceback
             results.append((name, "failed", traceback.format_exc().strip()))
-        if name in pending:
-            status, detail = results[-1][1], results[-1][2]
-            if status == "failed":
-                results[-1] = (name, "pending", detail)
-            elif status == "passed":
-                detail = "listed as --pending but passes now: take it off the list in scripts/test.sh"
-                results[-1] = (name, "passed", detail)
         status, detail = results[-1][1], results[-1][2]
-        mark = {"passed": "ok", "failed": "FAILED", "skipped": "SKIPPED", "pending": "PENDING (not counted)"}[status]
+        mark = {"passed": "ok", "failed": "FAILED", "skipped": "SKIPPED"}[status]
         print(f"e2e {name} ... {mark} ({time.monotonic() - t0:.1f}s)", flush=True)
         if detail:
             for line in detail.splitlines():
@@ -473,14 +458,7 @@ def main():
                 proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    counts = {k: sum(1 for r in results if r[1] == k) for k in ("passed", "failed", "skipped", "pending")}
-    if counts["pending"]:
-        print(
-            "e2e: {} check(s) PENDING, their server side is not built yet: {}".format(
-                counts["pending"], ", ".join(r[0] for r in results if r[1] == "pending")
-            ),
-            flush=True,
-        )
+    counts = {k: sum(1 for r in results if r[1] == k) for k in ("passed", "failed", "skipped")}
     if counts["skipped"]:
         print(
             "e2e: WARNING: {} check(s) SKIPPED for missing tools: {} (CI=true makes this a failure)".format(
