@@ -1,17 +1,20 @@
-//! Support for the code `#[derive(Collector)]` generates. Not a public API:
-//! anything here may change in any release.
+//! Support for the code `#[derive(Collector)]`, `#[derive(LabelSet)]` and
+//! `#[derive(LabelValue)]` generate. Not a public API: anything here may
+//! change in any release.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
+/// `impl prometheus::core::Collector` for a derived type (nothing without the
+/// `prometheus` feature).
+pub use crate::__impl_prometheus_collector;
 pub use crate::collector::{Collector, StaticCollector};
 pub use crate::desc::{Desc, MetricType};
-pub use crate::encoding::{FamilyEncoder, MetricEncoder};
+pub use crate::encoding::{FamilyEncoder, HistogramValue, MetricEncoder, SummaryValue};
 pub use crate::error::{CollectError, DescError};
+pub use crate::labels::{EncodeLabelValue, EncodeLabelValues, LabelValueWriter, LabelWriter};
+pub use crate::metric::{Instrument, InstrumentOpts};
 pub use std::sync::OnceLock;
-
-use crate::labels::EncodeLabelValues;
-use crate::value::EncodeValue;
 
 /// Builds a descriptor whose every part the derive already validated at compile time.
 ///
@@ -39,10 +42,15 @@ pub fn desc(
 }
 
 /// A struct field that `#[derive(Collector)]` can turn into samples.
+///
+/// The associated constants let the derive check the field against its
+/// attributes at compile time: the metric type the Rust type implies, and how
+/// many label values each of its series carries.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a metric field",
     label = "unsupported metric field type",
-    note = "supported: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `Option<T>`, and `Vec<(L, V)>`, `BTreeMap<L, V>`, `HashMap<L, V>` whose keys `L` are label values such as `[String; N]` or tuples"
+    note = "supported: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue`, `Option<T>`, and `Vec<(L, V)>`, `&[(L, V)]`, `BTreeMap<L, V>`, `HashMap<L, V>` whose keys `L` are label values such as `[String; N]`, tuples or a `#[derive(LabelSet)]` struct; and the live instruments of `exporter_core::metric`",
+    note = "to nest another `#[derive(Collector)]` struct, mark the field `#[metric(flatten)]`"
 )]
 pub trait CollectField {
     /// The metric type the Rust type implies (a counter instrument is a counter), if any.
@@ -55,12 +63,43 @@ pub trait CollectField {
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError>;
 }
 
+/// The value of one series in a labelled collection (`V` in `Vec<(L, V)>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a metric value",
+    label = "not a metric value",
+    note = "metric values are integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue`, or their owned `HistogramSnapshot`, `SummarySnapshot`"
+)]
+pub trait FieldValue {
+    /// The metric type the value implies, if any (a histogram value is a histogram).
+    const METRIC_TYPE: Option<MetricType> = None;
+
+    /// Writes one series with `labels`.
+    fn write_value<L: EncodeLabelValues + ?Sized>(
+        &self,
+        family: &mut FamilyEncoder<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError>;
+}
+
 macro_rules! scalar_field {
     ($($t:ty),*) => {$(
+        impl FieldValue for $t {
+            #[inline]
+            fn write_value<L: EncodeLabelValues + ?Sized>(
+                &self,
+                family: &mut FamilyEncoder<'_>,
+                labels: &L,
+            ) -> Result<(), CollectError> {
+                family.sample(labels, self)
+            }
+        }
+
         impl CollectField for $t {
+            const LABELS: Option<usize> = Some(0);
+
             #[inline]
             fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
-                family.sample(&(), *self)
+                self.write_value(family, &())
             }
         }
     )*};
@@ -71,7 +110,116 @@ scalar_field!(
     SystemTime
 );
 
+/// An owned histogram snapshot, for structs that keep their values (see
+/// [`HistogramValue`] for the borrowed form and the meaning of the fields).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistogramSnapshot {
+    /// `(upper bound, cumulative count)` in increasing bound order.
+    pub buckets: Vec<(f64, u64)>,
+    /// Sum of all observations.
+    pub sum: f64,
+    /// Number of observations.
+    pub count: u64,
+}
+
+/// An owned summary snapshot (see [`SummaryValue`] for the borrowed form).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SummarySnapshot {
+    /// `(quantile, value)` pairs, quantiles in `[0, 1]`.
+    pub quantiles: Vec<(f64, f64)>,
+    /// Sum of all observations.
+    pub sum: f64,
+    /// Number of observations.
+    pub count: u64,
+}
+
+macro_rules! distribution_field {
+    ($($t:ty),*) => {$(
+        impl CollectField for $t {
+            const METRIC_TYPE: Option<MetricType> = <$t as FieldValue>::METRIC_TYPE;
+            const LABELS: Option<usize> = Some(0);
+
+            #[inline]
+            fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+                self.write_value(family, &())
+            }
+        }
+    )*};
+}
+
+impl FieldValue for HistogramValue<'_> {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
+
+    #[inline]
+    fn write_value<L: EncodeLabelValues + ?Sized>(
+        &self,
+        family: &mut FamilyEncoder<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        family.histogram(labels, self)
+    }
+}
+
+impl FieldValue for HistogramSnapshot {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
+
+    #[inline]
+    fn write_value<L: EncodeLabelValues + ?Sized>(
+        &self,
+        family: &mut FamilyEncoder<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        let value = HistogramValue {
+            buckets: &self.buckets,
+            sum: self.sum,
+            count: self.count,
+        };
+        family.histogram(labels, &value)
+    }
+}
+
+impl FieldValue for SummaryValue<'_> {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Summary);
+
+    #[inline]
+    fn write_value<L: EncodeLabelValues + ?Sized>(
+        &self,
+        family: &mut FamilyEncoder<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        family.summary(labels, self)
+    }
+}
+
+impl FieldValue for SummarySnapshot {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Summary);
+
+    #[inline]
+    fn write_value<L: EncodeLabelValues + ?Sized>(
+        &self,
+        family: &mut FamilyEncoder<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        let value = SummaryValue {
+            quantiles: &self.quantiles,
+            sum: self.sum,
+            count: self.count,
+        };
+        family.summary(labels, &value)
+    }
+}
+
+distribution_field!(
+    HistogramValue<'_>,
+    HistogramSnapshot,
+    SummaryValue<'_>,
+    SummarySnapshot
+);
+
 impl<T: CollectField> CollectField for Option<T> {
+    const METRIC_TYPE: Option<MetricType> = T::METRIC_TYPE;
+    const LABELS: Option<usize> = T::LABELS;
+
     /// `None` writes no sample: the series is absent from this scrape.
     #[inline]
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
@@ -83,45 +231,212 @@ impl<T: CollectField> CollectField for Option<T> {
 }
 
 impl<T: CollectField + ?Sized> CollectField for &T {
+    const METRIC_TYPE: Option<MetricType> = T::METRIC_TYPE;
+    const LABELS: Option<usize> = T::LABELS;
+
     #[inline]
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         (**self).collect_field(family)
     }
 }
 
-impl<L: EncodeLabelValues, V: EncodeValue> CollectField for [(L, V)] {
+impl<T: CollectField + ?Sized> CollectField for Box<T> {
+    const METRIC_TYPE: Option<MetricType> = T::METRIC_TYPE;
+    const LABELS: Option<usize> = T::LABELS;
+
+    #[inline]
+    fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        (**self).collect_field(family)
+    }
+}
+
+impl<L: EncodeLabelValues, V: FieldValue> CollectField for [(L, V)] {
+    const METRIC_TYPE: Option<MetricType> = V::METRIC_TYPE;
+    const LABELS: Option<usize> = L::LEN;
+
     #[inline]
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         for (labels, value) in self {
-            family.sample(labels, value)?;
+            value.write_value(family, labels)?;
         }
         Ok(())
     }
 }
 
-impl<L: EncodeLabelValues, V: EncodeValue> CollectField for Vec<(L, V)> {
+impl<L: EncodeLabelValues, V: FieldValue> CollectField for Vec<(L, V)> {
+    const METRIC_TYPE: Option<MetricType> = V::METRIC_TYPE;
+    const LABELS: Option<usize> = L::LEN;
+
     #[inline]
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         self.as_slice().collect_field(family)
     }
 }
 
-impl<L: EncodeLabelValues, V: EncodeValue> CollectField for BTreeMap<L, V> {
+impl<L: EncodeLabelValues, V: FieldValue> CollectField for BTreeMap<L, V> {
+    const METRIC_TYPE: Option<MetricType> = V::METRIC_TYPE;
+    const LABELS: Option<usize> = L::LEN;
+
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         for (labels, value) in self {
-            family.sample(labels, value)?;
+            value.write_value(family, labels)?;
         }
         Ok(())
     }
 }
 
-impl<L: EncodeLabelValues, V: EncodeValue, S> CollectField for HashMap<L, V, S> {
+impl<L: EncodeLabelValues, V: FieldValue, S> CollectField for HashMap<L, V, S> {
+    const METRIC_TYPE: Option<MetricType> = V::METRIC_TYPE;
+    const LABELS: Option<usize> = L::LEN;
+
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         for (labels, value) in self {
-            family.sample(labels, value)?;
+            value.write_value(family, labels)?;
         }
         Ok(())
     }
+}
+
+/// Writes an `#[metric(info)]` field: the field holds the info labels (an
+/// array, a tuple or a `#[derive(LabelSet)]` struct); the sample's value is 1.
+///
+/// # Errors
+///
+/// As [`FamilyEncoder::info`].
+#[inline]
+pub fn collect_info<L: EncodeLabelValues + ?Sized>(
+    labels: &L,
+    family: &mut FamilyEncoder<'_>,
+) -> Result<(), CollectError> {
+    family.info(labels)
+}
+
+/// A field that can be an `#[metric(stateset)]`: `(state, enabled)` pairs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a stateset",
+    label = "not a set of states",
+    note = "a stateset field is `Vec<(S, bool)>`, `[(S, bool); N]` or `&[(S, bool)]` with `S: AsRef<str>`, optionally in an `Option`"
+)]
+pub trait StateSetField {
+    /// Writes one sample per state.
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError>;
+}
+
+impl<S: AsRef<str>> StateSetField for [(S, bool)] {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        let states: Vec<(&str, bool)> = self.iter().map(|(s, on)| (s.as_ref(), *on)).collect();
+        family.stateset(&(), &states)
+    }
+}
+
+impl<S: AsRef<str>> StateSetField for Vec<(S, bool)> {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        self.as_slice().collect_states(family)
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> StateSetField for [(S, bool); N] {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        self.as_slice().collect_states(family)
+    }
+}
+
+impl<T: StateSetField + ?Sized> StateSetField for &T {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        (**self).collect_states(family)
+    }
+}
+
+impl<T: StateSetField> StateSetField for Option<T> {
+    fn collect_states(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        match self {
+            Some(v) => v.collect_states(family),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The label names of a `#[derive(LabelSet)]` struct: its field names, in order.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name its labels",
+    label = "label names unknown",
+    note = "add `labels(name, ...)` to the field's `#[metric(...)]`, or use a struct with `#[derive(LabelSet)]` as the key"
+)]
+pub trait LabelNames {
+    /// One name per label value, in the order the values are written.
+    const NAMES: &'static [&'static str];
+}
+
+/// The fully-qualified metric names a derived collector defines, so a struct
+/// that flattens it can check for duplicates at compile time.
+pub trait MetricNames {
+    /// Every family name, in field order.
+    const NAMES: &'static [&'static str];
+}
+
+/// Whether a field's label count `len` (if the type fixes it) differs from the `expected` names.
+pub const fn label_arity_differs(len: Option<usize>, expected: usize) -> bool {
+    match len {
+        Some(len) => len != expected,
+        None => false,
+    }
+}
+
+/// Whether the type the field's Rust type implies (`implied`) contradicts the attribute.
+pub const fn metric_type_differs(implied: Option<MetricType>, stated: MetricType) -> bool {
+    match implied {
+        Some(t) => t as u8 != stated as u8,
+        None => false,
+    }
+}
+
+/// Whether the field's Rust type implies exactly the metric type `t`.
+pub const fn implies(implied: Option<MetricType>, t: MetricType) -> bool {
+    match implied {
+        Some(i) => i as u8 == t as u8,
+        None => false,
+    }
+}
+
+/// The metric type of a field whose attribute does not state one: the type
+/// its Rust type implies, checked present at compile time by the derive.
+pub const fn implied_metric_type(implied: Option<MetricType>) -> MetricType {
+    match implied {
+        Some(t) => t,
+        // Unreachable for generated code: a `const` check rejects the field first.
+        None => MetricType::Untyped,
+    }
+}
+
+/// Whether two lists of metric names share one (byte comparison, usable in `const`).
+pub const fn names_overlap(a: &[&str], b: &[&str]) -> bool {
+    let mut i = 0;
+    while i < a.len() {
+        let mut j = 0;
+        while j < b.len() {
+            if str_eq(a[i], b[j]) {
+                return true;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The descriptors of a derived type, built on first use and kept for the
@@ -141,5 +456,27 @@ pub fn descs(
     match cell.get_or_init(init) {
         Ok(descs) => Ok(descs),
         Err(e) => Err(CollectError::other(e.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn const_helpers() {
+        assert!(names_overlap(&["a", "b_total"], &["c", "b_total"]));
+        assert!(!names_overlap(&["a", "b"], &["ab", "ba"]));
+        assert!(label_arity_differs(Some(1), 2));
+        assert!(!label_arity_differs(None, 2));
+        assert!(metric_type_differs(
+            Some(MetricType::Counter),
+            MetricType::Gauge
+        ));
+        assert!(!metric_type_differs(None, MetricType::Gauge));
+        assert_eq!(
+            implied_metric_type(<Vec<([&str; 1], HistogramSnapshot)> as CollectField>::METRIC_TYPE),
+            MetricType::Histogram
+        );
     }
 }

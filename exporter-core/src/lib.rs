@@ -54,11 +54,22 @@ pub use crate::collector::{Collector, StaticCollector};
 pub use crate::desc::{Desc, DescBuilder, MetricType};
 #[doc(inline)]
 pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
+/// Owned histogram and summary values, for snapshot struct fields.
+pub use crate::__private::{HistogramSnapshot, SummarySnapshot};
+#[doc(inline)]
+pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
 pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
 #[doc(inline)]
 pub use crate::registry::{default_registry, Gatherer, Registry};
 
-/// Derives [`Collector`] for a struct whose fields are metrics.
+#[doc = include_str!("../docs/derive.md")]
 #[cfg(feature = "derive")]
 pub use exporter_derive::Collector;
+/// Derives [`labels::EncodeLabelValues`] for a struct whose field names are
+/// label names; see [`derive@Collector`].
+#[cfg(feature = "derive")]
+pub use exporter_derive::LabelSet;
+/// Derives [`labels::EncodeLabelValue`] for a fieldless enum; see [`derive@Collector`].
+#[cfg(feature = "derive")]
+pub use exporter_derive::LabelValue;

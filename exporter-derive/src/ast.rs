@@ -13,7 +13,7 @@ pub(crate) struct Input<'a> {
 }
 
 pub(crate) struct Field<'a> {
-    pub(crate) original: &'a syn::Field,
+    pub(crate) ty: &'a syn::Type,
     pub(crate) ident: &'a syn::Ident,
     pub(crate) attrs: FieldAttrs,
     /// The doc comment, the default help.
@@ -30,7 +30,7 @@ impl<'a> Input<'a> {
                 Fields::Unnamed(_) | Fields::Unit => {
                     cx.error_spanned_by(
                         &input.ident,
-                        "`#[derive(Collector)]` needs a struct with named fields; each field is a metric named after it",
+                        "`#[derive(Collector)]` needs a struct with named fields; each field is a metric named after it, e.g. `struct Stats { requests_total: u64 }`",
                     );
                     return None;
                 }
@@ -56,7 +56,7 @@ impl<'a> Input<'a> {
             .filter_map(|f| {
                 let ident = f.ident.as_ref()?;
                 Some(Field {
-                    original: f,
+                    ty: &f.ty,
                     ident,
                     attrs: attr::field(cx, &f.attrs),
                     doc: attr::doc_help(&f.attrs),

@@ -1,9 +1,13 @@
 //! Raw `#[collector(...)]` and `#[metric(...)]` syntax, parsed into typed
-//! structs. Every value keeps its token for error spans; unknown and repeated
-//! keys are rejected here, on the offending token.
+//! structs. Every keyword is named once, in an enum; every value keeps its
+//! token for error spans; unknown and repeated keys are rejected here, on the
+//! offending token.
 
+use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Ident, LitStr};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Ident, LitStr, Token};
 
 use crate::ctxt::Ctxt;
 
@@ -20,23 +24,6 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    const ALL: [(&'static str, Kind); 7] = [
-        ("counter", Kind::Counter),
-        ("gauge", Kind::Gauge),
-        ("untyped", Kind::Untyped),
-        ("histogram", Kind::Histogram),
-        ("summary", Kind::Summary),
-        ("info", Kind::Info),
-        ("stateset", Kind::StateSet),
-    ];
-
-    fn from_ident(ident: &Ident) -> Option<Kind> {
-        Kind::ALL
-            .iter()
-            .find(|(kw, _)| ident == kw)
-            .map(|&(_, kind)| kind)
-    }
-
     /// The `exporter_core::MetricType` variant name.
     pub(crate) fn variant(self) -> &'static str {
         match self {
@@ -49,14 +36,120 @@ impl Kind {
             Kind::StateSet => "StateSet",
         }
     }
+
+    /// The keyword, as written in `#[metric(...)]`.
+    pub(crate) fn keyword(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+            Kind::Untyped => "untyped",
+            Kind::Histogram => "histogram",
+            Kind::Summary => "summary",
+            Kind::Info => "info",
+            Kind::StateSet => "stateset",
+        }
+    }
 }
 
-/// A value with the token it came from.
+/// Every key of `#[collector(...)]`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ContainerKey {
+    Namespace,
+    Subsystem,
+    ConstLabels,
+    Crate,
+    New,
+}
+
+impl ContainerKey {
+    const ALL: [(&'static str, ContainerKey); 5] = [
+        ("namespace", ContainerKey::Namespace),
+        ("subsystem", ContainerKey::Subsystem),
+        ("const_labels", ContainerKey::ConstLabels),
+        ("crate", ContainerKey::Crate),
+        ("new", ContainerKey::New),
+    ];
+}
+
+/// Every key of `#[metric(...)]`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldKey {
+    Type(Kind),
+    Name,
+    Help,
+    Unit,
+    Labels,
+    ConstLabels,
+    Buckets,
+    Objectives,
+    MaxAge,
+    Flatten,
+    Skip,
+    Allow,
+}
+
+impl FieldKey {
+    const ALL: [(&'static str, FieldKey); 18] = [
+        ("counter", FieldKey::Type(Kind::Counter)),
+        ("gauge", FieldKey::Type(Kind::Gauge)),
+        ("untyped", FieldKey::Type(Kind::Untyped)),
+        ("histogram", FieldKey::Type(Kind::Histogram)),
+        ("summary", FieldKey::Type(Kind::Summary)),
+        ("info", FieldKey::Type(Kind::Info)),
+        ("stateset", FieldKey::Type(Kind::StateSet)),
+        ("name", FieldKey::Name),
+        ("help", FieldKey::Help),
+        ("unit", FieldKey::Unit),
+        ("labels", FieldKey::Labels),
+        ("const_labels", FieldKey::ConstLabels),
+        ("buckets", FieldKey::Buckets),
+        ("objectives", FieldKey::Objectives),
+        ("max_age", FieldKey::MaxAge),
+        ("flatten", FieldKey::Flatten),
+        ("skip", FieldKey::Skip),
+        ("allow", FieldKey::Allow),
+    ];
+}
+
+/// The promlint-style naming lints a field can opt out of with `allow(...)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Lint {
+    /// A counter whose name does not end in `_total`.
+    CounterTotal,
+    /// A non-counter whose name ends in `_total`.
+    NonCounterTotal,
+    /// A unit that is not a base unit (`_milliseconds`, `_kilobytes`, `_sec`).
+    BaseUnits,
+    /// The metric type in the name (`_counter`, `_gauge`, ...).
+    TypeInName,
+}
+
+impl Lint {
+    const ALL: [(&'static str, Lint); 4] = [
+        ("counter_total", Lint::CounterTotal),
+        ("non_counter_total", Lint::NonCounterTotal),
+        ("base_units", Lint::BaseUnits),
+        ("type_in_name", Lint::TypeInName),
+    ];
+}
+
+fn lookup<K: Copy>(table: &[(&'static str, K)], path: &syn::Path) -> Option<K> {
+    let ident = path.get_ident()?;
+    table
+        .iter()
+        .find(|(kw, _)| ident == kw)
+        .map(|&(_, key)| key)
+}
+
+/// A value with the span of the token it came from.
+#[derive(Clone, Copy)]
 pub(crate) struct Sp<T> {
     pub(crate) value: T,
-    #[allow(dead_code)] // for type-inference errors, next
-    pub(crate) span: proc_macro2::Span,
+    pub(crate) span: Span,
 }
+
+/// A `(quantile, allowed error)` pair in `objectives(...)`.
+pub(crate) type Objective = (Sp<f64>, Sp<f64>);
 
 /// A `k = "v"` pair in `const_labels(...)`.
 pub(crate) struct ConstLabel {
@@ -71,6 +164,8 @@ pub(crate) struct ContainerAttrs {
     pub(crate) subsystem: Option<LitStr>,
     pub(crate) const_labels: Vec<ConstLabel>,
     pub(crate) krate: Option<syn::Path>,
+    /// `new`: generate `new()` and `Default` that build every instrument field.
+    pub(crate) new: Option<Span>,
 }
 
 /// `#[metric(...)]` on a field.
@@ -80,15 +175,28 @@ pub(crate) struct FieldAttrs {
     pub(crate) name: Option<LitStr>,
     pub(crate) help: Option<LitStr>,
     pub(crate) unit: Option<LitStr>,
-    pub(crate) labels: Option<Vec<Ident>>,
+    pub(crate) labels: Option<Sp<Vec<Ident>>>,
     pub(crate) const_labels: Vec<ConstLabel>,
-    pub(crate) skip: Option<Ident>,
+    pub(crate) buckets: Option<Sp<Vec<Sp<f64>>>>,
+    pub(crate) objectives: Option<Sp<Vec<Objective>>>,
+    /// `max_age = 600`: the summary window in seconds.
+    pub(crate) max_age: Option<Sp<f64>>,
+    pub(crate) flatten: Option<Span>,
+    pub(crate) skip: Option<Span>,
+    pub(crate) allow: Vec<Sp<Lint>>,
 }
 
+impl FieldAttrs {
+    pub(crate) fn allows(&self, lint: Lint) -> bool {
+        self.allow.iter().any(|a| a.value == lint)
+    }
+}
+
+/// Stores `value` in `slot`, or reports a duplicate on the second key.
 fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>) {
     if slot.is_some() {
         cx.syn_error(meta.error(format_args!(
-            "duplicate `{}` attribute",
+            "duplicate `{}` attribute; remove one",
             path_str(&meta.path)
         )));
     } else {
@@ -97,8 +205,8 @@ fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<
 }
 
 fn path_str(path: &syn::Path) -> String {
-    path.get_ident()
-        .map_or_else(|| "?".to_owned(), ToString::to_string)
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.join("::")
 }
 
 fn parse_const_labels(meta: &ParseNestedMeta<'_>, out: &mut Vec<ConstLabel>) -> syn::Result<()> {
@@ -106,10 +214,58 @@ fn parse_const_labels(meta: &ParseNestedMeta<'_>, out: &mut Vec<ConstLabel>) -> 
         let Some(name) = inner.path.get_ident().cloned() else {
             return Err(inner.error("expected `const_labels(name = \"value\", ...)`"));
         };
-        let value: LitStr = inner.value()?.parse()?;
+        let value: LitStr = inner
+            .value()
+            .map_err(|_| inner.error("expected `const_labels(name = \"value\", ...)`"))?
+            .parse()?;
         out.push(ConstLabel { name, value });
         Ok(())
     })
+}
+
+/// A number in `buckets(...)` or `objectives(...)`, with an optional `-`.
+fn parse_number(input: syn::parse::ParseStream<'_>) -> syn::Result<Sp<f64>> {
+    let neg: Option<Token![-]> = input.parse()?;
+    let lit: syn::Lit = input.parse()?;
+    let value = match &lit {
+        syn::Lit::Float(f) => f.base10_parse::<f64>()?,
+        syn::Lit::Int(i) => i.base10_parse::<f64>()?,
+        _ => return Err(syn::Error::new(lit.span(), "expected a number")),
+    };
+    Ok(Sp {
+        value: if neg.is_some() { -value } else { value },
+        span: lit.span(),
+    })
+}
+
+fn parse_buckets(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Sp<f64>>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let list = Punctuated::<Sp<f64>, Token![,]>::parse_terminated_with(&content, parse_number)?;
+    Ok(list.into_iter().collect())
+}
+
+fn parse_objectives(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<(Sp<f64>, Sp<f64>)>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let list = Punctuated::<(Sp<f64>, Sp<f64>), Token![,]>::parse_terminated_with(
+        &content,
+        |input| {
+            let pair;
+            syn::parenthesized!(pair in input);
+            let quantile = parse_number(&pair)?;
+            let _: Token![,] = pair.parse()?;
+            let error = parse_number(&pair)?;
+            Ok((quantile, error))
+        },
+    )
+    .map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected `objectives((quantile, error), ...)`, e.g. `objectives((0.5, 0.05), (0.99, 0.001))`",
+        )
+    })?;
+    Ok(list.into_iter().collect())
 }
 
 /// Parses every `#[collector(...)]` on the container.
@@ -117,23 +273,28 @@ pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("collector")) {
         let result = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("namespace") {
-                let v: LitStr = meta.value()?.parse()?;
-                set(cx, &mut out.namespace, v, &meta);
-            } else if meta.path.is_ident("subsystem") {
-                let v: LitStr = meta.value()?.parse()?;
-                set(cx, &mut out.subsystem, v, &meta);
-            } else if meta.path.is_ident("const_labels") {
-                parse_const_labels(&meta, &mut out.const_labels)?;
-            } else if meta.path.is_ident("crate") {
-                let v: LitStr = meta.value()?.parse()?;
-                let path = v.parse::<syn::Path>()?;
-                set(cx, &mut out.krate, path, &meta);
-            } else {
+            let Some(key) = lookup(&ContainerKey::ALL, &meta.path) else {
                 return Err(meta.error(format_args!(
-                    "unknown collector attribute `{}`; expected `namespace`, `subsystem`, `const_labels` or `crate`",
+                    "unknown collector attribute `{}`; expected `namespace`, `subsystem`, `const_labels`, `crate` or `new`",
                     path_str(&meta.path)
                 )));
+            };
+            match key {
+                ContainerKey::Namespace => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    set(cx, &mut out.namespace, v, &meta);
+                }
+                ContainerKey::Subsystem => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    set(cx, &mut out.subsystem, v, &meta);
+                }
+                ContainerKey::ConstLabels => parse_const_labels(&meta, &mut out.const_labels)?,
+                ContainerKey::Crate => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    let path = v.parse::<syn::Path>()?;
+                    set(cx, &mut out.krate, path, &meta);
+                }
+                ContainerKey::New => set(cx, &mut out.new, meta.path.span(), &meta),
             }
             Ok(())
         });
@@ -149,46 +310,77 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("metric")) {
         let result = attr.parse_nested_meta(|meta| {
-            let Some(ident) = meta.path.get_ident().cloned() else {
-                return Err(meta.error("expected a metric attribute name"));
-            };
-            if let Some(kind) = Kind::from_ident(&ident) {
-                let sp = Sp {
-                    value: kind,
-                    span: ident.span(),
-                };
-                if out.kind.is_some() {
-                    cx.error_spanned_by(&ident, "a metric has one type; remove one of the type keywords");
-                } else {
-                    out.kind = Some(sp);
-                }
-            } else if ident == "name" {
-                let v: LitStr = meta.value()?.parse()?;
-                set(cx, &mut out.name, v, &meta);
-            } else if ident == "help" {
-                let v: LitStr = meta.value()?.parse()?;
-                set(cx, &mut out.help, v, &meta);
-            } else if ident == "unit" {
-                let v: LitStr = meta.value()?.parse()?;
-                set(cx, &mut out.unit, v, &meta);
-            } else if ident == "labels" {
-                let mut labels = Vec::new();
-                meta.parse_nested_meta(|inner| {
-                    match inner.path.get_ident() {
-                        Some(label) => labels.push(label.clone()),
-                        None => return Err(inner.error("expected `labels(name, ...)`")),
-                    }
-                    Ok(())
-                })?;
-                set(cx, &mut out.labels, labels, &meta);
-            } else if ident == "const_labels" {
-                parse_const_labels(&meta, &mut out.const_labels)?;
-            } else if ident == "skip" {
-                set(cx, &mut out.skip, ident, &meta);
-            } else {
+            let Some(key) = lookup(&FieldKey::ALL, &meta.path) else {
                 return Err(meta.error(format_args!(
-                    "unknown metric attribute `{ident}`; expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels` or `skip`"
+                    "unknown metric attribute `{}`; expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels`, `buckets`, `objectives`, `max_age`, `flatten`, `skip` or `allow`",
+                    path_str(&meta.path)
                 )));
+            };
+            let span = meta.path.span();
+            match key {
+                FieldKey::Type(kind) => {
+                    if let Some(prev) = &out.kind {
+                        cx.syn_error(meta.error(format_args!(
+                            "a metric has one type, already `{}`; remove one of the type keywords",
+                            prev.value.keyword()
+                        )));
+                    } else {
+                        out.kind = Some(Sp { value: kind, span });
+                    }
+                }
+                FieldKey::Name => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    set(cx, &mut out.name, v, &meta);
+                }
+                FieldKey::Help => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    set(cx, &mut out.help, v, &meta);
+                }
+                FieldKey::Unit => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    set(cx, &mut out.unit, v, &meta);
+                }
+                FieldKey::Labels => {
+                    let mut labels = Vec::new();
+                    meta.parse_nested_meta(|inner| {
+                        match inner.path.get_ident() {
+                            Some(label) if inner.input.is_empty() || inner.input.peek(Token![,]) => {
+                                labels.push(label.clone());
+                            }
+                            _ => return Err(inner.error("expected `labels(name, ...)`")),
+                        }
+                        Ok(())
+                    })?;
+                    set(cx, &mut out.labels, Sp { value: labels, span }, &meta);
+                }
+                FieldKey::ConstLabels => parse_const_labels(&meta, &mut out.const_labels)?,
+                FieldKey::Buckets => {
+                    let buckets = parse_buckets(&meta)?;
+                    set(cx, &mut out.buckets, Sp { value: buckets, span }, &meta);
+                }
+                FieldKey::Objectives => {
+                    let objectives = parse_objectives(&meta)?;
+                    set(cx, &mut out.objectives, Sp { value: objectives, span }, &meta);
+                }
+                FieldKey::MaxAge => {
+                    let value = parse_number(meta.value()?)?;
+                    set(cx, &mut out.max_age, value, &meta);
+                }
+                FieldKey::Flatten => set(cx, &mut out.flatten, span, &meta),
+                FieldKey::Skip => set(cx, &mut out.skip, span, &meta),
+                FieldKey::Allow => meta.parse_nested_meta(|inner| {
+                    let Some(lint) = lookup(&Lint::ALL, &inner.path) else {
+                        return Err(inner.error(format_args!(
+                            "unknown lint `{}`; expected `counter_total`, `non_counter_total`, `base_units` or `type_in_name`",
+                            path_str(&inner.path)
+                        )));
+                    };
+                    out.allow.push(Sp {
+                        value: lint,
+                        span: inner.path.span(),
+                    });
+                    Ok(())
+                })?,
             }
             Ok(())
         });
@@ -214,19 +406,14 @@ pub(crate) fn doc_help(attrs: &[Attribute]) -> Option<String> {
             }) = &nv.value
             {
                 let line = s.value();
-                lines.push(
-                    line.strip_prefix(' ')
-                        .unwrap_or(&line)
-                        .trim_end()
-                        .to_owned(),
-                );
+                lines.push(line.trim().to_owned());
             }
         }
     }
     let text = lines
         .iter()
-        .map(|l| l.trim())
         .filter(|l| !l.is_empty())
+        .map(String::as_str)
         .collect::<Vec<_>>()
         .join(" ");
     if text.is_empty() {

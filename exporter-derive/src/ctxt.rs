@@ -16,9 +16,19 @@ impl Ctxt {
         self.errors.push(syn::Error::new_spanned(tokens, message));
     }
 
+    /// Records an error at `span`, for values kept as a span (keywords, numbers).
+    pub(crate) fn error_at<M: Display>(&mut self, span: proc_macro2::Span, message: M) {
+        self.errors.push(syn::Error::new(span, message));
+    }
+
     /// Records an already built error.
     pub(crate) fn syn_error(&mut self, error: syn::Error) {
         self.errors.push(error);
+    }
+
+    /// Whether any error was recorded.
+    pub(crate) fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
     }
 
     /// All recorded errors combined, or `Ok` if there were none.

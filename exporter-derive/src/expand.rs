@@ -1,15 +1,19 @@
 //! Code generation: one `impl Collector` with a `describe` and a `collect`
-//! that read like a hand-written Go collector.
+//! that read like a hand-written Go collector, the descriptors built once per
+//! type, `const` checks of each field type against its attributes, and the
+//! optional constructor of instrument structs.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::DeriveInput;
+use syn::{DeriveInput, WherePredicate};
 
 use crate::ast::Input;
+use crate::attr::{Kind, Lint};
 use crate::ctxt::Ctxt;
 use crate::fallback;
-use crate::valid::{self, Metric};
+use crate::generics;
+use crate::valid::{self, Checked, Labels, Metric};
 
 pub(crate) fn derive_collector(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
@@ -18,79 +22,104 @@ pub(crate) fn derive_collector(input: &DeriveInput) -> TokenStream {
         .as_ref()
         .and_then(|i| i.attrs.krate.clone())
         .unwrap_or_else(|| syn::parse_quote!(::exporter_core));
-    let metrics = parsed.as_ref().map(|i| valid::check(&mut cx, i));
-    match (cx.check(), &parsed, metrics) {
-        (Ok(()), Some(input), Some(metrics)) => expand(input, &metrics, &krate),
+    let checked = parsed.as_ref().map(|i| valid::check(&mut cx, i));
+    match (cx.check(), &parsed, checked) {
+        (Ok(()), Some(input), Some(checked)) => expand(input, &checked, &krate),
         (Err(e), _, _) => fallback::expand(input, &krate, &e),
         // `from_syn` returns `None` only after recording an error, so `check` failed above.
         (Ok(()), _, _) => TokenStream::new(),
     }
 }
 
-fn expand(input: &Input<'_>, metrics: &[Metric<'_, '_>], krate: &syn::Path) -> TokenStream {
+#[allow(clippy::too_many_lines)] // the template of the whole expansion, read top to bottom
+fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> TokenStream {
     let ident = &input.original.ident;
-    let (impl_generics, ty_generics, where_clause) = input.original.generics.split_for_impl();
-    let container_consts: Vec<TokenStream> = input
-        .attrs
-        .const_labels
-        .iter()
-        .map(|c| {
-            let k = c.name.to_string();
-            let v = &c.value;
-            quote!((#k, #v))
-        })
-        .collect();
+    let params = generics::type_params(&input.original.generics);
+    let metrics = &checked.metrics;
 
-    let descs = metrics.iter().map(|m| {
-        let name = &m.fq_name;
-        let help = &m.help;
-        let variant = format_ident!("{}", m.kind.variant());
-        let unit = m.field.attrs.unit.as_ref().map_or_else(
-            || quote!(::core::option::Option::None),
-            |u| quote!(::core::option::Option::Some(#u)),
-        );
-        let labels = m
-            .field
-            .attrs
-            .labels
-            .iter()
-            .flatten()
-            .map(|l| l.to_string().trim_start_matches("r#").to_owned());
-        let consts = m
-            .field
-            .attrs
-            .const_labels
-            .iter()
-            .map(|c| {
-                let k = c.name.to_string();
-                let v = &c.value;
-                quote!((#k, #v))
-            })
-            .chain(container_consts.iter().cloned());
-        quote! {
-            #krate::__private::desc(
-                #name,
-                #help,
-                #krate::__private::MetricType::#variant,
-                #unit,
-                &[#(#labels),*],
-                &[#(#consts),*],
-            )?
-        }
-    });
-
+    let descs = metrics.iter().map(|m| desc(input, m, krate));
     let collects = metrics.iter().enumerate().map(|(i, m)| {
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
         let field = m.field.ident;
-        let ty = &m.field.original.ty;
-        quote_spanned! {ty.span()=>
-            #krate::__private::CollectField::collect_field(
-                &self.#field,
-                &mut __encoder.family(&__descs[#i])?,
-            )?;
+        let ty = m.field.ty;
+        match m.kind.map(|k| k.value) {
+            Some(Kind::Info) => quote_spanned! {ty.span()=>
+                #krate::__private::collect_info(
+                    &self.#field,
+                    &mut __encoder.family(&__descs[#i])?,
+                )?;
+            },
+            Some(Kind::StateSet) => quote_spanned! {ty.span()=>
+                <#ty as #krate::__private::StateSetField>::collect_states(
+                    &self.#field,
+                    &mut __encoder.family(&__descs[#i])?,
+                )?;
+            },
+            _ => quote_spanned! {ty.span()=>
+                <#ty as #krate::__private::CollectField>::collect_field(
+                    &self.#field,
+                    &mut __encoder.family(&__descs[#i])?,
+                )?;
+            },
         }
     });
+    let flatten_collects = checked.flattened.iter().map(|f| {
+        let field = f.ident;
+        quote_spanned! {f.ty.span()=>
+            #krate::__private::Collector::collect(&self.#field, __encoder)?;
+        }
+    });
+    let flatten_describes = checked.flattened.iter().map(|f| {
+        let ty = f.ty;
+        quote_spanned! {ty.span()=>
+            ::core::iter::Extend::extend(
+                &mut __all,
+                <#ty as #krate::__private::StaticCollector>::static_describe(),
+            );
+        }
+    });
+    let names = metrics.iter().map(|m| &m.fq_name);
+    let mutability = (!checked.flattened.is_empty()).then(|| quote!(mut));
+    let (checks, inline_checks) = const_checks(checked, &params, krate);
+
+    // Inferred bounds: a field whose type mentions a type parameter must be collectable.
+    let mut generics = input.original.generics.clone();
+    if !params.is_empty() {
+        let where_clause = generics.make_where_clause();
+        where_clause
+            .predicates
+            .push(syn::parse_quote!(Self: ::core::marker::Send + ::core::marker::Sync));
+        for m in metrics.iter().filter(|m| m.generic) {
+            let ty = m.field.ty;
+            let bound: syn::Path = match m.kind.map(|k| k.value) {
+                Some(Kind::Info) => syn::parse_quote!(#krate::__private::EncodeLabelValues),
+                Some(Kind::StateSet) => syn::parse_quote!(#krate::__private::StateSetField),
+                _ => syn::parse_quote!(#krate::__private::CollectField),
+            };
+            where_clause
+                .predicates
+                .push(syn::parse_quote_spanned!(ty.span()=> #ty: #bound));
+        }
+        for f in checked
+            .flattened
+            .iter()
+            .filter(|f| generics::mentions(f.ty, &params))
+        {
+            let ty = f.ty;
+            where_clause.predicates.push(
+                syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::StaticCollector),
+            );
+        }
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let (plain_impl_generics, _, plain_where_clause) = input.original.generics.split_for_impl();
+    let constructor = input
+        .attrs
+        .new
+        .map(|span| constructor(input, checked, &params, krate, span));
 
     quote! {
+        #[allow(unused_qualifications)]
         const _: () = {
             static __DESCS: #krate::__private::DescCell = #krate::__private::OnceLock::new();
 
@@ -111,8 +140,10 @@ fn expand(input: &Input<'_>, metrics: &[Metric<'_, '_>], krate: &syn::Path) -> T
                     &self,
                     __encoder: &mut #krate::__private::MetricEncoder,
                 ) -> ::core::result::Result<(), #krate::__private::CollectError> {
+                    #(#inline_checks)*
                     let __descs = #krate::__private::descs(&__DESCS, __build_descs)?;
                     #(#collects)*
+                    #(#flatten_collects)*
                     ::core::result::Result::Ok(())
                 }
             }
@@ -120,12 +151,381 @@ fn expand(input: &Input<'_>, metrics: &[Metric<'_, '_>], krate: &syn::Path) -> T
             #[automatically_derived]
             impl #impl_generics #krate::__private::StaticCollector for #ident #ty_generics #where_clause {
                 fn static_describe() -> ::std::vec::Vec<&'static #krate::__private::Desc> {
-                    match #krate::__private::descs(&__DESCS, __build_descs) {
-                        ::core::result::Result::Ok(descs) => descs.iter().collect(),
-                        ::core::result::Result::Err(_) => ::std::vec::Vec::new(),
+                    let #mutability __all: ::std::vec::Vec<&'static #krate::__private::Desc> =
+                        match #krate::__private::descs(&__DESCS, __build_descs) {
+                            ::core::result::Result::Ok(descs) => ::core::iter::Iterator::collect(descs.iter()),
+                            ::core::result::Result::Err(_) => ::std::vec::Vec::new(),
+                        };
+                    #(#flatten_describes)*
+                    __all
+                }
+            }
+
+            #[automatically_derived]
+            impl #plain_impl_generics #krate::__private::MetricNames for #ident #ty_generics #plain_where_clause {
+                const NAMES: &'static [&'static str] = &[#(#names),*];
+            }
+
+            #krate::__private::__impl_prometheus_collector!(
+                [#impl_generics] [#ident #ty_generics] [#where_clause]
+            );
+
+            #constructor
+
+            #(#checks)*
+        };
+    }
+}
+
+/// One `__private::desc(name, help, type, unit, labels, const_labels)?` call.
+fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream {
+    let name = &m.fq_name;
+    let help = &m.help;
+    let metric_type = match m.kind {
+        Some(kind) => {
+            let variant = format_ident!("{}", kind.value.variant(), span = kind.span);
+            quote!(#krate::__private::MetricType::#variant)
+        }
+        None => {
+            let ty = generics::with_static_lifetimes(m.field.ty);
+            quote_spanned! {m.field.ty.span()=>
+                #krate::__private::implied_metric_type(
+                    <#ty as #krate::__private::CollectField>::METRIC_TYPE,
+                )
+            }
+        }
+    };
+    let unit = m.field.attrs.unit.as_ref().map_or_else(
+        || quote!(::core::option::Option::None),
+        |u| quote!(::core::option::Option::Some(#u)),
+    );
+    let labels = match &m.labels {
+        Labels::Listed(names) => quote!(&[#(#names),*]),
+        Labels::FromKey(key) => {
+            let key_static = generics::with_static_lifetimes(key);
+            quote_spanned! {key.span()=>
+                <#key_static as #krate::__private::LabelNames>::NAMES
+            }
+        }
+    };
+    let consts = m
+        .field
+        .attrs
+        .const_labels
+        .iter()
+        .chain(&input.attrs.const_labels)
+        .map(|c| {
+            let k = valid::plain(&c.name);
+            let v = &c.value;
+            quote!((#k, #v))
+        });
+    quote! {
+        #krate::__private::desc(
+            #name,
+            #help,
+            #metric_type,
+            #unit,
+            #labels,
+            &[#(#consts),*],
+        )?
+    }
+}
+
+/// `const _: () = if <wrong> { panic!("<what to fix>") };` items that check each
+/// field type against its attributes while compiling, for fields whose type
+/// does not depend on a type parameter (those are checked at collect time).
+#[allow(clippy::too_many_lines)] // one check after another, each with its message
+fn const_checks(
+    checked: &Checked<'_, '_>,
+    params: &[syn::Ident],
+    krate: &syn::Path,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut out = Vec::new();
+    let mut inline = Vec::new();
+    let private = quote!(#krate::__private);
+    for m in &checked.metrics {
+        // A field type with a type parameter is checked when the impl is
+        // instantiated: an inline `const` in `collect` (reported by `cargo build`).
+        let check = |span: Span, cond: TokenStream, message: String| {
+            if m.generic {
+                quote_spanned! {span=>
+                    const { if #cond { ::core::panic!(#message) } };
+                }
+            } else {
+                item_check(span, cond, message)
+            }
+        };
+        let ty = if m.generic {
+            m.field.ty.to_token_stream()
+        } else {
+            generics::with_static_lifetimes(m.field.ty)
+        };
+        let out = if m.generic { &mut inline } else { &mut out };
+        let ty_span = m.field.ty.span();
+        let implied = quote_spanned!(ty_span=> <#ty as #private::CollectField>::METRIC_TYPE);
+        let field = m.field.plain_name();
+        let name = &m.fq_name;
+        let attrs = &m.field.attrs;
+        match m.kind {
+            Some(kind) if matches!(kind.value, Kind::Info | Kind::StateSet) => {}
+            Some(kind) => {
+                let variant = format_ident!("{}", kind.value.variant());
+                out.push(check(
+                    kind.span,
+                    quote!(#private::metric_type_differs(#implied, #private::MetricType::#variant)),
+                    format!(
+                        "`{}` contradicts the metric type of the field type of `{field}`; remove `{}` and let the field type decide",
+                        kind.value.keyword(),
+                        kind.value.keyword()
+                    ),
+                ));
+            }
+            None => {
+                out.push(check(
+                    m.field.ident.span(),
+                    quote!(#implied.is_none()),
+                    format!(
+                        "missing metric type: the type of `{field}` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary` to `#[metric(...)]`"
+                    ),
+                ));
+                let at = attrs
+                    .name
+                    .as_ref()
+                    .map_or_else(|| m.field.ident.span(), Spanned::span);
+                let counter = quote!(#private::MetricType::Counter);
+                if !name.ends_with("_total") && !attrs.allows(Lint::CounterTotal) {
+                    out.push(check(
+                        at,
+                        quote!(#private::implies(#implied, #counter)),
+                        format!("counter `{name}` should end in `_total`; rename it `{name}_total`, or add `allow(counter_total)`"),
+                    ));
+                }
+                if name.ends_with("_total") && !attrs.allows(Lint::NonCounterTotal) {
+                    out.push(check(
+                        at,
+                        quote!(#private::metric_type_differs(#implied, #counter)),
+                        format!("`_total` is for counters, but `{name}` is not one; drop the suffix, or add `allow(non_counter_total)`"),
+                    ));
+                }
+                for label in attrs.labels.iter().flat_map(|l| &l.value) {
+                    let reserved = match valid::plain(label).as_str() {
+                        "le" => Some((Kind::Histogram, "histograms")),
+                        "quantile" => Some((Kind::Summary, "summaries")),
+                        _ => None,
+                    };
+                    if let Some((kind, what)) = reserved {
+                        let variant = format_ident!("{}", kind.variant());
+                        out.push(check(
+                            label.span(),
+                            quote!(#private::implies(#implied, #private::MetricType::#variant)),
+                            format!("label `{label}` is reserved on {what}; Prometheus adds it to each bucket or quantile, rename yours"),
+                        ));
                     }
                 }
             }
-        };
+        }
+        let is = |k: Kind| m.kind.is_some_and(|x| x.value == k);
+        if is(Kind::StateSet) {
+            continue;
+        }
+        if let Labels::Listed(names) = &m.labels {
+            let n = names.len();
+            let (span, message) = match &attrs.labels {
+                Some(list) => (
+                    list.span,
+                    format!(
+                        "`labels(...)` names {n} label(s), but each series of `{field}` carries a different number of label values; give one name per value"
+                    ),
+                ),
+                None => (
+                    m.field.ident.span(),
+                    format!(
+                        "missing `labels(...)`: each series of `{field}` carries label values but has no label names; add `labels(name, ...)`"
+                    ),
+                ),
+            };
+            let labels = if is(Kind::Info) {
+                quote_spanned!(ty_span=> <#ty as #private::EncodeLabelValues>::LEN)
+            } else {
+                quote_spanned!(ty_span=> <#ty as #private::CollectField>::LABELS)
+            };
+            let n = proc_macro2::Literal::usize_unsuffixed(n);
+            out.push(check(
+                span,
+                quote!(#private::label_arity_differs(#labels, #n)),
+                message,
+            ));
+        }
+    }
+    // Flattened collectors: their names against ours, and against each other.
+    let own: Vec<&String> = checked.metrics.iter().map(|m| &m.fq_name).collect();
+    let flat: Vec<_> = checked
+        .flattened
+        .iter()
+        .filter(|f| !generics::mentions(f.ty, params))
+        .collect();
+    for (i, f) in flat.iter().enumerate() {
+        let ty = generics::with_static_lifetimes(f.ty);
+        let names = quote_spanned!(f.ty.span()=> <#ty as #private::MetricNames>::NAMES);
+        let field = f.plain_name();
+        out.push(item_check(
+            f.ident.span(),
+            quote!(#private::names_overlap(#names, &[#(#own),*])),
+            format!("duplicate metric name: flattened field `{field}` defines a metric this struct also defines; rename one"),
+        ));
+        for g in &flat[..i] {
+            let other = generics::with_static_lifetimes(g.ty);
+            out.push(item_check(
+                f.ident.span(),
+                quote!(#private::names_overlap(#names, <#other as #private::MetricNames>::NAMES)),
+                format!(
+                    "duplicate metric name: flattened fields `{}` and `{field}` define the same metric; rename one",
+                    g.plain_name()
+                ),
+            ));
+        }
+    }
+    (out, inline)
+}
+
+/// `const _: () = if <wrong> { panic!("<what to fix>") };`
+fn item_check(span: Span, cond: impl ToTokens, message: impl ToTokens) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = if #cond { ::core::panic!(#message) };
+    }
+}
+
+/// `new()` and `Default` for `#[collector(new)]`: each metric field built by
+/// its instrument type from the attributes, other fields by `Default`.
+fn constructor(
+    input: &Input<'_>,
+    checked: &Checked<'_, '_>,
+    params: &[syn::Ident],
+    krate: &syn::Path,
+    span: Span,
+) -> TokenStream {
+    let ident = &input.original.ident;
+    let mut generics = input.original.generics.clone();
+    let mut bounds: Vec<WherePredicate> = Vec::new();
+    let inits = input.fields.iter().map(|f| {
+        let field = f.ident;
+        let ty = f.ty;
+        let metric = checked.metrics.iter().find(|m| std::ptr::eq(m.field, f));
+        if let Some(m) = metric {
+            if generics::mentions(ty, params) {
+                bounds.push(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::Instrument));
+            }
+            let attrs = &m.field.attrs;
+            let buckets = attrs.buckets.as_ref().map_or_else(
+                || quote!(::core::option::Option::None),
+                |b| {
+                    let values = b.value.iter().map(|v| float(v.value));
+                    quote!(::core::option::Option::Some(&[#(#values),*]))
+                },
+            );
+            let objectives = attrs.objectives.as_ref().map_or_else(
+                || quote!(::core::option::Option::None),
+                |o| {
+                    let pairs = o.value.iter().map(|(q, e)| {
+                        let (q, e) = (float(q.value), float(e.value));
+                        quote!((#q, #e))
+                    });
+                    quote!(::core::option::Option::Some(&[#(#pairs),*]))
+                },
+            );
+            let max_age = attrs.max_age.as_ref().map_or_else(
+                || quote!(::core::option::Option::None),
+                |m| {
+                    let secs = float(m.value);
+                    quote!(::core::option::Option::Some(::core::time::Duration::from_secs_f64(#secs)))
+                },
+            );
+            quote_spanned! {ty.span()=>
+                #field: <#ty as #krate::__private::Instrument>::from_opts(&#krate::__private::InstrumentOpts {
+                    buckets: #buckets,
+                    objectives: #objectives,
+                    max_age: #max_age,
+                }),
+            }
+        } else {
+            if generics::mentions(ty, params) {
+                bounds.push(syn::parse_quote_spanned!(ty.span()=> #ty: ::core::default::Default));
+            }
+            quote_spanned! {ty.span()=>
+                #field: <#ty as ::core::default::Default>::default(),
+            }
+        }
+    });
+    let inits: Vec<TokenStream> = inits.collect();
+    if !bounds.is_empty() {
+        generics.make_where_clause().predicates.extend(bounds);
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let new = quote_spanned!(span=> new);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            /// Builds every metric of the struct from its `#[metric(...)]` attributes.
+            #[must_use]
+            pub fn #new() -> Self {
+                Self {
+                    #(#inits)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::default::Default for #ident #ty_generics #where_clause {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    }
+}
+
+/// A float literal with a `.0` even for integral values, so it types as `f64`.
+fn float(v: f64) -> TokenStream {
+    let lit = syn::LitFloat::new(&format!("{v:?}"), Span::call_site());
+    if v.is_sign_negative() {
+        let abs = syn::LitFloat::new(&format!("{:?}", -v), Span::call_site());
+        quote!(-#abs)
+    } else {
+        lit.to_token_stream()
+    }
+}
+
+/// The checked-in expansion snapshots in `tests/expand/`: what `cargo expand`
+/// shows a reader, compared on every test run so that any change to the
+/// generated code is seen in review. Regenerate with `EXPAND_OVERWRITE=1`.
+#[cfg(test)]
+mod snapshots {
+    use std::path::Path;
+
+    fn check(name: &str) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
+        let input = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
+        let input: syn::DeriveInput = syn::parse_str(&input).unwrap();
+        let tokens = super::derive_collector(&input);
+        let file: syn::File = syn::parse2(tokens).unwrap();
+        let rendered = prettyplease::unparse(&file);
+        let path = dir.join(format!("{name}.expanded.rs"));
+        if std::env::var_os("EXPAND_OVERWRITE").is_some() {
+            std::fs::write(&path, &rendered).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            expected == rendered,
+            "expansion of tests/expand/{name}.rs changed; review and regenerate with EXPAND_OVERWRITE=1:\n{rendered}"
+        );
+    }
+
+    #[test]
+    fn hello_world() {
+        check("hello_world");
+    }
+
+    #[test]
+    fn instruments() {
+        check("instruments");
     }
 }

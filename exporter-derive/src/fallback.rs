@@ -7,7 +7,15 @@ use syn::DeriveInput;
 
 pub(crate) fn expand(input: &DeriveInput, krate: &syn::Path, error: &syn::Error) -> TokenStream {
     let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // Generic structs: `Collector: Send + Sync` must hold for the stand-in too.
+    let mut generics = input.generics.clone();
+    if generics.type_params().next().is_some() {
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(Self: ::core::marker::Send + ::core::marker::Sync));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let error = error.to_compile_error();
     quote! {
         #error

@@ -1,4 +1,5 @@
-//! Implementation detail of the `exporter-core` crate: `#[derive(Collector)]`.
+//! Implementation detail of the `exporter-core` crate: `#[derive(Collector)]`,
+//! `#[derive(LabelSet)]` and `#[derive(LabelValue)]`.
 //!
 //! The macro works in phases, one module each: [`attr`] parses the raw
 //! attributes, [`ast`] builds the model, [`valid`] checks it, [`expand`]
@@ -9,6 +10,9 @@ mod attr;
 mod ctxt;
 mod expand;
 mod fallback;
+mod generics;
+mod label_set;
+mod label_value;
 #[allow(dead_code)]
 mod name;
 mod valid;
@@ -21,4 +25,20 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_collector(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive_collector(&input).into()
+}
+
+/// Derives `exporter_core::labels::EncodeLabelValues` for a struct whose
+/// field names are label names; see the `exporter-core` crate docs.
+#[proc_macro_derive(LabelSet, attributes(label))]
+pub fn derive_label_set(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    label_set::derive(&input).into()
+}
+
+/// Derives `exporter_core::labels::EncodeLabelValue` for a fieldless enum;
+/// see the `exporter-core` crate docs.
+#[proc_macro_derive(LabelValue, attributes(label))]
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    label_value::derive(&input).into()
 }

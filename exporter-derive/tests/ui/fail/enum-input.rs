@@ -1,0 +1,9 @@
+// Enums cannot derive Collector.
+use exporter_core::Collector;
+
+#[derive(Collector)]
+enum Stats {
+    A,
+}
+
+fn main() {}
