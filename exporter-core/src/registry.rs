@@ -48,7 +48,25 @@ pub trait Gatherer: Send + Sync {
     ///
     /// A failing collector's partial output is removed; the others' stays.
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError>;
+
+    /// Like [`gather_into`](Self::gather_into), awaiting async collectors
+    /// (see [`Registry::gather_async`]) and cancelling those still running
+    /// at `deadline`. The default gathers synchronously.
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> GatherFuture<'a> {
+        let _ = deadline;
+        Box::pin(std::future::ready(self.gather_into(encoder)))
+    }
 }
+
+/// The future [`Gatherer::gather_async`] returns: the failures of the scrape.
+#[cfg(feature = "async")]
+pub type GatherFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Vec<GatherError>> + Send + 'a>>;
 
 /// What a family name is bound to once registered: every descriptor with this
 /// name must agree on these.
@@ -380,6 +398,15 @@ impl Registry {
 }
 
 impl Gatherer for Registry {
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> GatherFuture<'a> {
+        Box::pin(Registry::gather_async(self, encoder, deadline))
+    }
+
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
         let mut errors = Vec::new();
         // Collect outside the lock, so a collector may (un)register others.
@@ -398,6 +425,15 @@ impl Gatherer for Registry {
 impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
         (**self).gather_into(encoder)
+    }
+
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> GatherFuture<'a> {
+        (**self).gather_async(encoder, deadline)
     }
 }
 
@@ -550,5 +586,21 @@ impl Gatherer for Gatherers {
             .iter()
             .flat_map(|g| g.gather_into(encoder))
             .collect()
+    }
+
+    /// The gatherers in turn, each running its async scrapes concurrently.
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> GatherFuture<'a> {
+        Box::pin(async move {
+            let mut errors = Vec::new();
+            for g in &self.gatherers {
+                errors.extend(g.gather_async(encoder, deadline).await);
+            }
+            errors
+        })
     }
 }

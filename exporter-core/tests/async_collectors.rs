@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use exporter_core::collector::{self, NeedsAsync};
+use exporter_core::registry::Gatherers;
 use exporter_core::{
     CollectError, Collector, Format, GatherError, Gatherer, MetricEncoder, Registry,
 };
@@ -216,5 +217,45 @@ fn a_failing_async_scrape_is_reported_and_a_sync_gather_names_the_async_ones() {
     assert_eq!(
         values(&String::from_utf8(out).unwrap()),
         [("sync_total".to_owned(), 1.0)]
+    );
+}
+
+#[test]
+fn gatherers_and_a_dyn_gatherer_await_async_collectors() {
+    let slow = std::sync::Arc::new(slow_registry(Duration::from_millis(300)));
+    let other = std::sync::Arc::new(Registry::new());
+    other
+        .register_async(collector::from_async_fn(|| async {
+            Ok(Fast { fast_up: 1 })
+        }))
+        .unwrap();
+    // What an HTTP handler holds: a `dyn Gatherer`.
+    let all: std::sync::Arc<dyn Gatherer> =
+        std::sync::Arc::new(Gatherers::new().with(slow).with(other));
+    let started = Instant::now();
+    let (text, errors) = runtime().block_on(async {
+        let mut enc = MetricEncoder::new(Format::Text);
+        let errors = all
+            .gather_async(&mut enc, Some(Instant::now() + Duration::from_millis(100)))
+            .await;
+        let mut out = Vec::new();
+        enc.finish_into(&mut out);
+        (String::from_utf8(out).unwrap(), errors)
+    });
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let mut timed_out: Vec<&str> = errors
+        .iter()
+        .filter(|e| matches!(e.error, CollectError::TimedOut))
+        .map(|e| e.collector.as_str())
+        .collect();
+    timed_out.sort_unstable();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        timed_out[0].contains("SlowA") && timed_out[1].contains("SlowB"),
+        "{timed_out:?}"
+    );
+    assert_eq!(
+        values(&text),
+        [("fast_up".to_owned(), 1.0), ("sync_total".to_owned(), 7.0)]
     );
 }
