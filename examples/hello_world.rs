@@ -1,9 +1,14 @@
 //! Run with: cargo run --example hello_world
 //!
 //! The classic client_golang hello world: one gauge, `a_hello_world_exporter`,
-//! with a `name` label and random values, served on port 8080 at `/metrics`.
+//! with a `name` label and random values, served on port 8080 at `/metrics`
+//! (all interfaces; change it with `--web.listen-address 127.0.0.1:9000`,
+//! see `--help` for the other standard flags).
 
-use exporter_core::http::{serve, MetricsHandler};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use exporter_core::runtime::Exporter;
 use exporter_core::{collector, Collector, Registry};
 
 /// What one scrape reports; a fresh one is filled at every scrape.
@@ -15,28 +20,27 @@ struct HelloWorld {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let registry = Registry::new();
-    registry.register(collector::from_fn(|| {
+async fn main() -> ExitCode {
+    let registry = Arc::new(Registry::new());
+    let hello = collector::from_fn(|| {
         Ok(HelloWorld {
             values: vec![
                 (["haohao"], f64::from(fastrand::u32(0..1000))),
                 (["nana"], f64::from(fastrand::u32(0..100))),
             ],
         })
-    }))?;
-    // `--web.listen-address <addr>` as in every Prometheus exporter; default all interfaces, port 8080.
-    let mut args = std::env::args().skip(1);
-    let mut addr = "0.0.0.0:8080".to_owned();
-    while let Some(arg) = args.next() {
-        match arg.split_once('=') {
-            Some(("--web.listen-address", v)) => v.clone_into(&mut addr),
-            _ if arg == "--web.listen-address" => addr = args.next().ok_or("missing address")?,
-            _ => return Err(format!("unknown flag {arg}").into()),
-        }
+    });
+    if let Err(e) = registry.register(hello) {
+        eprintln!("cannot register the hello world collector: {e}");
+        return ExitCode::FAILURE;
     }
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!("serving on http://{}/metrics", listener.local_addr()?);
-    serve(listener, MetricsHandler::new(registry)).await?;
-    Ok(())
+    Exporter::builder("hello_world")
+        .description("The client_golang hello world, derived.")
+        .version(env!("CARGO_PKG_VERSION"))
+        .registry(registry)
+        // The reference output is the one gauge plus the promhttp_* self-metrics.
+        .process_metrics(false)
+        .build_info(false)
+        .run()
+        .await
 }

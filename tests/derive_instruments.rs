@@ -137,8 +137,29 @@ fn constructor_builds_instruments_from_attributes() {
 
 #[test]
 fn default_is_new() {
-    let a = HttpMetrics::default();
+    let (a, b) = (HttpMetrics::default(), HttpMetrics::new());
+    assert_eq!(
+        a.request_duration_seconds.buckets(),
+        b.request_duration_seconds.buckets()
+    );
     assert_eq!(a.request_duration_seconds.buckets(), [0.1, 0.5, 1.0]);
+    assert_eq!(
+        a.response_size_bytes.objectives(),
+        b.response_size_bytes.objectives()
+    );
+    assert_eq!(a.response_size_bytes.objectives().len(), 2);
+    assert_eq!(a.started, b.started);
+    // Fresh and equal: both describe the same families and scrape to the same text.
+    let names = |m: &HttpMetrics| -> Vec<String> {
+        m.describe().iter().map(|d| d.name().to_owned()).collect()
+    };
+    assert_eq!(names(&a), names(&b));
+    let text = |m: HttpMetrics| {
+        let registry = Registry::new();
+        registry.register(m).unwrap();
+        registry.gather_text()
+    };
+    assert_eq!(text(a), text(b));
 }
 
 /// A generic instrument struct: `new()` requires `C: Instrument`, the impls `C: CollectField`.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use exporter_core::encoding::{HistogramValue, SummaryValue};
-use exporter_core::{Collector, Format, LabelSet, LabelValue, Registry};
+use exporter_core::{Collector, Format, LabelSet, LabelValue, MetricType, Registry};
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Method {
@@ -253,15 +253,66 @@ fn every_field_type_round_trips_through_text() {
 #[test]
 fn describe_matches_collect() {
     let s = snapshot();
-    let names: Vec<&str> = s.describe().iter().map(|d| d.name()).collect();
-    assert_eq!(names.len(), 18);
-    assert!(names.contains(&"app_routes_total"));
-    let route = s
-        .describe()
-        .into_iter()
+    let descs = s.describe();
+    assert_eq!(descs.len(), 18);
+    let route = descs
+        .iter()
         .find(|d| d.name() == "app_routes_total")
         .unwrap();
     assert_eq!(route.variable_labels(), ["method", "path"]);
+    // Every family the scrape holds is described, and each of its series
+    // carries exactly the described label names (plus the per-type extras).
+    let (points, types) = text_points();
+    for family in types.keys() {
+        let desc = descs
+            .iter()
+            .find(|d| match d.metric_type() {
+                MetricType::Info => format!("{}_info", d.name()) == *family,
+                _ => d.name() == family,
+            })
+            .unwrap_or_else(|| panic!("`{family}` was collected but not described"));
+        let mut expected: Vec<&str> = desc
+            .const_labels()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(desc.variable_labels().iter().map(String::as_str))
+            .collect();
+        match desc.metric_type() {
+            MetricType::Histogram => expected.push("le"),
+            MetricType::Summary => expected.push("quantile"),
+            MetricType::StateSet => expected.push(desc.name()),
+            _ => {}
+        }
+        expected.sort_unstable();
+        let series = points.iter().filter(|(name, ..)| {
+            name == family
+                || name
+                    .strip_prefix(family.as_str())
+                    .is_some_and(|rest| ["_bucket", "_sum", "_count"].contains(&rest))
+        });
+        let mut seen = 0;
+        for (name, labels, _) in series {
+            seen += 1;
+            let mut got: Vec<&str> = labels.iter().map(|(k, _)| k.as_str()).collect();
+            let mut want = expected.clone();
+            // `_sum` and `_count` carry neither `le` nor `quantile`.
+            if name.ends_with("_sum") || name.ends_with("_count") {
+                want.retain(|k| *k != "le" && *k != "quantile");
+            }
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "labels of `{name}`");
+        }
+        assert!(seen > 0, "`{family}` has no series");
+    }
+    // Only the `None` field is described but absent.
+    let collected: BTreeSet<&str> = types.keys().map(String::as_str).collect();
+    let absent: Vec<&str> = descs
+        .iter()
+        .map(|d| d.name())
+        .filter(|n| !collected.contains(n) && !collected.contains(format!("{n}_info").as_str()))
+        .collect();
+    assert_eq!(absent, ["app_absent"]);
 }
 
 /// One stored series: name (with `_total`, `_bucket`, ... as Prometheus stores

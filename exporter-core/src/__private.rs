@@ -49,7 +49,7 @@ pub fn desc(
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a metric field",
     label = "unsupported metric field type",
-    note = "supported: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue`, `Option<T>`, and `Vec<(L, V)>`, `&[(L, V)]`, `BTreeMap<L, V>`, `HashMap<L, V>` whose keys `L` are label values such as `[String; N]`, tuples or a `#[derive(LabelSet)]` struct; and the live instruments of `exporter_core::metric`",
+    note = "supported: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue` (or the owned `HistogramSnapshot`, `SummarySnapshot`), `Option<T>`, and `Vec<(L, V)>`, `&[(L, V)]`, `BTreeMap<L, V>`, `HashMap<L, V>` whose keys `L` are label values such as `[String; N]`, tuples or a `#[derive(LabelSet)]` struct; and the live instruments of `exporter_core::metric`",
     note = "to nest another `#[derive(Collector)]` struct, mark the field `#[metric(flatten)]`"
 )]
 pub trait CollectField {

@@ -410,6 +410,14 @@ mod tests {
             gauge("a-b").build(),
             Err(DescError::MetricName { .. })
         ));
+        // Go's `BuildFQName` gives "" for an empty name: a namespace alone is no name.
+        assert!(matches!(
+            gauge("").namespace("ns").build(),
+            Err(DescError::MetricName {
+                source: name::NameError::Empty,
+                ..
+            })
+        ));
         assert!(matches!(
             Desc::builder("x", MetricType::Gauge).build(),
             Err(DescError::MissingHelp { .. })

@@ -47,7 +47,8 @@ pub enum DescError {
         /// The label name.
         label: String,
     },
-    /// A label name the type reserves for its own samples (`le`, `quantile`).
+    /// A label name the type reserves for its own samples: `le` on a histogram,
+    /// `quantile` on a summary, the family name on a stateset.
     #[error("label `{label}` is reserved on {metric_type} metrics")]
     ReservedLabel {
         /// The label name.

@@ -42,24 +42,27 @@ pub mod interop;
 pub mod labels;
 pub mod metric;
 pub mod name;
+pub mod process;
 pub mod registry;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 pub mod value;
 
 #[doc(hidden)]
 pub mod __private;
 
+/// Owned histogram and summary values, for snapshot struct fields.
+pub use crate::__private::{HistogramSnapshot, SummarySnapshot};
 #[doc(inline)]
 pub use crate::collector::{Collector, StaticCollector};
 #[doc(inline)]
 pub use crate::desc::{Desc, DescBuilder, MetricType};
 #[doc(inline)]
 pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
-/// Owned histogram and summary values, for snapshot struct fields.
-pub use crate::__private::{HistogramSnapshot, SummarySnapshot};
-#[doc(inline)]
-pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
 pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
+#[doc(inline)]
+pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
 pub use crate::registry::{default_registry, Gatherer, Registry};
 

@@ -102,7 +102,13 @@ pub fn check_unit(unit: &str) -> Result<(), NameError> {
 }
 
 /// Joins namespace, subsystem and name with `_`, skipping empty parts, like Go's `BuildFQName`.
+///
+/// As in Go, an empty `name` gives an empty result (which no check accepts),
+/// so a namespace alone never passes for a metric name.
 pub fn build_fq_name(namespace: &str, subsystem: &str, name: &str) -> String {
+    if name.is_empty() {
+        return String::new();
+    }
     let mut out = String::with_capacity(namespace.len() + subsystem.len() + name.len() + 2);
     for part in [namespace, subsystem, name] {
         if part.is_empty() {
@@ -188,6 +194,7 @@ mod tests {
         assert_eq!(build_fq_name("", "sub", "name"), "sub_name");
         assert_eq!(build_fq_name("ns", "", "name"), "ns_name");
         assert_eq!(build_fq_name("", "", "name"), "name");
+        assert_eq!(build_fq_name("ns", "sub", ""), "");
     }
 
     #[test]

@@ -232,6 +232,13 @@ fn parse_number(input: syn::parse::ParseStream<'_>) -> syn::Result<Sp<f64>> {
         syn::Lit::Int(i) => i.base10_parse::<f64>()?,
         _ => return Err(syn::Error::new(lit.span(), "expected a number")),
     };
+    // `1e400` parses as infinity, which has no literal form in the expansion.
+    if !value.is_finite() {
+        return Err(syn::Error::new(
+            lit.span(),
+            "number is too large for an `f64`; use a finite value (`+Inf` buckets are implied)",
+        ));
+    }
     Ok(Sp {
         value: if neg.is_some() { -value } else { value },
         span: lit.span(),

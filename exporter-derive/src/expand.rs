@@ -484,6 +484,9 @@ fn constructor(
 }
 
 /// A float literal with a `.0` even for integral values, so it types as `f64`.
+///
+/// `v` is finite: `attr::parse_number` rejects the rest, which `LitFloat::new`
+/// could not print (it panics on `inf`).
 fn float(v: f64) -> TokenStream {
     let lit = syn::LitFloat::new(&format!("{v:?}"), Span::call_site());
     if v.is_sign_negative() {

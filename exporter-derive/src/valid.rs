@@ -385,8 +385,12 @@ fn check_instrument_opts(cx: &mut Ctxt, input: &Input<'_>, field: &Field<'_>, ki
         if kind.is_some_and(|k| k != Kind::Summary) {
             cx.error_at(max_age.span, "`max_age` applies to summaries only");
         }
-        if !(max_age.value > 0.0 && max_age.value.is_finite()) {
+        // `Duration::from_secs_f64` in the generated constructor panics past
+        // `Duration::MAX`: reject what it cannot hold here, at compile time.
+        if max_age.value <= 0.0 {
             cx.error_at(max_age.span, "`max_age` is the summary window in seconds; give a positive number, e.g. `max_age = 600`");
+        } else if std::time::Duration::try_from_secs_f64(max_age.value).is_err() {
+            cx.error_at(max_age.span, "`max_age` is too long for a `Duration`; give the window in seconds, e.g. `max_age = 600`");
         }
     }
     if let Some(objectives) = &attrs.objectives {

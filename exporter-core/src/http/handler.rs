@@ -1,25 +1,170 @@
-//! The metrics handler: gathers a registry per request and answers in the
-//! negotiated format.
+//! The metrics handler, Go's `promhttp.HandlerFor`: gathers a registry per
+//! request and answers in the negotiated format and content coding.
+//!
+//! # What is held in memory
+//!
+//! Collectors write every sample of a scrape into the encoder's per-family
+//! buffers before anything is sent, because families are sorted by name and
+//! one family's samples may come from several collectors: the encoded
+//! samples of the whole scrape are in memory once. The handler then takes
+//! the families one at a time ([`MetricEncoder::finish_chunks`], which
+//! renders each family with its header into a scratch buffer), compresses
+//! about [`CHUNK`] bytes at a time and sends the result through a channel of
+//! [`CHANNEL_CHUNKS`] chunks to the socket. So on top of the samples a
+//! scrape holds the largest family once more, one chunk being compressed,
+//! and the chunks in the channel; never a second copy of the whole body,
+//! compressed or not. A scrape smaller than [`CHUNK`] is sent in one piece
+//! with a `Content-Length`.
 
+use std::fmt::Write as _;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
-use http::{header, Method, Request, Response, StatusCode};
-use http_body_util::Full;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
-use crate::encoding::{Format, MetricEncoder};
-use crate::registry::Gatherer;
+use super::body::Body;
+use super::compress::{self, Compression, Compressor};
+use super::instrument::{Cause, HandlerMetrics};
+use crate::encoding::{negotiate, Format, MetricEncoder};
+use crate::registry::{collect_contained, Gatherer};
+
+/// Uncompressed bytes per streamed chunk; smaller scrapes are sent whole.
+pub const CHUNK: usize = 64 * 1024;
+/// Chunks buffered between the encoding thread and the socket.
+pub const CHANNEL_CHUNKS: usize = 4;
+
+/// What the handler does when a collector fails, Go's `promhttp.HandlerErrorHandling`.
+///
+/// Either way the error is logged (`tracing`, at error level)
+/// and counted in `promhttp_metric_handler_errors_total{cause="gathering"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ErrorHandling {
+    /// Answer HTTP 500 with the errors in the body (Go's `HTTPErrorOnError`).
+    #[default]
+    HttpError,
+    /// Serve what the other collectors produced (Go's `ContinueOnError`).
+    ContinueOnError,
+}
 
 /// Options of a [`MetricsHandler`], after Go's `promhttp.HandlerOpts`.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct HandlerOpts {}
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use exporter_core::http::{ErrorHandling, HandlerOpts, MetricsHandler};
+/// use exporter_core::Registry;
+///
+/// let opts = HandlerOpts::default()
+///     .error_handling(ErrorHandling::ContinueOnError)
+///     .max_requests_in_flight(40)
+///     .timeout(Some(Duration::from_secs(10)));
+/// let handler = MetricsHandler::with_opts(Registry::new(), opts);
+/// # drop(handler);
+/// ```
+#[derive(Debug, Clone)]
+pub struct HandlerOpts {
+    error_handling: ErrorHandling,
+    max_requests_in_flight: usize,
+    timeout: Option<Duration>,
+    compressions: Vec<Compression>,
+    enable_openmetrics: bool,
+    self_metrics: bool,
+}
 
-/// Serves a [`Gatherer`] over HTTP; cheap to clone.
+impl Default for HandlerOpts {
+    fn default() -> Self {
+        HandlerOpts {
+            error_handling: ErrorHandling::default(),
+            max_requests_in_flight: 0,
+            timeout: None,
+            compressions: Compression::offered().to_vec(),
+            enable_openmetrics: false,
+            self_metrics: true,
+        }
+    }
+}
+
+impl HandlerOpts {
+    /// What to do when a collector fails. Default is [`ErrorHandling::HttpError`].
+    #[must_use]
+    pub fn error_handling(mut self, policy: ErrorHandling) -> Self {
+        self.error_handling = policy;
+        self
+    }
+
+    /// Scrapes served at once; more get HTTP 503. `0` means no limit.
+    /// Default is `0` (the exporter runtime's `--web.max-requests` defaults to 40).
+    #[must_use]
+    pub fn max_requests_in_flight(mut self, n: usize) -> Self {
+        self.max_requests_in_flight = n;
+        self
+    }
+
+    /// How long gathering may take before the handler answers HTTP 503.
+    /// Collectors still running then finish in the background and keep
+    /// their in-flight slot until they do. Default is no timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Turns off response compression whatever the client accepts.
+    /// Default is off: gzip (and zstd with the `zstd` feature) are offered.
+    #[must_use]
+    pub fn disable_compression(mut self, disable: bool) -> Self {
+        self.compressions = if disable {
+            Vec::new()
+        } else {
+            Compression::offered().to_vec()
+        };
+        self
+    }
+
+    /// The codings offered, in order of preference for equal `q` values.
+    /// Default is [`Compression::offered`].
+    #[must_use]
+    pub fn compressions(mut self, offered: impl IntoIterator<Item = Compression>) -> Self {
+        self.compressions = offered
+            .into_iter()
+            .filter(|c| *c != Compression::Identity)
+            .collect();
+        self
+    }
+
+    /// Answer in OpenMetrics when the client asks for it. Default is `false`,
+    /// as in Go.
+    #[must_use]
+    pub fn enable_openmetrics(mut self, enable: bool) -> Self {
+        self.enable_openmetrics = enable;
+        self
+    }
+
+    /// Add the `promhttp_metric_handler_*` self-metrics to every scrape
+    /// (Go's `InstrumentMetricHandler`). Default is `true`.
+    #[must_use]
+    pub fn self_metrics(mut self, enable: bool) -> Self {
+        self.self_metrics = enable;
+        self
+    }
+}
+
+/// Serves a [`Gatherer`] over HTTP; cheap to clone (clones share the
+/// in-flight limit and the self-metrics).
+///
+/// Use it with [`serve`](super::serve), as a tower `Service` (for axum), or
+/// call [`handle`](Self::handle) from any hyper service.
 #[derive(Clone)]
 pub struct MetricsHandler {
     gatherer: Arc<dyn Gatherer>,
     opts: Arc<HandlerOpts>,
+    metrics: Option<Arc<HandlerMetrics>>,
+    limit: Option<Arc<Semaphore>>,
 }
 
 impl std::fmt::Debug for MetricsHandler {
@@ -30,6 +175,27 @@ impl std::fmt::Debug for MetricsHandler {
     }
 }
 
+/// Holds one in-flight slot; shared by the producer thread and the body.
+struct InFlight {
+    metrics: Option<Arc<HandlerMetrics>>,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(m) = &self.metrics {
+            m.in_flight_add(-1);
+        }
+    }
+}
+
+/// How the producer thread tells the request what to answer.
+enum Outcome {
+    Whole(Vec<u8>),
+    Streaming,
+    Failed(String),
+}
+
 impl MetricsHandler {
     /// A handler for `gatherer` with default options.
     pub fn new(gatherer: impl Gatherer + 'static) -> Self {
@@ -38,42 +204,398 @@ impl MetricsHandler {
 
     /// A handler for `gatherer` with `opts`.
     pub fn with_opts(gatherer: impl Gatherer + 'static, opts: HandlerOpts) -> Self {
+        Self::from_arc(Arc::new(gatherer), opts)
+    }
+
+    /// A handler for a shared gatherer with `opts`.
+    pub fn from_arc(gatherer: Arc<dyn Gatherer>, opts: HandlerOpts) -> Self {
         MetricsHandler {
-            gatherer: Arc::new(gatherer),
+            gatherer,
+            metrics: opts.self_metrics.then(|| Arc::new(HandlerMetrics::new())),
+            limit: (opts.max_requests_in_flight > 0)
+                .then(|| Arc::new(Semaphore::new(opts.max_requests_in_flight))),
             opts: Arc::new(opts),
         }
     }
 
+    /// Scrapes being served right now (0 without self-metrics).
+    pub fn in_flight(&self) -> i64 {
+        self.metrics.as_ref().map_or(0, |m| m.in_flight())
+    }
+
     /// Answers one request for the metrics path.
-    #[allow(clippy::unused_async)] // collectors become async next
-    pub async fn handle<B>(&self, req: Request<B>) -> Response<Full<Bytes>> {
-        if req.method() != Method::GET && req.method() != Method::HEAD {
-            return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+    ///
+    /// `GET` gathers and answers; `HEAD` answers the same headers without
+    /// gathering; other methods get 405. Only the method and headers are
+    /// read, so the request body type does not matter; the returned future
+    /// does not borrow the request nor the handler.
+    pub fn handle<B>(
+        &self,
+        req: &Request<B>,
+    ) -> impl Future<Output = Response<Body>> + Send + 'static {
+        let info = RequestInfo {
+            method: req.method().clone(),
+            accept: header_string(req, header::ACCEPT),
+            accept_encoding: header_string(req, header::ACCEPT_ENCODING),
+            names: query_names(req.uri().query()),
+        };
+        let this = self.clone();
+        async move {
+            let resp = this.respond(info).await;
+            if let Some(m) = &this.metrics {
+                m.observe(resp.status().as_u16());
+            }
+            resp
         }
-        let format = Format::Text;
-        let mut encoder = MetricEncoder::new(format);
-        let errors = self.gatherer.gather_into(&mut encoder);
-        for e in &errors {
-            // Collect errors are contained: the rest of the scrape is served.
-            let _ = e;
+    }
+
+    async fn respond(&self, req: RequestInfo) -> Response<Body> {
+        if req.method != Method::GET && req.method != Method::HEAD {
+            let mut resp = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return resp;
         }
-        let mut body = Vec::new();
-        encoder.finish_into(&mut body);
-        let mut resp = Response::new(Full::new(Bytes::from(body)));
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static(format.content_type()),
-        );
-        resp
+        let permit = match &self.limit {
+            Some(limit) => match Arc::clone(limit).try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    return plain_owned(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!(
+                            "limit of concurrent requests reached ({}), try again later\n",
+                            self.opts.max_requests_in_flight
+                        ),
+                    )
+                }
+            },
+            None => None,
+        };
+        if let Some(m) = &self.metrics {
+            m.in_flight_add(1);
+        }
+        let guard = Arc::new(InFlight {
+            metrics: self.metrics.clone(),
+            _permit: permit,
+        });
+
+        let format = negotiate(req.accept.as_deref(), self.opts.enable_openmetrics);
+        let compression =
+            compress::negotiate(req.accept_encoding.as_deref(), &self.opts.compressions);
+        let mut head = Response::builder().header(header::CONTENT_TYPE, format.content_type());
+        if let Some(coding) = compression.content_encoding() {
+            head = head.header(header::CONTENT_ENCODING, coding);
+        }
+        if !self.opts.compressions.is_empty() {
+            head = head.header(header::VARY, "Accept-Encoding");
+        }
+        if req.method == Method::HEAD {
+            return head
+                .body(Body::empty())
+                .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"));
+        }
+
+        let (head_tx, head_rx) = oneshot::channel();
+        let (chunk_tx, chunk_rx) = mpsc::channel(CHANNEL_CHUNKS);
+        let job = Job {
+            gatherer: Arc::clone(&self.gatherer),
+            metrics: self.metrics.clone(),
+            policy: self.opts.error_handling,
+            format,
+            names: req.names,
+            compression,
+            guard: Arc::clone(&guard),
+        };
+        // Collectors may block (exporters query other systems), so the whole
+        // scrape runs off the async workers.
+        drop(tokio::task::spawn_blocking(move || {
+            job.run(head_tx, &chunk_tx);
+        }));
+
+        let outcome = match self.opts.timeout {
+            Some(limit) => match tokio::time::timeout(limit, head_rx).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    tracing::warn!(timeout = ?limit, "scrape timed out");
+                    return plain_owned(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("exceeded configured timeout of {limit:?}\n"),
+                    );
+                }
+            },
+            None => head_rx.await,
+        };
+        let body = match outcome {
+            Ok(Outcome::Whole(bytes)) => Body::full(bytes),
+            Ok(Outcome::Streaming) => Body::stream(chunk_rx, Box::new(guard)),
+            Ok(Outcome::Failed(message)) => {
+                return plain_owned(StatusCode::INTERNAL_SERVER_ERROR, message)
+            }
+            // The producer died without answering: a bug, not a collector error
+            // (those are caught); report it like one.
+            Err(_) => {
+                tracing::error!("scrape task ended without a response");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "an error has occurred while serving metrics\n",
+                );
+            }
+        };
+        head.body(body)
+            .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"))
     }
 }
 
-pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+/// One scrape, run on a blocking thread.
+struct Job {
+    gatherer: Arc<dyn Gatherer>,
+    metrics: Option<Arc<HandlerMetrics>>,
+    policy: ErrorHandling,
+    format: Format,
+    names: Vec<String>,
+    compression: Compression,
+    guard: Arc<InFlight>,
+}
+
+impl Job {
+    fn run(self, head: oneshot::Sender<Outcome>, chunks: &mpsc::Sender<Bytes>) {
+        // Released before a whole or failed answer is handed over, so a
+        // client that gets its response can never find its own slot still taken.
+        let mut guard = Some(self.guard);
+        let mut encoder = MetricEncoder::new(self.format);
+        encoder.filter_names(self.names);
+        let errors = self.gatherer.gather_into(&mut encoder);
+        if !errors.is_empty() {
+            for e in &errors {
+                tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
+            }
+            if let Some(m) = &self.metrics {
+                m.error(Cause::Gathering, errors.len());
+            }
+            if self.policy == ErrorHandling::HttpError {
+                let mut msg = String::from("an error has occurred while serving metrics:\n\n");
+                for e in &errors {
+                    let _ = writeln!(msg, "{e}");
+                }
+                drop(guard.take());
+                let _ = head.send(Outcome::Failed(msg));
+                return;
+            }
+        }
+        // Last, so this scrape's errors are already counted in it.
+        if let Some(m) = &self.metrics {
+            if let Err(error) = collect_contained(m.as_ref(), &mut encoder) {
+                tracing::error!(%error, "self-metrics failed");
+            }
+        }
+        let mut stream = Stream {
+            compression: self.compression,
+            compressor: None,
+            pending: Vec::new(),
+            head: Some(head),
+            chunks,
+            metrics: self.metrics.as_deref(),
+            done: false,
+            guard,
+        };
+        encoder.finish_chunks(|family| stream.push(family));
+        stream.finish();
+    }
+}
+
+/// Turns the encoder's families into the response: one whole body when the
+/// scrape fits in [`CHUNK`] bytes, else compressed chunks of about [`CHUNK`]
+/// uncompressed bytes each, sent as soon as they are ready.
+struct Stream<'a> {
+    compression: Compression,
+    /// Started once the scrape is known to be streamed.
+    compressor: Option<Compressor>,
+    /// Uncompressed bytes not yet compressed.
+    pending: Vec<u8>,
+    /// Taken when the response head is decided.
+    head: Option<oneshot::Sender<Outcome>>,
+    chunks: &'a mpsc::Sender<Bytes>,
+    metrics: Option<&'a HandlerMetrics>,
+    /// Set when the client went away or compression failed: skip the rest.
+    done: bool,
+    /// This scrape's in-flight slot (the streamed body holds another handle).
+    guard: Option<Arc<InFlight>>,
+}
+
+impl Stream<'_> {
+    fn push(&mut self, family: &[u8]) {
+        if self.done {
+            return;
+        }
+        self.pending.extend_from_slice(family);
+        if self.pending.len() < CHUNK {
+            return;
+        }
+        if self.compressor.is_none() {
+            match Compressor::new(self.compression) {
+                Ok(c) => self.compressor = Some(c),
+                Err(error) => return self.fail(&error),
+            }
+            let Some(head) = self.head.take() else {
+                self.done = true;
+                return;
+            };
+            if head.send(Outcome::Streaming).is_err() {
+                self.done = true; // timed out meanwhile
+                return;
+            }
+        }
+        self.flush();
+    }
+
+    /// Compresses and sends `pending`.
+    fn flush(&mut self) {
+        let Some(compressor) = &mut self.compressor else {
+            return;
+        };
+        let out = compressor.push(&self.pending);
+        self.pending.clear();
+        match out {
+            Ok(out) => self.send(out),
+            Err(error) => self.fail(&error),
+        }
+    }
+
+    fn send(&mut self, out: Vec<u8>) {
+        // A send error means the client went away: stop encoding.
+        if !out.is_empty() && self.chunks.blocking_send(Bytes::from(out)).is_err() {
+            self.done = true;
+        }
+    }
+
+    fn finish(mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(head) = self.head.take() {
+            // Never started streaming: the whole scrape is in `pending`.
+            let whole = match self.compression {
+                Compression::Identity => Ok(std::mem::take(&mut self.pending)),
+                c => Compressor::new(c).and_then(|mut comp| {
+                    let mut out = comp.push(&self.pending)?;
+                    out.extend(comp.finish()?);
+                    Ok(out)
+                }),
+            };
+            let outcome = match whole {
+                Ok(bytes) => Outcome::Whole(bytes),
+                Err(error) => {
+                    self.count_encoding_error(&error);
+                    Outcome::Failed(format!("error encoding metrics: {error}\n"))
+                }
+            };
+            drop(self.guard.take());
+            let _ = head.send(outcome);
+            return;
+        }
+        self.flush();
+        if self.done {
+            return;
+        }
+        if let Some(compressor) = self.compressor.take() {
+            match compressor.finish() {
+                Ok(out) => self.send(out),
+                Err(error) => self.fail(&error),
+            }
+        }
+    }
+
+    fn fail(&mut self, error: &std::io::Error) {
+        self.count_encoding_error(error);
+        self.done = true;
+        if let Some(head) = self.head.take() {
+            let _ = head.send(Outcome::Failed(format!(
+                "error encoding metrics: {error}\n"
+            )));
+        }
+    }
+
+    fn count_encoding_error(&self, error: &std::io::Error) {
+        tracing::error!(%error, "error compressing metrics");
+        if let Some(m) = self.metrics {
+            m.error(Cause::Encoding, 1);
+        }
+    }
+}
+
+/// What the handler needs from a request, taken before the first await.
+struct RequestInfo {
+    method: Method,
+    accept: Option<String>,
+    accept_encoding: Option<String>,
+    /// `name[]` query parameters.
+    names: Vec<String>,
+}
+
+/// The values of every `name[]` parameter (Go's `r.URL.Query()["name[]"]`),
+/// percent-decoded; malformed escapes are kept literally.
+fn query_names(query: Option<&str>) -> Vec<String> {
+    let Some(query) = query else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key) == "name[]").then(|| percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                match (
+                    bytes.get(i + 1).and_then(|b| hex(*b)),
+                    bytes.get(i + 2).and_then(|b| hex(*b)),
+                ) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn header_string<B>(req: &Request<B>, name: header::HeaderName) -> Option<String> {
+    // A header that is not visible ASCII is treated as absent, never an error.
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    plain_body(status, Body::full(Bytes::from_static(text.as_bytes())))
+}
+
+pub(crate) fn plain_owned(status: StatusCode, text: String) -> Response<Body> {
+    plain_body(status, Body::full(text))
+}
+
+fn plain_body(status: StatusCode, body: Body) -> Response<Body> {
+    let mut resp = Response::new(body);
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+        HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     resp
 }

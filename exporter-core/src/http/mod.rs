@@ -1,8 +1,20 @@
 //! HTTP serving on hyper 1 and tokio: the metrics handler (Go's
-//! `promhttp.HandlerFor`) and a small server around it.
+//! `promhttp.HandlerFor`), a tower `Service` for it, and a small server.
 
+mod body;
+mod compress;
+mod default;
 mod handler;
+mod instrument;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
+mod tower;
 
-pub use handler::{HandlerOpts, MetricsHandler};
+pub use body::Body;
+pub use compress::Compression;
+pub use default::handler;
+pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK};
 pub use server::{serve, Serve};
+#[cfg(feature = "tls")]
+pub use tls::{WebConfig, WebConfigError};

@@ -1,6 +1,6 @@
 //! Interop with other metrics libraries.
 //!
-//! With the `prometheus` cargo feature, [`prometheus`](self::prometheus)
+//! With the `prometheus` cargo feature, the `prometheus` module
 //! serves an existing `prometheus::Registry` (or any of its collectors) in
 //! this crate's scrapes, and lets a `#[derive(Collector)]` type register in a
 //! `prometheus::Registry`.

@@ -1,7 +1,7 @@
 //! [`Gauge`]: a value that goes up and down.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use super::atomic::Atomic;
 use super::{EncodeMetric, Instrument, InstrumentOpts};
@@ -9,6 +9,7 @@ use crate::desc::MetricType;
 use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
+use crate::value::EncodeValue;
 
 /// A gauge: temperature, queue length, connections open.
 ///
@@ -83,11 +84,8 @@ impl<T: Atomic> Gauge<T> {
 impl Gauge<f64> {
     /// Sets the value to the current Unix time in seconds, as Go's `SetToCurrentTime`.
     pub fn set_to_current_time(&self) {
-        let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => d.as_secs_f64(),
-            Err(e) => -e.duration().as_secs_f64(),
-        };
-        self.set(secs);
+        // The same conversion a `SystemTime` snapshot field uses (negative before 1970).
+        self.set(SystemTime::now().to_number().as_f64());
     }
 }
 
@@ -131,5 +129,26 @@ impl<T: Atomic> crate::__private::CollectField for Gauge<T> {
 
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         self.encode_metric(&(), family)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_to_current_time_is_unix_seconds_now() {
+        let secs = |t: SystemTime| t.to_number().as_f64();
+        let g = Gauge::<f64>::new();
+        let before = secs(SystemTime::now());
+        g.set_to_current_time();
+        let after = secs(SystemTime::now());
+        assert!(
+            before <= g.get() && g.get() <= after,
+            "{before} {} {after}",
+            g.get()
+        );
+        // Sanity on the scale: seconds, not milliseconds (2020-01-01 .. 2100-01-01).
+        assert!((1_577_836_800.0..4_102_444_800.0).contains(&g.get()));
     }
 }

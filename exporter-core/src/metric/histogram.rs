@@ -136,14 +136,16 @@ impl Histogram {
     /// [`BucketError`] when a bound is NaN or the bounds are not strictly increasing.
     pub fn with_buckets(bounds: impl IntoIterator<Item = f64>) -> Result<Self, BucketError> {
         let mut bounds: Vec<f64> = bounds.into_iter().collect();
-        if bounds.last() == Some(&f64::INFINITY) {
-            bounds.pop();
-        }
         if bounds.iter().any(|b| b.is_nan()) {
             return Err(BucketError::NaN);
         }
+        // Checked before the trailing `+Inf` is dropped, so `[1, +Inf, +Inf]`
+        // cannot leave a finite-bucket `+Inf` that repeats the implied one.
         if let Some(w) = bounds.windows(2).find(|w| w[0] >= w[1]) {
             return Err(BucketError::NotIncreasing(w[1], w[0]));
+        }
+        if bounds.last() == Some(&f64::INFINITY) {
+            bounds.pop();
         }
         Ok(Self::from_sorted(bounds))
     }
@@ -332,6 +334,12 @@ mod tests {
         );
         let h = Histogram::with_buckets([1.0, f64::INFINITY]).unwrap();
         assert_eq!(h.buckets(), [1.0]);
+        // A repeated `+Inf` would otherwise survive as a bound and print
+        // `le="+Inf"` twice.
+        assert!(matches!(
+            Histogram::with_buckets([1.0, f64::INFINITY, f64::INFINITY]),
+            Err(BucketError::NotIncreasing(..))
+        ));
     }
 
     #[test]

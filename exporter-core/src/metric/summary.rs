@@ -30,8 +30,8 @@ pub enum SummaryError {
     /// The same quantile twice.
     #[error("quantile {0} appears twice")]
     DuplicateQuantile(f64),
-    /// A zero max age.
-    #[error("max age must be positive")]
+    /// A zero max age, or one too long for the monotonic clock to add.
+    #[error("max age must be positive and representable by the clock")]
     MaxAge,
     /// Zero age buckets.
     #[error("age buckets must be at least 1")]
@@ -122,7 +122,7 @@ impl SummaryBuilder {
     /// # Errors
     ///
     /// [`SummaryError`] for a quantile or error outside `[0, 1]`, a repeated
-    /// quantile, a zero max age or zero age buckets.
+    /// quantile, a zero (or clock-overflowing) max age or zero age buckets.
     pub fn build(self) -> Result<Summary, SummaryError> {
         let mut objectives = self.objectives;
         for &(q, e) in &objectives {
@@ -159,13 +159,17 @@ impl SummaryBuilder {
                 .map(|_| Stream::new(&objectives))
                 .collect()
         };
+        // `Instant + Duration` panics on overflow (`Duration::MAX` windows).
+        let head_expires = Instant::now()
+            .checked_add(step)
+            .ok_or(SummaryError::MaxAge)?;
         Ok(Summary {
             objectives: objectives.into_boxed_slice(),
             step,
             inner: Mutex::new(Window {
                 streams,
                 head: 0,
-                head_expires: Instant::now() + step,
+                head_expires,
                 count: 0,
                 sum: 0.0,
             }),
@@ -267,10 +271,11 @@ impl Summary {
         let advance = u32::try_from(steps)
             .ok()
             .and_then(|k| self.step.checked_mul(k));
-        w.head_expires = match advance {
-            Some(d) => w.head_expires + d,
-            None => now + self.step,
-        };
+        // Checked: this runs in the scrape path, where a panic is not an option.
+        w.head_expires = advance
+            .and_then(|d| w.head_expires.checked_add(d))
+            .or_else(|| now.checked_add(self.step))
+            .unwrap_or(now);
     }
 }
 
@@ -386,6 +391,11 @@ mod tests {
         );
         assert_eq!(
             b().max_age(Duration::ZERO).build().err(),
+            Some(SummaryError::MaxAge)
+        );
+        // A window the monotonic clock cannot add is an error, not a panic.
+        assert_eq!(
+            b().max_age(Duration::MAX).age_buckets(1).build().err(),
             Some(SummaryError::MaxAge)
         );
         assert_eq!(

@@ -1,0 +1,184 @@
+//! The handler's self-metrics, after Go's `promhttp.InstrumentMetricHandler`
+//! and `HandlerOpts.Registry`:
+//!
+//! - `promhttp_metric_handler_requests_total{code}`, with 200, 500 and 503
+//!   present from the start;
+//! - `promhttp_metric_handler_requests_in_flight`;
+//! - `promhttp_metric_handler_errors_total{cause}`, `gathering` and `encoding`
+//!   present from the start.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
+
+use crate::collector::Collector;
+use crate::desc::{Desc, MetricType};
+use crate::encoding::MetricEncoder;
+use crate::error::CollectError;
+
+struct Descs {
+    requests: Desc,
+    in_flight: Desc,
+    errors: Desc,
+}
+
+#[allow(clippy::expect_used)] // constant, valid descriptors (checked by the unit test below)
+static DESCS: LazyLock<Descs> = LazyLock::new(|| Descs {
+    requests: Desc::new(
+        "promhttp_metric_handler_requests_total",
+        "Total number of scrapes by HTTP status code.",
+        MetricType::Counter,
+        ["code"],
+    )
+    .expect("valid constant descriptor"),
+    in_flight: Desc::new(
+        "promhttp_metric_handler_requests_in_flight",
+        "Current number of scrapes being served.",
+        MetricType::Gauge,
+        [] as [&str; 0],
+    )
+    .expect("valid constant descriptor"),
+    errors: Desc::new(
+        "promhttp_metric_handler_errors_total",
+        "Total number of internal errors encountered by the promhttp metric handler.",
+        MetricType::Counter,
+        ["cause"],
+    )
+    .expect("valid constant descriptor"),
+});
+
+/// Where an error happened, the `cause` label of the errors counter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cause {
+    Gathering,
+    Encoding,
+}
+
+/// Counters shared by every clone of one handler.
+#[derive(Debug)]
+pub(crate) struct HandlerMetrics {
+    by_code: Mutex<BTreeMap<u16, u64>>,
+    in_flight: AtomicI64,
+    gathering_errors: AtomicU64,
+    encoding_errors: AtomicU64,
+}
+
+impl HandlerMetrics {
+    pub(crate) fn new() -> Self {
+        HandlerMetrics {
+            by_code: Mutex::new([(200, 0), (500, 0), (503, 0)].into_iter().collect()),
+            in_flight: AtomicI64::new(0),
+            gathering_errors: AtomicU64::new(0),
+            encoding_errors: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn observe(&self, code: u16) {
+        let mut by_code = self.by_code.lock().unwrap_or_else(PoisonError::into_inner);
+        *by_code.entry(code).or_insert(0) += 1;
+    }
+
+    pub(crate) fn error(&self, cause: Cause, n: usize) {
+        let counter = match cause {
+            Cause::Gathering => &self.gathering_errors,
+            Cause::Encoding => &self.encoding_errors,
+        };
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn in_flight_add(&self, delta: i64) {
+        self.in_flight.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// The current in-flight count (for tests and the server).
+    pub(crate) fn in_flight(&self) -> i64 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+}
+
+impl Collector for HandlerMetrics {
+    fn describe(&self) -> Vec<&Desc> {
+        vec![&DESCS.requests, &DESCS.in_flight, &DESCS.errors]
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        let by_code: Vec<(u16, u64)> = {
+            let by_code = self.by_code.lock().unwrap_or_else(PoisonError::into_inner);
+            by_code.iter().map(|(c, n)| (*c, *n)).collect()
+        };
+        let mut family = encoder.family(&DESCS.requests)?;
+        let mut buf = itoa::Buffer::new();
+        for (code, n) in by_code {
+            family.sample(&[buf.format(code)], n)?;
+        }
+        encoder
+            .family(&DESCS.in_flight)?
+            .sample(&(), self.in_flight.load(Ordering::Relaxed))?;
+        let mut family = encoder.family(&DESCS.errors)?;
+        family.sample(&["encoding"], self.encoding_errors.load(Ordering::Relaxed))?;
+        family.sample(
+            &["gathering"],
+            self.gathering_errors.load(Ordering::Relaxed),
+        )?;
+        Ok(())
+    }
+
+    fn name(&self) -> &'static str {
+        "promhttp"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Registry;
+
+    #[test]
+    fn descriptors_are_valid_and_preinitialised() {
+        let m = HandlerMetrics::new();
+        m.observe(200);
+        m.error(Cause::Gathering, 2);
+        let registry = Registry::new();
+        registry.register(m).unwrap();
+        let text = registry.gather_text();
+        let parsed =
+            prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+        let value = |name: &str, label: (&str, &str)| {
+            parsed
+                .samples
+                .iter()
+                .find(|s| s.metric == name && s.labels.get(label.0) == Some(label.1))
+                .map(|s| match s.value {
+                    prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) => v,
+                    _ => f64::NAN,
+                })
+        };
+        assert_eq!(
+            value("promhttp_metric_handler_requests_total", ("code", "200")),
+            Some(1.0)
+        );
+        assert_eq!(
+            value("promhttp_metric_handler_requests_total", ("code", "500")),
+            Some(0.0)
+        );
+        assert_eq!(
+            value("promhttp_metric_handler_requests_total", ("code", "503")),
+            Some(0.0)
+        );
+        assert_eq!(
+            value(
+                "promhttp_metric_handler_errors_total",
+                ("cause", "gathering")
+            ),
+            Some(2.0)
+        );
+        assert_eq!(
+            value(
+                "promhttp_metric_handler_errors_total",
+                ("cause", "encoding")
+            ),
+            Some(0.0)
+        );
+        assert!(text.contains("promhttp_metric_handler_requests_in_flight 0\n"));
+    }
+}
