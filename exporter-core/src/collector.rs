@@ -6,6 +6,13 @@ use crate::desc::Desc;
 use crate::encoding::MetricEncoder;
 use crate::error::CollectError;
 
+#[cfg(feature = "async")]
+pub(crate) mod scrape;
+#[cfg(feature = "async")]
+pub use self::scrape::{
+    from_async_fn, AsyncCollector, FromAsyncFn, NeedsAsync, ScrapeFuture, Snapshot,
+};
+
 /// Something that produces metric families at scrape time.
 ///
 /// This is Go's `prometheus.Collector`: [`describe`](Collector::describe)

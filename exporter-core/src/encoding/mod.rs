@@ -601,7 +601,11 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
-        self.check.series(self.desc, labels)?;
+        // Text lines are checked after writing, by hashing the labels as written.
+        if self.format != Format::Text {
+            self.check.series(self.desc, labels)?;
+        }
+        let start = self.body.len();
         self.guarded(|fam| match fam.format {
             Format::Text => {
                 let got = text::scalar_into(fam.body, fam.desc, labels, value, opts.timestamp_ms);
@@ -609,7 +613,15 @@ impl FamilyEncoder<'_> {
             }
             Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
             Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
-        })
+        })?;
+        if self.format == Format::Text {
+            let checked = self.check.text_series(self.desc, &self.body[start..]);
+            if checked.is_err() {
+                self.body.truncate(start);
+            }
+            return checked;
+        }
+        Ok(())
     }
 
     /// The OpenMetrics arm of [`scalar`](Self::scalar).

@@ -10,6 +10,8 @@ use std::hash::{BuildHasher, Hasher};
 
 use hashbrown::HashTable;
 
+use self::set::HashSet64;
+
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::labels::{EncodeLabelValues, LabelWriter};
@@ -35,7 +37,8 @@ pub struct NameCollision {
 /// different series share a hash with probability about `n² / 2⁶⁵` per scrape
 /// (3e-10 for 100 000 series).
 ///
-/// Hashing every series costs about as much as encoding it, so it is skipped
+/// The table lookup per series misses the cache once the table outgrows it
+/// (see the registry docs for measurements), so hashing is skipped
 /// where a duplicate cannot happen: series from a keyed collection (an
 /// instrument [`Family`](crate::metric::Family)) in a family identity no other
 /// collector writes in this scrape. A later collector opening such a family
@@ -45,12 +48,11 @@ pub struct NameCollision {
 pub(crate) struct ScrapeCheck {
     enabled: bool,
     hasher: hashbrown::DefaultHashBuilder,
-    /// Series written so far (the hash is its own key).
-    seen: HashTable<u64>,
+    /// Series written so far, by hash.
+    seen: HashSet64,
     /// Family identities opened so far.
     identities: HashTable<Identity>,
-    /// Series and identities added since the current collector began, to undo on failure.
-    added: Vec<u64>,
+    /// Identities added since the current collector began, to undo on failure.
     added_identities: Vec<u64>,
     /// Which collector pass of this scrape is running.
     epoch: u64,
@@ -76,7 +78,7 @@ thread_local! {
     /// The series table of the last scrape on this thread, kept so the next
     /// one starts at the right capacity instead of growing (and rehashing)
     /// its way there.
-    static SPARE: std::cell::Cell<Option<HashTable<u64>>> = const { std::cell::Cell::new(None) };
+    static SPARE: std::cell::Cell<Option<HashSet64>> = const { std::cell::Cell::new(None) };
 }
 
 impl Drop for ScrapeCheck {
@@ -94,7 +96,6 @@ impl Default for ScrapeCheck {
             hasher: hashbrown::DefaultHashBuilder::default(),
             seen: SPARE.with(std::cell::Cell::take).unwrap_or_default(),
             identities: HashTable::new(),
-            added: Vec::new(),
             added_identities: Vec::new(),
             epoch: 0,
             current: 0,
@@ -114,24 +115,19 @@ impl ScrapeCheck {
     /// Called when a collector starts.
     pub(crate) fn begin(&mut self) {
         self.epoch += 1;
-        self.added.clear();
+        self.seen.checkpoint();
         self.added_identities.clear();
         self.keyed = false;
     }
 
     /// Called when the current collector failed: forget its series.
     pub(crate) fn rollback(&mut self) {
-        for &h in &self.added {
-            if let Ok(e) = self.seen.find_entry(h, |&x| x == h) {
-                e.remove();
-            }
-        }
+        self.seen.undo();
         for &h in &self.added_identities {
             if let Ok(e) = self.identities.find_entry(h, |x| x.hash == h) {
                 e.remove();
             }
         }
-        self.added.clear();
         self.added_identities.clear();
         self.keyed = false;
     }
@@ -194,7 +190,18 @@ impl ScrapeCheck {
         std::mem::replace(&mut self.keyed, keyed)
     }
 
+    /// Whether the series written next need no check: the check is off, or
+    /// they come from a keyed collection no other collector shares.
+    #[inline]
+    fn skip(&self) -> bool {
+        !self.enabled || (self.keyed && self.exclusive)
+    }
+
     /// Records the series `labels` of `desc`, the family last opened.
+    ///
+    /// This renders the labels again to hash them; the text format's scalar
+    /// lines use [`text_series`](Self::text_series) on the bytes already
+    /// written instead.
     ///
     /// # Errors
     ///
@@ -205,36 +212,65 @@ impl ScrapeCheck {
     where
         L: EncodeLabelValues + ?Sized,
     {
-        if !self.enabled || (self.keyed && self.exclusive) {
+        if self.skip() {
             return Ok(());
         }
         self.scratch.clear();
         let mut w = LabelWriter::text(desc, &mut self.scratch, false);
         labels.encode_label_values(&mut w);
-        let mut h = self.hasher.build_hasher();
-        h.write_u64(self.current);
-        h.write(&self.scratch);
-        let hash = h.finish();
-        match self.seen.entry(hash, |&x| x == hash, |&x| x) {
-            hashbrown::hash_table::Entry::Occupied(_) => Err(CollectError::DuplicateSeries {
-                name: desc.name().to_owned(),
-                labels: format!(
-                    "{{{}{}{}}}",
-                    desc.rendered().const_labels,
-                    if desc.rendered().const_labels.is_empty() || self.scratch.is_empty() {
-                        ""
-                    } else {
-                        ","
-                    },
-                    String::from_utf8_lossy(&self.scratch)
-                ),
-            }),
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(hash);
-                self.added.push(hash);
-                Ok(())
-            }
+        if self.seen.insert(hash_bytes(self.current, &self.scratch)) {
+            return Ok(());
         }
+        let sep = if desc.rendered().const_labels.is_empty() || self.scratch.is_empty() {
+            ""
+        } else {
+            ","
+        };
+        Err(CollectError::DuplicateSeries {
+            name: desc.name().to_owned(),
+            labels: format!(
+                "{{{}{sep}{}}}",
+                desc.rendered().const_labels,
+                String::from_utf8_lossy(&self.scratch)
+            ),
+        })
+    }
+
+    /// Records the series of a scalar sample line `line` of `desc` that the
+    /// text format has just written (`name{labels} value [timestamp]\n`).
+    ///
+    /// The labels are hashed where they lie, between the name and the last
+    /// `}` (a value or timestamp has none), with no second rendering: this is
+    /// the path a snapshot `Vec` of series takes. Its hashes differ from
+    /// [`series`](Self::series)', which is sound because one format is
+    /// written per scrape and all scalar samples of a text scrape come this
+    /// way.
+    ///
+    /// # Errors
+    ///
+    /// [`CollectError::DuplicateSeries`] when the series was written before
+    /// in this scrape; the caller removes the line.
+    #[inline]
+    pub(crate) fn text_series(&mut self, desc: &Desc, line: &[u8]) -> Result<(), CollectError> {
+        if self.skip() {
+            return Ok(());
+        }
+        let after_name = line.get(desc.name().len()..).unwrap_or_default();
+        let labels = match last_close_brace(after_name) {
+            Some(end) => &after_name[..=end],
+            None => &[],
+        };
+        if self.seen.insert(hash_bytes(self.current, labels)) {
+            return Ok(());
+        }
+        Err(CollectError::DuplicateSeries {
+            name: desc.name().to_owned(),
+            labels: if labels.is_empty() {
+                "{}".to_owned()
+            } else {
+                String::from_utf8_lossy(labels).into_owned()
+            },
+        })
     }
 
     /// Checks a family new to this scrape against those written before,
@@ -325,10 +361,212 @@ pub(crate) fn collision(
     None
 }
 
+/// Hashes the rendered labels of a series, seeded with its family identity.
+///
+/// foldhash's construction (a 64x64->128-bit multiply folded to 64 bits, per
+/// eight bytes) cut to what this input needs: whole words from the front,
+/// the last eight bytes (overlapping) to finish, the length in the seed. The
+/// seed comes from a randomly keyed hasher, so series hashes cannot be
+/// predicted from outside the process.
+#[inline]
+fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    const K0: u64 = 0x243f_6a88_85a3_08d3;
+    const K1: u64 = 0x1319_8a2e_0370_7344;
+    #[inline]
+    fn fold(a: u64, b: u64) -> u64 {
+        let p = u128::from(a) * u128::from(b);
+        // Low and high halves: truncation is the point.
+        #[allow(clippy::cast_possible_truncation)]
+        let (lo, hi) = (p as u64, (p >> 64) as u64);
+        lo ^ hi
+    }
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K1);
+    if let Some(last) = bytes.last_chunk::<8>() {
+        let mut rest = bytes;
+        // Whole words while more than eight bytes remain.
+        while let Some((word, tail)) = rest.split_first_chunk::<8>().filter(|(_, t)| !t.is_empty())
+        {
+            h = fold(h ^ u64::from_le_bytes(*word), K0);
+            rest = tail;
+        }
+        // The last word, overlapping the previous one unless the length
+        // is a multiple of eight.
+        h = fold(h ^ u64::from_le_bytes(*last), K0);
+    } else {
+        let w = bytes.iter().fold(0u64, |w, &b| (w << 8) | u64::from(b));
+        h = fold(h ^ w, K0);
+    }
+    fold(h, K1)
+}
+
+/// The position of the last `}` in `line`, eight bytes at a time from the
+/// end: after the labels come only the value and timestamp, a few bytes.
+#[inline]
+fn last_close_brace(line: &[u8]) -> Option<usize> {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const BRACES: u64 = 0x7d7d_7d7d_7d7d_7d7d; // b'}' in every byte
+    let mut end = line.len();
+    while let Some(chunk) = line[..end].last_chunk::<8>() {
+        let word = u64::from_le_bytes(*chunk);
+        // Exact zero-byte test (no false positives from borrows): a byte
+        // of `x` is zero iff its top bit is clear in `t`.
+        let x = word ^ BRACES;
+        let t = ((x & LOW7).wrapping_add(LOW7)) | x;
+        let found = !(t | LOW7);
+        if found != 0 {
+            // The highest flagged byte is the last in memory (little-endian).
+            return Some(end - 8 + (63 - found.leading_zeros() as usize) / 8);
+        }
+        end -= 8;
+    }
+    line[..end].iter().rposition(|&b| b == b'}')
+}
+
+/// The set of series hashes of one scrape.
+mod set {
+    use hashbrown::hash_table::Entry;
+    use hashbrown::HashTable;
+
+    /// A set of 64-bit hashes, keyed by themselves, that can undo what was
+    /// added since a checkpoint.
+    ///
+    /// It lives across scrapes (see `SPARE`), so a scrape starts at the size
+    /// the last one needed instead of growing (and rehashing) its way there.
+    #[derive(Debug, Default)]
+    pub(super) struct HashSet64 {
+        table: HashTable<u64>,
+        /// Hashes added since the last [`checkpoint`](Self::checkpoint).
+        journal: Vec<u64>,
+    }
+
+    impl HashSet64 {
+        /// Adds `hash`; false when it was there already.
+        #[inline]
+        pub(super) fn insert(&mut self, hash: u64) -> bool {
+            match self.table.entry(hash, |&x| x == hash, |&x| x) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(v) => {
+                    v.insert(hash);
+                    self.journal.push(hash);
+                    true
+                }
+            }
+        }
+
+        /// Forgets what was added so far as far as [`undo`](Self::undo) is concerned.
+        pub(super) fn checkpoint(&mut self) {
+            self.journal.clear();
+        }
+
+        /// Removes everything added since the last [`checkpoint`](Self::checkpoint).
+        pub(super) fn undo(&mut self) {
+            for &h in &self.journal {
+                if let Ok(e) = self.table.find_entry(h, |&x| x == h) {
+                    e.remove();
+                }
+            }
+            self.journal.clear();
+        }
+
+        /// Empties the set for the next scrape, keeping its capacity unless
+        /// it is far larger than this scrape needed. A scrape that hashed
+        /// nothing (the check off) says nothing about the next one's needs.
+        pub(super) fn clear(&mut self) {
+            let len = self.table.len();
+            if len > 0 && self.table.capacity() > 1024 && len * 16 < self.table.capacity() {
+                *self = HashSet64::default();
+            } else {
+                self.table.clear();
+                self.journal.clear();
+            }
+        }
+
+        #[cfg(test)]
+        pub(super) fn len(&self) -> usize {
+            self.table.len()
+        }
+
+        #[cfg(test)]
+        pub(super) fn contains(&self, hash: u64) -> bool {
+            self.table.find(hash, |&x| x == hash).is_some()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::collections::HashMap;
+
+    proptest! {
+        #[test]
+        fn last_close_brace_is_rposition(line in proptest::collection::vec(
+            prop_oneof![Just(b'}'), Just(b'{'), Just(0xfd_u8), Just(0x7c_u8), any::<u8>()],
+            0..40,
+        )) {
+            prop_assert_eq!(last_close_brace(&line), line.iter().rposition(|&b| b == b'}'));
+        }
+    }
+
+    #[test]
+    fn hash_set_undoes_back_to_the_checkpoint() {
+        let mut set = HashSet64::default();
+        let kept: Vec<u64> = (0..50).map(|i| (i % 3) << 60 | i).collect();
+        let undone: Vec<u64> = (50..100).map(|i| (i % 3) << 60 | i).collect();
+        for &h in &kept {
+            assert!(set.insert(h));
+        }
+        set.checkpoint();
+        for &h in &undone {
+            assert!(set.insert(h));
+        }
+        set.undo();
+        assert_eq!(set.len(), 50);
+        assert!(kept.iter().all(|&h| set.contains(h)));
+        assert!(undone.iter().all(|&h| !set.contains(h)));
+        // Nothing added since: a second undo changes nothing.
+        set.undo();
+        assert_eq!(set.len(), 50);
+        set.clear();
+        assert!(kept.iter().all(|&h| !set.contains(h)));
+    }
+
+    #[test]
+    fn label_hashes_do_not_collide_on_short_inputs() {
+        // Every string of up to three bytes over a small alphabet, and longer
+        // ones differing in one byte at each position (word boundaries, the
+        // overlapping last word): all hashes distinct, for two seeds.
+        let alphabet = [0u8, 1, b'"', b'}', 0xff];
+        let mut inputs: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in 1..=3 {
+            let mut next = Vec::new();
+            for s in inputs.iter().filter(|s| s.len() == len - 1) {
+                for &b in &alphabet {
+                    let mut t = s.clone();
+                    t.push(b);
+                    next.push(t);
+                }
+            }
+            inputs.extend(next);
+        }
+        for len in [7, 8, 9, 15, 16, 17, 24, 31] {
+            for pos in 0..len {
+                for &b in &alphabet[1..] {
+                    let mut t = vec![b'a'; len];
+                    t[pos] = b;
+                    inputs.push(t);
+                }
+            }
+            inputs.push(vec![b'a'; len]);
+        }
+        for seed in [0, 0x9e37_79b9_7f4a_7c15] {
+            let mut seen = std::collections::HashSet::new();
+            for s in &inputs {
+                assert!(seen.insert(hash_bytes(seed, s)), "{s:?}");
+            }
+        }
+    }
 
     fn collides(existing: &[(&str, MetricType)], name: &str, t: MetricType) -> Option<String> {
         let map: HashMap<&str, MetricType> = existing.iter().copied().collect();
