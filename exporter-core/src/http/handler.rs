@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
@@ -74,6 +74,7 @@ pub struct HandlerOpts {
     compressions: Vec<Compression>,
     enable_openmetrics: bool,
     self_metrics: bool,
+    scrape_timeout_offset: Duration,
 }
 
 impl Default for HandlerOpts {
@@ -85,6 +86,7 @@ impl Default for HandlerOpts {
             compressions: Compression::offered().to_vec(),
             enable_openmetrics: false,
             self_metrics: true,
+            scrape_timeout_offset: Duration::from_millis(500),
         }
     }
 }
@@ -111,6 +113,16 @@ impl HandlerOpts {
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How much earlier than the scraper's own timeout (the
+    /// `X-Prometheus-Scrape-Timeout-Seconds` request header) async collectors
+    /// are cancelled, so the answer still reaches Prometheus in time.
+    /// Default is 500 ms.
+    #[must_use]
+    pub fn scrape_timeout_offset(mut self, offset: Duration) -> Self {
+        self.scrape_timeout_offset = offset;
         self
     }
 
@@ -237,6 +249,10 @@ impl MetricsHandler {
             method: req.method().clone(),
             accept: header_string(req, header::ACCEPT),
             accept_encoding: header_string(req, header::ACCEPT_ENCODING),
+            scrape_timeout: header_string(
+                req,
+                header::HeaderName::from_static("x-prometheus-scrape-timeout-seconds"),
+            ),
             names: query_names(req.uri().query()),
         };
         let this = self.clone();
@@ -305,6 +321,8 @@ impl MetricsHandler {
             names: req.names,
             compression,
             guard: Arc::clone(&guard),
+            deadline: self.deadline(req.scrape_timeout.as_deref()),
+            runtime: tokio::runtime::Handle::current(),
         };
         // Collectors may block (exporters query other systems), so the whole
         // scrape runs off the async workers.
@@ -346,6 +364,24 @@ impl MetricsHandler {
     }
 }
 
+impl MetricsHandler {
+    /// When async collectors are cancelled: the scraper's timeout minus the
+    /// offset, capped by [`HandlerOpts::timeout`]. A malformed header is ignored.
+    fn deadline(&self, scrape_timeout: Option<&str>) -> Option<Instant> {
+        let now = Instant::now();
+        let from_header = scrape_timeout
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|secs| secs.is_finite() && *secs > 0.0)
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .map(|limit| now + limit.saturating_sub(self.opts.scrape_timeout_offset));
+        let from_opts = self.opts.timeout.map(|limit| now + limit);
+        match (from_header, from_opts) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
 /// One scrape, run on a blocking thread.
 struct Job {
     gatherer: Arc<dyn Gatherer>,
@@ -355,6 +391,10 @@ struct Job {
     names: Vec<String>,
     compression: Compression,
     guard: Arc<InFlight>,
+    /// When async collectors are cancelled (see [`MetricsHandler::deadline`]).
+    deadline: Option<Instant>,
+    /// Runs the async collectors from the blocking thread.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Job {
@@ -364,7 +404,10 @@ impl Job {
         let mut guard = Some(self.guard);
         let mut encoder = MetricEncoder::new(self.format);
         encoder.filter_names(self.names);
-        let errors = self.gatherer.gather_into(&mut encoder);
+        // Async collectors run concurrently until the deadline; sync ones as usual.
+        let errors = self
+            .runtime
+            .block_on(self.gatherer.gather_async(&mut encoder, self.deadline));
         if !errors.is_empty() {
             for e in &errors {
                 tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
@@ -528,6 +571,8 @@ struct RequestInfo {
     method: Method,
     accept: Option<String>,
     accept_encoding: Option<String>,
+    /// `X-Prometheus-Scrape-Timeout-Seconds`, the scraper's own timeout.
+    scrape_timeout: Option<String>,
     /// `name[]` query parameters.
     names: Vec<String>,
 }
