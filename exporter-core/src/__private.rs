@@ -256,6 +256,7 @@ impl<L: EncodeLabelValues, V: FieldValue> CollectField for [(L, V)] {
 
     #[inline]
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        family.reserve_series(self.len());
         for (labels, value) in self {
             value.write_value(family, labels)?;
         }
@@ -278,10 +279,15 @@ impl<L: EncodeLabelValues, V: FieldValue> CollectField for BTreeMap<L, V> {
     const LABELS: Option<usize> = L::LEN;
 
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
-        for (labels, value) in self {
-            value.write_value(family, labels)?;
-        }
-        Ok(())
+        family.reserve_series(self.len());
+        // A map holds each key once, so its series cannot repeat one another:
+        // the scrape's duplicate check need not hash them (as for `Family`).
+        let keyed = family.check_mut().set_keyed(true);
+        let result = self
+            .iter()
+            .try_for_each(|(labels, value)| value.write_value(family, labels));
+        family.check_mut().set_keyed(keyed);
+        result
     }
 }
 
@@ -290,10 +296,15 @@ impl<L: EncodeLabelValues, V: FieldValue, S> CollectField for HashMap<L, V, S> {
     const LABELS: Option<usize> = L::LEN;
 
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
-        for (labels, value) in self {
-            value.write_value(family, labels)?;
-        }
-        Ok(())
+        family.reserve_series(self.len());
+        // A map holds each key once, so its series cannot repeat one another:
+        // the scrape's duplicate check need not hash them (as for `Family`).
+        let keyed = family.check_mut().set_keyed(true);
+        let result = self
+            .iter()
+            .try_for_each(|(labels, value)| value.write_value(family, labels));
+        family.check_mut().set_keyed(keyed);
+        result
     }
 }
 

@@ -278,6 +278,7 @@ where
         // the scrape's duplicate check may skip hashing them.
         let keyed = family.check_mut().set_keyed(true);
         let t = self.read();
+        family.reserve_series(t.series.len());
         let result = t
             .series
             .iter()
