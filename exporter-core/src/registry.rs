@@ -323,11 +323,7 @@ impl Registry {
 
     /// Gathers every collector in `format`, returning the body and the failures.
     pub fn gather(&self, format: Format) -> (Vec<u8>, Vec<GatherError>) {
-        let mut encoder = MetricEncoder::new(format);
-        let errors = self.gather_into(&mut encoder);
-        let mut out = Vec::new();
-        encoder.finish_into(&mut out);
-        (out, errors)
+        gather_to_vec(self, format)
     }
 
     /// Gathers in the Prometheus text format, ignoring failures; handy in tests and docs.
@@ -572,11 +568,7 @@ impl Gatherers {
 
     /// Gathers all in `format`, returning the body and the failures.
     pub fn gather(&self, format: Format) -> (Vec<u8>, Vec<GatherError>) {
-        let mut encoder = MetricEncoder::new(format);
-        let errors = self.gather_into(&mut encoder);
-        let mut out = Vec::new();
-        encoder.finish_into(&mut out);
-        (out, errors)
+        gather_to_vec(self, format)
     }
 }
 
@@ -603,4 +595,13 @@ impl Gatherer for Gatherers {
             errors
         })
     }
+}
+
+/// One whole scrape of `gatherer` in `format`: the body and the failures.
+fn gather_to_vec(gatherer: &impl Gatherer, format: Format) -> (Vec<u8>, Vec<GatherError>) {
+    let mut encoder = MetricEncoder::new(format);
+    let errors = gatherer.gather_into(&mut encoder);
+    let mut out = Vec::new();
+    encoder.finish_into(&mut out);
+    (out, errors)
 }
