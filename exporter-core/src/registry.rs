@@ -35,11 +35,11 @@ pub use self::wrap::WrappingRegistry;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
-use crate::encoding::{Format, MetricEncoder};
+use crate::encoding::{Format, MetricEncoder, Scope};
 use crate::error::{CollectError, GatherError, RegisterError};
 
 /// Something that can write a whole scrape: a [`Registry`], or several merged.
@@ -61,6 +61,78 @@ pub trait Gatherer: Send + Sync {
         let _ = deadline;
         Box::pin(std::future::ready(self.gather_into(encoder)))
     }
+
+    /// The family names this gatherer may write, so that a scrape knows
+    /// which families nobody else writes and may stream them to the client
+    /// while they are written (see the [`http`](crate::http) handler docs).
+    ///
+    /// The default, [`Claims::any`], says "any family": a gatherer that does
+    /// not override it (a foreign one, such as a `prometheus` registry)
+    /// turns streaming off for the scrapes it takes part in. Claiming too
+    /// little never yields invalid output (a family already streamed is
+    /// refused to a later writer with [`FamilyStreamed`](crate::encoding::FamilyStreamed)),
+    /// but loses that later writer's samples.
+    fn claims(&self) -> Claims {
+        Claims::any()
+    }
+}
+
+/// The family names a [`Gatherer`] (or a collector) may write in a scrape:
+/// a set of names, or any name. See [`Gatherer::claims`].
+///
+/// Cheap to clone. The default is [`Claims::any`].
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::registry::Claims;
+///
+/// let c = Claims::names(["up", "build_info"]);
+/// assert!(c.may_write("up") && !c.may_write("down"));
+/// assert!(Claims::any().may_write("anything"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Claims {
+    /// `None`: any name.
+    names: Option<Arc<hashbrown::HashSet<String>>>,
+}
+
+impl Claims {
+    /// Any family name: what a gatherer claims when it cannot tell.
+    pub fn any() -> Self {
+        Claims { names: None }
+    }
+
+    /// Exactly these family names (after any wrapping prefix).
+    pub fn names<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
+        Claims {
+            names: Some(Arc::new(names.into_iter().map(Into::into).collect())),
+        }
+    }
+
+    /// Whether these are [`any`](Self::any) names.
+    pub fn is_any(&self) -> bool {
+        self.names.is_none()
+    }
+
+    /// Whether `name` may be written.
+    pub fn may_write(&self, name: &str) -> bool {
+        self.names.as_ref().is_none_or(|n| n.contains(name))
+    }
+
+    /// Whether `name` is one of the listed names (never for `any`).
+    pub(crate) fn lists(&self, name: &str) -> bool {
+        self.names.as_ref().is_some_and(|n| n.contains(name))
+    }
+
+    /// Names either claims, any if either is any.
+    #[must_use]
+    pub fn union(&self, other: &Claims) -> Claims {
+        match (&self.names, &other.names) {
+            (Some(a), Some(b)) => Claims::names(a.iter().chain(b.iter()).cloned()),
+            _ => Claims::any(),
+        }
+    }
 }
 
 /// The future [`Gatherer::gather_async`] returns: the failures of the scrape.
@@ -78,6 +150,9 @@ struct FamilyShape {
     label_names: Vec<String>,
     /// How many registered descriptors use this name.
     uses: usize,
+    /// How many registered collectors describe this name: with one, it is
+    /// that collector's alone, which lets a scrape stream it.
+    collectors: usize,
 }
 
 /// A descriptor's identity: name and const label values (Go's `Desc.id`).
@@ -92,12 +167,46 @@ struct Entry {
     original: Option<Arc<dyn Collector>>,
     /// Sorted identities of the collector's descriptors; empty when unchecked.
     keys: Vec<DescKey>,
+    /// The family names of `keys`.
+    claims: Claims,
 }
 
 #[derive(Default)]
 struct Inner {
     entries: Vec<Entry>,
     families: HashMap<String, FamilyShape>,
+    /// Registered collectors that describe nothing (they may write anything).
+    unchecked: usize,
+}
+
+/// What this registry's collectors may write, worked out once per change.
+#[derive(Clone)]
+struct RegistryClaims {
+    /// Every family name, or any when a collector is unchecked.
+    all: Claims,
+    /// Names described by more than one collector, or any when a collector
+    /// is unchecked: no collector's family of such a name may be streamed.
+    shared: Claims,
+}
+
+impl Inner {
+    fn claims(&self) -> RegistryClaims {
+        if self.unchecked > 0 {
+            return RegistryClaims {
+                all: Claims::any(),
+                shared: Claims::any(),
+            };
+        }
+        RegistryClaims {
+            all: Claims::names(self.families.keys().cloned()),
+            shared: Claims::names(
+                self.families
+                    .iter()
+                    .filter(|(_, shape)| shape.collectors > 1)
+                    .map(|(name, _)| name.clone()),
+            ),
+        }
+    }
 }
 
 /// A set of collectors, checked on registration and gathered on each scrape.
@@ -122,6 +231,8 @@ struct Inner {
 #[derive(Default)]
 pub struct Registry {
     inner: RwLock<Inner>,
+    /// `inner.claims()`, cleared by every (un)registration.
+    claims: Mutex<Option<RegistryClaims>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -268,18 +379,30 @@ impl Registry {
                         metric_type: desc.metric_type(),
                         label_names: label_names(desc),
                         uses: 0,
+                        collectors: 0,
                     })
                     .uses += 1;
             }
+            for name in distinct_names(&keys) {
+                if let Some(shape) = inner.families.get_mut(name) {
+                    shape.collectors += 1;
+                }
+            }
+        } else {
+            inner.unchecked += 1;
         }
         drop(descs);
+        let claims = Claims::names(distinct_names(&keys));
         inner.entries.push(Entry {
             collector,
             #[cfg(feature = "async")]
             asynchronous,
             original,
             keys,
+            claims,
         });
+        drop(inner);
+        self.forget_claims();
         Ok(())
     }
 
@@ -310,6 +433,11 @@ impl Registry {
             return false;
         };
         let entry = inner.entries.remove(pos);
+        for name in distinct_names(&entry.keys) {
+            if let Some(shape) = inner.families.get_mut(name) {
+                shape.collectors -= 1;
+            }
+        }
         for (name, _) in &entry.keys {
             if let Some(shape) = inner.families.get_mut(name) {
                 shape.uses -= 1;
@@ -318,7 +446,43 @@ impl Registry {
                 }
             }
         }
+        drop(inner);
+        self.forget_claims();
         true
+    }
+
+    fn forget_claims(&self) {
+        *self.claims.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// What the collectors may write, from the cache or worked out now.
+    fn registry_claims(&self, inner: &Inner) -> RegistryClaims {
+        let mut cache = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.get_or_insert_with(|| inner.claims()).clone()
+    }
+
+    /// The collectors to run (with the async collector behind each, if any)
+    /// and the names each describes, and the names no collector of this
+    /// registry may stream (worked out only when `encoder` streams); one
+    /// consistent view.
+    fn snapshot(&self, encoder: &MetricEncoder) -> Snapshot {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let shared = if encoder.streams() {
+            self.registry_claims(&inner).shared
+        } else {
+            Claims::any()
+        };
+        let entries = inner
+            .entries
+            .iter()
+            .map(|e| SnapshotEntry {
+                collector: Arc::clone(&e.collector),
+                #[cfg(feature = "async")]
+                asynchronous: e.asynchronous.clone(),
+                claims: e.claims.clone(),
+            })
+            .collect();
+        Snapshot { entries, shared }
     }
 
     /// Gathers every collector in `format`, returning the body and the failures.
@@ -348,49 +512,52 @@ impl Registry {
         encoder: &mut MetricEncoder,
         deadline: Option<std::time::Instant>,
     ) -> Vec<GatherError> {
-        let entries: Vec<_> = {
-            let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-            inner
-                .entries
-                .iter()
-                .map(|e| (Arc::clone(&e.collector), e.asynchronous.clone()))
-                .collect()
-        };
+        let Snapshot { entries, shared } = self.snapshot(encoder);
         let scrapes = entries
             .iter()
-            .filter_map(|(_, a)| a.as_ref().map(|a| a.scrape()))
+            .filter_map(|e| e.asynchronous.as_ref().map(|a| a.scrape()))
             .collect();
         let mut snapshots = crate::collector::scrape::run_all(scrapes, deadline)
             .await
             .into_iter();
         let mut errors = Vec::new();
-        for (collector, asynchronous) in &entries {
-            let result = match asynchronous {
-                None => collect_contained(collector.as_ref(), encoder),
+        encoder.push_scope(Scope::Not(shared));
+        for e in &entries {
+            encoder.push_scope(Scope::Only(e.claims.clone()));
+            let result = match &e.asynchronous {
+                None => collect_contained(e.collector.as_ref(), encoder),
                 Some(_) => match snapshots.next() {
                     Some(Ok(snapshot)) => collect_contained(snapshot.as_ref(), encoder),
                     Some(Err(error)) => Err(error),
                     None => Err(CollectError::TimedOut),
                 },
             };
+            encoder.pop_scope();
             if let Err(error) = result {
+                encoder.note_failure();
                 errors.push(GatherError {
-                    collector: collector.name().to_owned(),
+                    collector: e.collector.name().to_owned(),
                     error,
                 });
             }
         }
+        encoder.pop_scope();
         errors
     }
+}
 
-    fn collectors(&self) -> Vec<Arc<dyn Collector>> {
-        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        inner
-            .entries
-            .iter()
-            .map(|e| Arc::clone(&e.collector))
-            .collect()
-    }
+/// A registry's collectors as of the start of a gather; see `Registry::snapshot`.
+struct Snapshot {
+    entries: Vec<SnapshotEntry>,
+    shared: Claims,
+}
+
+struct SnapshotEntry {
+    collector: Arc<dyn Collector>,
+    #[cfg(feature = "async")]
+    asynchronous: Option<Arc<dyn crate::collector::AsyncCollector>>,
+    /// The family names the collector describes.
+    claims: Claims,
 }
 
 impl Gatherer for Registry {
@@ -406,15 +573,28 @@ impl Gatherer for Registry {
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
         let mut errors = Vec::new();
         // Collect outside the lock, so a collector may (un)register others.
-        for collector in self.collectors() {
-            if let Err(error) = collect_contained(collector.as_ref(), encoder) {
+        let Snapshot { entries, shared } = self.snapshot(encoder);
+        encoder.push_scope(Scope::Not(shared));
+        for e in entries {
+            encoder.push_scope(Scope::Only(e.claims));
+            let result = collect_contained(e.collector.as_ref(), encoder);
+            encoder.pop_scope();
+            if let Err(error) = result {
                 errors.push(GatherError {
-                    collector: collector.name().to_owned(),
+                    collector: e.collector.name().to_owned(),
                     error,
                 });
             }
         }
+        encoder.pop_scope();
         errors
+    }
+
+    /// Every described family name, or any when an unchecked collector
+    /// (one that describes nothing) is registered.
+    fn claims(&self) -> Claims {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        self.registry_claims(&inner).all
     }
 }
 
@@ -430,6 +610,10 @@ impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
         deadline: Option<std::time::Instant>,
     ) -> GatherFuture<'a> {
         (**self).gather_async(encoder, deadline)
+    }
+
+    fn claims(&self) -> Claims {
+        (**self).claims()
     }
 }
 
@@ -447,6 +631,8 @@ pub(crate) fn collect_contained(
     if result.is_err() {
         encoder.rollback();
     }
+    // A family it was streaming is complete now: its last bytes go out.
+    encoder.end_collector();
     result
 }
 
@@ -458,6 +644,14 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "non-string panic payload".to_owned()
     }
+}
+
+/// The distinct family names of sorted descriptor identities.
+fn distinct_names(keys: &[DescKey]) -> impl Iterator<Item = &str> {
+    keys.iter()
+        .enumerate()
+        .filter(|&(i, k)| i == 0 || keys[i - 1].0 != k.0)
+        .map(|(_, k)| k.0.as_str())
 }
 
 fn desc_key(desc: &Desc) -> DescKey {
@@ -574,10 +768,14 @@ impl Gatherers {
 
 impl Gatherer for Gatherers {
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
-        self.gatherers
-            .iter()
-            .flat_map(|g| g.gather_into(encoder))
-            .collect()
+        let siblings = Siblings::of(&self.gatherers, encoder);
+        let mut errors = Vec::new();
+        for (i, g) in self.gatherers.iter().enumerate() {
+            let pushed = siblings.enter(i, encoder);
+            errors.extend(g.gather_into(encoder));
+            Siblings::leave(pushed, encoder);
+        }
+        errors
     }
 
     /// The gatherers in turn, each running its async scrapes concurrently.
@@ -588,12 +786,57 @@ impl Gatherer for Gatherers {
         deadline: Option<std::time::Instant>,
     ) -> GatherFuture<'a> {
         Box::pin(async move {
+            let siblings = Siblings::of(&self.gatherers, encoder);
             let mut errors = Vec::new();
-            for g in &self.gatherers {
+            for (i, g) in self.gatherers.iter().enumerate() {
+                let pushed = siblings.enter(i, encoder);
                 errors.extend(g.gather_async(encoder, deadline).await);
+                Siblings::leave(pushed, encoder);
             }
             errors
         })
+    }
+
+    /// What all of them claim together.
+    fn claims(&self) -> Claims {
+        let mut all = Claims::names(std::iter::empty::<String>());
+        for g in &self.gatherers {
+            all = all.union(&g.claims());
+            if all.is_any() {
+                break;
+            }
+        }
+        all
+    }
+}
+
+/// While one of several gatherers runs, the others may write the families
+/// they claim: the scope stack of `encoder` says so, so none is streamed.
+struct Siblings(Vec<Claims>);
+
+impl Siblings {
+    fn of(gatherers: &[Arc<dyn Gatherer>], encoder: &MetricEncoder) -> Self {
+        Siblings(if encoder.streams() && gatherers.len() > 1 {
+            gatherers.iter().map(|g| g.claims()).collect()
+        } else {
+            Vec::new()
+        })
+    }
+
+    /// Scopes for gatherer `i` about to run; returns how many to pop after.
+    fn enter(&self, i: usize, encoder: &mut MetricEncoder) -> usize {
+        let mut pushed = 0;
+        for (_, c) in self.0.iter().enumerate().filter(|&(j, _)| j != i) {
+            encoder.push_scope(Scope::Not(c.clone()));
+            pushed += 1;
+        }
+        pushed
+    }
+
+    fn leave(pushed: usize, encoder: &mut MetricEncoder) {
+        for _ in 0..pushed {
+            encoder.pop_scope();
+        }
     }
 }
 

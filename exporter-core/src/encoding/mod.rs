@@ -24,6 +24,7 @@ pub(crate) mod escape;
 mod negotiate;
 mod openmetrics;
 pub mod protobuf;
+mod spill;
 mod text;
 
 use std::collections::HashSet;
@@ -36,6 +37,8 @@ use crate::registry::wrap::WrapStack;
 use crate::value::{EncodeValue, Number};
 
 pub use negotiate::negotiate;
+pub use spill::FamilyStreamed;
+pub(crate) use spill::Scope;
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -202,6 +205,8 @@ struct Family {
     header_len: usize,
     /// The collector pass that last touched this family (see `begin`).
     epoch: u64,
+    /// Its bytes were streamed and it is complete: nothing may add to it.
+    streamed: bool,
 }
 
 /// A family's name as the key of the encoder's index: the descriptor itself
@@ -243,6 +248,7 @@ impl Family {
             header_len: body.len(),
             body,
             epoch,
+            streamed: false,
         }
     }
 
@@ -280,6 +286,8 @@ pub struct MetricEncoder {
     filter: Option<HashSet<String>>,
     /// Where samples of filtered-out families go; cleared at every use.
     discard: Vec<u8>,
+    /// Streaming families while they are written, when the server asked for it.
+    spill: Option<Box<spill::Spill>>,
 }
 
 impl std::fmt::Debug for MetricEncoder {
@@ -305,6 +313,7 @@ impl MetricEncoder {
             wraps: WrapStack::default(),
             filter: None,
             discard: Vec::new(),
+            spill: None,
         }
     }
 
@@ -353,12 +362,17 @@ impl MetricEncoder {
                     body: &mut self.discard,
                     check: &mut self.check,
                     discarding: true,
+                    spill_at: spill::DISCARD_AT,
+                    spill: None,
                 });
             }
         }
         let idx = match self.index.get(desc.name()) {
             Some(&idx) => {
                 let fam = &mut self.families[idx];
+                if fam.streamed {
+                    return Err(Self::streamed_error(desc.name()));
+                }
                 if !consistent(&fam.desc, desc) {
                     return Err(CollectError::Inconsistent {
                         name: desc.name().to_owned(),
@@ -384,12 +398,16 @@ impl MetricEncoder {
                 idx
             }
         };
+        let spill_at =
+            spill::Spill::spill_at(self.spill.as_deref_mut(), self.format, idx, desc.name());
         Ok(FamilyEncoder {
             format: self.format,
             desc,
             body: &mut self.families[idx].body,
             check: &mut self.check,
             discarding: false,
+            spill_at,
+            spill: self.spill.as_deref_mut(),
         })
     }
 
@@ -403,14 +421,25 @@ impl MetricEncoder {
         self.wraps.reset();
     }
 
-    /// Removes everything written since the last [`begin`](Self::begin).
+    /// Removes everything written since the last [`begin`](Self::begin),
+    /// except what was streamed already: a family being streamed is closed
+    /// with the samples that went out.
     pub(crate) fn rollback(&mut self) {
+        let streamed = self.spill_rollback();
         for &(idx, len) in &self.undo {
             self.families[idx].body.truncate(len);
         }
         self.undo.clear();
-        for fam in self.families.drain(self.families_before..) {
+        let mut added = self.families.split_off(self.families_before);
+        for fam in &added {
             self.index.remove(fam.desc.name());
+        }
+        if let Some(idx) = streamed.filter(|&i| i >= self.families_before) {
+            // Its header went out: keep it, so that it is not written twice.
+            let fam = added.swap_remove(idx - self.families_before);
+            self.index
+                .insert(FamilyName(fam.desc.clone()), self.families.len());
+            self.families.push(fam);
         }
         self.check.rollback();
     }
@@ -496,6 +525,10 @@ pub struct FamilyEncoder<'a> {
     check: &'a mut ScrapeCheck,
     /// The family is filtered out: samples are checked, then dropped.
     discarding: bool,
+    /// Buffered bytes at which the buffer is streamed (see `spill.rs`);
+    /// `usize::MAX` when it may not be.
+    spill_at: usize,
+    spill: Option<&'a mut spill::Spill>,
 }
 
 impl FamilyEncoder<'_> {
@@ -517,7 +550,18 @@ impl FamilyEncoder<'_> {
         // The line head, the label pairs with short values, `} `, a value of
         // up to 20 characters, and the newline.
         let per_series = rendered.head.len() + labels + 24;
-        self.body.reserve(series.saturating_mul(per_series));
+        // A family that is streamed never holds more than `spill_at` and a series.
+        let room = self.spill_at.saturating_sub(self.body.len()) + per_series;
+        self.body.reserve(series.saturating_mul(per_series).min(room));
+    }
+
+    /// Called after each series: streams the buffer once it is big enough
+    /// (never, unless the scrape streams and this family may go out).
+    #[inline]
+    fn spill_point(&mut self) {
+        if self.body.len() >= self.spill_at {
+            self.spill();
+        }
     }
 
     /// The scrape's consistency checks (for keyed collections to declare themselves).
@@ -563,7 +607,9 @@ impl FamilyEncoder<'_> {
         ) {
             return Err(self.wrong_type("scalar"));
         }
-        self.scalar(labels, value.to_number(), opts, None)
+        self.scalar(labels, value.to_number(), opts, None)?;
+        self.spill_point();
+        Ok(())
     }
 
     /// Writes one counter sample with an exemplar (OpenMetrics and protobuf
@@ -587,7 +633,9 @@ impl FamilyEncoder<'_> {
     {
         self.expect_type(&[MetricType::Counter], "counter with exemplar")?;
         exemplar.validate()?;
-        self.scalar(labels, value.to_number(), opts, Some(exemplar))
+        self.scalar(labels, value.to_number(), opts, Some(exemplar))?;
+        self.spill_point();
+        Ok(())
     }
 
     #[inline]
@@ -728,7 +776,7 @@ impl FamilyEncoder<'_> {
         let desc = self.desc;
         let ts = opts.timestamp_ms;
         let exemplar_at = |i: usize| exemplars.get(i).and_then(Option::as_ref);
-        self.guarded(|fam| {
+        self.guarded_series(|fam| {
             if fam.format == Format::Protobuf {
                 let (label, got) = protobuf::label_pairs(desc, labels, None);
                 fam.check_arity(got)?;
@@ -827,7 +875,7 @@ impl FamilyEncoder<'_> {
         self.check.series(self.desc, labels)?;
         let desc = self.desc;
         let ts = opts.timestamp_ms;
-        self.guarded(|fam| {
+        self.guarded_series(|fam| {
             if fam.format == Format::Protobuf {
                 let (label, got) = protobuf::label_pairs(desc, labels, None);
                 fam.check_arity(got)?;
@@ -892,7 +940,7 @@ impl FamilyEncoder<'_> {
         self.check.series(self.desc, labels)?;
         let desc = self.desc;
         let family = openmetrics::family_name(desc);
-        self.guarded(|fam| match fam.format {
+        self.guarded_series(|fam| match fam.format {
             Format::Text | Format::OpenMetrics => fam.line(
                 &text::Line::new(family, "_info", Number::Uint(1), None),
                 labels,
@@ -925,7 +973,7 @@ impl FamilyEncoder<'_> {
         self.check.series(self.desc, labels)?;
         let desc = self.desc;
         let name = desc.name();
-        self.guarded(|fam| {
+        self.guarded_series(|fam| {
             for &(state, on) in states {
                 let value = Number::Uint(u64::from(on));
                 if fam.format == Format::Protobuf {
@@ -964,6 +1012,17 @@ impl FamilyEncoder<'_> {
             metric_type: self.desc.metric_type(),
             got,
         }
+    }
+
+    /// [`guarded`](Self::guarded) for a whole series, which may then be streamed.
+    #[inline]
+    fn guarded_series(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> Result<(), CollectError>,
+    ) -> Result<(), CollectError> {
+        self.guarded(write)?;
+        self.spill_point();
+        Ok(())
     }
 
     /// Runs `write`, and removes its partial output if it fails.

@@ -2,7 +2,7 @@
 
 use crate::encoding::MetricEncoder;
 use crate::error::GatherError;
-use crate::registry::{default_registry, Gatherer};
+use crate::registry::{default_registry, Claims, Gatherer};
 
 use super::handler::MetricsHandler;
 
@@ -40,5 +40,18 @@ struct DefaultGatherer;
 impl Gatherer for DefaultGatherer {
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
         default_registry().gather_into(encoder)
+    }
+
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> crate::registry::GatherFuture<'a> {
+        Box::pin(default_registry().gather_async(encoder, deadline))
+    }
+
+    fn claims(&self) -> Claims {
+        default_registry().claims()
     }
 }

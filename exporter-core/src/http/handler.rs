@@ -18,18 +18,19 @@
 
 use std::fmt::Write as _;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
-use super::body::Body;
+use super::body::{Body, Chunk};
 use super::compress::{self, Compression, Compressor};
 use super::instrument::{Cause, HandlerMetrics};
-use crate::encoding::{negotiate, Format, MetricEncoder};
-use crate::registry::{collect_contained, Gatherer};
+use crate::collector::Collector as _;
+use crate::encoding::{negotiate, Format, MetricEncoder, Scope};
+use crate::registry::{collect_contained, Claims, Gatherer};
 
 /// Uncompressed bytes per streamed chunk; smaller scrapes are sent whole.
 pub const CHUNK: usize = 64 * 1024;
@@ -327,7 +328,7 @@ impl MetricsHandler {
         // Collectors may block (exporters query other systems), so the whole
         // scrape runs off the async workers.
         drop(tokio::task::spawn_blocking(move || {
-            job.run(head_tx, &chunk_tx);
+            job.run(head_tx, chunk_tx);
         }));
 
         let outcome = match self.opts.timeout {
@@ -398,12 +399,36 @@ struct Job {
 }
 
 impl Job {
-    fn run(self, head: oneshot::Sender<Outcome>, chunks: &mpsc::Sender<Bytes>) {
-        // Released before a whole or failed answer is handed over, so a
-        // client that gets its response can never find its own slot still taken.
-        let mut guard = Some(self.guard);
+    fn run(self, head: oneshot::Sender<Outcome>, chunks: mpsc::Sender<Chunk>) {
+        let stream = Arc::new(Mutex::new(Stream {
+            compression: self.compression,
+            compressor: None,
+            pending: Vec::new(),
+            head: Some(head),
+            chunks,
+            metrics: self.metrics.clone(),
+            done: false,
+            // Released before a whole or failed answer is handed over, so a
+            // client that gets its response can never find its own slot still taken.
+            guard: Some(self.guard),
+        }));
         let mut encoder = MetricEncoder::new(self.format);
         encoder.filter_names(self.names);
+        // Big families go out while they are written when the gatherer says
+        // what it writes (so the encoder knows which are one collector's alone).
+        if self.format != Format::Protobuf && !self.gatherer.claims().is_any() {
+            let sink = Arc::clone(&stream);
+            encoder.spill_to(
+                CHUNK,
+                Box::new(move |bytes| lock(&sink).push(bytes)),
+                self.policy == ErrorHandling::HttpError,
+            );
+            if let Some(m) = &self.metrics {
+                // Written last, into families of these names.
+                let names = m.describe().into_iter().map(|d| d.name().to_owned());
+                encoder.push_scope(Scope::Not(Claims::names(names)));
+            }
+        }
         // Async collectors run concurrently until the deadline; sync ones as usual.
         let errors = self
             .runtime
@@ -420,8 +445,7 @@ impl Job {
                 for e in &errors {
                     let _ = writeln!(msg, "{e}");
                 }
-                drop(guard.take());
-                let _ = head.send(Outcome::Failed(msg));
+                lock(&stream).fail_scrape(msg);
                 return;
             }
         }
@@ -431,25 +455,21 @@ impl Job {
                 tracing::error!(%error, "self-metrics failed");
             }
         }
-        let mut stream = Stream {
-            compression: self.compression,
-            compressor: None,
-            pending: Vec::new(),
-            head: Some(head),
-            chunks,
-            metrics: self.metrics.as_deref(),
-            done: false,
-            guard,
-        };
+        let mut stream = lock(&stream);
         encoder.finish_chunks(|family| stream.push(family));
         stream.finish();
     }
 }
 
-/// Turns the encoder's families into the response: one whole body when the
-/// scrape fits in [`CHUNK`] bytes, else compressed chunks of about [`CHUNK`]
-/// uncompressed bytes each, sent as soon as they are ready.
-struct Stream<'a> {
+fn lock(stream: &Mutex<Stream>) -> std::sync::MutexGuard<'_, Stream> {
+    stream.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Turns the scrape into the response: one whole body when it fits in
+/// [`CHUNK`] bytes, else compressed chunks of about [`CHUNK`] uncompressed
+/// bytes each, sent as soon as they are ready. It receives the families
+/// streamed while collectors run, then the rest at the end.
+struct Stream {
     compression: Compression,
     /// Started once the scrape is known to be streamed.
     compressor: Option<Compressor>,
@@ -457,15 +477,15 @@ struct Stream<'a> {
     pending: Vec<u8>,
     /// Taken when the response head is decided.
     head: Option<oneshot::Sender<Outcome>>,
-    chunks: &'a mpsc::Sender<Bytes>,
-    metrics: Option<&'a HandlerMetrics>,
-    /// Set when the client went away or compression failed: skip the rest.
+    chunks: mpsc::Sender<Chunk>,
+    metrics: Option<Arc<HandlerMetrics>>,
+    /// Set when the client went away or the body was aborted: skip the rest.
     done: bool,
     /// This scrape's in-flight slot (the streamed body holds another handle).
     guard: Option<Arc<InFlight>>,
 }
 
-impl Stream<'_> {
+impl Stream {
     fn push(&mut self, family: &[u8]) {
         if self.done {
             return;
@@ -506,12 +526,17 @@ impl Stream<'_> {
 
     fn send(&mut self, out: Vec<u8>) {
         // A send error means the client went away: stop encoding.
-        if !out.is_empty() && self.chunks.blocking_send(Bytes::from(out)).is_err() {
+        if !out.is_empty()
+            && self
+                .chunks
+                .blocking_send(Chunk::Data(Bytes::from(out)))
+                .is_err()
+        {
             self.done = true;
         }
     }
 
-    fn finish(mut self) {
+    fn finish(&mut self) {
         if self.done {
             return;
         }
@@ -543,24 +568,53 @@ impl Stream<'_> {
         if let Some(compressor) = self.compressor.take() {
             match compressor.finish() {
                 Ok(out) => self.send(out),
-                Err(error) => self.fail(&error),
+                Err(error) => return self.fail(&error),
             }
+        }
+        if !self.done {
+            let _ = self.chunks.blocking_send(Chunk::End);
+            self.done = true;
+        }
+    }
+
+    /// A collector failed under [`ErrorHandling::HttpError`]: answer 500 if
+    /// nothing was sent yet, else abort the body already under way.
+    fn fail_scrape(&mut self, message: String) {
+        match self.head.take() {
+            Some(head) => {
+                drop(self.guard.take());
+                let _ = head.send(Outcome::Failed(message));
+            }
+            None => self.abort(message),
+        }
+        self.done = true;
+    }
+
+    /// Ends a streamed body with an error, so the client sees a failed
+    /// transfer rather than a body that looks complete.
+    fn abort(&mut self, reason: String) {
+        if !self.done {
+            let _ = self.chunks.blocking_send(Chunk::Abort(reason));
+            self.done = true;
         }
     }
 
     fn fail(&mut self, error: &std::io::Error) {
         self.count_encoding_error(error);
-        self.done = true;
-        if let Some(head) = self.head.take() {
-            let _ = head.send(Outcome::Failed(format!(
-                "error encoding metrics: {error}\n"
-            )));
+        match self.head.take() {
+            Some(head) => {
+                let _ = head.send(Outcome::Failed(format!(
+                    "error encoding metrics: {error}\n"
+                )));
+            }
+            None => self.abort(format!("error encoding metrics: {error}")),
         }
+        self.done = true;
     }
 
     fn count_encoding_error(&self, error: &std::io::Error) {
         tracing::error!(%error, "error compressing metrics");
-        if let Some(m) = self.metrics {
+        if let Some(m) = &self.metrics {
             m.error(Cause::Encoding, 1);
         }
     }

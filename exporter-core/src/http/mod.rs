@@ -11,7 +11,7 @@ mod server;
 mod tls;
 mod tower;
 
-pub use body::Body;
+pub use body::{Body, BodyError};
 pub use compress::Compression;
 pub use default::handler;
 pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK};

@@ -58,11 +58,10 @@ use tracing::Level;
 pub use logging::LogFormat;
 
 use crate::collector::Collector;
-use crate::encoding::MetricEncoder;
-use crate::error::{DescError, GatherError, RegisterError};
+use crate::error::{DescError, RegisterError};
 use crate::http::{serve, HandlerOpts, MetricsHandler, Serve};
 use crate::process::BuildInfo;
-use crate::registry::{Gatherer, Registry};
+use crate::registry::{Gatherers, Registry};
 
 /// Entry point of the runtime: `Exporter::builder("name")`.
 #[derive(Debug)]
@@ -304,10 +303,9 @@ impl ExporterBuilder {
             .handler_opts
             .max_requests_in_flight(config.max_requests)
             .self_metrics(exporter_metrics);
-        let gatherer = Chain {
-            first: self.registry,
-            second: own,
-        };
+        // The user's registry followed by the exporter's own metrics; as
+        // `Gatherers`, so async collectors are awaited and big families streamed.
+        let gatherer = Gatherers::new().with(self.registry).with(Arc::new(own));
         let handler = MetricsHandler::from_arc(Arc::new(gatherer), opts);
         let page = landing::render(
             &self.name,
@@ -427,20 +425,6 @@ fn config_from(m: &ArgMatches) -> Config {
             "json" => LogFormat::Json,
             _ => LogFormat::Logfmt,
         },
-    }
-}
-
-/// The user's registry followed by the exporter's own metrics.
-struct Chain {
-    first: Arc<Registry>,
-    second: Registry,
-}
-
-impl Gatherer for Chain {
-    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
-        let mut errors = self.first.gather_into(encoder);
-        errors.extend(self.second.gather_into(encoder));
-        errors
     }
 }
 
