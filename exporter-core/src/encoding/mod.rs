@@ -551,7 +551,10 @@ impl FamilyEncoder<'_> {
         // up to 20 characters, and the newline.
         let per_series = rendered.head.len() + labels + 24;
         // A family that is streamed never holds more than `spill_at` and a series.
-        let room = self.spill_at.saturating_sub(self.body.len()) + per_series;
+        let room = self
+            .spill_at
+            .saturating_sub(self.body.len())
+            .saturating_add(per_series);
         self.body.reserve(series.saturating_mul(per_series).min(room));
     }
 

@@ -263,3 +263,401 @@ impl FamilyEncoder<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use crate::registry::{Claims, Gatherer, Gatherers, Registry};
+    use crate::{CollectError, Collector, Desc, Format, MetricEncoder, MetricType};
+
+    use super::{FamilyStreamed, Scope};
+
+    /// A small threshold, so that tests stay fast.
+    const T: usize = 4096;
+
+    /// Writes `rows` gauge samples of `name` (reopening the family every 50
+    /// rows and recording the encoder's buffered bytes then), then fails if asked.
+    struct Rows {
+        desc: Desc,
+        rows: usize,
+        /// Family names written without describing them.
+        undescribed: Vec<Desc>,
+        fail: bool,
+        peak: Arc<AtomicUsize>,
+    }
+
+    impl Rows {
+        fn new(name: &str, rows: usize) -> Self {
+            Self::labelled(name, rows, &[])
+        }
+
+        fn labelled(name: &str, rows: usize, consts: &[(&str, &str)]) -> Self {
+            let mut b = Desc::builder(name, MetricType::Gauge)
+                .help("Rows of a test.")
+                .labels(["row"]);
+            for (k, v) in consts {
+                b = b.const_label(*k, *v);
+            }
+            Rows {
+                desc: b.build().unwrap(),
+                rows,
+                undescribed: Vec::new(),
+                fail: false,
+                peak: Arc::new(AtomicUsize::new(0)),
+            }
+        }
+    }
+
+    impl Collector for Rows {
+        fn describe(&self) -> Vec<&Desc> {
+            vec![&self.desc]
+        }
+
+        fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+            let mut row = 0;
+            while row < self.rows {
+                let mut family = encoder.family(&self.desc)?;
+                for r in row..(row + 50).min(self.rows) {
+                    family.sample(&[format!("r{r:07}").as_str()], r as f64)?;
+                }
+                row += 50;
+                self.peak.fetch_max(encoder.buffered_bytes(), Ordering::Relaxed);
+            }
+            for desc in &self.undescribed {
+                encoder.family(desc)?.sample(&["x"], 1)?;
+            }
+            if self.fail {
+                return Err(CollectError::other("backend went away"));
+            }
+            Ok(())
+        }
+    }
+
+    /// Describes nothing; writes one small family.
+    struct Unchecked(Desc);
+
+    impl Collector for Unchecked {
+        fn describe(&self) -> Vec<&Desc> {
+            Vec::new()
+        }
+
+        fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+            encoder.family(&self.0)?.sample(&["u"], 1)
+        }
+    }
+
+    fn gauge(name: &str) -> Desc {
+        Desc::new(name, "A test gauge.", MetricType::Gauge, ["row"]).unwrap()
+    }
+
+    struct Scrape {
+        /// Streamed pieces, in order.
+        pieces: Vec<Vec<u8>>,
+        /// The pieces, then the finished rest.
+        body: Vec<u8>,
+        errors: Vec<crate::GatherError>,
+        largest_piece: usize,
+    }
+
+    fn scrape(g: &dyn Gatherer, format: Format, stream: bool) -> Scrape {
+        let pieces = Arc::new(Mutex::new(Vec::new()));
+        let mut encoder = MetricEncoder::new(format);
+        if stream {
+            let sink = Arc::clone(&pieces);
+            encoder.spill_to(
+                T,
+                Box::new(move |b: &[u8]| sink.lock().unwrap().push(b.to_vec())),
+                false,
+            );
+        }
+        let errors = g.gather_into(&mut encoder);
+        let largest_piece = encoder.largest_piece();
+        let pieces = std::mem::take(&mut *pieces.lock().unwrap());
+        let mut body = pieces.concat();
+        encoder.finish_chunks(|b| body.extend_from_slice(b));
+        Scrape {
+            pieces,
+            body,
+            errors,
+            largest_piece,
+        }
+    }
+
+    /// `(name, sorted labels) -> value` through `prometheus-parse`, and the
+    /// families in output order (each must appear once: the strict
+    /// `openmetrics-parser` refuses a family split in two).
+    fn parse(body: &[u8]) -> (BTreeMap<(String, Vec<(String, String)>), String>, Vec<String>) {
+        let text = std::str::from_utf8(body).unwrap();
+        openmetrics_parser::prometheus::parse_prometheus(text).unwrap();
+        let scrape =
+            prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+        let series = scrape
+            .samples
+            .into_iter()
+            .map(|s| {
+                let mut labels: Vec<_> = s
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                labels.sort();
+                ((s.metric, labels), format!("{:?}", s.value))
+            })
+            .collect();
+        let families: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .map(|l| l.split(' ').next().unwrap().to_owned())
+            .collect();
+        let mut unique = families.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), families.len(), "a family twice: {families:?}");
+        (series, families)
+    }
+
+    fn registry_with_big() -> (Registry, Arc<AtomicUsize>) {
+        let registry = Registry::new();
+        let big = Rows::new("big_rows", 5_000); // ~150 KB, about 37 thresholds
+        let peak = Arc::clone(&big.peak);
+        registry.register(big).unwrap();
+        registry.register(Rows::new("small_b", 3)).unwrap();
+        registry.register(Rows::new("small_z", 3)).unwrap();
+        (registry, peak)
+    }
+
+    #[test]
+    fn an_exclusive_big_family_streams_in_pieces_with_bounded_memory() {
+        let (registry, peak) = registry_with_big();
+        let whole = scrape(&registry, Format::Text, false);
+        let whole_peak = peak.swap(0, Ordering::Relaxed);
+        let streamed = scrape(&registry, Format::Text, true);
+        let streamed_peak = peak.load(Ordering::Relaxed);
+
+        assert!(whole.pieces.is_empty());
+        assert!(streamed.pieces.len() > 20, "{}", streamed.pieces.len());
+        assert!(streamed.pieces[0].starts_with(b"# HELP big_rows "));
+        for piece in &streamed.pieces {
+            assert!(piece.ends_with(b"\n"), "pieces end at a line");
+            assert!(!piece.windows(7).any(|w| w == b"small_b"));
+        }
+        // Same series either way; the streamed family comes first, then the
+        // rest sorted as without streaming.
+        let (a, fa) = parse(&whole.body);
+        let (b, fb) = parse(&streamed.body);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 5_006);
+        assert_eq!(fa, ["big_rows", "small_b", "small_z"]);
+        assert_eq!(fb, ["big_rows", "small_b", "small_z"]);
+        // Memory: the whole family without streaming; about a threshold with.
+        assert!(whole_peak > 100_000, "{whole_peak}");
+        assert!(streamed_peak < 2 * T + 1024, "{streamed_peak}");
+        assert!(streamed.largest_piece < T + 100, "{}", streamed.largest_piece);
+    }
+
+    #[test]
+    fn streamed_families_go_before_the_sorted_rest() {
+        let registry = Registry::new();
+        registry.register(Rows::new("a_small", 2)).unwrap();
+        registry.register(Rows::new("m_big", 1_000)).unwrap();
+        let s = scrape(&registry, Format::Text, true);
+        assert!(!s.pieces.is_empty());
+        let (_, families) = parse(&s.body);
+        assert_eq!(families, ["m_big", "a_small"]);
+        // Small scrapes are unchanged: sorted, byte for byte.
+        let small = Registry::new();
+        small.register(Rows::new("z_small", 2)).unwrap();
+        small.register(Rows::new("a_small", 2)).unwrap();
+        assert_eq!(
+            scrape(&small, Format::Text, true).body,
+            scrape(&small, Format::Text, false).body
+        );
+    }
+
+    #[test]
+    fn a_family_two_collectors_describe_is_not_streamed() {
+        let registry = Registry::new();
+        registry
+            .register(Rows::labelled("shared_rows", 1_000, &[("part", "1")]))
+            .unwrap();
+        registry
+            .register(Rows::labelled("shared_rows", 1_000, &[("part", "2")]))
+            .unwrap();
+        let s = scrape(&registry, Format::Text, true);
+        assert!(s.pieces.is_empty());
+        assert_eq!(s.body, scrape(&registry, Format::Text, false).body);
+        assert_eq!(parse(&s.body).0.len(), 2_000);
+        assert!(s.errors.is_empty());
+    }
+
+    #[test]
+    fn an_unchecked_collector_turns_streaming_off() {
+        let (registry, _) = registry_with_big();
+        assert!(!registry.claims().is_any());
+        registry.register(Unchecked(gauge("other"))).unwrap();
+        assert!(registry.claims().is_any());
+        let s = scrape(&registry, Format::Text, true);
+        assert!(s.pieces.is_empty());
+        assert_eq!(s.body, scrape(&registry, Format::Text, false).body);
+    }
+
+    #[test]
+    fn gatherers_stream_only_what_no_other_gatherer_claims() {
+        let mine = Arc::new(Registry::new());
+        mine.register(Rows::labelled("big_rows", 5_000, &[("from", "mine")]))
+            .unwrap();
+        mine.register(Rows::new("small_b", 6)).unwrap();
+        // Another registry describing `big_rows` too (other const labels).
+        let theirs = Arc::new(Registry::new());
+        theirs
+            .register(Rows::labelled("big_rows", 10, &[("from", "theirs")]))
+            .unwrap();
+        let both = Gatherers::new().with(mine.clone()).with(theirs.clone());
+        let s = scrape(&both, Format::Text, true);
+        assert!(s.pieces.is_empty());
+        assert_eq!(parse(&s.body).0.len(), 5_016);
+
+        let unrelated = Arc::new(Registry::new());
+        unrelated.register(Rows::new("unrelated", 10)).unwrap();
+        let ok = Gatherers::new().with(unrelated.clone()).with(mine.clone());
+        assert!(!ok.claims().is_any());
+        let s = scrape(&ok, Format::Text, true);
+        assert!(!s.pieces.is_empty());
+        assert_eq!(parse(&s.body).0.len(), 5_016);
+
+        // A gatherer that cannot say what it writes: nothing streams.
+        struct Foreign;
+        impl Gatherer for Foreign {
+            fn gather_into(&self, _: &mut MetricEncoder) -> Vec<crate::GatherError> {
+                Vec::new()
+            }
+        }
+        let foreign = Gatherers::new().with(mine).with(Arc::new(Foreign));
+        assert!(foreign.claims().is_any());
+        assert!(scrape(&foreign, Format::Text, true).pieces.is_empty());
+    }
+
+    #[test]
+    fn names_outside_scopes_are_not_streamed() {
+        // The handler's self-metrics are written last, outside any registry:
+        // their names are pushed as `Not`, so no collector streams them.
+        let (registry, _) = registry_with_big();
+        let pieces = Arc::new(Mutex::new(0));
+        let mut encoder = MetricEncoder::new(Format::Text);
+        let sink = Arc::clone(&pieces);
+        encoder.spill_to(T, Box::new(move |_| *sink.lock().unwrap() += 1), false);
+        encoder.push_scope(Scope::Not(Claims::names(["big_rows"])));
+        registry.gather_into(&mut encoder);
+        assert_eq!(*pieces.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_later_writer_of_a_streamed_family_is_refused() {
+        let registry = Registry::new();
+        registry.register(Rows::new("big_rows", 1_000)).unwrap();
+        let mut sneaky = Rows::new("sneaky", 1);
+        sneaky.undescribed.push(gauge("big_rows"));
+        registry.register(sneaky).unwrap();
+        let s = scrape(&registry, Format::Text, true);
+        assert!(!s.pieces.is_empty());
+        assert_eq!(s.errors.len(), 1);
+        let err = s.errors[0].error.to_string();
+        assert!(err.contains("already streamed"), "{err}");
+        assert!(matches!(&s.errors[0].error, CollectError::Other(e) if e.is::<FamilyStreamed>()));
+        // Output still valid: one `big_rows`, the sneaky collector's output rolled back.
+        let (series, families) = parse(&s.body);
+        assert_eq!(series.len(), 1_000);
+        assert_eq!(families, ["big_rows"]);
+    }
+
+    #[test]
+    fn a_collector_failing_after_streaming_keeps_only_complete_lines() {
+        let registry = Registry::new();
+        let mut failing = Rows::new("big_rows", 1_000);
+        failing.fail = true;
+        registry.register(failing).unwrap();
+        registry.register(Rows::new("small_b", 3)).unwrap();
+        let s = scrape(&registry, Format::Text, true);
+        assert_eq!(s.errors.len(), 1);
+        let sent: usize = s.pieces.iter().map(Vec::len).sum();
+        assert!(sent >= T && !s.pieces.is_empty());
+        // What went out is kept (it cannot be taken back), nothing more:
+        // the body is the pieces and the other collector's family.
+        let (series, families) = parse(&s.body);
+        let streamed_rows = series.keys().filter(|(n, _)| n == "big_rows").count();
+        assert!(streamed_rows > 0 && streamed_rows < 1_000, "{streamed_rows}");
+        assert_eq!(families, ["big_rows", "small_b"]);
+        // Without streaming the failed collector leaves nothing.
+        let (series, _) = parse(&scrape(&registry, Format::Text, false).body);
+        assert_eq!(series.len(), 3);
+    }
+
+    #[test]
+    fn a_second_big_family_waits_for_the_open_one() {
+        struct Two(Desc, Desc);
+        impl Collector for Two {
+            fn describe(&self) -> Vec<&Desc> {
+                vec![&self.0, &self.1]
+            }
+            fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+                for round in 0..2 {
+                    for desc in [&self.0, &self.1] {
+                        let mut f = encoder.family(desc)?;
+                        for r in 0..400 {
+                            f.sample(&[format!("{round}-{r}").as_str()], r)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+        let registry = Registry::new();
+        registry.register(Two(gauge("two_a"), gauge("two_b"))).unwrap();
+        let s = scrape(&registry, Format::Text, true);
+        assert!(s.pieces.len() > 2);
+        let (series, families) = parse(&s.body);
+        assert_eq!(series.len(), 1_600);
+        assert_eq!(families, ["two_a", "two_b"]);
+        let (whole, _) = parse(&scrape(&registry, Format::Text, false).body);
+        assert_eq!(series, whole);
+    }
+
+    #[test]
+    fn protobuf_is_never_streamed() {
+        let (registry, _) = registry_with_big();
+        let s = scrape(&registry, Format::Protobuf, true);
+        assert!(s.pieces.is_empty());
+        assert_eq!(s.body, scrape(&registry, Format::Protobuf, false).body);
+    }
+
+    #[test]
+    fn openmetrics_streams_and_still_ends_in_eof() {
+        let (registry, _) = registry_with_big();
+        let s = scrape(&registry, Format::OpenMetrics, true);
+        assert!(!s.pieces.is_empty());
+        assert!(s.body.ends_with(b"# EOF\n"));
+        let text = String::from_utf8(s.body).unwrap();
+        let parsed = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
+        let samples: usize = parsed.families.values().map(|f| f.iter_samples().count()).sum();
+        assert_eq!(samples, 5_006);
+    }
+
+    #[test]
+    fn filtered_out_families_are_dropped_as_they_go() {
+        let (registry, peak) = registry_with_big();
+        let mut encoder = MetricEncoder::new(Format::Text);
+        encoder.filter_names(["small_b".to_owned()]);
+        registry.gather_into(&mut encoder);
+        assert!(peak.load(Ordering::Relaxed) < 2 * super::DISCARD_AT);
+        let mut out = Vec::new();
+        encoder.finish_into(&mut out);
+        let (series, families) = parse(&out);
+        assert_eq!(families, ["small_b"]);
+        assert_eq!(series.len(), 3);
+    }
+}
