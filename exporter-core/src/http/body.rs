@@ -20,7 +20,9 @@ pub struct Body {
 enum Kind {
     Full(Option<Bytes>),
     Stream {
-        rx: mpsc::Receiver<Chunk>,
+        rx: mpsc::UnboundedReceiver<Chunk>,
+        /// One credit back to the producer per chunk taken.
+        credits: std::sync::mpsc::SyncSender<()>,
         /// `End` or an error was seen: nothing follows.
         ended: bool,
         _guard: Box<dyn Send + Sync>,
@@ -85,17 +87,66 @@ impl Body {
         }
     }
 
-    /// A body fed by `rx`, keeping `guard` alive until the body is dropped.
-    /// It ends at [`Chunk::End`]; a [`Chunk::Abort`], or the sender going
-    /// away without `End`, ends it with an error.
-    pub(crate) fn stream(rx: mpsc::Receiver<Chunk>, guard: Box<dyn Send + Sync>) -> Self {
+    /// A body fed by `rx` (see [`channel`]), keeping `guard` alive until the
+    /// body is dropped. It ends at [`Chunk::End`]; a [`Chunk::Abort`], or the
+    /// sender going away without `End`, ends it with an error.
+    pub(crate) fn stream(rx: ChunkReceiver, guard: Box<dyn Send + Sync>) -> Self {
         Body {
             kind: Kind::Stream {
-                rx,
+                rx: rx.data,
+                credits: rx.credits,
                 ended: false,
                 _guard: guard,
             },
         }
+    }
+}
+
+/// A channel for the chunks of a streamed body holding at most `bound`
+/// chunks. Its sender blocks on a plain std channel rather than Tokio's
+/// `blocking_send`, which refuses to run inside a runtime: the producer
+/// sends from collectors that run inside `Handle::block_on` (for the async
+/// ones), on a blocking thread where waiting is fine.
+pub(crate) fn channel(bound: usize) -> (ChunkSender, ChunkReceiver) {
+    let (data_tx, data_rx) = mpsc::unbounded_channel();
+    let (credit_tx, credit_rx) = std::sync::mpsc::sync_channel(bound);
+    for _ in 0..bound {
+        let _ = credit_tx.try_send(());
+    }
+    (
+        ChunkSender {
+            data: data_tx,
+            credits: credit_rx,
+        },
+        ChunkReceiver {
+            data: data_rx,
+            credits: credit_tx,
+        },
+    )
+}
+
+/// The producer's end of [`channel`].
+pub(crate) struct ChunkSender {
+    data: mpsc::UnboundedSender<Chunk>,
+    credits: std::sync::mpsc::Receiver<()>,
+}
+
+/// The body's end of [`channel`], for [`Body::stream`].
+pub(crate) struct ChunkReceiver {
+    data: mpsc::UnboundedReceiver<Chunk>,
+    credits: std::sync::mpsc::SyncSender<()>,
+}
+
+impl ChunkSender {
+    /// Sends the next bytes, waiting while the channel is full. Returns
+    /// false when the body is gone (the client went away).
+    pub(crate) fn send(&self, bytes: Bytes) -> bool {
+        self.credits.recv().is_ok() && self.data.send(Chunk::Data(bytes)).is_ok()
+    }
+
+    /// Sends `End` or `Abort`, without waiting: nothing follows it.
+    pub(crate) fn send_last(&self, chunk: Chunk) {
+        let _ = self.data.send(chunk);
     }
 }
 
@@ -110,9 +161,19 @@ impl http_body::Body for Body {
         match &mut self.get_mut().kind {
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Stream { ended: true, .. } => Poll::Ready(None),
-            Kind::Stream { rx, ended, .. } => rx.poll_recv(cx).map(|chunk| {
+            Kind::Stream {
+                rx,
+                ended,
+                credits,
+                ..
+            } => rx.poll_recv(cx).map(|chunk| {
                 let reason = match chunk {
-                    Some(Chunk::Data(b)) => return Some(Ok(Frame::data(b))),
+                    Some(Chunk::Data(b)) => {
+                        // Room for one more; never full, as the producer
+                        // took this credit to send `b`.
+                        let _ = credits.try_send(());
+                        return Some(Ok(Frame::data(b)));
+                    }
                     Some(Chunk::End) => {
                         *ended = true;
                         return None;

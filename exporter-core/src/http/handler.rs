@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
-use super::body::{Body, Chunk};
+use super::body::{self, Body, Chunk, ChunkSender};
 use super::compress::{self, Compression, Compressor};
 use super::instrument::{Cause, HandlerMetrics};
 use crate::collector::Collector as _;
@@ -192,11 +192,18 @@ impl std::fmt::Debug for MetricsHandler {
 struct InFlight {
     metrics: Option<Arc<HandlerMetrics>>,
     _permit: Option<OwnedSemaphorePermit>,
+    /// A streamed response is counted in `requests_total` when it is done,
+    /// as Go counts a request once its handler returned: so a scrape never
+    /// counts itself, streamed or not.
+    streamed: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         if let Some(m) = &self.metrics {
+            if self.streamed.load(std::sync::atomic::Ordering::Relaxed) {
+                m.observe(StatusCode::OK.as_u16());
+            }
             m.in_flight_add(-1);
         }
     }
@@ -258,15 +265,20 @@ impl MetricsHandler {
         };
         let this = self.clone();
         async move {
-            let resp = this.respond(info).await;
+            let mut streamed = false;
+            let resp = this.respond(info, &mut streamed).await;
             if let Some(m) = &this.metrics {
-                m.observe(resp.status().as_u16());
+                if !streamed {
+                    m.observe(resp.status().as_u16());
+                }
             }
             resp
         }
     }
 
-    async fn respond(&self, req: RequestInfo) -> Response<Body> {
+    /// The answer; sets `streamed` when its body is streamed (and counted
+    /// when done, see [`InFlight`]).
+    async fn respond(&self, req: RequestInfo, streamed: &mut bool) -> Response<Body> {
         if req.method != Method::GET && req.method != Method::HEAD {
             let mut resp = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
             resp.headers_mut()
@@ -294,6 +306,7 @@ impl MetricsHandler {
         let guard = Arc::new(InFlight {
             metrics: self.metrics.clone(),
             _permit: permit,
+            streamed: std::sync::atomic::AtomicBool::new(false),
         });
 
         let format = negotiate(req.accept.as_deref(), self.opts.enable_openmetrics);
@@ -313,7 +326,7 @@ impl MetricsHandler {
         }
 
         let (head_tx, head_rx) = oneshot::channel();
-        let (chunk_tx, chunk_rx) = mpsc::channel(CHANNEL_CHUNKS);
+        let (chunk_tx, chunk_rx) = body::channel(CHANNEL_CHUNKS);
         let job = Job {
             gatherer: Arc::clone(&self.gatherer),
             metrics: self.metrics.clone(),
@@ -346,7 +359,13 @@ impl MetricsHandler {
         };
         let body = match outcome {
             Ok(Outcome::Whole(bytes)) => Body::full(bytes),
-            Ok(Outcome::Streaming) => Body::stream(chunk_rx, Box::new(guard)),
+            Ok(Outcome::Streaming) => {
+                *streamed = true;
+                guard
+                    .streamed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                Body::stream(chunk_rx, Box::new(guard))
+            }
             Ok(Outcome::Failed(message)) => {
                 return plain_owned(StatusCode::INTERNAL_SERVER_ERROR, message)
             }
@@ -399,7 +418,7 @@ struct Job {
 }
 
 impl Job {
-    fn run(self, head: oneshot::Sender<Outcome>, chunks: mpsc::Sender<Chunk>) {
+    fn run(self, head: oneshot::Sender<Outcome>, chunks: ChunkSender) {
         let stream = Arc::new(Mutex::new(Stream {
             compression: self.compression,
             compressor: None,
@@ -477,7 +496,7 @@ struct Stream {
     pending: Vec<u8>,
     /// Taken when the response head is decided.
     head: Option<oneshot::Sender<Outcome>>,
-    chunks: mpsc::Sender<Chunk>,
+    chunks: ChunkSender,
     metrics: Option<Arc<HandlerMetrics>>,
     /// Set when the client went away or the body was aborted: skip the rest.
     done: bool,
@@ -526,12 +545,7 @@ impl Stream {
 
     fn send(&mut self, out: Vec<u8>) {
         // A send error means the client went away: stop encoding.
-        if !out.is_empty()
-            && self
-                .chunks
-                .blocking_send(Chunk::Data(Bytes::from(out)))
-                .is_err()
-        {
+        if !out.is_empty() && !self.chunks.send(Bytes::from(out)) {
             self.done = true;
         }
     }
@@ -572,7 +586,7 @@ impl Stream {
             }
         }
         if !self.done {
-            let _ = self.chunks.blocking_send(Chunk::End);
+            self.chunks.send_last(Chunk::End);
             self.done = true;
         }
     }
@@ -594,7 +608,7 @@ impl Stream {
     /// transfer rather than a body that looks complete.
     fn abort(&mut self, reason: String) {
         if !self.done {
-            let _ = self.chunks.blocking_send(Chunk::Abort(reason));
+            self.chunks.send_last(Chunk::Abort(reason));
             self.done = true;
         }
     }

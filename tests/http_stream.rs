@@ -1,0 +1,270 @@
+//! Large scrapes over real sockets: a big family reaches the client while
+//! its collector is still running (plain and gzip), and a scrape that fails
+//! after streaming started ends in a broken body, never a short valid one.
+
+#![allow(clippy::unwrap_used)]
+
+mod http_support;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use exporter_core::http::{ErrorHandling, HandlerOpts, MetricsHandler, CHUNK};
+use exporter_core::{CollectError, Collector, Desc, MetricEncoder, MetricType, Registry};
+use http_body_util::{BodyExt, Empty};
+use http_support::{get, parse, start, value, Big, Failing};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+/// Rows of `test_stream` before the collector waits for the client.
+const ROWS_BEFORE: usize = 25_000; // about 2 MB
+/// Rows after it is released.
+const ROWS_AFTER: usize = 100;
+
+/// Writes `ROWS_BEFORE` rows, then waits (at most 10 s) until the test says
+/// its client received the start of the body, then writes `ROWS_AFTER` more.
+struct Waiting {
+    desc: Desc,
+    pad: String,
+    release: Mutex<mpsc::Receiver<()>>,
+    /// Whether the wait ended by the release, not by the 10 s limit.
+    released: AtomicBool,
+}
+
+impl Waiting {
+    fn new() -> (Self, mpsc::Sender<()>) {
+        let (tx, rx) = mpsc::channel();
+        let desc = Desc::new(
+            "test_stream",
+            "Rows streamed while collected.",
+            MetricType::Gauge,
+            ["row", "pad"],
+        )
+        .unwrap();
+        let waiting = Waiting {
+            desc,
+            pad: "p".repeat(40),
+            release: Mutex::new(rx),
+            released: AtomicBool::new(false),
+        };
+        (waiting, tx)
+    }
+}
+
+impl Collector for Waiting {
+    fn describe(&self) -> Vec<&Desc> {
+        vec![&self.desc]
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        let mut family = encoder.family(&self.desc)?;
+        for row in 0..ROWS_BEFORE {
+            family.sample(&[row.to_string().as_str(), self.pad.as_str()], row as f64)?;
+        }
+        let got = self
+            .release
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(10));
+        self.released.store(got.is_ok(), Ordering::SeqCst);
+        for row in ROWS_BEFORE..ROWS_BEFORE + ROWS_AFTER {
+            family.sample(&[row.to_string().as_str(), self.pad.as_str()], row as f64)?;
+        }
+        Ok(())
+    }
+}
+
+/// GETs `/metrics`; once `ready(bytes so far)` holds, sends on `release`;
+/// returns the status and the whole raw body (or the body error).
+async fn get_while_collecting(
+    addr: SocketAddr,
+    headers: &[(&str, &str)],
+    release: mpsc::Sender<()>,
+    mut ready: impl FnMut(&[u8]) -> bool,
+) -> (u16, Option<String>, Result<Vec<u8>, String>) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let mut req = hyper::Request::builder().uri(format!("http://{addr}/metrics"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = client
+        .request(req.body(Empty::new()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let encoding = resp
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let mut body = resp.into_body();
+    let mut raw = Vec::new();
+    let mut signalled = false;
+    loop {
+        match body.frame().await {
+            None => break,
+            Some(Err(e)) => return (status, encoding, Err(e.to_string())),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    raw.extend_from_slice(&data);
+                }
+            }
+        }
+        if !signalled && ready(&raw) {
+            signalled = true;
+            release.send(()).unwrap();
+        }
+    }
+    (status, encoding, Ok(raw))
+}
+
+fn check_full_scrape(text: &str) {
+    let series = parse(text);
+    let rows = series.keys().filter(|(n, _)| n == "test_stream").count();
+    assert_eq!(rows, ROWS_BEFORE + ROWS_AFTER);
+    assert_eq!(
+        text.matches("# TYPE test_stream gauge\n").count(),
+        1,
+        "one family"
+    );
+    let pad = "p".repeat(40);
+    let last = (ROWS_BEFORE + ROWS_AFTER - 1).to_string();
+    assert_eq!(
+        value(text, "test_stream", &[("row", &last), ("pad", &pad)]),
+        Some((ROWS_BEFORE + ROWS_AFTER - 1) as f64)
+    );
+    // The self-metrics come after, whole.
+    assert_eq!(
+        value(
+            text,
+            "promhttp_metric_handler_requests_total",
+            &[("code", "200")]
+        ),
+        Some(0.0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_family_reaches_the_client_while_it_is_collected() {
+    let (waiting, release) = Waiting::new();
+    let waiting = std::sync::Arc::new(waiting);
+    let registry = Registry::new();
+    registry.register_arc(waiting.clone()).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+
+    let started = Instant::now();
+    let (status, encoding, body) =
+        get_while_collecting(server.addr, &[], release, |raw| raw.len() >= CHUNK).await;
+    assert_eq!(status, 200);
+    assert_eq!(encoding, None);
+    assert!(
+        waiting.released.load(Ordering::SeqCst),
+        "the collector waited 10 s: nothing reached the client before it returned"
+    );
+    assert!(started.elapsed() < Duration::from_secs(9));
+    let text = String::from_utf8(body.unwrap()).unwrap();
+    assert!(text.starts_with("# HELP test_stream "));
+    check_full_scrape(&text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_gzip_family_reaches_the_client_while_it_is_collected() {
+    let (waiting, release) = Waiting::new();
+    let waiting = std::sync::Arc::new(waiting);
+    let registry = Registry::new();
+    registry.register_arc(waiting.clone()).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+
+    // Decompress as the bytes come, and release once 64 KiB of text are out.
+    let mut gz = flate2::write::GzDecoder::new(Vec::new());
+    let mut fed = 0;
+    let (status, encoding, body) = get_while_collecting(
+        server.addr,
+        &[("accept-encoding", "gzip")],
+        release,
+        |raw| {
+            gz.write_all(&raw[fed..]).unwrap();
+            fed = raw.len();
+            gz.get_ref().len() >= CHUNK
+        },
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert!(
+        waiting.released.load(Ordering::SeqCst),
+        "the collector waited 10 s: nothing reached the client before it returned"
+    );
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&body.unwrap()[..]),
+        &mut text,
+    )
+    .unwrap();
+    check_full_scrape(&text);
+}
+
+/// `test_big` (about 1 MB, streamed) is collected before `Failing`.
+fn big_then_failing() -> Registry {
+    let registry = Registry::new();
+    registry.register(Big::new(3_000, 300)).unwrap();
+    registry.register(Failing::new()).unwrap();
+    registry
+}
+
+#[tokio::test]
+async fn an_error_after_streaming_started_breaks_the_body_under_http_error() {
+    let server = start(MetricsHandler::new(big_then_failing())).await;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let req = hyper::Request::builder()
+        .uri(format!("http://{}/metrics", server.addr))
+        .body(Empty::new())
+        .unwrap();
+    let resp = client.request(req).await.unwrap();
+    // The head went out with the first streamed bytes ...
+    assert_eq!(resp.status(), 200);
+    // ... so the error can only break the body: the client must not get a
+    // complete body missing the failed collector.
+    let body = resp.into_body().collect().await;
+    assert!(body.is_err(), "a failed scrape must not end cleanly");
+}
+
+#[tokio::test]
+async fn an_error_after_streaming_started_is_counted_under_continue_on_error() {
+    let opts = HandlerOpts::default().error_handling(ErrorHandling::ContinueOnError);
+    let server = start(MetricsHandler::with_opts(big_then_failing(), opts)).await;
+    let reply = get(server.addr, "/metrics", &[]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-length"), None, "streamed");
+    let text = reply.text();
+    let series = parse(&text);
+    assert_eq!(
+        series.keys().filter(|(n, _)| n == "test_big").count(),
+        3_000
+    );
+    assert!(!text.contains("test_failing"));
+    assert_eq!(
+        value(
+            &text,
+            "promhttp_metric_handler_errors_total",
+            &[("cause", "gathering")]
+        ),
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn an_error_before_streaming_started_is_still_a_500() {
+    // The failure comes first: nothing may be streamed after it, so the
+    // answer is a clean 500 with the error, as for small scrapes.
+    let registry = Registry::new();
+    registry.register(Failing::new()).unwrap();
+    registry.register(Big::new(3_000, 300)).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+    let reply = get(server.addr, "/metrics", &[]).await;
+    assert_eq!(reply.status, 500);
+    assert!(reply.text().contains("backend unreachable"), "{}", reply.text());
+}
