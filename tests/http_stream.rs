@@ -266,5 +266,9 @@ async fn an_error_before_streaming_started_is_still_a_500() {
     let server = start(MetricsHandler::new(registry)).await;
     let reply = get(server.addr, "/metrics", &[]).await;
     assert_eq!(reply.status, 500);
-    assert!(reply.text().contains("backend unreachable"), "{}", reply.text());
+    assert!(
+        reply.text().contains("backend unreachable"),
+        "{}",
+        reply.text()
+    );
 }

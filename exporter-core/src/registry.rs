@@ -241,7 +241,7 @@ impl std::fmt::Debug for Registry {
         f.debug_struct("Registry")
             .field("collectors", &inner.entries.len())
             .field("families", &inner.families.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -324,7 +324,9 @@ impl Registry {
             });
         }
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
-        if !keys.is_empty() {
+        if keys.is_empty() {
+            inner.unchecked += 1;
+        } else {
             if let Some(existing) = inner.entries.iter().find(|e| e.keys == keys) {
                 return Err(RegisterError::AlreadyRegistered {
                     existing: Arc::clone(existing.original.as_ref().unwrap_or(&existing.collector)),
@@ -388,8 +390,6 @@ impl Registry {
                     shape.collectors += 1;
                 }
             }
-        } else {
-            inner.unchecked += 1;
         }
         drop(descs);
         let claims = Claims::names(distinct_names(&keys));
@@ -817,7 +817,7 @@ struct Siblings(Vec<Claims>);
 impl Siblings {
     fn of(gatherers: &[Arc<dyn Gatherer>], encoder: &MetricEncoder) -> Self {
         Siblings(if encoder.streams() && gatherers.len() > 1 {
-            gatherers.iter().map(|g| g.claims()).collect()
+            gatherers.iter().map(Gatherer::claims).collect()
         } else {
             Vec::new()
         })

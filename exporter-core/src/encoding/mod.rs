@@ -469,7 +469,8 @@ impl MetricEncoder {
     /// Like [`finish_into`](Self::finish_into), but hands out the output one
     /// family at a time (header and samples together, or one length-delimited
     /// message in protobuf), then the trailer if the format has one, so a
-    /// server can compress and send each piece as it goes.
+    /// server can compress and send each piece as it goes. Families streamed
+    /// while they were written (see the HTTP handler docs) are not repeated.
     pub fn finish_chunks(mut self, mut f: impl FnMut(&[u8])) {
         self.sort();
         let mut buf = Vec::new();
@@ -555,7 +556,8 @@ impl FamilyEncoder<'_> {
             .spill_at
             .saturating_sub(self.body.len())
             .saturating_add(per_series);
-        self.body.reserve(series.saturating_mul(per_series).min(room));
+        self.body
+            .reserve(series.saturating_mul(per_series).min(room));
     }
 
     /// Called after each series: streams the buffer once it is big enough

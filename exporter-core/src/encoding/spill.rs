@@ -84,7 +84,12 @@ pub(crate) struct Spill {
 impl Spill {
     /// The buffered size at which the family `idx` (just opened, named
     /// `name`) goes out; `usize::MAX` when it may not.
-    pub(super) fn spill_at(this: Option<&mut Spill>, format: Format, idx: usize, name: &str) -> usize {
+    pub(super) fn spill_at(
+        this: Option<&mut Spill>,
+        format: Format,
+        idx: usize,
+        name: &str,
+    ) -> usize {
         let Some(spill) = this else {
             return usize::MAX;
         };
@@ -219,7 +224,11 @@ impl MetricEncoder {
     /// The bytes held in family buffers now (capacity, not length).
     #[cfg(test)]
     pub(crate) fn buffered_bytes(&self) -> usize {
-        self.families.iter().map(|f| f.body.capacity()).sum::<usize>() + self.discard.capacity()
+        self.families
+            .iter()
+            .map(|f| f.body.capacity())
+            .sum::<usize>()
+            + self.discard.capacity()
     }
 
     /// The largest piece streamed so far.
@@ -284,7 +293,7 @@ mod tests {
     /// rows and recording the encoder's buffered bytes then), then fails if asked.
     struct Rows {
         desc: Desc,
-        rows: usize,
+        count: usize,
         /// Family names written without describing them.
         undescribed: Vec<Desc>,
         fail: bool,
@@ -305,7 +314,7 @@ mod tests {
             }
             Rows {
                 desc: b.build().unwrap(),
-                rows,
+                count: rows,
                 undescribed: Vec::new(),
                 fail: false,
                 peak: Arc::new(AtomicUsize::new(0)),
@@ -320,13 +329,14 @@ mod tests {
 
         fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
             let mut row = 0;
-            while row < self.rows {
+            while row < self.count {
                 let mut family = encoder.family(&self.desc)?;
-                for r in row..(row + 50).min(self.rows) {
+                for r in row..(row + 50).min(self.count) {
                     family.sample(&[format!("r{r:07}").as_str()], r as f64)?;
                 }
                 row += 50;
-                self.peak.fetch_max(encoder.buffered_bytes(), Ordering::Relaxed);
+                self.peak
+                    .fetch_max(encoder.buffered_bytes(), Ordering::Relaxed);
             }
             for desc in &self.undescribed {
                 encoder.family(desc)?.sample(&["x"], 1)?;
@@ -348,6 +358,18 @@ mod tests {
 
         fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
             encoder.family(&self.0)?.sample(&["u"], 1)
+        }
+    }
+
+    /// `(name, sorted labels) -> value`.
+    type Series = BTreeMap<(String, Vec<(String, String)>), String>;
+
+    /// A gatherer that cannot say what it writes.
+    struct Foreign;
+
+    impl Gatherer for Foreign {
+        fn gather_into(&self, _: &mut MetricEncoder) -> Vec<crate::GatherError> {
+            Vec::new()
         }
     }
 
@@ -391,7 +413,7 @@ mod tests {
     /// `(name, sorted labels) -> value` through `prometheus-parse`, and the
     /// families in output order (each must appear once: the strict
     /// `openmetrics-parser` refuses a family split in two).
-    fn parse(body: &[u8]) -> (BTreeMap<(String, Vec<(String, String)>), String>, Vec<String>) {
+    fn parse(body: &[u8]) -> (Series, Vec<String>) {
         let text = std::str::from_utf8(body).unwrap();
         openmetrics_parser::prometheus::parse_prometheus(text).unwrap();
         let scrape =
@@ -457,7 +479,11 @@ mod tests {
         // Memory: the whole family without streaming; about a threshold with.
         assert!(whole_peak > 100_000, "{whole_peak}");
         assert!(streamed_peak < 2 * T + 1024, "{streamed_peak}");
-        assert!(streamed.largest_piece < T + 100, "{}", streamed.largest_piece);
+        assert!(
+            streamed.largest_piece < T + 100,
+            "{}",
+            streamed.largest_piece
+        );
     }
 
     #[test]
@@ -531,12 +557,6 @@ mod tests {
         assert_eq!(parse(&s.body).0.len(), 5_016);
 
         // A gatherer that cannot say what it writes: nothing streams.
-        struct Foreign;
-        impl Gatherer for Foreign {
-            fn gather_into(&self, _: &mut MetricEncoder) -> Vec<crate::GatherError> {
-                Vec::new()
-            }
-        }
         let foreign = Gatherers::new().with(mine).with(Arc::new(Foreign));
         assert!(foreign.claims().is_any());
         assert!(scrape(&foreign, Format::Text, true).pieces.is_empty());
@@ -590,7 +610,10 @@ mod tests {
         // the body is the pieces and the other collector's family.
         let (series, families) = parse(&s.body);
         let streamed_rows = series.keys().filter(|(n, _)| n == "big_rows").count();
-        assert!(streamed_rows > 0 && streamed_rows < 1_000, "{streamed_rows}");
+        assert!(
+            streamed_rows > 0 && streamed_rows < 1_000,
+            "{streamed_rows}"
+        );
         assert_eq!(families, ["big_rows", "small_b"]);
         // Without streaming the failed collector leaves nothing.
         let (series, _) = parse(&scrape(&registry, Format::Text, false).body);
@@ -617,7 +640,9 @@ mod tests {
             }
         }
         let registry = Registry::new();
-        registry.register(Two(gauge("two_a"), gauge("two_b"))).unwrap();
+        registry
+            .register(Two(gauge("two_a"), gauge("two_b")))
+            .unwrap();
         let s = scrape(&registry, Format::Text, true);
         assert!(s.pieces.len() > 2);
         let (series, families) = parse(&s.body);
@@ -643,7 +668,11 @@ mod tests {
         assert!(s.body.ends_with(b"# EOF\n"));
         let text = String::from_utf8(s.body).unwrap();
         let parsed = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
-        let samples: usize = parsed.families.values().map(|f| f.iter_samples().count()).sum();
+        let samples: usize = parsed
+            .families
+            .values()
+            .map(|f| f.iter_samples().count())
+            .sum();
         assert_eq!(samples, 5_006);
     }
 

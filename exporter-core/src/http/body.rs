@@ -162,10 +162,7 @@ impl http_body::Body for Body {
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Stream { ended: true, .. } => Poll::Ready(None),
             Kind::Stream {
-                rx,
-                ended,
-                credits,
-                ..
+                rx, ended, credits, ..
             } => rx.poll_recv(cx).map(|chunk| {
                 let reason = match chunk {
                     Some(Chunk::Data(b)) => {

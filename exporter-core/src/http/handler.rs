@@ -3,18 +3,53 @@
 //!
 //! # What is held in memory
 //!
-//! Collectors write every sample of a scrape into the encoder's per-family
-//! buffers before anything is sent, because families are sorted by name and
-//! one family's samples may come from several collectors: the encoded
-//! samples of the whole scrape are in memory once. The handler then takes
-//! the families one at a time ([`MetricEncoder::finish_chunks`], which
-//! renders each family with its header into a scratch buffer), compresses
-//! about [`CHUNK`] bytes at a time and sends the result through a channel of
-//! [`CHANNEL_CHUNKS`] chunks to the socket. So on top of the samples a
-//! scrape holds the largest family once more, one chunk being compressed,
-//! and the chunks in the channel; never a second copy of the whole body,
-//! compressed or not. A scrape smaller than [`CHUNK`] is sent in one piece
-//! with a `Content-Length`.
+//! A family is written to its own buffer while collectors run, because the
+//! text formats need each family's lines together under one header and a
+//! family's samples may come from several collectors. A big family is sent
+//! while it is written ("streamed") when nothing else can add to it later
+//! in the scrape: its name is described by only the one collector writing
+//! it, and by no other collector of its registry, no other gatherer of a
+//! [`Gatherers`](crate::registry::Gatherers), nor the handler's own
+//! `promhttp_*` self-metrics (see [`Gatherer::claims`]). Once such a family
+//! holds [`CHUNK`] bytes after a series, the bytes go to the compressor and
+//! the buffer is reused; from then on the family is *open* until its
+//! collector returns (its later samples follow at once), and only one family
+//! is open at a time. Streamed families come first in the body; the others
+//! follow when every collector is done, sorted by name as before (a scrape
+//! that streams nothing is byte for byte what it was), then the OpenMetrics
+//! `# EOF`.
+//!
+//! So a scrape holds: the families that cannot be streamed, whole (small
+//! ones, and any family a registry with an unchecked collector, a foreign
+//! gatherer such as a `prometheus` registry, or two collectors write); for
+//! each streamed family about [`CHUNK`] bytes plus one series (the buffer's
+//! capacity may be up to twice that); a family of the running collector
+//! that passed [`CHUNK`] while another was open, until that collector
+//! returns; one chunk being compressed; and the [`CHANNEL_CHUNKS`]
+//! compressed chunks waiting for the socket. A scrape that stays under
+//! [`CHUNK`] is sent in one piece with a `Content-Length`. Protobuf
+//! families are never streamed (a family message carries its length up
+//! front), nor is anything when the gatherer claims any name (the default
+//! of [`Gatherer::claims`]), so those scrapes are held whole, as before.
+//!
+//! # When streaming meets errors
+//!
+//! The response head (`200`) goes out with the first streamed bytes; the
+//! [timeout](HandlerOpts::timeout) applies until then only. Bytes sent
+//! cannot be taken back, so a collector that fails after its family started
+//! streaming keeps the complete lines already sent (the rest of its output
+//! is removed as usual), and its family is closed: a later collector writing
+//! that name is refused with [`FamilyStreamed`](crate::encoding::FamilyStreamed).
+//! Then, with [`ErrorHandling::ContinueOnError`], the scrape goes on and the
+//! error is logged and counted as always. With [`ErrorHandling::HttpError`],
+//! a failure before anything was streamed still gives HTTP 500 (no family
+//! starts streaming after a failure); one after streamed bytes ends the body
+//! with an error ([`BodyError`](super::BodyError)), so hyper cuts the
+//! connection before the last chunk (HTTP/2: resets the stream) and the
+//! scraper records a failed scrape, never a shorter body that looks whole.
+//! The same happens if compression fails mid-stream. A streamed request is
+//! counted in `promhttp_metric_handler_requests_total` when its body is done,
+//! so a scrape never counts itself.
 
 use std::fmt::Write as _;
 use std::future::Future;
