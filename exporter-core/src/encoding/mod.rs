@@ -31,7 +31,7 @@ use std::collections::HashSet;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
-use crate::registry::check::ScrapeCheck;
+use crate::registry::check::{duplicate_text_series, ScrapeCheck};
 use crate::registry::wrap::WrapStack;
 use crate::value::{EncodeValue, Number};
 
@@ -601,27 +601,53 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
-        // Text lines are checked after writing, by hashing the labels as written.
-        if self.format != Format::Text {
-            self.check.series(self.desc, labels)?;
-        }
-        let start = self.body.len();
-        self.guarded(|fam| match fam.format {
-            Format::Text => {
-                let got = text::scalar_into(fam.body, fam.desc, labels, value, opts.timestamp_ms);
-                fam.check_arity(got)
-            }
-            Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
-            Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
-        })?;
         if self.format == Format::Text {
-            let checked = self.check.text_series(self.desc, &self.body[start..]);
-            if checked.is_err() {
-                self.body.truncate(start);
+            return self.text_scalar(labels, value, opts.timestamp_ms);
+        }
+        self.check.series(self.desc, labels)?;
+        self.guarded(|fam| match fam.format {
+            Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
+            _ => fam.proto_scalar(labels, value, opts, exemplar),
+        })
+    }
+
+    /// The text arm of [`scalar`](Self::scalar), the line a scrape writes
+    /// most: written first, then checked by hashing its labels where they lie.
+    #[inline]
+    fn text_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        timestamp_ms: Option<i64>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let start = self.body.len();
+        let (got, labels_end) =
+            text::scalar_into(self.body, self.desc, labels, value, timestamp_ms);
+        if got != self.desc.variable_labels().len() {
+            return Err(self.unwrite(start, |fam| fam.arity_error(got)));
+        }
+        if !self.check.skip() {
+            let labels_start = start + self.desc.rendered().head.len();
+            let written = self.body.get(labels_start..labels_end).unwrap_or_default();
+            if !self.check.text_series(written) {
+                let error = duplicate_text_series(self.desc, written);
+                return Err(self.unwrite(start, |_| error));
             }
-            return checked;
         }
         Ok(())
+    }
+
+    /// Removes a line that failed a check from `start` on, and returns the
+    /// error `error` makes; out of line, so the happy path stays small.
+    #[cold]
+    #[inline(never)]
+    fn unwrite(&mut self, start: usize, error: impl FnOnce(&Self) -> CollectError) -> CollectError {
+        let error = error(self);
+        self.body.truncate(start);
+        error
     }
 
     /// The OpenMetrics arm of [`scalar`](Self::scalar).
@@ -982,15 +1008,19 @@ impl FamilyEncoder<'_> {
 
     #[inline]
     fn check_arity(&self, got: usize) -> Result<(), CollectError> {
-        let expected = self.desc.variable_labels().len();
-        if got == expected {
+        if got == self.desc.variable_labels().len() {
             Ok(())
         } else {
-            Err(CollectError::LabelArity {
-                name: self.desc.name().to_owned(),
-                expected,
-                got,
-            })
+            Err(self.arity_error(got))
+        }
+    }
+
+    #[cold]
+    fn arity_error(&self, got: usize) -> CollectError {
+        CollectError::LabelArity {
+            name: self.desc.name().to_owned(),
+            expected: self.desc.variable_labels().len(),
+            got,
         }
     }
 

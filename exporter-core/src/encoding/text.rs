@@ -100,8 +100,10 @@ impl<'a> Line<'a> {
 /// `name="`) in one copy, each further label's `,name="` in one copy, and
 /// the closing `} ` in one more.
 ///
-/// Returns the number of label values `labels` supplied, for the arity check.
-/// (With too few, the line is left unfinished; the caller removes it.)
+/// Returns the number of label values `labels` supplied, for the arity
+/// check, and where the label values end in `out` (after the last closing
+/// quote), for the duplicate-series check. (With too few values, the line is
+/// left unfinished; the caller removes it.)
 #[inline]
 pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
     out: &mut Vec<u8>,
@@ -109,24 +111,25 @@ pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
     labels: &L,
     value: Number,
     timestamp_ms: Option<i64>,
-) -> usize {
+) -> (usize, usize) {
     let rendered = desc.rendered();
     out.extend_from_slice(rendered.head.as_bytes());
     let mut w = LabelWriter::text_after_head(desc, out);
     labels.encode_label_values(&mut w);
     let got = w.count();
-    if !rendered.const_labels.is_empty() || !rendered.label_starts.is_empty() {
-        out.extend_from_slice(b"} ");
-    } else {
-        out.push(b' ');
+    let labels_end = out.len();
+    let braces = !rendered.const_labels.is_empty() || !rendered.label_starts.is_empty();
+    match timestamp_ms {
+        None => value.write_text_line_end(out, braces),
+        Some(ts) => {
+            out.extend_from_slice(if braces { b"} " } else { b" " });
+            value.write_text(out);
+            out.push(b' ');
+            out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
+            out.push(b'\n');
+        }
     }
-    value.write_text(out);
-    if let Some(ts) = timestamp_ms {
-        out.push(b' ');
-        out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
-    }
-    out.push(b'\n');
-    got
+    (got, labels_end)
 }
 
 /// Writes one sample line of any kind, in either text format.
