@@ -146,13 +146,16 @@ impl<'a> LabelWriter<'a> {
                 let Some(start) = starts.get(index) else {
                     return;
                 };
-                // `,name="`: one copy for the separator, the name and the quote.
+                // `,name="`: one copy for the separator, the name and the quote
+                // (none for the first value after a line head, which has it).
                 let start = if index == 0 {
                     first_start
                 } else {
                     start.as_bytes()
                 };
-                out.extend_from_slice(start);
+                if !start.is_empty() {
+                    out.extend_from_slice(start);
+                }
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Escaped(out),
                 });

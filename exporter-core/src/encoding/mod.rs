@@ -566,6 +566,42 @@ impl FamilyEncoder<'_> {
         self.scalar(labels, value.to_number(), opts, None)
     }
 
+    /// Writes one counter, gauge or untyped sample per `(labels, value)`
+    /// pair: what calling [`sample`](Self::sample) for each does, with the
+    /// family's checks (type, format, what the line head looks like) made
+    /// once instead of per series. Collections of series use it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`sample`](Self::sample), at the first series that fails;
+    /// the series before it stay written.
+    #[inline]
+    pub fn samples<'l, L, V, I>(&mut self, series: I) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized + 'l,
+        V: EncodeValue,
+        I: IntoIterator<Item = (&'l L, V)>,
+    {
+        if !matches!(
+            self.desc.metric_type(),
+            MetricType::Counter | MetricType::Gauge | MetricType::Untyped
+        ) {
+            return Err(self.wrong_type("scalar"));
+        }
+        if self.format != Format::Text {
+            let opts = SampleOpts::default();
+            return series
+                .into_iter()
+                .try_for_each(|(labels, value)| self.scalar(labels, value.to_number(), &opts, None));
+        }
+        let line = text::ScalarLine::of(self.desc);
+        let check = !self.check.skip();
+        for (labels, value) in series {
+            self.text_scalar_with(&line, check, labels, value.to_number())?;
+        }
+        Ok(())
+    }
+
     /// Writes one counter sample with an exemplar (OpenMetrics and protobuf
     /// carry it; text 0.0.4 has no place for it and drops it).
     ///
@@ -623,13 +659,54 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
+        match timestamp_ms {
+            None => {
+                let check = !self.check.skip();
+                self.text_scalar_with(&text::ScalarLine::of(self.desc), check, labels, value)
+            }
+            Some(ts) => {
+                let start = self.body.len();
+                let (got, labels_end) =
+                    text::scalar_into(self.body, self.desc, labels, value, Some(ts));
+                self.checked_text_line(start, got, labels_end, !self.check.skip())
+            }
+        }
+    }
+
+    /// One text scalar line without a timestamp, `line` and `check` (whether
+    /// the duplicate check runs) worked out by the caller, once per family
+    /// when it writes many.
+    #[inline]
+    fn text_scalar_with<L>(
+        &mut self,
+        line: &text::ScalarLine<'_>,
+        check: bool,
+        labels: &L,
+        value: Number,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
         let start = self.body.len();
-        let (got, labels_end) =
-            text::scalar_into(self.body, self.desc, labels, value, timestamp_ms);
+        let (got, labels_end) = line.write(self.body, self.desc, labels, value);
+        self.checked_text_line(start, got, labels_end, check)
+    }
+
+    /// Checks the text line just written from `start` on (`got` label values,
+    /// the last ending at `labels_end`): the arity, then unless `check` is
+    /// false whether the series was written before. A failing line is removed.
+    #[inline]
+    fn checked_text_line(
+        &mut self,
+        start: usize,
+        got: usize,
+        labels_end: usize,
+        check: bool,
+    ) -> Result<(), CollectError> {
         if got != self.desc.variable_labels().len() {
             return Err(self.unwrite(start, |fam| fam.arity_error(got)));
         }
-        if !self.check.skip() {
+        if check {
             let labels_start = start + self.desc.rendered().head.len();
             let written = self.body.get(labels_start..labels_end).unwrap_or_default();
             if !self.check.text_series(written) {
