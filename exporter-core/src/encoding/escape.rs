@@ -19,6 +19,22 @@ pub(crate) fn help_into(out: &mut Vec<u8>, s: &str) {
 #[inline]
 pub(crate) fn label_value_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    if let (Some(first), Some(last), true) = (
+        bytes.first_chunk::<4>(),
+        bytes.last_chunk::<4>(),
+        bytes.len() <= 8,
+    ) {
+        // The commonest label value (a code, a method, a small id): read as
+        // two four-byte words overlapping unless the length is eight, tested
+        // together, and written as one eight-byte word.
+        let (first, last) = (u32::from_le_bytes(*first), u32::from_le_bytes(*last));
+        if has_quote_escaped_byte(u64::from(first) << 32 | u64::from(last)) {
+            return escape_slow(out, bytes, true);
+        }
+        // The overlapping bytes are equal in both words, so or-ing is exact.
+        let word = u64::from(first) | u64::from(last) << (8 * (bytes.len() - 4));
+        return super::bytes::extend_prefix(out, &word.to_le_bytes(), bytes.len());
+    }
     if needs_quote_escape(bytes) {
         escape_slow(out, bytes, true);
     } else {

@@ -21,6 +21,7 @@
 //! Exemplars and created timestamps exist in OpenMetrics and protobuf only.
 
 pub(crate) mod escape;
+pub(crate) mod bytes;
 mod negotiate;
 mod openmetrics;
 pub mod protobuf;
