@@ -16,7 +16,8 @@ pub(crate) fn help_into(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Escapes a label value (and OpenMetrics help): `\` -> `\\`, `"` -> `\"`, newline -> `\n`.
-#[inline]
+#[allow(clippy::inline_always)]
+#[inline(always)]
 pub(crate) fn label_value_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if let (Some(first), Some(last), true) = (
@@ -56,24 +57,22 @@ fn needs_quote_escape(bytes: &[u8]) -> bool {
         if bytes.len() <= 8 {
             // Two four-byte words, overlapping unless the length is eight:
             // together they cover every byte.
-            let word = u64::from(u32::from_le_bytes(*first)) << 32
-                | u64::from(u32::from_le_bytes(*last));
+            let word =
+                u64::from(u32::from_le_bytes(*first)) << 32 | u64::from(u32::from_le_bytes(*last));
             return has_quote_escaped_byte(word);
         }
         if bytes.len() < SHORT {
             let (words, _) = bytes.as_chunks::<8>();
-            let tail = bytes.last_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
-            return words
-                .iter()
-                .fold(has_quote_escaped_byte(tail), |found, w| {
-                    found | has_quote_escaped_byte(u64::from_le_bytes(*w))
-                });
+            let tail = bytes
+                .last_chunk::<8>()
+                .map_or(0, |w| u64::from_le_bytes(*w));
+            return words.iter().fold(has_quote_escaped_byte(tail), |found, w| {
+                found | has_quote_escaped_byte(u64::from_le_bytes(*w))
+            });
         }
         return memchr3(b'\\', b'"', b'\n', bytes).is_some();
     }
-    bytes
-        .iter()
-        .any(|&b| matches!(b, b'\\' | b'"' | b'\n'))
+    bytes.iter().any(|&b| matches!(b, b'\\' | b'"' | b'\n'))
 }
 
 /// Whether any byte of `word` is `\`, `"` or newline (SWAR: a byte equal
@@ -140,7 +139,9 @@ mod tests {
     fn short_and_long_values_escape_alike() {
         // Each way of testing a value: bytes, two words, words, the SIMD search;
         // the special byte at the end and at every word position.
-        for len in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 100] {
+        for len in [
+            0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 100,
+        ] {
             for pos in 0..len {
                 for special in [b'\\', b'"', b'\n'] {
                     let mut value = vec![b'x'; len];

@@ -20,8 +20,8 @@
 //! gauges Prometheus itself turns them into when it ingests OpenMetrics.
 //! Exemplars and created timestamps exist in OpenMetrics and protobuf only.
 
-pub(crate) mod escape;
 pub(crate) mod bytes;
+pub(crate) mod escape;
 mod negotiate;
 mod openmetrics;
 pub mod protobuf;
@@ -499,6 +499,51 @@ pub struct FamilyEncoder<'a> {
     discarding: bool,
 }
 
+/// The variable labels of the text line written into `body` from `start`,
+/// which end at `labels_end`: what the duplicate-series check hashes.
+#[inline]
+fn labels_written<'b>(body: &'b [u8], desc: &Desc, start: usize, labels_end: usize) -> &'b [u8] {
+    let labels_start = start + desc.rendered().head.len();
+    body.get(labels_start..labels_end).unwrap_or_default()
+}
+
+/// Text lines written but not yet through the duplicate-series check: the
+/// hashes of their labels, and where the first line starts. (Where a later
+/// line starts is found by counting newlines, when one fails the check.)
+struct PendingLines {
+    hashes: [u64; PendingLines::CAPACITY],
+    len: usize,
+    first_start: usize,
+}
+
+impl PendingLines {
+    /// Enough lines for their table lookups to overlap (see
+    /// `HashSet64::insert_all`), few enough to keep on the stack.
+    const CAPACITY: usize = 32;
+
+    /// Adds the line starting at `start`; true when the batch is full.
+    #[inline]
+    fn push(&mut self, hash: u64, start: usize) -> bool {
+        if self.len == 0 {
+            self.first_start = start;
+        }
+        let i = self.len.min(Self::CAPACITY - 1);
+        self.hashes[i] = hash;
+        self.len = i + 1;
+        self.len == Self::CAPACITY
+    }
+}
+
+impl Default for PendingLines {
+    fn default() -> Self {
+        PendingLines {
+            hashes: [0; Self::CAPACITY],
+            len: 0,
+            first_start: 0,
+        }
+    }
+}
+
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
     pub fn desc(&self) -> &Desc {
@@ -591,16 +636,72 @@ impl FamilyEncoder<'_> {
         }
         if self.format != Format::Text {
             let opts = SampleOpts::default();
-            return series
-                .into_iter()
-                .try_for_each(|(labels, value)| self.scalar(labels, value.to_number(), &opts, None));
+            return series.into_iter().try_for_each(|(labels, value)| {
+                self.scalar(labels, value.to_number(), &opts, None)
+            });
         }
         let line = text::ScalarLine::of(self.desc);
-        let check = !self.check.skip();
-        for (labels, value) in series {
-            self.text_scalar_with(&line, check, labels, value.to_number())?;
+        if self.check.skip() {
+            for (labels, value) in series {
+                self.text_scalar_with(&line, false, labels, value.to_number())?;
+            }
+            return Ok(());
         }
-        Ok(())
+        // Checked in batches (see `HashSet64::insert_all` for why).
+        let mut pending = PendingLines::default();
+        for (labels, value) in series {
+            let start = self.body.len();
+            let (got, labels_end) = line.write(self.body, self.desc, labels, value.to_number());
+            if got != self.desc.variable_labels().len() {
+                self.check_pending(&mut pending)?;
+                return Err(self.unwrite(start, |fam| fam.arity_error(got)));
+            }
+            let written = labels_written(self.body, self.desc, start, labels_end);
+            if pending.push(self.check.text_hash(written), start) {
+                self.check_pending(&mut pending)?;
+            }
+        }
+        self.check_pending(&mut pending)
+    }
+
+    /// Runs the duplicate-series check on the lines in `pending` and empties
+    /// it. On a repeated series, that line and all after it are removed.
+    #[inline]
+    fn check_pending(&mut self, pending: &mut PendingLines) -> Result<(), CollectError> {
+        let n = std::mem::take(&mut pending.len);
+        match self.check.text_series_all(&pending.hashes[..n]) {
+            None => Ok(()),
+            Some(repeat) => Err(self.repeated_line(pending.first_start, repeat)),
+        }
+    }
+
+    /// The error for the `nth` line from `first_start` on, a repeated series;
+    /// removes it and every line after it.
+    #[cold]
+    #[inline(never)]
+    fn repeated_line(&mut self, first_start: usize, nth: usize) -> CollectError {
+        // Sample lines hold no raw newline (label values escape theirs).
+        let lines = self.body.get(first_start..).unwrap_or_default();
+        let start = first_start
+            + lines
+                .split_inclusive(|&b| b == b'\n')
+                .take(nth)
+                .map(<[u8]>::len)
+                .sum::<usize>();
+        let line = self.body.get(start..).unwrap_or_default();
+        let labels_start = self.desc.rendered().head.len();
+        // The labels end at the last quote before the line's value.
+        let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+        let labels_end = line[..end]
+            .iter()
+            .rposition(|&b| b == b'"')
+            .map_or(labels_start, |q| q + 1);
+        let error = duplicate_text_series(
+            self.desc,
+            line.get(labels_start..labels_end).unwrap_or_default(),
+        );
+        self.body.truncate(start);
+        error
     }
 
     /// Writes one counter sample with an exemplar (OpenMetrics and protobuf
@@ -708,8 +809,7 @@ impl FamilyEncoder<'_> {
             return Err(self.unwrite(start, |fam| fam.arity_error(got)));
         }
         if check {
-            let labels_start = start + self.desc.rendered().head.len();
-            let written = self.body.get(labels_start..labels_end).unwrap_or_default();
+            let written = labels_written(self.body, self.desc, start, labels_end);
             if !self.check.text_series(written) {
                 let error = duplicate_text_series(self.desc, written);
                 return Err(self.unwrite(start, |_| error));

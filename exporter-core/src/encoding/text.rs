@@ -123,7 +123,11 @@ impl<'a> ScalarLine<'a> {
     /// check, and where the label values end in `out` (after the last
     /// closing quote), for the duplicate-series check. (With too few values,
     /// the line is left unfinished; the caller removes it.)
-    #[inline]
+    ///
+    /// Always inlined: outlined (as the compiler chooses once it has two
+    /// callers) the call and the spilled registers cost ~35 instructions a line.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub(super) fn write<L: EncodeLabelValues + ?Sized>(
         &self,
         out: &mut Vec<u8>,
