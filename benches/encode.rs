@@ -226,8 +226,18 @@ fn main() {
             .expect("BENCH_PROFILE=<crate>/<series>");
         let mut f = setup(&krate, n);
         check_output(&krate, &mut f, n);
-        for _ in 0..5 {
+        // `BENCH_SCRAPES=<k>` runs k scrapes instead and prints the mean
+        // time per series: a quick wall-clock check without criterion.
+        let scrapes = std::env::var("BENCH_SCRAPES")
+            .ok()
+            .and_then(|k| k.parse::<u32>().ok());
+        let started = std::time::Instant::now();
+        for _ in 0..scrapes.unwrap_or(5) {
             scrape(&mut f);
+        }
+        if let Some(k) = scrapes {
+            let per_series = started.elapsed().as_secs_f64() * 1e9 / f64::from(k) / n as f64;
+            eprintln!("{krate}/{n}: {per_series:.1} ns per series over {k} scrapes");
         }
         return;
     }

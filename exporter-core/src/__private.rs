@@ -79,6 +79,23 @@ pub trait FieldValue {
         family: &mut FamilyEncoder<'_>,
         labels: &L,
     ) -> Result<(), CollectError>;
+
+    /// Writes every series of a collection; scalar values override it to
+    /// write them in one batch ([`FamilyEncoder::samples`]).
+    #[inline]
+    fn write_series<'a, L>(
+        series: impl Iterator<Item = (&'a L, &'a Self)>,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + 'a,
+        Self: 'a,
+    {
+        for (labels, value) in series {
+            value.write_value(family, labels)?;
+        }
+        Ok(())
+    }
 }
 
 macro_rules! scalar_field {
@@ -91,6 +108,17 @@ macro_rules! scalar_field {
                 labels: &L,
             ) -> Result<(), CollectError> {
                 family.sample(labels, self)
+            }
+
+            #[inline]
+            fn write_series<'a, L>(
+                series: impl Iterator<Item = (&'a L, &'a Self)>,
+                family: &mut FamilyEncoder<'_>,
+            ) -> Result<(), CollectError>
+            where
+                L: EncodeLabelValues + 'a,
+            {
+                family.samples(series)
             }
         }
 
@@ -257,10 +285,7 @@ impl<L: EncodeLabelValues, V: FieldValue> CollectField for [(L, V)] {
     #[inline]
     fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         family.reserve_series(self.len());
-        for (labels, value) in self {
-            value.write_value(family, labels)?;
-        }
-        Ok(())
+        V::write_series(self.iter().map(|(labels, value)| (labels, value)), family)
     }
 }
 
@@ -283,9 +308,7 @@ impl<L: EncodeLabelValues, V: FieldValue> CollectField for BTreeMap<L, V> {
         // A map holds each key once, so its series cannot repeat one another:
         // the scrape's duplicate check need not hash them (as for `Family`).
         let keyed = family.check_mut().set_keyed(true);
-        let result = self
-            .iter()
-            .try_for_each(|(labels, value)| value.write_value(family, labels));
+        let result = V::write_series(self.iter(), family);
         family.check_mut().set_keyed(keyed);
         result
     }
@@ -300,9 +323,7 @@ impl<L: EncodeLabelValues, V: FieldValue, S> CollectField for HashMap<L, V, S> {
         // A map holds each key once, so its series cannot repeat one another:
         // the scrape's duplicate check need not hash them (as for `Family`).
         let keyed = family.check_mut().set_keyed(true);
-        let result = self
-            .iter()
-            .try_for_each(|(labels, value)| value.write_value(family, labels));
+        let result = V::write_series(self.iter(), family);
         family.check_mut().set_keyed(keyed);
         result
     }

@@ -34,7 +34,8 @@ enum ValueSink<'a> {
 
 impl LabelValueWriter<'_> {
     /// Appends text to the value.
-    #[inline]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn write_str(&mut self, s: &str) {
         match &mut self.inner {
             ValueSink::Escaped(out) => escape::label_value_into(out, s),
@@ -146,13 +147,16 @@ impl<'a> LabelWriter<'a> {
                 let Some(start) = starts.get(index) else {
                     return;
                 };
-                // `,name="`: one copy for the separator, the name and the quote.
+                // `,name="`: one copy for the separator, the name and the quote
+                // (none for the first value after a line head, which has it).
                 let start = if index == 0 {
                     first_start
                 } else {
                     start.as_bytes()
                 };
-                out.extend_from_slice(start);
+                if !start.is_empty() {
+                    out.extend_from_slice(start);
+                }
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Escaped(out),
                 });
@@ -202,21 +206,27 @@ pub trait EncodeLabelValues {
 }
 
 impl EncodeLabelValue for str {
-    #[inline]
+    // Always inlined, like the rest of a label value's path (see `LabelWriter::value`).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
         w.write_str(self);
     }
 }
 
 impl EncodeLabelValue for String {
-    #[inline]
+    // Always inlined, like the rest of a label value's path (see `LabelWriter::value`).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
         w.write_str(self);
     }
 }
 
 impl EncodeLabelValue for Cow<'_, str> {
-    #[inline]
+    // Always inlined, like the rest of a label value's path (see `LabelWriter::value`).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
         w.write_str(self);
     }

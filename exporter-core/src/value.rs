@@ -39,6 +39,80 @@ impl Number {
     }
 }
 
+impl Number {
+    /// Writes the end of a text sample line without a timestamp: `} ` (or
+    /// a single space when the line has no labels, `braces` false), the
+    /// value, and the newline.
+    ///
+    /// An integer is formatted on the stack together with what surrounds
+    /// it and copied out once: against writing the three pieces one by one
+    /// that saves two capacity checks and two copies on every line.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(crate) fn write_text_line_end(self, out: &mut Vec<u8>, braces: bool) {
+        let (negative, magnitude) = match self {
+            Number::Int(v) => (v < 0, v.unsigned_abs()),
+            Number::Uint(v) => (false, v),
+            Number::Float(v) => {
+                out.extend_from_slice(if braces { b"} " } else { b" " });
+                write_float(out, v);
+                out.push(b'\n');
+                return;
+            }
+        };
+        // `} `, a sign, at most 20 digits, the newline.
+        let mut buf = [0u8; 24];
+        let mut p = buf.len() - 1;
+        buf[p] = b'\n';
+        p = digits_before(&mut buf, p, magnitude);
+        if negative {
+            p -= 1;
+            buf[p] = b'-';
+        }
+        if braces {
+            p -= 2;
+            buf[p] = b'}';
+            buf[p + 1] = b' ';
+        } else {
+            p -= 1;
+            buf[p] = b' ';
+        }
+        out.extend_from_slice(&buf[p..]);
+    }
+}
+
+/// `"00" "01" .. "99"`: two decimal digits at a time.
+static DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `v` in decimal into `buf`, ending just before `end`; returns
+/// where the digits start. `buf` must have room for 20 digits before `end`.
+#[inline(always)]
+#[allow(clippy::inline_always, clippy::cast_possible_truncation)]
+fn digits_before(buf: &mut [u8], end: usize, mut v: u64) -> usize {
+    let mut p = end;
+    while v >= 100 {
+        // `v % 100 < 100`: the cast keeps every bit.
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        p -= 2;
+        buf[p..p + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if v >= 10 {
+        let pair = v as usize * 2;
+        p -= 2;
+        buf[p..p + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        p -= 1;
+        buf[p] = b'0' + v as u8;
+    }
+    p
+}
+
 /// Writes a float in shortest round-trip form; integral values print without a fraction.
 #[inline]
 pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
@@ -164,6 +238,50 @@ impl<T: EncodeValue + ?Sized> EncodeValue for &T {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn line_end(n: Number, braces: bool) -> String {
+        let mut v = b"x".to_vec();
+        n.write_text_line_end(&mut v, braces);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn line_ends_at_the_integer_edges() {
+        for v in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            12345,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(line_end(Number::Uint(v), true), format!("x}} {v}\n"));
+            assert_eq!(line_end(Number::Uint(v), false), format!("x {v}\n"));
+        }
+        for v in [i64::MIN, i64::MIN + 1, -100, -10, -9, -1, 0, i64::MAX] {
+            assert_eq!(line_end(Number::Int(v), true), format!("x}} {v}\n"));
+        }
+        assert_eq!(line_end(Number::Float(0.5), true), "x} 0.5\n");
+        assert_eq!(line_end(Number::Float(f64::NAN), false), "x NaN\n");
+    }
+
+    proptest! {
+        /// The stack-built line end is the value as `write_text` prints it.
+        #[test]
+        fn line_end_matches_write_text(v in any::<i64>(), u in any::<u64>(), braces: bool) {
+            for n in [Number::Int(v), Number::Uint(u)] {
+                let close = if braces { "} " } else { " " };
+                prop_assert_eq!(line_end(n, braces), format!("x{close}{}\n", text(n)));
+            }
+        }
+    }
 
     fn text(n: Number) -> String {
         let mut v = Vec::new();

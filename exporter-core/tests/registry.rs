@@ -370,6 +370,42 @@ fn a_series_written_twice_by_one_collector_is_a_duplicate() {
 }
 
 #[test]
+fn a_batch_of_series_stops_at_its_first_repeat() {
+    // Long enough for several batches of the duplicate check, the repeat in
+    // the second: `r7` again as the 46th series.
+    let desc = gauge("temp", "h", &["room"]);
+    let rooms: Vec<([String; 1], u32)> = (0..70)
+        .map(|i| ([format!("r{}", if i == 45 { 7 } else { i })], i))
+        .collect();
+    let series = || rooms.iter().map(|(labels, v)| (labels, *v));
+
+    let mut enc = MetricEncoder::new(Format::Text);
+    let error = enc.family(&desc).unwrap().samples(series()).unwrap_err();
+    match &error {
+        CollectError::DuplicateSeries { name, labels } => {
+            assert_eq!(name, "temp");
+            assert_eq!(labels, "{room=\"r7\"}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The series before the repeat stay written, as with `sample` one by one.
+    let mut out = Vec::new();
+    enc.finish_into(&mut out);
+    let scrape = parse(&String::from_utf8(out).unwrap());
+    assert_eq!(scrape.samples.len(), 45);
+    assert_eq!(scrape.samples[44].labels.get("room"), Some("r44"));
+    assert!(matches!(scrape.samples[44].value, Value::Gauge(v) if v == 44.0));
+
+    // With the check off, all of them.
+    let mut enc = MetricEncoder::new(Format::Text);
+    enc.check_duplicate_series(false);
+    enc.family(&desc).unwrap().samples(series()).unwrap();
+    let mut out = Vec::new();
+    enc.finish_into(&mut out);
+    assert_eq!(parse(&String::from_utf8(out).unwrap()).samples.len(), 70);
+}
+
+#[test]
 fn the_same_series_from_two_collectors_is_a_duplicate() {
     let r = Registry::new();
     for name in ["first", "second"] {

@@ -20,6 +20,7 @@
 //! gauges Prometheus itself turns them into when it ingests OpenMetrics.
 //! Exemplars and created timestamps exist in OpenMetrics and protobuf only.
 
+pub(crate) mod bytes;
 pub(crate) mod escape;
 mod negotiate;
 mod openmetrics;
@@ -32,7 +33,7 @@ use std::collections::HashSet;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
-use crate::registry::check::ScrapeCheck;
+use crate::registry::check::{duplicate_text_series, ScrapeCheck};
 use crate::registry::wrap::WrapStack;
 use crate::value::{EncodeValue, Number};
 
@@ -532,6 +533,51 @@ pub struct FamilyEncoder<'a> {
     spill: Option<&'a mut spill::Spill>,
 }
 
+/// The variable labels of the text line written into `body` from `start`,
+/// which end at `labels_end`: what the duplicate-series check hashes.
+#[inline]
+fn labels_written<'b>(body: &'b [u8], desc: &Desc, start: usize, labels_end: usize) -> &'b [u8] {
+    let labels_start = start + desc.rendered().head.len();
+    body.get(labels_start..labels_end).unwrap_or_default()
+}
+
+/// Text lines written but not yet through the duplicate-series check: the
+/// hashes of their labels, and where the first line starts. (Where a later
+/// line starts is found by counting newlines, when one fails the check.)
+struct PendingLines {
+    hashes: [u64; PendingLines::CAPACITY],
+    len: usize,
+    first_start: usize,
+}
+
+impl PendingLines {
+    /// Enough lines for their table lookups to overlap (see
+    /// `HashSet64::insert_all`), few enough to keep on the stack.
+    const CAPACITY: usize = 32;
+
+    /// Adds the line starting at `start`; true when the batch is full.
+    #[inline]
+    fn push(&mut self, hash: u64, start: usize) -> bool {
+        if self.len == 0 {
+            self.first_start = start;
+        }
+        let i = self.len.min(Self::CAPACITY - 1);
+        self.hashes[i] = hash;
+        self.len = i + 1;
+        self.len == Self::CAPACITY
+    }
+}
+
+impl Default for PendingLines {
+    fn default() -> Self {
+        PendingLines {
+            hashes: [0; Self::CAPACITY],
+            len: 0,
+            first_start: 0,
+        }
+    }
+}
+
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
     pub fn desc(&self) -> &Desc {
@@ -617,6 +663,98 @@ impl FamilyEncoder<'_> {
         Ok(())
     }
 
+    /// Writes one counter, gauge or untyped sample per `(labels, value)`
+    /// pair: what calling [`sample`](Self::sample) for each does, with the
+    /// family's checks (type, format, what the line head looks like) made
+    /// once instead of per series. Collections of series use it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`sample`](Self::sample), at the first series that fails;
+    /// the series before it stay written.
+    #[inline]
+    pub fn samples<'l, L, V, I>(&mut self, series: I) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized + 'l,
+        V: EncodeValue,
+        I: IntoIterator<Item = (&'l L, V)>,
+    {
+        if !matches!(
+            self.desc.metric_type(),
+            MetricType::Counter | MetricType::Gauge | MetricType::Untyped
+        ) {
+            return Err(self.wrong_type("scalar"));
+        }
+        if self.format != Format::Text {
+            let opts = SampleOpts::default();
+            return series.into_iter().try_for_each(|(labels, value)| {
+                self.scalar(labels, value.to_number(), &opts, None)
+            });
+        }
+        let line = text::ScalarLine::of(self.desc);
+        if self.check.skip() {
+            for (labels, value) in series {
+                self.text_scalar_with(&line, false, labels, value.to_number())?;
+            }
+            return Ok(());
+        }
+        // Checked in batches (see `HashSet64::insert_all` for why).
+        let mut pending = PendingLines::default();
+        for (labels, value) in series {
+            let start = self.body.len();
+            let (got, labels_end) = line.write(self.body, self.desc, labels, value.to_number());
+            if got != self.desc.variable_labels().len() {
+                self.check_pending(&mut pending)?;
+                return Err(self.unwrite(start, |fam| fam.arity_error(got)));
+            }
+            let written = labels_written(self.body, self.desc, start, labels_end);
+            if pending.push(self.check.text_hash(written), start) {
+                self.check_pending(&mut pending)?;
+            }
+        }
+        self.check_pending(&mut pending)
+    }
+
+    /// Runs the duplicate-series check on the lines in `pending` and empties
+    /// it. On a repeated series, that line and all after it are removed.
+    #[inline]
+    fn check_pending(&mut self, pending: &mut PendingLines) -> Result<(), CollectError> {
+        let n = std::mem::take(&mut pending.len);
+        match self.check.text_series_all(&pending.hashes[..n]) {
+            None => Ok(()),
+            Some(repeat) => Err(self.repeated_line(pending.first_start, repeat)),
+        }
+    }
+
+    /// The error for the `nth` line from `first_start` on, a repeated series;
+    /// removes it and every line after it.
+    #[cold]
+    #[inline(never)]
+    fn repeated_line(&mut self, first_start: usize, nth: usize) -> CollectError {
+        // Sample lines hold no raw newline (label values escape theirs).
+        let lines = self.body.get(first_start..).unwrap_or_default();
+        let start = first_start
+            + lines
+                .split_inclusive(|&b| b == b'\n')
+                .take(nth)
+                .map(<[u8]>::len)
+                .sum::<usize>();
+        let line = self.body.get(start..).unwrap_or_default();
+        let labels_start = self.desc.rendered().head.len();
+        // The labels end at the last quote before the line's value.
+        let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+        let labels_end = line[..end]
+            .iter()
+            .rposition(|&b| b == b'"')
+            .map_or(labels_start, |q| q + 1);
+        let error = duplicate_text_series(
+            self.desc,
+            line.get(labels_start..labels_end).unwrap_or_default(),
+        );
+        self.body.truncate(start);
+        error
+    }
+
     /// Writes one counter sample with an exemplar (OpenMetrics and protobuf
     /// carry it; text 0.0.4 has no place for it and drops it).
     ///
@@ -654,27 +792,93 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
-        // Text lines are checked after writing, by hashing the labels as written.
-        if self.format != Format::Text {
-            self.check.series(self.desc, labels)?;
-        }
-        let start = self.body.len();
-        self.guarded(|fam| match fam.format {
-            Format::Text => {
-                let got = text::scalar_into(fam.body, fam.desc, labels, value, opts.timestamp_ms);
-                fam.check_arity(got)
-            }
-            Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
-            Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
-        })?;
         if self.format == Format::Text {
-            let checked = self.check.text_series(self.desc, &self.body[start..]);
-            if checked.is_err() {
-                self.body.truncate(start);
+            return self.text_scalar(labels, value, opts.timestamp_ms);
+        }
+        self.check.series(self.desc, labels)?;
+        self.guarded(|fam| match fam.format {
+            Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
+            _ => fam.proto_scalar(labels, value, opts, exemplar),
+        })
+    }
+
+    /// The text arm of [`scalar`](Self::scalar), the line a scrape writes
+    /// most: written first, then checked by hashing its labels where they lie.
+    #[inline]
+    fn text_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        timestamp_ms: Option<i64>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        match timestamp_ms {
+            None => {
+                let check = !self.check.skip();
+                self.text_scalar_with(&text::ScalarLine::of(self.desc), check, labels, value)
             }
-            return checked;
+            Some(ts) => {
+                let start = self.body.len();
+                let (got, labels_end) =
+                    text::scalar_into(self.body, self.desc, labels, value, Some(ts));
+                self.checked_text_line(start, got, labels_end, !self.check.skip())
+            }
+        }
+    }
+
+    /// One text scalar line without a timestamp, `line` and `check` (whether
+    /// the duplicate check runs) worked out by the caller, once per family
+    /// when it writes many.
+    #[inline]
+    fn text_scalar_with<L>(
+        &mut self,
+        line: &text::ScalarLine<'_>,
+        check: bool,
+        labels: &L,
+        value: Number,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let start = self.body.len();
+        let (got, labels_end) = line.write(self.body, self.desc, labels, value);
+        self.checked_text_line(start, got, labels_end, check)
+    }
+
+    /// Checks the text line just written from `start` on (`got` label values,
+    /// the last ending at `labels_end`): the arity, then unless `check` is
+    /// false whether the series was written before. A failing line is removed.
+    #[inline]
+    fn checked_text_line(
+        &mut self,
+        start: usize,
+        got: usize,
+        labels_end: usize,
+        check: bool,
+    ) -> Result<(), CollectError> {
+        if got != self.desc.variable_labels().len() {
+            return Err(self.unwrite(start, |fam| fam.arity_error(got)));
+        }
+        if check {
+            let written = labels_written(self.body, self.desc, start, labels_end);
+            if !self.check.text_series(written) {
+                let error = duplicate_text_series(self.desc, written);
+                return Err(self.unwrite(start, |_| error));
+            }
         }
         Ok(())
+    }
+
+    /// Removes a line that failed a check from `start` on, and returns the
+    /// error `error` makes; out of line, so the happy path stays small.
+    #[cold]
+    #[inline(never)]
+    fn unwrite(&mut self, start: usize, error: impl FnOnce(&Self) -> CollectError) -> CollectError {
+        let error = error(self);
+        self.body.truncate(start);
+        error
     }
 
     /// The OpenMetrics arm of [`scalar`](Self::scalar).
@@ -1046,15 +1250,19 @@ impl FamilyEncoder<'_> {
 
     #[inline]
     fn check_arity(&self, got: usize) -> Result<(), CollectError> {
-        let expected = self.desc.variable_labels().len();
-        if got == expected {
+        if got == self.desc.variable_labels().len() {
             Ok(())
         } else {
-            Err(CollectError::LabelArity {
-                name: self.desc.name().to_owned(),
-                expected,
-                got,
-            })
+            Err(self.arity_error(got))
+        }
+    }
+
+    #[cold]
+    fn arity_error(&self, got: usize) -> CollectError {
+        CollectError::LabelArity {
+            name: self.desc.name().to_owned(),
+            expected: self.desc.variable_labels().len(),
+            got,
         }
     }
 

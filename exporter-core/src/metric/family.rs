@@ -279,10 +279,7 @@ where
         let keyed = family.check_mut().set_keyed(true);
         let t = self.read();
         family.reserve_series(t.series.len());
-        let result = t
-            .series
-            .iter()
-            .try_for_each(|s| s.metric.encode_metric(&s.key, family));
+        let result = M::encode_series(t.series.iter().map(|s| (&s.key, &*s.metric)), family);
         family.check_mut().set_keyed(keyed);
         result
     }

@@ -115,6 +115,17 @@ impl<T: Atomic> EncodeMetric for Gauge<T> {
     {
         family.sample(labels, self.get())
     }
+
+    #[inline]
+    fn encode_series<'a, K>(
+        series: impl Iterator<Item = (&'a K, &'a Self)>,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError>
+    where
+        K: EncodeLabelValues + 'a,
+    {
+        family.samples(series.map(|(labels, metric)| (labels, metric.get())))
+    }
 }
 
 impl<T: Atomic> Instrument for Gauge<T> {

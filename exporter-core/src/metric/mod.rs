@@ -84,6 +84,28 @@ pub trait EncodeMetric: Send + Sync {
     ) -> Result<(), CollectError>
     where
         L: EncodeLabelValues + ?Sized;
+
+    /// Writes the series of a [`Family`], `(label values, instrument)` each.
+    /// Counters and gauges override it to write them in one batch
+    /// ([`FamilyEncoder::samples`]).
+    ///
+    /// # Errors
+    ///
+    /// As for [`encode_metric`](Self::encode_metric), at the first failing series.
+    #[inline]
+    fn encode_series<'a, K>(
+        series: impl Iterator<Item = (&'a K, &'a Self)>,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError>
+    where
+        K: EncodeLabelValues + 'a,
+        Self: Sized + 'a,
+    {
+        for (labels, metric) in series {
+            metric.encode_metric(labels, family)?;
+        }
+        Ok(())
+    }
 }
 
 /// Options the derive passes when it builds an instrument field from its
