@@ -688,13 +688,16 @@ impl FamilyEncoder<'_> {
         if self.format != Format::Text {
             let opts = SampleOpts::default();
             return series.into_iter().try_for_each(|(labels, value)| {
-                self.scalar(labels, value.to_number(), &opts, None)
+                self.scalar(labels, value.to_number(), &opts, None)?;
+                self.spill_point();
+                Ok(())
             });
         }
         let line = text::ScalarLine::of(self.desc);
         if self.check.skip() {
             for (labels, value) in series {
                 self.text_scalar_with(&line, false, labels, value.to_number())?;
+                self.spill_point();
             }
             return Ok(());
         }
@@ -710,9 +713,13 @@ impl FamilyEncoder<'_> {
             let written = labels_written(self.body, self.desc, start, labels_end);
             if pending.push(self.check.text_hash(written), start) {
                 self.check_pending(&mut pending)?;
+                // Only between batches: a batch refers to its lines by offset.
+                self.spill_point();
             }
         }
-        self.check_pending(&mut pending)
+        self.check_pending(&mut pending)?;
+        self.spill_point();
+        Ok(())
     }
 
     /// Runs the duplicate-series check on the lines in `pending` and empties

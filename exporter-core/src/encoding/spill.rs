@@ -652,6 +652,68 @@ mod tests {
         assert_eq!(series, whole);
     }
 
+    /// Writes `count` rows with [`FamilyEncoder::samples`](super::FamilyEncoder::samples),
+    /// declared keyed (so unchecked) or not.
+    struct Batch {
+        desc: Desc,
+        count: usize,
+        keyed: bool,
+    }
+
+    impl Collector for Batch {
+        fn describe(&self) -> Vec<&Desc> {
+            vec![&self.desc]
+        }
+
+        fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+            let rows: Vec<[String; 1]> = (0..self.count).map(|r| [format!("b{r:07}")]).collect();
+            let mut family = encoder.family(&self.desc)?;
+            let before = family.check_mut().set_keyed(self.keyed);
+            let result = family.samples(rows.iter().zip(0..).map(|(l, v)| (l, v)));
+            family.check_mut().set_keyed(before);
+            result
+        }
+    }
+
+    #[test]
+    fn batched_samples_stream_between_batches() {
+        for (format, keyed) in [
+            (Format::Text, false),
+            (Format::Text, true),
+            (Format::OpenMetrics, false),
+        ] {
+            let registry = Registry::new();
+            registry
+                .register(Batch {
+                    desc: gauge("batched"),
+                    count: 3_000,
+                    keyed,
+                })
+                .unwrap();
+            registry.register(Rows::new("small_b", 3)).unwrap();
+            let s = scrape(&registry, format, true);
+            assert!(
+                s.pieces.len() > 10,
+                "{format:?} {keyed}: {}",
+                s.pieces.len()
+            );
+            for piece in &s.pieces {
+                assert!(piece.ends_with(b"\n"));
+            }
+            // At most a batch of 32 lines past the threshold.
+            assert!(s.largest_piece < T + 32 * 40, "{}", s.largest_piece);
+            if format == Format::Text {
+                let (series, families) = parse(&s.body);
+                assert_eq!(families, ["batched", "small_b"]);
+                assert_eq!(series, parse(&scrape(&registry, format, false).body).0);
+            } else {
+                let text = String::from_utf8(s.body).unwrap();
+                let parsed = openmetrics_parser::openmetrics::parse_openmetrics(&text).unwrap();
+                assert_eq!(parsed.families["batched"].iter_samples().count(), 3_000);
+            }
+        }
+    }
+
     #[test]
     fn protobuf_is_never_streamed() {
         let (registry, _) = registry_with_big();
