@@ -669,7 +669,7 @@ mod tests {
             let rows: Vec<[String; 1]> = (0..self.count).map(|r| [format!("b{r:07}")]).collect();
             let mut family = encoder.family(&self.desc)?;
             let before = family.check_mut().set_keyed(self.keyed);
-            let result = family.samples(rows.iter().zip(0..).map(|(l, v)| (l, v)));
+            let result = family.samples(rows.iter().zip(0..));
             family.check_mut().set_keyed(before);
             result
         }
