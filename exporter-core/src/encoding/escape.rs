@@ -29,7 +29,9 @@ pub(crate) fn label_value_into(out: &mut Vec<u8>, s: &str) {
         // two four-byte words overlapping unless the length is eight, tested
         // together, and written as one eight-byte word.
         let (first, last) = (u32::from_le_bytes(*first), u32::from_le_bytes(*last));
-        if has_quote_escaped_byte(u64::from(first) << 32 | u64::from(last)) {
+        if has_quote_escaped_byte(u64::from(first) << 32 | u64::from(last))
+            && bytes.iter().any(|&b| is_quote_escaped(b))
+        {
             return escape_slow(out, bytes, true);
         }
         // The overlapping bytes are equal in both words, so or-ing is exact.
@@ -52,6 +54,19 @@ pub(crate) fn label_value_into(out: &mut Vec<u8>, s: &str) {
 /// hottest path of the encoder.
 #[inline]
 fn needs_quote_escape(bytes: &[u8]) -> bool {
+    maybe_quote_escape(bytes) && bytes.iter().any(|&b| is_quote_escaped(b))
+}
+
+/// Whether a label value escapes `b`.
+#[inline]
+fn is_quote_escaped(b: u8) -> bool {
+    matches!(b, b'\\' | b'"' | b'\n')
+}
+
+/// A fast filter for [`needs_quote_escape`]: true for every value that
+/// needs escaping, and for some that only have a byte below `#`.
+#[inline]
+fn maybe_quote_escape(bytes: &[u8]) -> bool {
     const SHORT: usize = 32;
     if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
         if bytes.len() <= 8 {
@@ -72,19 +87,24 @@ fn needs_quote_escape(bytes: &[u8]) -> bool {
         }
         return memchr3(b'\\', b'"', b'\n', bytes).is_some();
     }
-    bytes.iter().any(|&b| matches!(b, b'\\' | b'"' | b'\n'))
+    bytes.iter().any(|&b| is_quote_escaped(b))
 }
 
-/// Whether any byte of `word` is `\`, `"` or newline (SWAR: a byte equal
-/// to `c` becomes zero under `^ c`, and `(x - 0x01..) & !x & 0x80..` is
-/// non-zero exactly when some byte of `x` is zero).
+/// Whether any byte of `word` may be `\`, `"` or newline: true for every
+/// word that has one, and for some that only have a byte below `#` (a space,
+/// `!`, a control character), which the caller then looks at byte by byte.
+///
+/// SWAR: `(x - 0x01..) & !x & 0x80..` is non-zero exactly when some byte of
+/// `x` is zero, and `(x - n..) & !x & 0x80..` when some byte is below `n`
+/// (for `n <= 0x80`). Two tests instead of one per special byte.
 #[inline]
 fn has_quote_escaped_byte(word: u64) -> bool {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
-    let of = |c: u8| zero_byte(word ^ (LOW * u64::from(c)));
-    (of(b'\\') | of(b'"') | of(b'\n')) != 0
+    let below = |x: u64, n: u8| x.wrapping_sub(LOW * u64::from(n)) & !x & HIGH;
+    // `"` (0x22) and newline (0x0a) are below `#` (0x23); `\` is 0x5c.
+    let maybe = below(word, b'#') | below(word ^ (LOW * u64::from(b'\\')), 1);
+    maybe != 0
 }
 
 #[cold]

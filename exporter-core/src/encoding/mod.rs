@@ -555,26 +555,22 @@ impl PendingLines {
     /// `HashSet64::insert_all`), few enough to keep on the stack.
     const CAPACITY: usize = 32;
 
-    /// Adds the line starting at `start`; true when the batch is full.
-    #[inline]
-    fn push(&mut self, hash: u64, start: usize) -> bool {
-        if self.len == 0 {
-            self.first_start = start;
+    /// No lines yet; the first will start at `first_start`.
+    fn starting_at(first_start: usize) -> Self {
+        PendingLines {
+            hashes: [0; Self::CAPACITY],
+            len: 0,
+            first_start,
         }
+    }
+
+    /// Adds the next line's hash; true when the batch is full.
+    #[inline]
+    fn push(&mut self, hash: u64) -> bool {
         let i = self.len.min(Self::CAPACITY - 1);
         self.hashes[i] = hash;
         self.len = i + 1;
         self.len == Self::CAPACITY
-    }
-}
-
-impl Default for PendingLines {
-    fn default() -> Self {
-        PendingLines {
-            hashes: [0; Self::CAPACITY],
-            len: 0,
-            first_start: 0,
-        }
     }
 }
 
@@ -702,7 +698,7 @@ impl FamilyEncoder<'_> {
             return Ok(());
         }
         // Checked in batches (see `HashSet64::insert_all` for why).
-        let mut pending = PendingLines::default();
+        let mut pending = PendingLines::starting_at(self.body.len());
         for (labels, value) in series {
             let start = self.body.len();
             let (got, labels_end) = line.write(self.body, self.desc, labels, value.to_number());
@@ -711,7 +707,7 @@ impl FamilyEncoder<'_> {
                 return Err(self.unwrite(start, |fam| fam.arity_error(got)));
             }
             let written = labels_written(self.body, self.desc, start, labels_end);
-            if pending.push(self.check.text_hash(written), start) {
+            if pending.push(self.check.text_hash(written)) {
                 self.check_pending(&mut pending)?;
                 // Only between batches: a batch refers to its lines by offset.
                 self.spill_point();
@@ -728,7 +724,10 @@ impl FamilyEncoder<'_> {
     fn check_pending(&mut self, pending: &mut PendingLines) -> Result<(), CollectError> {
         let n = std::mem::take(&mut pending.len);
         match self.check.text_series_all(&pending.hashes[..n]) {
-            None => Ok(()),
+            None => {
+                pending.first_start = self.body.len();
+                Ok(())
+            }
             Some(repeat) => Err(self.repeated_line(pending.first_start, repeat)),
         }
     }

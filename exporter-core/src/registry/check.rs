@@ -426,7 +426,8 @@ fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
             }
             _ => 0,
         };
-        h = fold(h ^ w, K0);
+        // One multiply mixes a single word well enough (foldhash's short path).
+        return fold(h ^ w, K0);
     }
     fold(h, K1)
 }
@@ -473,6 +474,8 @@ mod set {
     /// The low bits of a slot: its generation.
     const GENERATION: u64 = 0xffff;
     const MIN_SLOTS: usize = 64;
+    /// Hashes [`HashSet64::insert_all`] journals at once.
+    const BATCH: usize = 32;
 
     impl Default for HashSet64 {
         fn default() -> Self {
@@ -498,6 +501,18 @@ mod set {
         /// [`insert`](Self::insert) when the table is known to have room.
         #[inline]
         fn insert_with_room(&mut self, hash: u64) -> bool {
+            let Some(at) = self.place_with_room(hash) else {
+                return false;
+            };
+            self.len += 1;
+            self.journal.push(at);
+            true
+        }
+
+        /// Where [`insert_with_room`](Self::insert_with_room) puts `hash`, or
+        /// `None` when it is there already; the caller journals the slot.
+        #[inline]
+        fn place_with_room(&mut self, hash: u64) -> Option<usize> {
             let entry = hash & !GENERATION | self.generation;
             let mask = self.slots.len() - 1;
             let mut i = home(entry, mask);
@@ -506,16 +521,12 @@ mod set {
                     break;
                 }
                 if x == entry {
-                    return false;
+                    return None;
                 }
                 i = (i + 1) & mask;
             }
-            if let Some(slot) = self.slots.get_mut(i) {
-                *slot = entry;
-            }
-            self.len += 1;
-            self.journal.push(i);
-            true
+            *self.slots.get_mut(i)? = entry;
+            Some(i)
         }
 
         /// Adds each of `hashes` in order; the position of the first that was
@@ -536,7 +547,30 @@ mod set {
                 acc ^ self.slots.get(home(h, mask)).copied().unwrap_or_default()
             });
             std::hint::black_box(touched);
-            hashes.iter().position(|&h| !self.insert_with_room(h))
+            for (c, chunk) in hashes.chunks(BATCH).enumerate() {
+                // The slots taken, journaled together after the chunk.
+                let mut taken = [0; BATCH];
+                let mut n = 0;
+                let mut repeat = None;
+                for (k, &h) in chunk.iter().enumerate() {
+                    match (self.place_with_room(h), taken.get_mut(n)) {
+                        (Some(at), Some(slot)) => {
+                            *slot = at;
+                            n += 1;
+                        }
+                        _ => {
+                            repeat = Some(c * BATCH + k);
+                            break;
+                        }
+                    }
+                }
+                self.len += n;
+                self.journal.extend_from_slice(&taken[..n]);
+                if repeat.is_some() {
+                    return repeat;
+                }
+            }
+            None
         }
 
         /// Doubles the table (or allocates the first one) and re-places this
