@@ -12,6 +12,11 @@
 //! [`default_registry`] is the process-wide registry, like Go's
 //! `prometheus.DefaultRegisterer`.
 //!
+//! [`Gatherer::claims`] reports which family names a gatherer may write;
+//! from it and the registered descriptors, a scrape knows which families
+//! only one collector writes, which the HTTP handler may then stream while
+//! they are written (see [`http`](crate::http) handler docs).
+//!
 //! # Cost of the duplicate-series check
 //!
 //! A series is hashed (its rendered labels; in the text format the bytes
