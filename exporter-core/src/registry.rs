@@ -470,7 +470,7 @@ impl Registry {
     /// and the names each describes, and the names no collector of this
     /// registry may stream (worked out only when `encoder` streams); one
     /// consistent view.
-    fn snapshot(&self, encoder: &MetricEncoder) -> Snapshot {
+    fn view(&self, encoder: &MetricEncoder) -> View {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         let shared = if encoder.streams() {
             self.registry_claims(&inner).shared
@@ -480,14 +480,14 @@ impl Registry {
         let entries = inner
             .entries
             .iter()
-            .map(|e| SnapshotEntry {
+            .map(|e| ViewEntry {
                 collector: Arc::clone(&e.collector),
                 #[cfg(feature = "async")]
                 asynchronous: e.asynchronous.clone(),
                 claims: e.claims.clone(),
             })
             .collect();
-        Snapshot { entries, shared }
+        View { entries, shared }
     }
 
     /// Gathers every collector in `format`, returning the body and the failures.
@@ -517,14 +517,18 @@ impl Registry {
         encoder: &mut MetricEncoder,
         deadline: Option<std::time::Instant>,
     ) -> Vec<GatherError> {
-        let Snapshot { entries, shared } = self.snapshot(encoder);
+        let View { entries, shared } = self.view(encoder);
         let scrapes = entries
             .iter()
             .filter_map(|e| e.asynchronous.as_ref().map(|a| a.scrape()))
             .collect();
-        let mut snapshots = crate::collector::scrape::run_all(scrapes, deadline)
-            .await
-            .into_iter();
+        let snapshots = crate::collector::scrape::run_all(scrapes, deadline).await;
+        if snapshots.iter().any(Result::is_err) {
+            // Known before anything is encoded: under `HttpError` the scrape
+            // will be an error, so nothing should start streaming.
+            encoder.note_failure();
+        }
+        let mut snapshots = snapshots.into_iter();
         let mut errors = Vec::new();
         encoder.push_scope(Scope::Not(shared));
         for e in &entries {
@@ -551,13 +555,13 @@ impl Registry {
     }
 }
 
-/// A registry's collectors as of the start of a gather; see `Registry::snapshot`.
-struct Snapshot {
-    entries: Vec<SnapshotEntry>,
+/// A registry's collectors as of the start of a gather; see `Registry::view`.
+struct View {
+    entries: Vec<ViewEntry>,
     shared: Claims,
 }
 
-struct SnapshotEntry {
+struct ViewEntry {
     collector: Arc<dyn Collector>,
     #[cfg(feature = "async")]
     asynchronous: Option<Arc<dyn crate::collector::AsyncCollector>>,
@@ -578,7 +582,7 @@ impl Gatherer for Registry {
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
         let mut errors = Vec::new();
         // Collect outside the lock, so a collector may (un)register others.
-        let Snapshot { entries, shared } = self.snapshot(encoder);
+        let View { entries, shared } = self.view(encoder);
         encoder.push_scope(Scope::Not(shared));
         for e in entries {
             encoder.push_scope(Scope::Only(e.claims));

@@ -198,3 +198,68 @@ impl http_body::Body for Body {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stream_ends_cleanly_only_at_end() {
+        let (tx, rx) = channel(2);
+        let body = Body::stream(rx, Box::new(()));
+        std::thread::spawn(move || {
+            assert!(tx.send(Bytes::from_static(b"a")));
+            tx.send_last(Chunk::End);
+        });
+        assert_eq!(body.collect().await.unwrap().to_bytes(), "a");
+
+        // The producer went away (panicked, say) without `End`.
+        let (tx, rx) = channel(2);
+        let body = Body::stream(rx, Box::new(()));
+        std::thread::spawn(move || assert!(tx.send(Bytes::from_static(b"a"))));
+        assert!(body.collect().await.is_err());
+
+        let (tx, rx) = channel(2);
+        let body = Body::stream(rx, Box::new(()));
+        tx.send_last(Chunk::Abort("collector failed".to_owned()));
+        let err = body.collect().await.unwrap_err();
+        assert!(err.to_string().contains("collector failed"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_channel_holds_at_most_its_bound() {
+        let (tx, rx) = channel(2);
+        let mut body = Body::stream(rx, Box::new(()));
+        let sent = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&sent);
+        let producer = std::thread::spawn(move || {
+            for _ in 0..3 {
+                assert!(tx.send(Bytes::from_static(b"x")));
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+            tx.send_last(Chunk::End);
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(sent.load(Ordering::SeqCst), 2, "the third send waits");
+        let first = body.frame().await.unwrap().unwrap();
+        assert_eq!(first.into_data().unwrap(), "x");
+        assert_eq!(body.collect().await.unwrap().to_bytes(), "xx");
+        producer.join().unwrap();
+        assert_eq!(sent.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn the_sender_sees_a_dropped_body() {
+        let (tx, rx) = channel(1);
+        drop(Body::stream(rx, Box::new(())));
+        assert!(!tx.send(Bytes::from_static(b"x")));
+    }
+}
