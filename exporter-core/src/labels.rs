@@ -73,6 +73,9 @@ enum LabelSink<'a> {
         /// What goes before the first value: its start without the comma
         /// when nothing precedes it, or nothing when the line's head has it.
         first_start: &'a [u8],
+        /// Leave the last value's closing quote to the caller, who writes it
+        /// together with what follows.
+        open_last: bool,
     },
     /// Pair formats (protobuf): `(name, value)` strings.
     Pairs {
@@ -97,19 +100,22 @@ impl<'a> LabelWriter<'a> {
                 out,
                 starts,
                 first_start,
+                open_last: false,
             },
             count: 0,
         }
     }
 
     /// Like [`text`](Self::text), after the descriptor's `head`, which
-    /// already ends in the first label's `name="`.
-    pub(crate) fn text_after_head(desc: &'a Desc, out: &'a mut Vec<u8>) -> Self {
+    /// already ends in the first label's `name="`, and without the last
+    /// value's closing quote, which the caller writes.
+    pub(crate) fn text_after_head_open(desc: &'a Desc, out: &'a mut Vec<u8>) -> Self {
         LabelWriter {
             sink: LabelSink::Text {
                 out,
                 starts: &desc.rendered().label_starts,
                 first_start: b"",
+                open_last: true,
             },
             count: 0,
         }
@@ -143,6 +149,7 @@ impl<'a> LabelWriter<'a> {
                 out,
                 starts,
                 first_start,
+                open_last,
             } => {
                 let Some(start) = starts.get(index) else {
                     return;
@@ -160,7 +167,9 @@ impl<'a> LabelWriter<'a> {
                 value.encode_label_value(&mut LabelValueWriter {
                     inner: ValueSink::Escaped(out),
                 });
-                out.push(b'"');
+                if !(*open_last && index + 1 == starts.len()) {
+                    out.push(b'"');
+                }
             }
             LabelSink::Pairs { names, out } => {
                 let Some(name) = names.get(index) else {

@@ -747,12 +747,13 @@ impl FamilyEncoder<'_> {
                 .sum::<usize>();
         let line = self.body.get(start..).unwrap_or_default();
         let labels_start = self.desc.rendered().head.len();
-        // The labels end at the last quote before the line's value.
+        // The labels end at the last quote before the line's value (one of
+        // the head's const labels when there are no variable labels).
         let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
         let labels_end = line[..end]
             .iter()
             .rposition(|&b| b == b'"')
-            .map_or(labels_start, |q| q + 1);
+            .map_or(labels_start, |q| q.max(labels_start));
         let error = duplicate_text_series(
             self.desc,
             line.get(labels_start..labels_end).unwrap_or_default(),

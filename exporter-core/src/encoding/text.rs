@@ -99,8 +99,10 @@ pub(super) struct ScalarLine<'a> {
     /// The descriptor's pre-rendered head: name, const labels and the first
     /// label's `name="`.
     head: &'a [u8],
-    /// Whether the line has braces to close.
-    braces: bool,
+    /// How the labels end: `"} ` after variable labels (whose last closing
+    /// quote is written here), `} ` after const labels only, ` ` without
+    /// labels. Each is a suffix of the first, so this is its length.
+    close: usize,
 }
 
 impl<'a> ScalarLine<'a> {
@@ -109,7 +111,13 @@ impl<'a> ScalarLine<'a> {
         let rendered = desc.rendered();
         ScalarLine {
             head: rendered.head.as_bytes(),
-            braces: !rendered.const_labels.is_empty() || !rendered.label_starts.is_empty(),
+            close: if !rendered.label_starts.is_empty() {
+                3
+            } else if !rendered.const_labels.is_empty() {
+                2
+            } else {
+                1
+            },
         }
     }
 
@@ -120,7 +128,7 @@ impl<'a> ScalarLine<'a> {
     /// the closing `} `, the value and the newline in one more.
     ///
     /// Returns the number of label values `labels` supplied, for the arity
-    /// check, and where the label values end in `out` (after the last
+    /// check, and where the label values end in `out` (before the last
     /// closing quote), for the duplicate-series check. (With too few values,
     /// the line is left unfinished; the caller removes it.)
     ///
@@ -136,11 +144,11 @@ impl<'a> ScalarLine<'a> {
         value: Number,
     ) -> (usize, usize) {
         out.extend_from_slice(self.head);
-        let mut w = LabelWriter::text_after_head(desc, out);
+        let mut w = LabelWriter::text_after_head_open(desc, out);
         labels.encode_label_values(&mut w);
         let got = w.count();
         let labels_end = out.len();
-        value.write_text_line_end(out, self.braces);
+        value.write_text_line_end(out, self.close);
         (got, labels_end)
     }
 }
@@ -159,11 +167,11 @@ pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
         return line.write(out, desc, labels, value);
     };
     out.extend_from_slice(line.head);
-    let mut w = LabelWriter::text_after_head(desc, out);
+    let mut w = LabelWriter::text_after_head_open(desc, out);
     labels.encode_label_values(&mut w);
     let got = w.count();
     let labels_end = out.len();
-    out.extend_from_slice(if line.braces { b"} " } else { b" " });
+    out.extend_from_slice(&b"\"} "[3 - line.close..]);
     value.write_text(out);
     out.push(b' ');
     out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());

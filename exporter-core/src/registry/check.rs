@@ -239,8 +239,8 @@ impl ScrapeCheck {
     /// Records the series of a scalar sample that the text format has just
     /// written, given the bytes of its variable labels as written: from
     /// after the descriptor's line head (which holds the name, the const
-    /// labels and the first label's `name="`) to the last value's closing
-    /// quote. Escaped values cannot contain a bare `"`, so the bytes tell
+    /// labels and the first label's `name="`) to the end of the last value
+    /// (its closing quote excluded). Escaped values cannot contain a bare `"`, so the bytes tell
     /// the label values apart.
     ///
     /// The labels are hashed where they lie, with no second rendering: this
@@ -373,7 +373,7 @@ pub(crate) fn duplicate_text_series(desc: &Desc, labels: &[u8]) -> CollectError 
         ","
     };
     let vars = match first {
-        Some(name) => format!("{name}=\"{labels}"),
+        Some(name) => format!("{name}=\"{labels}\""),
         None => String::new(),
     };
     CollectError::DuplicateSeries {
