@@ -109,11 +109,12 @@ impl<'a> LabelWriter<'a> {
     /// Like [`text`](Self::text), after the descriptor's `head`, which
     /// already ends in the first label's `name="`, and without the last
     /// value's closing quote, which the caller writes.
-    pub(crate) fn text_after_head_open(desc: &'a Desc, out: &'a mut Vec<u8>) -> Self {
+    /// `starts` is the descriptor's `rendered().label_starts`.
+    pub(crate) fn text_after_head_open(starts: &'a [Box<str>], out: &'a mut Vec<u8>) -> Self {
         LabelWriter {
             sink: LabelSink::Text {
                 out,
-                starts: &desc.rendered().label_starts,
+                starts,
                 first_start: b"",
                 open_last: true,
             },

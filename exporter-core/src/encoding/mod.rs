@@ -699,14 +699,16 @@ impl FamilyEncoder<'_> {
         }
         // Checked in batches (see `HashSet64::insert_all` for why).
         let mut pending = PendingLines::starting_at(self.body.len());
+        let expected = self.desc.variable_labels().len();
+        let head_len = self.desc.rendered().head.len();
         for (labels, value) in series {
             let start = self.body.len();
-            let (got, labels_end) = line.write(self.body, self.desc, labels, value.to_number());
-            if got != self.desc.variable_labels().len() {
+            let (got, labels_end) = line.write(self.body, labels, value.to_number());
+            if got != expected {
                 self.check_pending(&mut pending)?;
                 return Err(self.unwrite(start, |fam| fam.arity_error(got)));
             }
-            let written = labels_written(self.body, self.desc, start, labels_end);
+            let written = self.body.get(start + head_len..labels_end).unwrap_or_default();
             if pending.push(self.check.text_hash(written)) {
                 self.check_pending(&mut pending)?;
                 // Only between batches: a batch refers to its lines by offset.
@@ -850,7 +852,7 @@ impl FamilyEncoder<'_> {
         L: EncodeLabelValues + ?Sized,
     {
         let start = self.body.len();
-        let (got, labels_end) = line.write(self.body, self.desc, labels, value);
+        let (got, labels_end) = line.write(self.body, labels, value);
         self.checked_text_line(start, got, labels_end, check)
     }
 

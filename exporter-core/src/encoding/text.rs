@@ -103,6 +103,8 @@ pub(super) struct ScalarLine<'a> {
     /// quote is written here), `} ` after const labels only, ` ` without
     /// labels. Each is a suffix of the first, so this is its length.
     close: usize,
+    /// The descriptor's `,name="` per variable label.
+    starts: &'a [Box<str>],
 }
 
 impl<'a> ScalarLine<'a> {
@@ -118,6 +120,7 @@ impl<'a> ScalarLine<'a> {
             } else {
                 1
             },
+            starts: &rendered.label_starts,
         }
     }
 
@@ -139,12 +142,11 @@ impl<'a> ScalarLine<'a> {
     pub(super) fn write<L: EncodeLabelValues + ?Sized>(
         &self,
         out: &mut Vec<u8>,
-        desc: &Desc,
         labels: &L,
         value: Number,
     ) -> (usize, usize) {
         out.extend_from_slice(self.head);
-        let mut w = LabelWriter::text_after_head_open(desc, out);
+        let mut w = LabelWriter::text_after_head_open(self.starts, out);
         labels.encode_label_values(&mut w);
         let got = w.count();
         let labels_end = out.len();
@@ -164,10 +166,10 @@ pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
 ) -> (usize, usize) {
     let line = ScalarLine::of(desc);
     let Some(ts) = timestamp_ms else {
-        return line.write(out, desc, labels, value);
+        return line.write(out, labels, value);
     };
     out.extend_from_slice(line.head);
-    let mut w = LabelWriter::text_after_head_open(desc, out);
+    let mut w = LabelWriter::text_after_head_open(line.starts, out);
     labels.encode_label_values(&mut w);
     let got = w.count();
     let labels_end = out.len();

@@ -532,21 +532,17 @@ mod set {
         /// Adds each of `hashes` in order; the position of the first that was
         /// there already (the ones after it are not added), if any.
         ///
-        /// Every home slot is read once before anything is added: those
-        /// reads do not depend on one another, so on a table larger than
-        /// the cache their misses overlap instead of coming one at a time,
-        /// and the inserts then find their slots cached. This is what keeps
-        /// a scrape of 100 000 series from waiting on memory once per series.
+        /// A batch at a time because on a table larger than the cache (100 000
+        /// series make two megabytes) each insert misses it: the inserts of a
+        /// batch do not depend on one another, so the processor overlaps
+        /// their misses instead of waiting for each in turn between the
+        /// writing of two lines. Measured at 100 000 series: 35-50 ns per
+        /// series with the check in batches, 55-80 one series at a time.
         pub(super) fn insert_all(&mut self, hashes: &[u64]) -> Option<usize> {
             // Room for all of them first, so no slot moves in between.
             while 2 * (self.len + hashes.len()) > self.slots.len() {
                 self.grow();
             }
-            let mask = self.slots.len() - 1;
-            let touched = hashes.iter().fold(0, |acc, &h| {
-                acc ^ self.slots.get(home(h, mask)).copied().unwrap_or_default()
-            });
-            std::hint::black_box(touched);
             for (c, chunk) in hashes.chunks(BATCH).enumerate() {
                 // The slots taken, journaled together after the chunk.
                 let mut taken = [0; BATCH];
