@@ -654,7 +654,10 @@ impl FamilyEncoder<'_> {
                 self.check_pending(&mut pending)?;
                 return Err(self.unwrite(start, |fam| fam.arity_error(got)));
             }
-            let written = self.body.get(start + head_len..labels_end).unwrap_or_default();
+            let written = self
+                .body
+                .get(start + head_len..labels_end)
+                .unwrap_or_default();
             if pending.push(self.check.text_hash(written)) {
                 self.check_pending(&mut pending)?;
             }
