@@ -28,6 +28,6 @@ echo "|---|---:|---:|"
 time_build derive -p exporter-derive
 # What a user's own hello world compiles: the runtime with its default features.
 time_build core -p exporter-core
-# The example in this repository also compiles the root package's dev-dependencies
-# (the parsers and peers the cross-crate tests use).
+# The example in this repository: the same runtime, plus the root package's one
+# dev-dependency (axum, for the axum example).
 time_build hello --example hello_world

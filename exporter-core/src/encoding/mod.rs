@@ -541,38 +541,12 @@ fn labels_written<'b>(body: &'b [u8], desc: &Desc, start: usize, labels_end: usi
     body.get(labels_start..labels_end).unwrap_or_default()
 }
 
-/// Text lines written but not yet through the duplicate-series check: the
-/// hashes of their labels, and where the first line starts. (Where a later
-/// line starts is found by counting newlines, when one fails the check.)
-struct PendingLines {
-    hashes: [u64; PendingLines::CAPACITY],
-    len: usize,
-    first_start: usize,
-}
-
-impl PendingLines {
-    /// Enough lines for their table lookups to overlap (see
-    /// `HashSet64::insert_all`), few enough to keep on the stack.
-    const CAPACITY: usize = 32;
-
-    /// No lines yet; the first will start at `first_start`.
-    fn starting_at(first_start: usize) -> Self {
-        PendingLines {
-            hashes: [0; Self::CAPACITY],
-            len: 0,
-            first_start,
-        }
-    }
-
-    /// Adds the next line's hash; true when the batch is full.
-    #[inline]
-    fn push(&mut self, hash: u64) -> bool {
-        let i = self.len.min(Self::CAPACITY - 1);
-        self.hashes[i] = hash;
-        self.len = i + 1;
-        self.len == Self::CAPACITY
-    }
-}
+/// Text lines [`FamilyEncoder::samples`] writes before it runs the
+/// duplicate-series check on them together: enough for their table lookups
+/// to overlap (see `HashSet64::insert_all`), few enough for their hashes to
+/// stay on the stack. (Where each line starts is found again by counting
+/// newlines, when one fails the check.)
+const CHECK_BATCH: usize = 32;
 
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
@@ -698,42 +672,47 @@ impl FamilyEncoder<'_> {
             return Ok(());
         }
         // Checked in batches (see `HashSet64::insert_all` for why).
-        let mut pending = PendingLines::starting_at(self.body.len());
         let expected = self.desc.variable_labels().len();
         let head_len = self.desc.rendered().head.len();
-        for (labels, value) in series {
-            let start = self.body.len();
-            let (got, labels_end) = line.write(self.body, labels, value.to_number());
-            if got != expected {
-                self.check_pending(&mut pending)?;
-                return Err(self.unwrite(start, |fam| fam.arity_error(got)));
+        let mut series = series.into_iter();
+        let mut hashes = [0u64; CHECK_BATCH];
+        loop {
+            let first_start = self.body.len();
+            let mut n = 0;
+            for (labels, value) in series.by_ref() {
+                let start = self.body.len();
+                let (got, labels_end) = line.write(self.body, labels, value.to_number());
+                if got != expected {
+                    self.check_batch(&hashes[..n], first_start)?;
+                    return Err(self.unwrite(start, |fam| fam.arity_error(got)));
+                }
+                let written = self
+                    .body
+                    .get(start + head_len..labels_end)
+                    .unwrap_or_default();
+                hashes[n] = self.check.text_hash(written);
+                n += 1;
+                if n == CHECK_BATCH {
+                    break;
+                }
             }
-            let written = self
-                .body
-                .get(start + head_len..labels_end)
-                .unwrap_or_default();
-            if pending.push(self.check.text_hash(written)) {
-                self.check_pending(&mut pending)?;
-                // Only between batches: a batch refers to its lines by offset.
-                self.spill_point();
+            self.check_batch(&hashes[..n], first_start)?;
+            // Only between batches: a batch refers to its lines by offset.
+            self.spill_point();
+            if n < CHECK_BATCH {
+                return Ok(());
             }
         }
-        self.check_pending(&mut pending)?;
-        self.spill_point();
-        Ok(())
     }
 
-    /// Runs the duplicate-series check on the lines in `pending` and empties
-    /// it. On a repeated series, that line and all after it are removed.
+    /// Runs the duplicate-series check on a batch of text lines, given their
+    /// label hashes and where the first starts. On a repeated series, that
+    /// line and all after it are removed.
     #[inline]
-    fn check_pending(&mut self, pending: &mut PendingLines) -> Result<(), CollectError> {
-        let n = std::mem::take(&mut pending.len);
-        match self.check.text_series_all(&pending.hashes[..n]) {
-            None => {
-                pending.first_start = self.body.len();
-                Ok(())
-            }
-            Some(repeat) => Err(self.repeated_line(pending.first_start, repeat)),
+    fn check_batch(&mut self, hashes: &[u64], first_start: usize) -> Result<(), CollectError> {
+        match self.check.text_series_all(hashes) {
+            None => Ok(()),
+            Some(repeat) => Err(self.repeated_line(first_start, repeat)),
         }
     }
 
