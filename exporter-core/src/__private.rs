@@ -14,6 +14,7 @@ pub use crate::encoding::{FamilyEncoder, HistogramValue, MetricEncoder, SummaryV
 pub use crate::error::{CollectError, DescError};
 pub use crate::labels::{EncodeLabelValue, EncodeLabelValues, LabelValueWriter, LabelWriter};
 pub use crate::metric::{Instrument, InstrumentOpts};
+pub use crate::value::{HistogramSnapshot, SummarySnapshot};
 pub use std::sync::OnceLock;
 
 /// Builds a descriptor whose every part the derive already validated at compile time.
@@ -138,29 +139,6 @@ scalar_field!(
     SystemTime
 );
 
-/// An owned histogram snapshot, for structs that keep their values (see
-/// [`HistogramValue`] for the borrowed form and the meaning of the fields).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HistogramSnapshot {
-    /// `(upper bound, cumulative count)` in increasing bound order.
-    pub buckets: Vec<(f64, u64)>,
-    /// Sum of all observations.
-    pub sum: f64,
-    /// Number of observations.
-    pub count: u64,
-}
-
-/// An owned summary snapshot (see [`SummaryValue`] for the borrowed form).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SummarySnapshot {
-    /// `(quantile, value)` pairs, quantiles in `[0, 1]`.
-    pub quantiles: Vec<(f64, f64)>,
-    /// Sum of all observations.
-    pub sum: f64,
-    /// Number of observations.
-    pub count: u64,
-}
-
 macro_rules! distribution_field {
     ($($t:ty),*) => {$(
         impl CollectField for $t {
@@ -197,12 +175,7 @@ impl FieldValue for HistogramSnapshot {
         family: &mut FamilyEncoder<'_>,
         labels: &L,
     ) -> Result<(), CollectError> {
-        let value = HistogramValue {
-            buckets: &self.buckets,
-            sum: self.sum,
-            count: self.count,
-        };
-        family.histogram(labels, &value)
+        family.histogram(labels, &self.as_value())
     }
 }
 
@@ -228,12 +201,7 @@ impl FieldValue for SummarySnapshot {
         family: &mut FamilyEncoder<'_>,
         labels: &L,
     ) -> Result<(), CollectError> {
-        let value = SummaryValue {
-            quantiles: &self.quantiles,
-            sum: self.sum,
-            count: self.count,
-        };
-        family.summary(labels, &value)
+        family.summary(labels, &self.as_value())
     }
 }
 

@@ -68,7 +68,7 @@ pub mod value;
 pub mod __private;
 
 /// Owned histogram and summary values, for snapshot struct fields.
-pub use crate::__private::{HistogramSnapshot, SummarySnapshot};
+pub use crate::value::{HistogramSnapshot, SummarySnapshot};
 #[doc(inline)]
 pub use crate::collector::{Collector, StaticCollector};
 #[doc(inline)]

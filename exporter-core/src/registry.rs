@@ -22,14 +22,14 @@
 //! A series is hashed (its rendered labels; in the text format the bytes
 //! just written, without rendering them again) and looked up in a
 //! per-scrape table, as Go does. Series of an instrument
-//! [`Family`](crate::metric::Family) cannot repeat, so they are not hashed
-//! unless another collector writes the same family identity. Measured on a
-//! snapshot `Vec` of 10 000 and 100 000 counter series scraped to text
-//! (release build; best thread CPU time on a loaded 2-core machine): the
-//! check adds about 30 ns per series at 10 000 and 80-100 ns at 100 000,
-//! against 35-40 ns for the scrape without it. Most of that is the table
-//! lookup missing the cache, not hashing (160 instructions per series
-//! under callgrind). Turn it off per scrape with
+//! [`Family`](crate::metric::Family) or a map field cannot repeat, so they
+//! are not hashed unless another collector writes the same family identity.
+//! Measured on a snapshot `Vec` of counter series scraped to text (release
+//! build, `benches/encode.rs`): the check adds about 57 instructions per
+//! series to the scrape's 150 (callgrind), and in time 10-15 ns per series
+//! at 10 000 series and 15-25 ns at 100 000, where the table (two
+//! megabytes) no longer fits the cache and collections are checked in
+//! batches whose lookups overlap. Turn it off per scrape with
 //! [`MetricEncoder::check_duplicate_series`].
 
 pub(crate) mod check;

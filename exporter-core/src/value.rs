@@ -2,6 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::encoding::{HistogramValue, SummaryValue};
+
 /// One sample value. Integers stay integers so they print exactly.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Number {
@@ -139,6 +141,51 @@ pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
         out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
     } else {
         out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+    }
+}
+
+/// An owned histogram snapshot, for structs that keep their values (see
+/// [`HistogramValue`] for the borrowed form and the meaning of the fields).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistogramSnapshot {
+    /// `(upper bound, cumulative count)` in increasing bound order.
+    pub buckets: Vec<(f64, u64)>,
+    /// Sum of all observations.
+    pub sum: f64,
+    /// Number of observations.
+    pub count: u64,
+}
+
+impl HistogramSnapshot {
+    /// The borrowed form the encoder writes.
+    pub fn as_value(&self) -> HistogramValue<'_> {
+        HistogramValue {
+            buckets: &self.buckets,
+            sum: self.sum,
+            count: self.count,
+        }
+    }
+}
+
+/// An owned summary snapshot (see [`SummaryValue`] for the borrowed form).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SummarySnapshot {
+    /// `(quantile, value)` pairs, quantiles in `[0, 1]`.
+    pub quantiles: Vec<(f64, f64)>,
+    /// Sum of all observations.
+    pub sum: f64,
+    /// Number of observations.
+    pub count: u64,
+}
+
+impl SummarySnapshot {
+    /// The borrowed form the encoder writes.
+    pub fn as_value(&self) -> SummaryValue<'_> {
+        SummaryValue {
+            quantiles: &self.quantiles,
+            sum: self.sum,
+            count: self.count,
+        }
     }
 }
 
