@@ -67,8 +67,6 @@ pub mod value;
 #[doc(hidden)]
 pub mod __private;
 
-/// Owned histogram and summary values, for snapshot struct fields.
-pub use crate::value::{HistogramSnapshot, SummarySnapshot};
 #[doc(inline)]
 pub use crate::collector::{Collector, StaticCollector};
 #[doc(inline)]
@@ -81,6 +79,8 @@ pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
 pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
 pub use crate::registry::{default_registry, Gatherer, Registry};
+/// Owned histogram and summary values, for snapshot struct fields.
+pub use crate::value::{HistogramSnapshot, SummarySnapshot};
 
 #[doc = include_str!("../docs/derive.md")]
 #[cfg(feature = "derive")]
