@@ -31,8 +31,12 @@ struct Waiting {
     desc: Desc,
     pad: String,
     release: Mutex<mpsc::Receiver<()>>,
-    /// Whether the wait ended by the release, not by the 10 s limit.
+    /// Whether the wait ended by the release, not by the time limit.
     released: AtomicBool,
+    /// Write one row and return, without waiting.
+    small: AtomicBool,
+    /// How long to wait for the release (10 s unless set).
+    wait: Duration,
 }
 
 impl Waiting {
@@ -50,6 +54,8 @@ impl Waiting {
             pad: "p".repeat(40),
             release: Mutex::new(rx),
             released: AtomicBool::new(false),
+            small: AtomicBool::new(false),
+            wait: Duration::from_secs(10),
         };
         (waiting, tx)
     }
@@ -62,14 +68,13 @@ impl Collector for Waiting {
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         let mut family = encoder.family(&self.desc)?;
+        if self.small.load(Ordering::SeqCst) {
+            return family.sample(&["0", self.pad.as_str()], 0.0);
+        }
         for row in 0..ROWS_BEFORE {
             family.sample(&[row.to_string().as_str(), self.pad.as_str()], row as f64)?;
         }
-        let got = self
-            .release
-            .lock()
-            .unwrap()
-            .recv_timeout(Duration::from_secs(10));
+        let got = self.release.lock().unwrap().recv_timeout(self.wait);
         self.released.store(got.is_ok(), Ordering::SeqCst);
         for row in ROWS_BEFORE..ROWS_BEFORE + ROWS_AFTER {
             family.sample(&[row.to_string().as_str(), self.pad.as_str()], row as f64)?;
@@ -168,6 +173,91 @@ async fn a_big_family_reaches_the_client_while_it_is_collected() {
     let text = String::from_utf8(body.unwrap()).unwrap();
     assert!(text.starts_with("# HELP test_stream "));
     check_full_scrape(&text);
+}
+
+/// After small, quick scrapes the handler runs the next one on the request's
+/// thread (multi-thread runtimes only), which cannot stream: a scrape that
+/// is big anyway is answered whole, and the one after streams again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_small_scrapes_a_big_one_is_answered_whole_then_streaming_resumes() {
+    let (mut waiting, release) = Waiting::new();
+    waiting.wait = Duration::from_secs(2);
+    let waiting = std::sync::Arc::new(waiting);
+    let registry = Registry::new();
+    registry.register_arc(waiting.clone()).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+
+    waiting.small.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        let reply = get(server.addr, "/metrics", &[]).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            value(
+                &reply.text(),
+                "test_stream",
+                &[("row", "0"), ("pad", &"p".repeat(40))]
+            ),
+            Some(0.0)
+        );
+    }
+
+    // Big now, and run inline: no byte reaches the client before the
+    // collector returns (its wait runs out), and the answer is whole.
+    waiting.small.store(false, Ordering::SeqCst);
+    let (status, _, body) =
+        get_while_collecting(server.addr, &[], release.clone(), |raw| raw.len() >= CHUNK).await;
+    assert_eq!(status, 200);
+    assert!(
+        !waiting.released.load(Ordering::SeqCst),
+        "the big scrape after small ones was streamed, not answered whole"
+    );
+    let text = String::from_utf8(body.unwrap()).unwrap();
+    assert_eq!(
+        parse(&text)
+            .keys()
+            .filter(|(n, _)| n == "test_stream")
+            .count(),
+        ROWS_BEFORE + ROWS_AFTER
+    );
+
+    // The next one goes back to a blocking thread and streams.
+    let (status, _, body) =
+        get_while_collecting(server.addr, &[], release, |raw| raw.len() >= CHUNK).await;
+    assert_eq!(status, 200);
+    assert!(
+        waiting.released.load(Ordering::SeqCst),
+        "the scrape after a big one was not streamed"
+    );
+    assert!(body.is_ok());
+}
+
+/// A current-thread runtime has no thread to spare: every scrape runs on a
+/// blocking thread, so a big one streams even after small ones.
+#[tokio::test(flavor = "current_thread")]
+async fn on_a_current_thread_runtime_every_scrape_may_stream() {
+    let (waiting, release) = Waiting::new();
+    let waiting = std::sync::Arc::new(waiting);
+    let registry = Registry::new();
+    registry.register_arc(waiting.clone()).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+
+    waiting.small.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        assert_eq!(get(server.addr, "/metrics", &[]).await.status, 200);
+    }
+    waiting.small.store(false, Ordering::SeqCst);
+    let (status, _, body) =
+        get_while_collecting(server.addr, &[], release, |raw| raw.len() >= CHUNK).await;
+    assert_eq!(status, 200);
+    assert!(waiting.released.load(Ordering::SeqCst), "not streamed");
+    let text = String::from_utf8(body.unwrap()).unwrap();
+    assert_eq!(
+        parse(&text)
+            .keys()
+            .filter(|(n, _)| n == "test_stream")
+            .count(),
+        ROWS_BEFORE + ROWS_AFTER
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,9 @@ mod tower;
 pub use body::{Body, BodyError};
 pub use compress::Compression;
 pub use default::handler;
-pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK};
+pub use handler::{
+    ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK, INLINE_UNDER,
+};
 pub use server::{serve, Serve};
 #[cfg(feature = "tls")]
 pub use tls::{WebConfig, WebConfigError};
