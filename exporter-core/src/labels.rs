@@ -1,6 +1,6 @@
 //! Label values: how Rust values become the `name="value"` pairs of a series.
 //!
-//! A sample's variable label *names* live in its [`Desc`](crate::desc::Desc); the
+//! A sample's variable label *names* live in its [`Desc`]; the
 //! sample supplies only the *values*, in the same order, through
 //! [`EncodeLabelValues`]. Encoders write them straight into the output, so a
 //! series costs no allocation.
