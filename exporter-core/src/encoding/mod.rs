@@ -638,6 +638,23 @@ impl FamilyEncoder<'_> {
     /// family's checks (type, format, what the line head looks like) made
     /// once instead of per series. Collections of series use it.
     ///
+    /// ```
+    /// use exporter_core::{Desc, Format, MetricEncoder, MetricType};
+    ///
+    /// let desc = Desc::new("http_requests_total", "Requests, by code.", MetricType::Counter, ["code"])?;
+    /// let by_code = [(["200"], 1027_u64), (["404"], 3)];
+    /// let mut encoder = MetricEncoder::new(Format::Text);
+    /// encoder
+    ///     .family(&desc)?
+    ///     .samples(by_code.iter().map(|(code, n)| (code, *n)))?;
+    /// let mut out = Vec::new();
+    /// encoder.finish_into(&mut out);
+    /// assert!(String::from_utf8(out)?.ends_with(
+    ///     "http_requests_total{code=\"200\"} 1027\nhttp_requests_total{code=\"404\"} 3\n"
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// As for [`sample`](Self::sample), at the first series that fails;
