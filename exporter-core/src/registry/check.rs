@@ -299,33 +299,59 @@ impl ScrapeCheck {
 /// Suffixes a family's samples may add to its name, in some format.
 const SUFFIXES: [&str; 6] = ["_total", "_created", "_bucket", "_sum", "_count", "_info"];
 
+/// A sample name spelled as a base and a suffix (`foo` + `_bucket`), so that
+/// a family's names can be listed and compared without building strings:
+/// this runs for every family of every scrape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spelled<'a>(&'a str, &'static str);
+
+impl Spelled<'_> {
+    fn is(&self, other: &Spelled<'_>) -> bool {
+        self.0.len() + self.1.len() == other.0.len() + other.1.len()
+            && self
+                .0
+                .bytes()
+                .chain(self.1.bytes())
+                .eq(other.0.bytes().chain(other.1.bytes()))
+    }
+
+    fn write_into(&self, out: &mut String) {
+        out.clear();
+        out.push_str(self.0);
+        out.push_str(self.1);
+    }
+}
+
 /// The names a family of `name` and type `t` occupies across the formats:
 /// its own, its samples' and, for an OpenMetrics counter, its family name
-/// without `_total`.
-pub(crate) fn occupied(name: &str, t: MetricType) -> Vec<String> {
-    let mut out = vec![name.to_owned()];
-    let with = |s: &str| format!("{name}{s}");
-    match t {
-        MetricType::Counter => {
-            let base = name.strip_suffix("_total").unwrap_or(name);
-            for n in [
-                base.to_owned(),
-                format!("{base}_total"),
-                format!("{base}_created"),
-            ] {
-                if !out.contains(&n) {
-                    out.push(n);
-                }
+/// without `_total`. At most five; the count of them is returned too.
+fn occupied(name: &str, t: MetricType) -> ([Spelled<'_>; 5], usize) {
+    let mut out = [Spelled(name, ""); 5];
+    let mut n = 1;
+    let suffixes: &[&'static str] = match t {
+        MetricType::Histogram => &["_bucket", "_sum", "_count", "_created"],
+        MetricType::Summary => &["_sum", "_count", "_created"],
+        MetricType::Info => &["_info"],
+        _ => &[],
+    };
+    if t == MetricType::Counter {
+        let base = name.strip_suffix("_total").unwrap_or(name);
+        for x in [
+            Spelled(base, ""),
+            Spelled(base, "_total"),
+            Spelled(base, "_created"),
+        ] {
+            if !out[..n].iter().any(|o| o.is(&x)) {
+                out[n] = x;
+                n += 1;
             }
         }
-        MetricType::Histogram => {
-            out.extend(["_bucket", "_sum", "_count", "_created"].map(with));
-        }
-        MetricType::Summary => out.extend(["_sum", "_count", "_created"].map(with)),
-        MetricType::Info => out.push(with("_info")),
-        _ => {}
     }
-    out
+    for &suffix in suffixes {
+        out[n] = Spelled(name, suffix);
+        n += 1;
+    }
+    (out, n)
 }
 
 /// The first family `lookup` knows, other than `name`, whose occupied names
@@ -335,24 +361,23 @@ pub(crate) fn collision(
     t: MetricType,
     lookup: impl Fn(&str) -> Option<MetricType>,
 ) -> Option<(String, MetricType)> {
-    let mine = occupied(name, t);
-    for x in &mine {
-        // Which family names could occupy `x`: `x` itself, `x` less a suffix,
-        // and a counter named `x_total`.
-        let mut candidates: Vec<String> = vec![x.clone(), format!("{x}_total")];
-        candidates.extend(
-            SUFFIXES
-                .iter()
-                .filter_map(|s| x.strip_suffix(s))
-                .map(str::to_owned),
-        );
-        for g in candidates {
+    let (mine, n) = occupied(name, t);
+    let mine = &mine[..n];
+    let (mut x, mut total) = (String::new(), String::new());
+    for spelled in mine {
+        spelled.write_into(&mut x);
+        Spelled(&x, "_total").write_into(&mut total);
+        // Which family names could occupy `x`: `x` itself, a counter named
+        // `x_total`, and `x` less a suffix.
+        let stripped = SUFFIXES.iter().filter_map(|s| x.strip_suffix(s));
+        for g in [x.as_str(), total.as_str()].into_iter().chain(stripped) {
             if g == name {
                 continue;
             }
-            if let Some(gt) = lookup(&g) {
-                if occupied(&g, gt).iter().any(|o| mine.contains(o)) {
-                    return Some((g, gt));
+            if let Some(gt) = lookup(g) {
+                let (theirs, m) = occupied(g, gt);
+                if theirs[..m].iter().any(|o| mine.iter().any(|x| x.is(o))) {
+                    return Some((g.to_owned(), gt));
                 }
             }
         }
@@ -809,6 +834,105 @@ mod tests {
             for s in &inputs {
                 assert!(seen.insert(hash_bytes(seed, s)), "{s:?}");
             }
+        }
+    }
+
+    /// The collision check as first written, building every name as a string:
+    /// the reference the allocation-free one is compared with.
+    fn collision_reference(
+        name: &str,
+        t: MetricType,
+        lookup: impl Fn(&str) -> Option<MetricType>,
+    ) -> Option<(String, MetricType)> {
+        fn occupied(name: &str, t: MetricType) -> Vec<String> {
+            let mut out = vec![name.to_owned()];
+            let with = |s: &str| format!("{name}{s}");
+            match t {
+                MetricType::Counter => {
+                    let base = name.strip_suffix("_total").unwrap_or(name);
+                    for n in [
+                        base.to_owned(),
+                        format!("{base}_total"),
+                        format!("{base}_created"),
+                    ] {
+                        if !out.contains(&n) {
+                            out.push(n);
+                        }
+                    }
+                }
+                MetricType::Histogram => {
+                    out.extend(["_bucket", "_sum", "_count", "_created"].map(with));
+                }
+                MetricType::Summary => out.extend(["_sum", "_count", "_created"].map(with)),
+                MetricType::Info => out.push(with("_info")),
+                _ => {}
+            }
+            out
+        }
+        let mine = occupied(name, t);
+        for x in &mine {
+            let mut candidates: Vec<String> = vec![x.clone(), format!("{x}_total")];
+            candidates.extend(
+                SUFFIXES
+                    .iter()
+                    .filter_map(|s| x.strip_suffix(s))
+                    .map(str::to_owned),
+            );
+            for g in candidates {
+                if g == name {
+                    continue;
+                }
+                if let Some(gt) = lookup(&g) {
+                    if occupied(&g, gt).iter().any(|o| mine.contains(o)) {
+                        return Some((g, gt));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn metric_type() -> impl Strategy<Value = MetricType> {
+        prop_oneof![
+            Just(MetricType::Counter),
+            Just(MetricType::Gauge),
+            Just(MetricType::Untyped),
+            Just(MetricType::Histogram),
+            Just(MetricType::Summary),
+            Just(MetricType::Info),
+            Just(MetricType::StateSet),
+        ]
+    }
+
+    /// Names built from two stems and every suffix, so that collisions abound.
+    fn family_name() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            Just(""),
+            Just("_total"),
+            Just("_created"),
+            Just("_bucket"),
+            Just("_sum"),
+            Just("_count"),
+            Just("_info"),
+        ];
+        (
+            prop_oneof![Just("foo"), Just("foo_sum")],
+            part.clone(),
+            part,
+        )
+            .prop_map(|(stem, a, b)| format!("{stem}{a}{b}"))
+    }
+
+    proptest! {
+        #[test]
+        fn collision_agrees_with_the_reference(
+            name in family_name(),
+            t in metric_type(),
+            existing in proptest::collection::vec((family_name(), metric_type()), 0..6),
+        ) {
+            let map: HashMap<String, MetricType> = existing.into_iter().collect();
+            let lookup = |n: &str| map.get(n).copied();
+            prop_assert_eq!(collision(&name, t, lookup), collision_reference(&name, t, lookup));
         }
     }
 
