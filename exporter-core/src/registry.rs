@@ -406,8 +406,10 @@ impl Registry {
             keys,
             claims,
         });
-        drop(inner);
+        // Before the write lock goes: a scrape must not see the new
+        // collectors with the old claims.
         self.forget_claims();
+        drop(inner);
         Ok(())
     }
 
@@ -451,8 +453,10 @@ impl Registry {
                 }
             }
         }
-        drop(inner);
+        // Before the write lock goes: a scrape must not see the new
+        // collectors with the old claims.
         self.forget_claims();
+        drop(inner);
         true
     }
 

@@ -40,8 +40,8 @@
 //! the scrape itself (measured in-process: 50-80 µs per hello-world request
 //! against 10 µs), so after a scrape that took under [`INLINE_UNDER`] and fit
 //! in one [`CHUNK`], the next runs right on the request's task, on a
-//! multi-thread runtime (on a current-thread runtime a blocking collector
-//! would stop everything). Such a scrape is not streamed: if it grows past
+//! multi-thread runtime with two or more workers, one such scrape at a time
+//! (so a collector that blocks after all holds one worker, never all of them). Such a scrape is not streamed: if it grows past
 //! [`CHUNK`] anyway, it is held and answered whole (at most one scrape after
 //! a small one is held whole, however large it turns out), and a scrape
 //! that is large or slow sends the next one back to a blocking thread.
@@ -449,8 +449,12 @@ impl MetricsHandler {
                 format!("exceeded configured timeout of {limit:?}\n"),
             )
         };
-        let inline = self.inline.load(Ordering::Relaxed)
-            && job.runtime.runtime_flavor() == RuntimeFlavor::MultiThread;
+        // One scrape inline at a time (taking the flag), and only with a
+        // worker to spare: should a collector block after all, it holds one
+        // worker, not the runtime.
+        let inline = job.runtime.runtime_flavor() == RuntimeFlavor::MultiThread
+            && job.runtime.metrics().num_workers() > 1
+            && self.inline.swap(false, Ordering::Relaxed);
         Ok(if inline {
             // The last scrape was small and quick: run this one right here,
             // without handing it to another thread and back (which costs
@@ -485,8 +489,10 @@ impl MetricsHandler {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|secs| secs.is_finite() && *secs > 0.0)
             .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-            .map(|limit| now + limit.saturating_sub(self.opts.scrape_timeout_offset));
-        let from_opts = self.opts.timeout.map(|limit| now + limit);
+            .and_then(|limit| {
+                now.checked_add(limit.saturating_sub(self.opts.scrape_timeout_offset))
+            });
+        let from_opts = self.opts.timeout.and_then(|limit| now.checked_add(limit));
         match (from_header, from_opts) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -759,6 +765,7 @@ impl Stream {
         self.count_encoding_error(error);
         match self.head.take() {
             Some(head) => {
+                drop(self.guard.take());
                 let _ = head.send(Outcome::Failed(format!(
                     "error encoding metrics: {error}\n"
                 )));
