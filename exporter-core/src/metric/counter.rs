@@ -1,13 +1,6 @@
 //! [`Counter`]: a value that only goes up.
 
-use std::fmt;
-
 use super::atomic::Atomic;
-use super::{EncodeMetric, Instrument, InstrumentOpts};
-use crate::desc::MetricType;
-use crate::encoding::FamilyEncoder;
-use crate::error::CollectError;
-use crate::labels::EncodeLabelValues;
 
 /// A monotonic counter: requests served, bytes sent, errors seen.
 ///
@@ -96,56 +89,4 @@ impl Counter<f64> {
     }
 }
 
-impl<T: Atomic> Default for Counter<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Atomic> fmt::Debug for Counter<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Counter").field(&self.get()).finish()
-    }
-}
-
-impl<T: Atomic> EncodeMetric for Counter<T> {
-    const METRIC_TYPE: MetricType = MetricType::Counter;
-
-    #[inline]
-    fn encode_metric<L>(
-        &self,
-        labels: &L,
-        family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
-        family.sample(labels, self.get())
-    }
-
-    #[inline]
-    fn encode_series<'a, K>(
-        series: impl Iterator<Item = (&'a K, &'a Self)>,
-        family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        K: EncodeLabelValues + 'a,
-    {
-        family.samples(series.map(|(labels, metric)| (labels, metric.get())))
-    }
-}
-
-impl<T: Atomic> Instrument for Counter<T> {
-    fn from_opts(_: &InstrumentOpts<'_>) -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Atomic> crate::__private::CollectField for Counter<T> {
-    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Counter);
-    const LABELS: Option<usize> = Some(0);
-
-    fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
-        self.encode_metric(&(), family)
-    }
-}
+one_value_instrument!(Counter, Counter);

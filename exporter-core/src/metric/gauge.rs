@@ -1,14 +1,8 @@
 //! [`Gauge`]: a value that goes up and down.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use super::atomic::Atomic;
-use super::{EncodeMetric, Instrument, InstrumentOpts};
-use crate::desc::MetricType;
-use crate::encoding::FamilyEncoder;
-use crate::error::CollectError;
-use crate::labels::EncodeLabelValues;
 use crate::value::EncodeValue;
 
 /// A gauge: temperature, queue length, connections open.
@@ -89,59 +83,7 @@ impl Gauge<f64> {
     }
 }
 
-impl<T: Atomic> Default for Gauge<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Atomic> fmt::Debug for Gauge<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Gauge").field(&self.get()).finish()
-    }
-}
-
-impl<T: Atomic> EncodeMetric for Gauge<T> {
-    const METRIC_TYPE: MetricType = MetricType::Gauge;
-
-    #[inline]
-    fn encode_metric<L>(
-        &self,
-        labels: &L,
-        family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
-        family.sample(labels, self.get())
-    }
-
-    #[inline]
-    fn encode_series<'a, K>(
-        series: impl Iterator<Item = (&'a K, &'a Self)>,
-        family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        K: EncodeLabelValues + 'a,
-    {
-        family.samples(series.map(|(labels, metric)| (labels, metric.get())))
-    }
-}
-
-impl<T: Atomic> Instrument for Gauge<T> {
-    fn from_opts(_: &InstrumentOpts<'_>) -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Atomic> crate::__private::CollectField for Gauge<T> {
-    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Gauge);
-    const LABELS: Option<usize> = Some(0);
-
-    fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
-        self.encode_metric(&(), family)
-    }
-}
+one_value_instrument!(Gauge, Gauge);
 
 #[cfg(test)]
 mod tests {

@@ -32,6 +32,72 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// The plumbing the two one-value instruments, [`Counter`] and [`Gauge`],
+/// share: `Default` and `Debug`, encoding their value (one series, or a
+/// family's series in one batch), building from the derive's options, and
+/// serving as a derived struct's field.
+macro_rules! one_value_instrument {
+    ($ty:ident, $metric_type:ident) => {
+        impl<T: $crate::metric::Atomic> Default for $ty<T> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl<T: $crate::metric::Atomic> std::fmt::Debug for $ty<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple(stringify!($ty)).field(&self.get()).finish()
+            }
+        }
+
+        impl<T: $crate::metric::Atomic> $crate::metric::EncodeMetric for $ty<T> {
+            const METRIC_TYPE: $crate::desc::MetricType = $crate::desc::MetricType::$metric_type;
+
+            #[inline]
+            fn encode_metric<L>(
+                &self,
+                labels: &L,
+                family: &mut $crate::encoding::FamilyEncoder<'_>,
+            ) -> Result<(), $crate::error::CollectError>
+            where
+                L: $crate::labels::EncodeLabelValues + ?Sized,
+            {
+                family.sample(labels, self.get())
+            }
+
+            #[inline]
+            fn encode_series<'a, K>(
+                series: impl Iterator<Item = (&'a K, &'a Self)>,
+                family: &mut $crate::encoding::FamilyEncoder<'_>,
+            ) -> Result<(), $crate::error::CollectError>
+            where
+                K: $crate::labels::EncodeLabelValues + 'a,
+            {
+                family.samples(series.map(|(labels, metric)| (labels, metric.get())))
+            }
+        }
+
+        impl<T: $crate::metric::Atomic> $crate::metric::Instrument for $ty<T> {
+            fn from_opts(_: &$crate::metric::InstrumentOpts<'_>) -> Self {
+                Self::new()
+            }
+        }
+
+        impl<T: $crate::metric::Atomic> $crate::__private::CollectField for $ty<T> {
+            const METRIC_TYPE: Option<$crate::desc::MetricType> =
+                Some($crate::desc::MetricType::$metric_type);
+            const LABELS: Option<usize> = Some(0);
+
+            fn collect_field(
+                &self,
+                family: &mut $crate::encoding::FamilyEncoder<'_>,
+            ) -> Result<(), $crate::error::CollectError> {
+                $crate::metric::EncodeMetric::encode_metric(self, &(), family)
+            }
+        }
+    };
+}
+
 mod atomic;
 mod ckms;
 mod counter;
