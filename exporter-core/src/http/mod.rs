@@ -4,6 +4,7 @@
 mod body;
 mod compress;
 mod default;
+#[cfg(any(feature = "runtime", feature = "tls"))]
 mod duration;
 mod handler;
 mod instrument;
@@ -16,6 +17,7 @@ mod web_config;
 pub use body::{Body, BodyError};
 pub use compress::Compression;
 pub use default::handler;
+#[cfg(any(feature = "runtime", feature = "tls"))]
 pub(crate) use duration::parse_go_duration;
 pub use handler::{
     ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK, INLINE_UNDER,
