@@ -46,6 +46,7 @@ pub use crate::encoding::NameCollision;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use crate::collector::{panic_message, Collector};
@@ -82,6 +83,8 @@ struct Entry {
     keys: Vec<DescKey>,
     /// The family names of `keys`.
     claims: Claims,
+    /// What the collector said of itself at registration.
+    may_block: bool,
 }
 
 #[derive(Default)]
@@ -146,6 +149,8 @@ pub struct Registry {
     inner: RwLock<Inner>,
     /// `inner.claims()`, cleared by every (un)registration.
     claims: Mutex<Option<RegistryClaims>>,
+    /// Registered collectors that may block (see [`Collector::may_block`]).
+    blocking: AtomicUsize,
 }
 
 impl std::fmt::Debug for Registry {
@@ -227,6 +232,8 @@ impl Registry {
         original: Option<Arc<dyn Collector>>,
         #[cfg(feature = "async")] asynchronous: Option<Arc<dyn crate::collector::AsyncCollector>>,
     ) -> Result<(), RegisterError> {
+        // Asked once, outside the lock, and remembered for unregistering.
+        let may_block = collector.may_block();
         let descs = collector.describe();
         let mut keys: Vec<DescKey> = descs.iter().map(|d| desc_key(d)).collect();
         keys.sort();
@@ -315,7 +322,11 @@ impl Registry {
             original,
             keys,
             claims,
+            may_block,
         });
+        if may_block {
+            self.blocking.fetch_add(1, Ordering::Relaxed);
+        }
         // Before the write lock goes: a scrape must not see the new
         // collectors with the old claims.
         self.forget_claims();
@@ -350,6 +361,9 @@ impl Registry {
             return false;
         };
         let entry = inner.entries.remove(pos);
+        if entry.may_block {
+            self.blocking.fetch_sub(1, Ordering::Relaxed);
+        }
         for name in distinct_names(&entry.keys) {
             if let Some(shape) = inner.families.get_mut(name) {
                 shape.collectors -= 1;
@@ -484,6 +498,10 @@ struct ViewEntry {
 }
 
 impl Gatherer for Registry {
+    fn may_block(&self) -> bool {
+        self.blocking.load(Ordering::Relaxed) > 0
+    }
+
     #[cfg(feature = "async")]
     fn gather_async<'a>(
         &'a self,
