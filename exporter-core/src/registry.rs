@@ -34,6 +34,7 @@
 
 mod error;
 mod gatherer;
+mod shape;
 pub(crate) mod wrap;
 
 pub use self::error::{GatherError, RegisterError};
@@ -41,6 +42,7 @@ use self::gatherer::gather_to_vec;
 #[cfg(feature = "async")]
 pub use self::gatherer::GatherFuture;
 pub use self::gatherer::{Gatherer, Gatherers};
+use self::shape::{desc_key, distinct_names, label_names, shape_mismatch, DescKey, FamilyShape};
 pub use self::wrap::WrappingRegistry;
 pub use crate::encoding::NameCollision;
 
@@ -50,27 +52,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use crate::collector::{panic_message, Collector};
-use crate::desc::{Desc, MetricType};
+use crate::desc::Desc;
 use crate::encoding::{Claims, Format, MetricEncoder, Scope};
 use crate::error::CollectError;
-
-/// What a family name is bound to once registered: every descriptor with this
-/// name must agree on these.
-#[derive(Debug)]
-struct FamilyShape {
-    help: String,
-    metric_type: MetricType,
-    /// Const and variable label names, sorted.
-    label_names: Vec<String>,
-    /// How many registered descriptors use this name.
-    uses: usize,
-    /// How many registered collectors describe this name: with one, it is
-    /// that collector's alone, which lets a scrape stream it.
-    collectors: usize,
-}
-
-/// A descriptor's identity: name and const label values (Go's `Desc.id`).
-type DescKey = (String, Vec<(String, String)>);
 
 struct Entry {
     collector: Arc<dyn Collector>,
@@ -556,41 +540,6 @@ pub(crate) fn collect_contained(
     // A family it was streaming is complete now: its last bytes go out.
     encoder.end_collector();
     result
-}
-
-/// The distinct family names of sorted descriptor identities.
-fn distinct_names(keys: &[DescKey]) -> impl Iterator<Item = &str> {
-    keys.iter()
-        .enumerate()
-        .filter(|&(i, k)| i == 0 || keys[i - 1].0 != k.0)
-        .map(|(_, k)| k.0.as_str())
-}
-
-fn desc_key(desc: &Desc) -> DescKey {
-    (desc.name().to_owned(), desc.const_labels().to_vec())
-}
-
-fn label_names(desc: &Desc) -> Vec<String> {
-    let mut names: Vec<String> = desc
-        .const_labels()
-        .iter()
-        .map(|(k, _)| k.clone())
-        .chain(desc.variable_labels().iter().cloned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn shape_mismatch(shape: &FamilyShape, desc: &Desc) -> Option<&'static str> {
-    if shape.help != desc.help() {
-        Some("a registered descriptor of this name has different help")
-    } else if shape.metric_type != desc.metric_type() {
-        Some("a registered descriptor of this name has a different type")
-    } else if shape.label_names != label_names(desc) {
-        Some("a registered descriptor of this name has different label names")
-    } else {
-        None
-    }
 }
 
 /// The process-wide registry, like Go's `prometheus.DefaultRegisterer` and
