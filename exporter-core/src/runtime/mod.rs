@@ -408,6 +408,7 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
     ///
     /// An address that cannot be bound (named in the error), a collector
     /// that failed to register, or a name that makes an invalid build info.
+    #[allow(clippy::too_many_lines)] // one linear set-up; split, it reads worse
     pub async fn bind_with(
         self,
         config: &Config<A>,

@@ -512,7 +512,7 @@ impl Collector for Report<'_> {
         Ok(())
     }
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "scrape reports"
     }
 }
