@@ -15,17 +15,32 @@ use crate::registry::Registry;
 /// of `<ns>_up` and `<ns>_scrape_collector_*`). Cheap to clone.
 ///
 /// ```
-/// use exporter_core::scrape::{scraper, ScrapeContext, ScrapeError, Scrapers, Unchecked};
-/// use exporter_core::Registry;
+/// use exporter_core::scrape::{scraper, ScrapeContext, ScrapeError, Scrapers};
+/// use exporter_core::Collector;
+///
+/// #[derive(Collector)]
+/// struct Time {
+///     /// System time in seconds since epoch (1970).
+///     #[metric(gauge)]
+///     node_time_seconds: f64,
+/// }
+///
+/// #[derive(Collector)]
+/// struct Procs {
+///     /// Number of PIDs.
+///     #[metric(gauge)]
+///     node_processes_pids: f64,
+/// }
 ///
 /// let scrapers = Scrapers::new("node")
 ///     .collect_flag_prefix("collector") // --collector.<name>, as node_exporter
 ///     .with(scraper("time", "Exposes the current time", |_: ScrapeContext| async {
-///         Ok::<_, ScrapeError>(Unchecked(Registry::new()))
+///         Ok::<_, ScrapeError>(Time { node_time_seconds: 1.7e9 })
 ///     }))
 ///     .with(scraper("processes", "Exposes process counts", |_: ScrapeContext| async {
-///         Ok::<_, ScrapeError>(Unchecked(Registry::new()))
+///         Ok::<_, ScrapeError>(Procs { node_processes_pids: 80.0 })
 ///     }).disabled_by_default());
+/// scrapers.check()?;
 /// let selection = scrapers.default_selection();
 /// assert!(selection.is_enabled("time") && !selection.is_enabled("processes"));
 /// let only = scrapers.selection(["processes"])?;
