@@ -265,6 +265,13 @@ pub struct ScrapeRequest {
     module: Option<String>,
 }
 
+/// A request that asks nothing.
+pub(crate) static NO_REQUEST: ScrapeRequest = ScrapeRequest {
+    collect: Vec::new(),
+    target: None,
+    module: None,
+};
+
 impl ScrapeRequest {
     /// Reads `collect[]`, `target` and `module` from a URL query string
     /// (percent-decoded; `+` is a space; other parameters are ignored).
