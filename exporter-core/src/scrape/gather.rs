@@ -13,11 +13,12 @@ use tokio::sync::OnceCell;
 
 use super::set::{Scrapers, ScrapersError, Selection};
 use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError};
-use crate::collector::{BadRequest, Collector, NeedsAsync, ScrapeRequest};
+use crate::collector::{panic_message, BadRequest, Collector, NeedsAsync, ScrapeRequest};
+use crate::desc::DescError;
 use crate::desc::{Desc, MetricType};
-use crate::encoding::MetricEncoder;
-use crate::error::{CollectError, DescError, GatherError};
-use crate::registry::{collect_contained, panic_message, Claims, GatherFuture, Gatherer};
+use crate::encoding::{Claims, MetricEncoder};
+use crate::error::CollectError;
+use crate::registry::{collect_contained, GatherError, GatherFuture, Gatherer};
 
 /// Serves a [`Scrapers`] set: a [`Gatherer`] to put in a
 /// [`MetricsHandler`](crate::http::MetricsHandler), alone or in
@@ -158,7 +159,9 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
     async fn gather(&self, encoder: &mut MetricEncoder, deadline: Option<Instant>) {
         let started = Instant::now();
         let current = ScrapeRequest::current();
-        let request = current.as_deref().unwrap_or(&crate::collector::scrape::NO_REQUEST);
+        let request = current
+            .as_deref()
+            .unwrap_or(&crate::collector::scrape::NO_REQUEST);
         let fallback = match &self.shared.probe {
             Some(probe) => Some(probe.default_timeout()),
             None => self.shared.scrapers.timeout,
@@ -357,6 +360,12 @@ async fn run_each<R>(
 }
 
 impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
+    /// Scrapers are async and their snapshots are encoded from memory: a
+    /// scrape of them runs as a task, never needing a blocking thread.
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn gather_into(&self, _: &mut MetricEncoder) -> Vec<GatherError> {
         vec![GatherError {
             collector: format!("{}_scrapers", self.shared.scrapers.namespace),
