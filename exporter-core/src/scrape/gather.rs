@@ -508,12 +508,13 @@ impl Collector for Report<'_> {
                     .zip(self.runs)
                     .filter_map(|(label, run)| run.map(|run| (label, run)))
             };
-            encoder
-                .family(&self.reports.duration)?
-                .samples(ran().map(|(label, (seconds, _))| (label, seconds)))?;
-            encoder
-                .family(&self.reports.success)?
-                .samples(ran().map(|(label, (_, ok))| (label, f64::from(u8::from(ok)))))?;
+            let count = ran().count();
+            let mut family = encoder.family(&self.reports.duration)?;
+            family.reserve_series(count);
+            family.samples(ran().map(|(label, (seconds, _))| (label, seconds)))?;
+            let mut family = encoder.family(&self.reports.success)?;
+            family.reserve_series(count);
+            family.samples(ran().map(|(label, (_, ok))| (label, f64::from(u8::from(ok)))))?;
         }
         if let Some((ok, seconds)) = self.probe {
             encoder
