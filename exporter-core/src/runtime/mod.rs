@@ -10,11 +10,19 @@
 //! | `--web.disable-exporter-metrics` | off | leave out `promhttp_*`, `process_*` and `<name>_build_info` |
 //! | `--log.level` | `info` | `debug`, `info`, `warn` or `error` |
 //! | `--log.format` | `logfmt` | `logfmt` or `json` |
+//! | `--collect.<name>`, `--no-collect.<name>` | the scraper's | with [`ExporterBuilder::scrapers`]: turn one scraper on or off (the prefix is the exporter's) |
+//! | `--collect.disable-defaults` | off | only the scrapers named with `--collect.<name>` |
 //!
-//! It serves the metrics, a landing page at `/`, `/-/healthy` and `/-/ready`,
-//! and shuts down gracefully on SIGINT or SIGTERM, finishing the scrapes in
-//! flight. Bad flags print clap's message and exit with status 2; an address
-//! that cannot be bound is reported by name and exits with status 1.
+//! It serves the metrics, a landing page at `/`, `/-/healthy` and `/-/ready`
+//! (and `/probe` with [`ExporterBuilder::probe`]), and shuts down gracefully
+//! on SIGINT or SIGTERM, finishing the scrapes in flight. Bad flags print
+//! clap's message and exit with status 2; an address that cannot be bound is
+//! reported by name and exits with status 1.
+//!
+//! An exporter adds flags of its own with [`ExporterBuilder::flags`] and
+//! gets them back parsed in [`Config::args`] or in
+//! [`run_with`](ExporterBuilder::run_with)'s closure; see the README's
+//! "Writing an exporter" and the [`scrape`](crate::scrape) module.
 //!
 //! # Example
 //!
@@ -168,6 +176,25 @@ impl<T: Send + Sync + 'static> ExporterBuilder<NoFlags, T> {
     /// fallbacks work, a malformed value exits with status 2. The parsed
     /// value is [`Config::args`], and what [`run_with`](Self::run_with)'s
     /// closure gets. Call it before [`probe_with`](Self::probe_with).
+    ///
+    /// ```
+    /// # #[cfg(feature = "clap-derive")] {
+    /// use exporter_core::runtime::{clap, Exporter};
+    ///
+    /// #[derive(clap::Args, Debug)]
+    /// struct Flags {
+    ///     /// Address of the Redis server.
+    ///     #[arg(long = "redis.addr", env = "REDIS_ADDR", default_value = "redis://localhost:6379")]
+    ///     addr: String,
+    /// }
+    ///
+    /// let builder = Exporter::builder("redis_exporter").flags::<Flags>();
+    /// let config = builder.try_parse_from(["redis_exporter", "--redis.addr", "redis://db:6379"])?;
+    /// assert_eq!(config.args.addr, "redis://db:6379");
+    /// assert!(builder.command().render_help().to_string().contains("--redis.addr"));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn flags<A: clap::Args + Send + 'static>(self) -> ExporterBuilder<A, T> {
         ExporterBuilder {
@@ -196,6 +223,29 @@ impl<A: clap::Args + Send + 'static> ExporterBuilder<A, ()> {
     /// [`scrape`](crate::scrape)), the enabled ones run concurrently at
     /// every scrape. `T` is what their [`Connect`] step, given to
     /// [`run_with`](Self::run_with), makes.
+    ///
+    /// ```
+    /// use exporter_core::runtime::Exporter;
+    /// use exporter_core::scrape::{scraper, ScrapeContext, ScrapeError, Scrapers};
+    /// use exporter_core::Collector;
+    ///
+    /// #[derive(Collector)]
+    /// struct Load {
+    ///     /// 1m load average.
+    ///     #[metric(gauge)]
+    ///     node_load1: f64,
+    /// }
+    ///
+    /// let scrapers = Scrapers::new("node").collect_flag_prefix("collector").with(
+    ///     scraper("loadavg", "Exposes load average", |_: ScrapeContext| async {
+    ///         Ok::<_, ScrapeError>(Load { node_load1: 0.5 })
+    ///     }),
+    /// );
+    /// let builder = Exporter::builder("node_mini").scrapers(scrapers);
+    /// let config = builder.try_parse_from(["node_mini", "--no-collector.loadavg"])?;
+    /// assert_eq!(config.scrapers.unwrap().enabled().count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn scrapers<T: Send + Sync + 'static>(
         self,
