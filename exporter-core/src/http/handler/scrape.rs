@@ -11,7 +11,6 @@ use tokio::sync::oneshot;
 use super::stream::Stream;
 use super::{ErrorHandling, InFlight, Outcome, CHUNK};
 use crate::encoding::{Format, MetricEncoder, Scope};
-use crate::http::body::ChunkSender;
 use crate::http::compress::Compression;
 use crate::http::instrument::{Cause, HandlerMetrics};
 use crate::registry::{collect_contained, GatherError, Gatherer};
@@ -45,16 +44,15 @@ impl Job {
     /// handing a small scrape to another thread and back. Either streams.
     /// A current-thread runtime has no worker to spare for a task that
     /// waits for the client to read, so there every scrape takes a thread.
-    pub(super) fn spawn(mut self, head: oneshot::Sender<Outcome>, chunks: ChunkSender) {
+    pub(super) fn spawn(mut self, head: oneshot::Sender<Outcome>) {
         let runtime = Handle::current();
         let on_task =
             runtime.runtime_flavor() == RuntimeFlavor::MultiThread && !self.gatherer.may_block();
         if on_task {
-            // A worker that must wait for the client to read hands its other
-            // tasks to another thread meanwhile (`block_in_place`).
-            let chunks = chunks.waiting_in_place();
             drop(runtime.spawn(async move {
-                let (mut encoder, stream) = self.start(head, chunks);
+                // Waiting for the client to read, this worker hands its other
+                // tasks to another thread meanwhile (`block_in_place`).
+                let (mut encoder, stream) = self.start(head, true);
                 let request = std::mem::take(&mut self.request);
                 let errors = request
                     .scope(self.gatherer.gather_async(&mut encoder, self.deadline))
@@ -63,7 +61,7 @@ impl Job {
             }));
         } else {
             drop(runtime.spawn_blocking(move || {
-                let (mut encoder, stream) = self.start(head, chunks);
+                let (mut encoder, stream) = self.start(head, false);
                 // Async collectors run concurrently until the deadline.
                 let request = std::mem::take(&mut self.request);
                 let errors = Handle::current().block_on(
@@ -78,14 +76,13 @@ impl Job {
     fn start(
         &mut self,
         head: oneshot::Sender<Outcome>,
-        chunks: ChunkSender,
+        in_place: bool,
     ) -> (MetricEncoder, Arc<Mutex<Stream>>) {
         let stream = Arc::new(Mutex::new(Stream::new(
             self.compression,
             head,
-            chunks,
+            in_place,
             self.metrics.clone(),
-            true,
             // Released before a whole or failed answer is handed over, so a
             // client that gets its response can never find its own slot still taken.
             self.guard.take(),
@@ -111,6 +108,22 @@ impl Job {
 
     /// After the collectors: the errors, the self-metrics, the rest of the output.
     fn finish(&self, mut encoder: MetricEncoder, stream: &Mutex<Stream>, errors: &[GatherError]) {
+        // Odd data from the target, not the exporter failing: reported, and
+        // the rest of the scrape is served whatever the error policy.
+        let dropped = encoder.dropped_series();
+        if !dropped.is_empty() {
+            for d in dropped {
+                tracing::warn!(
+                    family = %d.family,
+                    labels = %d.labels,
+                    value = d.value,
+                    "counter series left out: a counter total must be a number at or above zero"
+                );
+            }
+            if let Some(m) = &self.metrics {
+                m.error(Cause::Gathering, dropped.len());
+            }
+        }
         if !errors.is_empty() {
             for e in errors {
                 tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
@@ -133,9 +146,7 @@ impl Job {
                 tracing::error!(%error, "self-metrics failed");
             }
         }
-        let mut stream = lock(stream);
-        encoder.finish_chunks(|family| stream.push(family));
-        stream.finish();
+        lock(stream).finish_with(encoder);
     }
 }
 
