@@ -120,8 +120,8 @@ fn loopback() -> Probe {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_targets_probed_at_once_keep_their_values_apart() {
-    let a = target(11.0, Duration::from_millis(300)).await;
-    let b = target(22.0, Duration::from_millis(300)).await;
+    let a = target(11.0, Duration::from_millis(500)).await;
+    let b = target(22.0, Duration::from_millis(500)).await;
     let exporter = exporter(loopback()).await;
     let addr = exporter.addr;
     let started = Instant::now();
@@ -129,7 +129,7 @@ async fn two_targets_probed_at_once_keep_their_values_apart() {
     let rb = tokio::spawn(async move { get(addr, &format!("/probe?target={b}"), &[]).await });
     let (ra, rb) = (ra.await.unwrap(), rb.await.unwrap());
     assert!(
-        started.elapsed() < Duration::from_millis(550),
+        started.elapsed() < Duration::from_millis(950),
         "probes ran in turn"
     );
     for (reply, expected) in [(ra, 11.0), (rb, 22.0)] {
@@ -144,7 +144,7 @@ async fn two_targets_probed_at_once_keep_their_values_apart() {
         assert_eq!(value(&text, "test_up", &[]), Some(1.0));
         assert_eq!(value(&text, "probe_success", &[]), Some(1.0));
         let took = value(&text, "probe_duration_seconds", &[]).unwrap();
-        assert!((0.25..2.0).contains(&took), "{took}");
+        assert!((0.45..2.0).contains(&took), "{took}");
         assert_eq!(
             value(
                 &text,
@@ -262,7 +262,7 @@ async fn an_unreachable_target_gives_probe_success_0_at_the_deadline() {
     let took = started.elapsed();
     assert_eq!(reply.status, 200);
     assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_millis(1450),
+        took >= Duration::from_millis(950) && took < Duration::from_millis(1900),
         "{took:?}"
     );
     let text = reply.text();

@@ -371,7 +371,7 @@ async fn a_hanging_scraper_is_cut_at_the_deadline_and_the_rest_is_served() {
     let took = started.elapsed();
     assert_eq!(reply.status, 200);
     assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_millis(1450),
+        took >= Duration::from_millis(950) && took < Duration::from_millis(1900),
         "{took:?}"
     );
     let text = reply.text();
@@ -516,7 +516,8 @@ async fn a_target_that_is_down_gives_up_0_with_a_200_and_the_exporters_own_metri
 }
 
 async fn target_queries(coalesce: bool) -> usize {
-    let slow = alpha(400);
+    // Long enough that the four requests all arrive while it runs, even when loaded.
+    let slow = alpha(1000);
     let runs = Arc::clone(&slow.runs);
     let running = start(Scrapers::new("test").with(slow).coalesce(coalesce), &[]).await;
     let addr = running.addr;
@@ -581,9 +582,9 @@ async fn an_async_collector_that_honours_its_deadline_finishes_inside_it() {
             collector::from_async_fn(|| async {
                 let deadline =
                     collector::scrape_deadline().ok_or(exporter_core::CollectError::TimedOut)?;
-                // Work until 100 ms before the deadline, then answer.
+                // Work until 200 ms before the deadline, then answer.
                 let stop = deadline
-                    .checked_sub(Duration::from_millis(100))
+                    .checked_sub(Duration::from_millis(200))
                     .unwrap_or(deadline);
                 tokio::time::sleep_until(tokio::time::Instant::from_std(stop)).await;
                 Ok(Waited {
@@ -608,5 +609,5 @@ async fn an_async_collector_that_honours_its_deadline_finishes_inside_it() {
     assert_eq!(reply.status, 200);
     assert!(started.elapsed() < Duration::from_millis(1400));
     let left = value(&reply.text(), "test_seconds_left", &[]).unwrap();
-    assert!(left > 0.0 && left < 0.2, "{left}");
+    assert!(left > 0.0 && left < 0.3, "{left}");
 }
