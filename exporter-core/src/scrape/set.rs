@@ -378,3 +378,171 @@ impl Collector for DescsOnly {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desc::MetricType;
+    use crate::scrape::{scraper, ScrapeContext, ScrapeError, Unchecked};
+
+    /// A hand-written output describing `help` for the family `shared_total`.
+    struct Out(Desc);
+
+    impl Collector for Out {
+        fn describe(&self) -> Vec<&Desc> {
+            vec![&self.0]
+        }
+
+        fn collect(&self, _: &mut MetricEncoder) -> Result<(), CollectError> {
+            Ok(())
+        }
+    }
+
+    fn unchecked(name: &str) -> impl Scraper {
+        scraper(name.to_owned(), "help", |_: ScrapeContext| async {
+            Ok::<_, ScrapeError>(Unchecked(Out(Desc::new(
+                "x",
+                "x.",
+                MetricType::Gauge,
+                [] as [&str; 0],
+            )
+            .unwrap())))
+        })
+    }
+
+    #[test]
+    fn names_must_be_flag_safe_and_distinct() {
+        for bad in ["", "a b", "disable-defaults", "ünï", "a=b"] {
+            let set = Scrapers::new("ns").with(unchecked(bad));
+            assert!(
+                matches!(set.check(), Err(ScrapersError::InvalidName(n)) if n == bad),
+                "{bad}"
+            );
+        }
+        let set = Scrapers::new("ns")
+            .with(unchecked("cpu.info"))
+            .with(unchecked("cpu.info"));
+        assert!(matches!(set.check(), Err(ScrapersError::Duplicate(n)) if n == "cpu.info"));
+        let ok = Scrapers::new("ns")
+            .with(unchecked("cpu.info"))
+            .with(unchecked("net_dev-2"));
+        assert!(ok.check().is_ok());
+    }
+
+    #[test]
+    fn selections_name_known_scrapers_and_belong_to_their_set() {
+        let set = Scrapers::new("ns")
+            .with(unchecked("a"))
+            .with(unchecked("b"));
+        let err = set.selection(["a", "c"]).unwrap_err();
+        assert_eq!(err.to_string(), "unknown scraper `c` (known: a, b)");
+        let other = Scrapers::new("ns")
+            .with(unchecked("b"))
+            .with(unchecked("a"));
+        let foreign = other.default_selection();
+        assert!(matches!(
+            set.gatherer(foreign, ()),
+            Err(ScrapersError::ForeignSelection)
+        ));
+        let mut selection = set.default_selection();
+        assert_eq!(selection.set("c", true), Err(()));
+        selection.set("a", false).unwrap();
+        assert_eq!(selection.enabled().collect::<Vec<_>>(), ["b"]);
+    }
+
+    #[test]
+    fn an_invalid_namespace_is_an_error_not_a_panic() {
+        let set = Scrapers::new("bad-ns").with(unchecked("a"));
+        assert!(matches!(set.check(), Err(ScrapersError::Namespace(_))));
+    }
+
+    macro_rules! static_out {
+        ($ty:ident, $help:literal) => {
+            struct $ty;
+
+            impl Collector for $ty {
+                fn describe(&self) -> Vec<&Desc> {
+                    <Self as crate::collector::StaticCollector>::static_describe()
+                }
+
+                fn collect(&self, _: &mut MetricEncoder) -> Result<(), CollectError> {
+                    Ok(())
+                }
+            }
+
+            impl crate::collector::StaticCollector for $ty {
+                fn static_describe() -> Vec<&'static Desc> {
+                    static DESC: std::sync::OnceLock<Desc> = std::sync::OnceLock::new();
+                    let desc = DESC.get_or_init(|| {
+                        Desc::new("shared_total", $help, MetricType::Counter, ["x"]).unwrap()
+                    });
+                    vec![desc]
+                }
+            }
+        };
+    }
+
+    /// Claims `ns_up` with another help than the machinery's.
+    struct Reported;
+
+    impl Collector for Reported {
+        fn describe(&self) -> Vec<&Desc> {
+            <Self as crate::collector::StaticCollector>::static_describe()
+        }
+
+        fn collect(&self, _: &mut MetricEncoder) -> Result<(), CollectError> {
+            Ok(())
+        }
+    }
+
+    impl crate::collector::StaticCollector for Reported {
+        fn static_describe() -> Vec<&'static Desc> {
+            static DESC: std::sync::OnceLock<Desc> = std::sync::OnceLock::new();
+            vec![DESC.get_or_init(|| {
+                Desc::new("ns_up", "Mine.", MetricType::Gauge, [] as [&str; 0]).unwrap()
+            })]
+        }
+    }
+
+    static_out!(First, "Shared.");
+    static_out!(Same, "Shared.");
+    static_out!(Other, "Described otherwise.");
+
+    #[test]
+    fn scrapers_may_share_a_family_only_if_they_describe_it_alike() {
+        let one = |name: &str| {
+            scraper(name.to_owned(), "h", |_: ScrapeContext| async {
+                Ok::<_, ScrapeError>(First)
+            })
+        };
+        let same = scraper("same", "h", |_: ScrapeContext| async {
+            Ok::<_, ScrapeError>(Same)
+        });
+        let other = scraper("other", "h", |_: ScrapeContext| async {
+            Ok::<_, ScrapeError>(Other)
+        });
+        assert!(Scrapers::new("ns")
+            .with(one("a"))
+            .with(same)
+            .check()
+            .is_ok());
+        let err = Scrapers::new("ns")
+            .with(one("a"))
+            .with(other)
+            .check()
+            .unwrap_err();
+        assert!(
+            matches!(&err, ScrapersError::Conflict { scraper, family } if scraper == "other" && family == "shared_total"),
+            "{err}"
+        );
+        // Nor one of the reports' families, described by the machinery.
+        let reports = scraper("r", "h", |_: ScrapeContext| async {
+            Ok::<_, ScrapeError>(Reported)
+        });
+        let err = Scrapers::new("ns").with(reports).check().unwrap_err();
+        assert!(
+            matches!(&err, ScrapersError::Conflict { family, .. } if family == "ns_up"),
+            "{err}"
+        );
+    }
+}
