@@ -7,6 +7,7 @@
 //! tested without a server.
 
 pub mod info;
+pub mod scrapers;
 pub mod target;
 
 pub use info::{CommandStats, Info, InstanceInfo, Keyspace};
