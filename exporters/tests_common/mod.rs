@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 
 /// A port nothing listens on right now (bound to 127.0.0.1:0 and released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A child process killed (and reaped) when dropped, so a failing test
@@ -34,7 +38,11 @@ impl Proc {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Proc { child, name: name.to_owned(), log: log.to_owned() }
+        Proc {
+            child,
+            name: name.to_owned(),
+            log: log.to_owned(),
+        }
     }
 
     pub fn log(&self) -> String {
@@ -76,13 +84,18 @@ pub struct Response {
 
 /// `GET path` on `addr` with `headers`, HTTP/1.1 with `Connection: close`,
 /// bounded by `timeout` for the connect and each read.
-pub fn get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)], timeout: Duration) -> std::io::Result<Response> {
+pub fn get_with(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> std::io::Result<Response> {
     let mut s = TcpStream::connect_timeout(&addr, timeout)?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(timeout))?;
     let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
+        req = req + k + ": " + v + "\r\n";
     }
     req.push_str("\r\n");
     s.write_all(req.as_bytes())?;
@@ -100,20 +113,33 @@ pub fn get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)], timeout:
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_owned() };
-    Ok(Response { status, headers, body })
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// `GET path` with a 10 s timeout.
 pub fn get(addr: SocketAddr, path: &str) -> Response {
-    get_with(addr, path, &[], Duration::from_secs(10)).unwrap_or_else(|e| panic!("GET {path} on {addr}: {e}"))
+    get_with(addr, path, &[], Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("GET {path} on {addr}: {e}"))
 }
 
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if n == 0 || rest.len() < n {
             break;
         }
@@ -129,7 +155,11 @@ pub fn wait_ready(proc: &mut Proc, addr: SocketAddr, path: &str, within: Duratio
     let end = Instant::now() + within;
     while Instant::now() < end {
         if let Some(status) = proc.child.try_wait().unwrap() {
-            panic!("{} exited with {status} before serving:\n{}", proc.name, proc.log());
+            panic!(
+                "{} exited with {status} before serving:\n{}",
+                proc.name,
+                proc.log()
+            );
         }
         if let Ok(r) = get_with(addr, path, &[], Duration::from_secs(2)) {
             if r.status == 200 {
@@ -138,7 +168,11 @@ pub fn wait_ready(proc: &mut Proc, addr: SocketAddr, path: &str, within: Duratio
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("{} not serving {path} on {addr} after {within:?}:\n{}", proc.name, proc.log());
+    panic!(
+        "{} not serving {path} on {addr} after {within:?}:\n{}",
+        proc.name,
+        proc.log()
+    );
 }
 
 /// One family as a parser read it.
@@ -154,7 +188,11 @@ impl Family {
     /// The label names of the family's samples (one set; all samples of
     /// these exporters share it).
     pub fn label_names(&self) -> Vec<Vec<String>> {
-        let mut sets: Vec<Vec<String>> = self.samples.iter().map(|(_, l, _)| l.keys().cloned().collect()).collect();
+        let mut sets: Vec<Vec<String>> = self
+            .samples
+            .iter()
+            .map(|(_, l, _)| l.keys().cloned().collect())
+            .collect();
         sets.sort();
         sets.dedup();
         sets
@@ -164,7 +202,12 @@ impl Family {
     pub fn value(&self, labels: &[(&str, &str)]) -> Option<f64> {
         self.samples
             .iter()
-            .find(|(_, l, _)| l.len() == labels.len() && labels.iter().all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v)))
+            .find(|(_, l, _)| {
+                l.len() == labels.len()
+                    && labels
+                        .iter()
+                        .all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v))
+            })
             .map(|s| s.2)
     }
 }
@@ -173,30 +216,52 @@ impl Family {
 /// `# TYPE` name (`# HELP` and `# TYPE` taken from the body's own lines,
 /// which prometheus-parse does not keep per family).
 pub fn parse(body: &str) -> BTreeMap<String, Family> {
-    let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned()))).unwrap_or_else(|e| panic!("prometheus-parse refused the body: {e}\n{body}"));
+    let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned())))
+        .unwrap_or_else(|e| panic!("prometheus-parse refused the body: {e}\n{body}"));
     let mut families: BTreeMap<String, Family> = BTreeMap::new();
     for line in body.lines() {
         if let Some(rest) = line.strip_prefix("# TYPE ") {
             let (name, kind) = rest.split_once(' ').unwrap();
             let help = scrape.docs.get(name).cloned().unwrap_or_default();
-            families.insert(name.to_owned(), Family { kind: kind.to_owned(), help, samples: Vec::new() });
+            families.insert(
+                name.to_owned(),
+                Family {
+                    kind: kind.to_owned(),
+                    help,
+                    samples: Vec::new(),
+                },
+            );
         }
     }
     for s in scrape.samples {
-        let value = match s.value {
-            prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
-            _ => continue,
+        let (prometheus_parse::Value::Counter(value)
+        | prometheus_parse::Value::Gauge(value)
+        | prometheus_parse::Value::Untyped(value)) = s.value
+        else {
+            continue;
         };
-        let labels: BTreeMap<String, String> = s.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let labels: BTreeMap<String, String> = s
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         // prometheus-parse names a counter sample after its family; find the family it belongs to.
         let family = if families.contains_key(&s.metric) {
             s.metric.clone()
         } else {
-            families.keys().find(|f| s.metric.starts_with(f.as_str())).cloned().unwrap_or(s.metric.clone())
+            families
+                .keys()
+                .find(|f| s.metric.starts_with(f.as_str()))
+                .cloned()
+                .unwrap_or(s.metric.clone())
         };
         families
             .entry(family)
-            .or_insert_with(|| Family { kind: "untyped".into(), help: String::new(), samples: Vec::new() })
+            .or_insert_with(|| Family {
+                kind: "untyped".into(),
+                help: String::new(),
+                samples: Vec::new(),
+            })
             .samples
             .push((s.metric, labels, value));
     }
@@ -204,6 +269,10 @@ pub fn parse(body: &str) -> BTreeMap<String, Family> {
 }
 
 /// The value of `name{labels}` in a parsed scrape.
-pub fn value(families: &BTreeMap<String, Family>, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub fn value(
+    families: &BTreeMap<String, Family>,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> Option<f64> {
     families.get(name).and_then(|f| f.value(labels))
 }

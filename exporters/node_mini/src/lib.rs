@@ -186,7 +186,7 @@ impl Collector for MemInfo {
         Ok(())
     }
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "meminfo"
     }
 }
@@ -415,7 +415,7 @@ pub fn read_filefd(root: &Path) -> Result<FileFd, ReadError> {
     })
 }
 
-/// `processes` (off by default, as in node_exporter): threads, processes by
+/// `processes` (off by default, as in `node_exporter`): threads, processes by
 /// state, threads by state, and the kernel's limits.
 #[derive(Collector, Debug, Clone, Default, PartialEq)]
 #[collector(namespace = "node", subsystem = "processes")]

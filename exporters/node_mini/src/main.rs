@@ -1,4 +1,4 @@
-//! Run with: cargo run -p node_mini -- --collector.processes
+//! Run with: `cargo run -p node_mini -- --collector.processes`
 //!
 //! A small node_exporter: load averages, every `/proc/meminfo` field, CPU
 //! seconds per mode, network device counters, file descriptors and (off by
@@ -11,8 +11,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use exporter_core::runtime::{clap, Exporter};
-use exporter_core::scrape::{scraper, Connect, ConnectContext, ScrapeContext, ScrapeError, Scrapers, Unchecked};
-use node_mini::{read_cpu, read_filefd, read_loadavg, read_meminfo, read_netdev, read_processes, ReadError};
+use exporter_core::scrape::{
+    scraper, Connect, ConnectContext, ScrapeContext, ScrapeError, Scrapers, Unchecked,
+};
+use node_mini::{
+    read_cpu, read_filefd, read_loadavg, read_meminfo, read_netdev, read_processes, ReadError,
+};
 
 // node_mini's own flag (a `//` comment: a doc comment would become the command's description).
 #[derive(clap::Args, Debug, Clone)]

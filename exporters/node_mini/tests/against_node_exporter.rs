@@ -24,13 +24,21 @@ const COLLECTORS: [&str; 6] = ["loadavg", "meminfo", "cpu", "netdev", "filefd", 
 /// Families of node_exporter's collectors above that node_mini does not
 /// produce: CPU throttle counters and isolated CPUs come from sysfs, not
 /// /proc (they exist only on some machines).
-const NOT_IN_NODE_MINI: [&str; 3] = ["node_cpu_core_throttles_total", "node_cpu_package_throttles_total", "node_cpu_isolated"];
+const NOT_IN_NODE_MINI: [&str; 3] = [
+    "node_cpu_core_throttles_total",
+    "node_cpu_package_throttles_total",
+    "node_cpu_isolated",
+];
 
 struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("node-mini-{tag}-{}-{}", std::process::id(), free_port()));
+        let dir = std::env::temp_dir().join(format!(
+            "node-mini-{tag}-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
     }
@@ -60,8 +68,14 @@ fn node_exporter(dir: &Path) -> (Proc, SocketAddr) {
 fn node_mini(dir: &Path, args: &[&str]) -> (Proc, SocketAddr) {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_node_mini"));
-    cmd.arg("--web.listen-address").arg(addr.to_string()).args(args);
-    let mut p = Proc::spawn("node_mini", cmd, &dir.join(format!("node_mini-{}.log", addr.port())));
+    cmd.arg("--web.listen-address")
+        .arg(addr.to_string())
+        .args(args);
+    let mut p = Proc::spawn(
+        "node_mini",
+        cmd,
+        &dir.join(format!("node_mini-{}.log", addr.port())),
+    );
     common::wait_ready(&mut p, addr, "/-/healthy", Duration::from_secs(30));
     (p, addr)
 }
@@ -73,9 +87,16 @@ fn scrape(addr: SocketAddr) -> BTreeMap<String, Family> {
 }
 
 fn in_subset(name: &str) -> bool {
-    ["node_load", "node_memory_", "node_cpu_", "node_network_", "node_filefd_", "node_processes_"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    [
+        "node_load",
+        "node_memory_",
+        "node_cpu_",
+        "node_network_",
+        "node_filefd_",
+        "node_processes_",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
 }
 
 type Series = BTreeMap<(String, Vec<(String, String)>), f64>;
@@ -83,7 +104,15 @@ type Series = BTreeMap<(String, Vec<(String, String)>), f64>;
 fn series(f: &Family) -> Series {
     f.samples
         .iter()
-        .map(|(n, l, v)| ((n.clone(), l.iter().map(|(a, b)| (a.clone(), b.clone())).collect()), *v))
+        .map(|(n, l, v)| {
+            (
+                (
+                    n.clone(),
+                    l.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+                ),
+                *v,
+            )
+        })
         .collect()
 }
 
@@ -105,16 +134,26 @@ fn gauge_tolerance(name: &str, v: f64) -> f64 {
 fn same_families_as_node_exporter_and_values_agree() {
     let dir = Scratch::new("compare");
     let (_ne, ne_addr) = node_exporter(&dir.0);
-    let (_nm, nm_addr) = node_mini(&dir.0, &["--collector.processes"]);
+    let (_nm, mini_addr) = node_mini(&dir.0, &["--collector.processes"]);
 
     let before = scrape(ne_addr);
-    let mine = scrape(nm_addr);
+    let mine = scrape(mini_addr);
     let after = scrape(ne_addr);
 
-    let theirs: Vec<&String> = before.keys().filter(|n| in_subset(n) && !NOT_IN_NODE_MINI.contains(&n.as_str())).collect();
+    let theirs: Vec<&String> = before
+        .keys()
+        .filter(|n| in_subset(n) && !NOT_IN_NODE_MINI.contains(&n.as_str()))
+        .collect();
     let ours: Vec<&String> = mine.keys().filter(|n| in_subset(n)).collect();
-    assert_eq!(ours, theirs, "family sets differ (node_mini vs node_exporter)");
-    assert!(theirs.len() > 60, "node_exporter gave only {} families", theirs.len());
+    assert_eq!(
+        ours, theirs,
+        "family sets differ (node_mini vs node_exporter)"
+    );
+    assert!(
+        theirs.len() > 60,
+        "node_exporter gave only {} families",
+        theirs.len()
+    );
 
     for name in theirs {
         let (a, m, b) = (&before[name], &mine[name], &after[name]);
@@ -126,23 +165,35 @@ fn same_families_as_node_exporter_and_values_agree() {
             // Which states exist changes from moment to moment; the totals do not, much.
             let total = |s: &Series| s.values().sum::<f64>();
             let (ta, tm) = (total(&sa), total(&sm));
-            assert!((tm - ta).abs() <= gauge_tolerance(name, ta), "{name}: total {tm} vs {ta}");
+            assert!(
+                (tm - ta).abs() <= gauge_tolerance(name, ta),
+                "{name}: total {tm} vs {ta}"
+            );
             continue;
         }
         for (key, v) in &sm {
             let (Some(lo), Some(hi)) = (sa.get(key), sb.get(key)) else {
                 // A device that came or went between the readings.
-                assert!(name.starts_with("node_network_"), "{name}{key:?} only in node_mini");
+                assert!(
+                    name.starts_with("node_network_"),
+                    "{name}{key:?} only in node_mini"
+                );
                 continue;
             };
             if m.kind == "counter" {
                 // node_exporter read before and after node_mini: monotonic, so in between
                 // (CPU seconds are read in ticks of 1/100 s by both).
-                assert!(*lo - 1e-9 <= *v && *v <= *hi + 1e-9, "{name}{key:?}: {v} not within node_exporter's {lo} .. {hi}");
+                assert!(
+                    *lo - 1e-9 <= *v && *v <= *hi + 1e-9,
+                    "{name}{key:?}: {v} not within node_exporter's {lo} .. {hi}"
+                );
             } else {
                 let mid = (lo + hi) / 2.0;
                 let tol = gauge_tolerance(name, mid) + (hi - lo).abs();
-                assert!((v - mid).abs() <= tol, "{name}{key:?}: {v} vs node_exporter {lo} / {hi} (tolerance {tol})");
+                assert!(
+                    (v - mid).abs() <= tol,
+                    "{name}{key:?}: {v} vs node_exporter {lo} / {hi} (tolerance {tol})"
+                );
             }
         }
         if !name.starts_with("node_network_") {
@@ -165,13 +216,19 @@ fn collector_flags_as_node_exporter() {
     let (_a, addr) = node_mini(&dir.0, &[]);
     let m = scrape(addr);
     assert!(m.contains_key("node_load1") && m.contains_key("node_filefd_allocated"));
-    assert!(!m.contains_key("node_processes_pids"), "processes is off by default");
+    assert!(
+        !m.contains_key("node_processes_pids"),
+        "processes is off by default"
+    );
     // --no-collector.<name> turns one off; --collector.disable-defaults keeps only those named.
     let (_b, addr) = node_mini(&dir.0, &["--no-collector.cpu", "--collector.processes"]);
     let m = scrape(addr);
     assert!(!m.contains_key("node_cpu_seconds_total"));
     assert!(m.contains_key("node_processes_pids"));
-    let (_c, addr) = node_mini(&dir.0, &["--collector.disable-defaults", "--collector.loadavg"]);
+    let (_c, addr) = node_mini(
+        &dir.0,
+        &["--collector.disable-defaults", "--collector.loadavg"],
+    );
     let m = scrape(addr);
     let ours: Vec<&String> = m.keys().filter(|n| in_subset(n)).collect();
     assert_eq!(ours, ["node_load1", "node_load15", "node_load5"]);

@@ -3,7 +3,7 @@
 //! Redis answers `INFO <section>` with `key:value` lines under `# Section`
 //! headers. Each scraper asks for its own section and turns the lines into a
 //! `#[derive(Collector)]` struct whose metric names are
-//! oliver006/redis_exporter's (so its dashboards work unchanged). A line that
+//! `oliver006/redis_exporter`'s (so its dashboards work unchanged). A line that
 //! does not parse is skipped, as redis_exporter does: a field another Redis
 //! version spells differently is missing from the scrape, not an error.
 
@@ -296,6 +296,8 @@ impl CommandStats {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::float_cmp)]
+
     use super::*;
     use exporter_core::Registry;
 

@@ -1,10 +1,10 @@
-//! Run with: cargo run -p redis_exporter -- --redis.addr redis://127.0.0.1:6379
+//! Run with: `cargo run -p redis_exporter -- --redis.addr redis://127.0.0.1:6379`
 //!
 //! A Redis exporter: `INFO` (clients, memory, stats, CPU, replication role),
 //! the keyspace (`redis_db_keys{db}`) and command statistics
 //! (`redis_commands_total{cmd}`) as three scrapers, `redis_up`, and
 //! `/probe?target=redis://host:port` for many Redis servers from one
-//! exporter. Names are oliver006/redis_exporter's. Serves on port 9121 as it
+//! exporter. Names are `oliver006/redis_exporter`'s. Serves on port 9121 as it
 //! does; `--help` lists every flag.
 
 use std::path::PathBuf;
@@ -21,13 +21,25 @@ use redis_exporter::target::{read_password_file, Address};
 #[derive(clap::Args, Debug, Clone)]
 struct Flags {
     /// Address of the Redis instance to scrape (redis://host:port[/db] or host:port)
-    #[arg(long = "redis.addr", env = "REDIS_ADDR", default_value = "redis://localhost:6379")]
+    #[arg(
+        long = "redis.addr",
+        env = "REDIS_ADDR",
+        default_value = "redis://localhost:6379"
+    )]
     redis_addr: String,
     /// File holding the Redis password on its first line (a password is never a flag)
-    #[arg(long = "redis.password-file", env = "REDIS_PASSWORD_FILE", value_name = "FILE")]
+    #[arg(
+        long = "redis.password-file",
+        env = "REDIS_PASSWORD_FILE",
+        value_name = "FILE"
+    )]
     password_file: Option<PathBuf>,
     /// Timeout for connecting to Redis and for each command, in seconds
-    #[arg(long = "connection-timeout", value_name = "SECONDS", default_value_t = 15.0)]
+    #[arg(
+        long = "connection-timeout",
+        value_name = "SECONDS",
+        default_value_t = 15.0
+    )]
     connection_timeout: f64,
     /// A host /probe may scrape (repeatable; /probe refuses every target without one)
     #[arg(long = "probe.allow-host", value_name = "HOST")]
@@ -42,7 +54,10 @@ fn connect(flags: &Flags) -> Result<RedisConnect, String> {
         None => None,
     };
     if !(flags.connection_timeout.is_finite() && flags.connection_timeout > 0.0) {
-        return Err(format!("--connection-timeout must be positive, not {}", flags.connection_timeout));
+        return Err(format!(
+            "--connection-timeout must be positive, not {}",
+            flags.connection_timeout
+        ));
     }
     let timeout = Duration::from_secs_f64(flags.connection_timeout);
     RedisConnect::new(Some(&addr), password, timeout).map_err(|e| e.to_string())
@@ -57,7 +72,9 @@ async fn main() -> ExitCode {
         .flags::<Flags>()
         .scrapers(scrapers())
         .probe_with(|flags: &Flags| {
-            Probe::new().allow_hosts(flags.probe_allow_host.clone()).validate(validate_target)
+            Probe::new()
+                .allow_hosts(flags.probe_allow_host.clone())
+                .validate(validate_target)
         })
         .run_with(connect)
         .await

@@ -1,14 +1,16 @@
 //! The exporter's three scrapers and its connect step (`redis_up`).
 //!
 //! Every scrape first reaches Redis ([`RedisConnect`]: the kept connection
-//! PINGed, or a new one): `redis_up 1`, or `redis_up 0` and no scraper runs.
+//! answering `PING`, or a new one): `redis_up 1`, or `redis_up 0` and no scraper runs.
 //! Then `info`, `keyspace` and `commandstats` each send their `INFO` over
 //! that one multiplexed connection at once, each bounded by the scrape's
 //! deadline.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use exporter_core::scrape::{scraper, Connect, ConnectContext, ScrapeContext, ScrapeError, Scrapers};
+use exporter_core::scrape::{
+    scraper, Connect, ConnectContext, ScrapeContext, ScrapeError, Scrapers,
+};
 use redis::aio::MultiplexedConnection;
 
 use crate::info::{CommandStats, Info, Keyspace};
@@ -32,16 +34,28 @@ impl RedisConnect {
     /// Connects to `addr` (lazily, at the first scrape) on `/metrics`;
     /// `timeout` bounds the connect and each command when the scrape brings
     /// no earlier deadline.
-    pub fn new(addr: Option<&Address>, password: Option<String>, timeout: Duration) -> Result<Self, redis::RedisError> {
+    pub fn new(
+        addr: Option<&Address>,
+        password: Option<String>,
+        timeout: Duration,
+    ) -> Result<Self, redis::RedisError> {
         let configured = addr
             .map(|a| Redis::new(&a.clone().with_password(password.as_deref())))
             .transpose()?;
-        Ok(RedisConnect { configured, password, timeout })
+        Ok(RedisConnect {
+            configured,
+            password,
+            timeout,
+        })
     }
 
     async fn reach(&self, redis: &Redis, ctx: &ConnectContext) -> Result<Conn, ScrapeError> {
-        let timeout = ctx.time_left().map_or(self.timeout, |left| left.min(self.timeout));
-        ctx.within(redis.connect(timeout)).await?.map_err(ScrapeError::other)
+        let timeout = ctx
+            .time_left()
+            .map_or(self.timeout, |left| left.min(self.timeout));
+        ctx.within(redis.connect(timeout))
+            .await?
+            .map_err(ScrapeError::other)
     }
 }
 
@@ -55,7 +69,8 @@ impl Connect<Conn> for RedisConnect {
             Some(target) => {
                 // Checked by the probe's `validate` hook already; parsed again for the address.
                 let addr = Address::parse(target).map_err(ScrapeError::other)?;
-                let redis = Redis::new(&addr.with_password(self.password.as_deref())).map_err(ScrapeError::other)?;
+                let redis = Redis::new(&addr.with_password(self.password.as_deref()))
+                    .map_err(ScrapeError::other)?;
                 self.reach(&redis, ctx).await
             }
         }
@@ -63,13 +78,17 @@ impl Connect<Conn> for RedisConnect {
 }
 
 fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// `INFO [section]` on the scrape's connection, bounded by its deadline.
 async fn info(ctx: &ScrapeContext<Conn>, section: Option<&str>) -> Result<String, ScrapeError> {
     let mut conn = ctx.target().clone();
-    ctx.within(target::info(&mut conn, section)).await?.map_err(ScrapeError::other)
+    ctx.within(target::info(&mut conn, section))
+        .await?
+        .map_err(ScrapeError::other)
 }
 
 /// The scrapers, namespace `redis`, each on by default.
@@ -78,18 +97,24 @@ pub fn scrapers() -> Scrapers<Conn> {
         .with(scraper(
             "info",
             "Collect INFO: clients, memory, stats, CPU and the replication role",
-            |ctx: ScrapeContext<Conn>| async move { Ok(Info::parse(&info(&ctx, None).await?, unix_now())) },
+            |ctx: ScrapeContext<Conn>| async move {
+                Ok(Info::parse(&info(&ctx, None).await?, unix_now()))
+            },
         ))
         .with(scraper(
             "keyspace",
             "Collect INFO keyspace: keys and expiring keys per database",
-            |ctx: ScrapeContext<Conn>| async move { Ok(Keyspace::parse(&info(&ctx, Some("keyspace")).await?)) },
+            |ctx: ScrapeContext<Conn>| async move {
+                Ok(Keyspace::parse(&info(&ctx, Some("keyspace")).await?))
+            },
         ))
         .with(scraper(
             "commandstats",
             "Collect INFO commandstats: calls and time per command",
             |ctx: ScrapeContext<Conn>| async move {
-                Ok(CommandStats::parse(&info(&ctx, Some("commandstats")).await?))
+                Ok(CommandStats::parse(
+                    &info(&ctx, Some("commandstats")).await?,
+                ))
             },
         ))
 }
