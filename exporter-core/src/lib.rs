@@ -62,6 +62,9 @@ pub mod process;
 pub mod registry;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+#[cfg(feature = "async")]
+pub mod scrape;
+pub mod testutil;
 pub mod value;
 
 #[doc(hidden)]

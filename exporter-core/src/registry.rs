@@ -67,6 +67,20 @@ pub trait Gatherer: Send + Sync {
         Box::pin(std::future::ready(self.gather_into(encoder)))
     }
 
+    /// Checks what a request asks beyond the format (its `collect[]` names,
+    /// `target`, `module`) before anything is gathered; an error is answered
+    /// with HTTP 400 and its message. The default accepts every request.
+    /// The scraper set ([`scrape`](crate::scrape)) refuses unknown
+    /// `collect[]` names and, for `/probe`, targets it may not reach.
+    #[cfg(feature = "async")]
+    fn check_request(
+        &self,
+        request: &crate::collector::ScrapeRequest,
+    ) -> Result<(), crate::collector::BadRequest> {
+        let _ = request;
+        Ok(())
+    }
+
     /// The family names this gatherer may write, so that a scrape knows
     /// which families nobody else writes and may stream them to the client
     /// while they are written (see the [`http`](crate::http) handler docs).
@@ -625,6 +639,14 @@ impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
         (**self).gather_async(encoder, deadline)
     }
 
+    #[cfg(feature = "async")]
+    fn check_request(
+        &self,
+        request: &crate::collector::ScrapeRequest,
+    ) -> Result<(), crate::collector::BadRequest> {
+        (**self).check_request(request)
+    }
+
     fn claims(&self) -> Claims {
         (**self).claims()
     }
@@ -808,6 +830,17 @@ impl Gatherer for Gatherers {
             }
             errors
         })
+    }
+
+    /// Every gatherer must accept the request.
+    #[cfg(feature = "async")]
+    fn check_request(
+        &self,
+        request: &crate::collector::ScrapeRequest,
+    ) -> Result<(), crate::collector::BadRequest> {
+        self.gatherers
+            .iter()
+            .try_for_each(|g| g.check_request(request))
     }
 
     /// What all of them claim together.

@@ -325,6 +325,7 @@ impl MetricsHandler {
                 header::HeaderName::from_static("x-prometheus-scrape-timeout-seconds"),
             ),
             names: query_names(req.uri().query()),
+            request: crate::collector::ScrapeRequest::from_query(req.uri().query()),
         };
         let this = self.clone();
         async move {
@@ -347,6 +348,10 @@ impl MetricsHandler {
             resp.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             return resp;
+        }
+        // `collect[]`, `target`: refused before anything runs (see `scrape`).
+        if let Err(refused) = self.gatherer.check_request(&req.request) {
+            return plain_owned(StatusCode::BAD_REQUEST, format!("{refused}\n"));
         }
         let permit = match &self.limit {
             Some(limit) => match Arc::clone(limit).try_acquire_owned() {
@@ -396,6 +401,7 @@ impl MetricsHandler {
             policy: self.opts.error_handling,
             format,
             names: req.names,
+            request: req.request,
             compression,
             guard: Some(Arc::clone(&guard)),
             deadline: self.deadline(req.scrape_timeout.as_deref()),
@@ -507,6 +513,8 @@ struct Job {
     policy: ErrorHandling,
     format: Format,
     names: Vec<String>,
+    /// Read by gatherers while they run (`ScrapeRequest::current`).
+    request: crate::collector::ScrapeRequest,
     compression: Compression,
     /// Taken by the scrape's [`Stream`].
     guard: Option<Arc<InFlight>>,
@@ -525,9 +533,10 @@ impl Job {
         let started = Instant::now();
         let (mut encoder, stream) = self.start(head, chunks, true);
         // Async collectors run concurrently until the deadline; sync ones as usual.
+        let request = std::mem::take(&mut self.request);
         let errors = self
             .runtime
-            .block_on(self.gatherer.gather_async(&mut encoder, self.deadline));
+            .block_on(request.scope(self.gatherer.gather_async(&mut encoder, self.deadline)));
         self.finish(encoder, &stream, &errors, started);
     }
 
@@ -537,9 +546,9 @@ impl Job {
     async fn run_inline(mut self, head: oneshot::Sender<Outcome>, chunks: ChunkSender) {
         let started = Instant::now();
         let (mut encoder, stream) = self.start(head, chunks, false);
-        let errors = self
-            .gatherer
-            .gather_async(&mut encoder, self.deadline)
+        let request = std::mem::take(&mut self.request);
+        let errors = request
+            .scope(self.gatherer.gather_async(&mut encoder, self.deadline))
             .await;
         self.finish(encoder, &stream, &errors, started);
     }
@@ -792,6 +801,8 @@ struct RequestInfo {
     scrape_timeout: Option<String>,
     /// `name[]` query parameters.
     names: Vec<String>,
+    /// `collect[]`, `target` and `module`.
+    request: crate::collector::ScrapeRequest,
 }
 
 /// The values of every `name[]` parameter (Go's `r.URL.Query()["name[]"]`),
