@@ -165,25 +165,42 @@ impl Redis {
 
     /// A connection that has just answered PING, within `timeout` for the
     /// connect and for each command.
+    ///
+    /// The kept connection is cloned out of the lock and PINGed outside it,
+    /// so concurrent scrapes share it without waiting for each other; only
+    /// making a new connection holds the lock.
     pub async fn connect(&self, timeout: Duration) -> Result<MultiplexedConnection, RedisError> {
-        let mut kept = self.kept.lock().await;
-        if let Some(conn) = kept.as_mut() {
+        let kept = self.kept.lock().await.clone();
+        if let Some(mut conn) = kept {
             conn.set_response_timeout(timeout);
-            if ping(conn).await.is_ok() {
-                return Ok(conn.clone());
+            if ping(&mut conn).await.is_ok() {
+                return Ok(conn);
             }
-            *kept = None;
         }
+        let mut kept = self.kept.lock().await;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let mut conn = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
-        ping(&mut conn).await?;
-        *kept = Some(conn.clone());
-        Ok(conn)
+        let connected = async {
+            let mut conn = self
+                .client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            ping(&mut conn).await?;
+            Ok::<_, RedisError>(conn)
+        }
+        .await;
+        match connected {
+            Ok(conn) => {
+                *kept = Some(conn.clone());
+                Ok(conn)
+            }
+            Err(e) => {
+                // A broken connection is not kept for the next scrape to PING again.
+                *kept = None;
+                Err(e)
+            }
+        }
     }
 }
 
