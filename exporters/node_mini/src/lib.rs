@@ -112,6 +112,14 @@ pub struct MemInfo {
 /// Parses `/proc/meminfo` text line by line, exactly as node_exporter 1.5's
 /// `parseMemInfo` does. procfs's typed `Meminfo` is not used: it keeps only
 /// the fields it knows, and node_exporter emits every line.
+///
+/// ```
+/// use std::path::Path;
+///
+/// let m = node_mini::parse_meminfo("Active(anon):  68 kB\nHugePages_Total:  0\n", Path::new("meminfo"))?;
+/// assert_eq!(m.fields, [("Active_anon_bytes".to_owned(), 68.0 * 1024.0), ("HugePages_Total".to_owned(), 0.0)]);
+/// # Ok::<(), node_mini::ReadError>(())
+/// ```
 pub fn parse_meminfo(text: &str, path: &Path) -> Result<MemInfo, ReadError> {
     let mut fields: BTreeMap<String, f64> = BTreeMap::new();
     for line in text.lines() {

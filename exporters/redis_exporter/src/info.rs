@@ -213,6 +213,14 @@ pub struct Keyspace {
 impl Keyspace {
     /// Reads `INFO keyspace`; a `db` line without `keys` and `expires` is
     /// skipped, as redis_exporter does.
+    ///
+    /// ```
+    /// use redis_exporter::Keyspace;
+    ///
+    /// let ks = Keyspace::parse("# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=2500\r\n");
+    /// assert_eq!(ks.db_keys, vec![(["db0".to_owned()], 3)]);
+    /// assert_eq!(ks.db_avg_ttl_seconds, vec![(["db0".to_owned()], 2.5)]);
+    /// ```
     pub fn parse(info: &str) -> Self {
         let mut out = Keyspace::default();
         for (db, value) in fields(info) {

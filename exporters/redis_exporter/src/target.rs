@@ -62,6 +62,17 @@ pub struct Address {
 
 impl Address {
     /// Parses `redis://host:port[/db]` or `host:port` without any name lookup.
+    ///
+    /// ```
+    /// use redis_exporter::target::{Address, TargetError};
+    ///
+    /// assert_eq!(Address::parse("cache.internal:6379")?.host(), "cache.internal");
+    /// assert!(matches!(
+    ///     Address::parse("redis://:secret@cache.internal:6379"),
+    ///     Err(TargetError::PasswordInAddress { .. })
+    /// ));
+    /// # Ok::<(), TargetError>(())
+    /// ```
     pub fn parse(addr: &str) -> Result<Self, TargetError> {
         let invalid = |reason| TargetError::InvalidAddress {
             addr: addr.to_owned(),
