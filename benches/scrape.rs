@@ -11,6 +11,12 @@
 //!   difference is what the machinery costs per scrape.
 //!
 //! Run with: cargo bench -p exporter-benches --bench scrape
+//!
+//! Instructions, which do not depend on the machine's load: `BENCH_PROFILE=<case>`
+//! (`scrapers`, `collectors_async`, `collectors`) runs `BENCH_SCRAPES` (1000) scrapes of
+//! that case outside criterion, for
+//! `valgrind --tool=callgrind '--toggle-collect=*profiled_scrape*'` (see
+//! `scripts/bench_scrape_callgrind.sh`).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -158,11 +164,48 @@ fn gather_async(rt: &tokio::runtime::Runtime, g: &dyn Gatherer, out: &mut Vec<u8
     black_box(&out);
 }
 
+/// One scrape of `case`, kept out of line so callgrind can count it alone.
+#[inline(never)]
+fn profiled_scrape(
+    rt: &tokio::runtime::Runtime,
+    case: &str,
+    scrapers: &ScrapeGatherer<()>,
+    registry: &Registry,
+    out: &mut Vec<u8>,
+) {
+    match case {
+        "scrapers" => gather_async(rt, scrapers, out),
+        "collectors_async" => gather_async(rt, registry, out),
+        _ => gather_sync(registry, out),
+    }
+}
+
+fn gather_sync(registry: &Registry, out: &mut Vec<u8>) {
+    let mut encoder = MetricEncoder::new(Format::Text);
+    let errors = registry.gather_into(&mut encoder);
+    assert!(errors.is_empty());
+    out.clear();
+    encoder.finish_into(out);
+    black_box(&out);
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .unwrap();
+    if let Ok(case) = std::env::var("BENCH_PROFILE") {
+        let n: usize = std::env::var("BENCH_SCRAPES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let (scrapers, registry) = small_set!(S1, S2, S3, S4, S5, S6, S7, S8);
+        let mut out = Vec::new();
+        for _ in 0..n {
+            profiled_scrape(&rt, &case, &scrapers, &registry, &mut out);
+        }
+        return;
+    }
     let mut c = Criterion::default()
         .output_directory(&report::output_dir())
         .sample_size(10)
@@ -199,14 +242,7 @@ fn main() {
         b.iter(|| gather_async(&rt, &registry, &mut out))
     });
     group.bench_function("collectors", |b| {
-        b.iter(|| {
-            let mut encoder = MetricEncoder::new(Format::Text);
-            let errors = registry.gather_into(&mut encoder);
-            assert!(errors.is_empty());
-            out.clear();
-            encoder.finish_into(&mut out);
-            black_box(&out);
-        });
+        b.iter(|| gather_sync(&registry, &mut out))
     });
     group.finish();
     c.final_summary();

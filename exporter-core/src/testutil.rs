@@ -35,7 +35,8 @@ use std::fmt::Write as _;
 
 use crate::collector::Collector;
 use crate::encoding::{Format, MetricEncoder};
-use crate::error::{CollectError, GatherError};
+use crate::error::CollectError;
+use crate::registry::GatherError;
 use crate::registry::Gatherer;
 
 /// Collects `collector` once into the Prometheus text format.

@@ -133,6 +133,10 @@ where
 pub(crate) struct AsyncEntry(pub(crate) std::sync::Arc<dyn AsyncCollector>);
 
 impl Collector for AsyncEntry {
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> Vec<&Desc> {
         self.0.describe()
     }
@@ -172,7 +176,7 @@ pub(crate) async fn run_all(
                     *slot = None;
                 }
                 Err(payload) => {
-                    let message = crate::registry::panic_message(payload.as_ref());
+                    let message = super::panic_message(payload.as_ref());
                     *out = Some(Err(CollectError::Panicked(message)));
                     *slot = None;
                 }
@@ -264,6 +268,13 @@ pub struct ScrapeRequest {
     target: Option<String>,
     module: Option<String>,
 }
+
+/// A request that asks nothing.
+pub(crate) static NO_REQUEST: ScrapeRequest = ScrapeRequest {
+    collect: Vec::new(),
+    target: None,
+    module: None,
+};
 
 impl ScrapeRequest {
     /// Reads `collect[]`, `target` and `module` from a URL query string

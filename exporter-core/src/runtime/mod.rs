@@ -64,9 +64,10 @@ pub use flags::NoFlags;
 pub use logging::{init_logging, LogFormat};
 
 use crate::collector::Collector;
-use crate::error::{DescError, RegisterError};
+use crate::desc::DescError;
 use crate::http::{serve, HandlerOpts, MetricsHandler, Serve};
 use crate::process::BuildInfo;
+use crate::registry::RegisterError;
 use crate::registry::{Gatherers, Registry};
 use crate::scrape::{Connect, Probe, Scrapers, Selection};
 

@@ -13,11 +13,12 @@ use tokio::sync::OnceCell;
 
 use super::set::{Scrapers, ScrapersError, Selection};
 use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError};
-use crate::collector::{BadRequest, Collector, NeedsAsync, ScrapeRequest};
+use crate::collector::{panic_message, BadRequest, Collector, NeedsAsync, ScrapeRequest};
+use crate::desc::DescError;
 use crate::desc::{Desc, MetricType};
-use crate::encoding::MetricEncoder;
-use crate::error::{CollectError, DescError, GatherError};
-use crate::registry::{collect_contained, panic_message, Claims, GatherFuture, Gatherer};
+use crate::encoding::{Claims, MetricEncoder};
+use crate::error::CollectError;
+use crate::registry::{collect_contained, GatherError, GatherFuture, Gatherer};
 
 /// Serves a [`Scrapers`] set: a [`Gatherer`] to put in a
 /// [`MetricsHandler`](crate::http::MetricsHandler), alone or in
@@ -57,6 +58,8 @@ struct Shared<T> {
     connect: Arc<dyn DynConnect<T>>,
     probe: Option<Probe>,
     reports: Reports,
+    /// Each scraper's name as the `collector` label value.
+    labels: Vec<[String; 1]>,
     claims: Claims,
     /// Collections running now, shared by requests of the same key
     /// (with [`Scrapers::coalesce`]).
@@ -113,6 +116,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
             any |= descs.is_empty();
             names.extend(descs.iter().map(|d| d.name().to_owned()));
         }
+        let labels = selection.names().iter().map(|n| [n.clone()]).collect();
         let claims = if any {
             Claims::any()
         } else {
@@ -125,6 +129,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                 connect,
                 probe,
                 reports,
+                labels,
                 claims,
                 running: Mutex::new(HashMap::new()),
             }),
@@ -153,17 +158,20 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
 
     async fn gather(&self, encoder: &mut MetricEncoder, deadline: Option<Instant>) {
         let started = Instant::now();
-        let request = ScrapeRequest::current().unwrap_or_default();
+        let current = ScrapeRequest::current();
+        let request = current
+            .as_deref()
+            .unwrap_or(&crate::collector::scrape::NO_REQUEST);
         let fallback = match &self.shared.probe {
             Some(probe) => Some(probe.default_timeout()),
             None => self.shared.scrapers.timeout,
         };
         let deadline = deadline.or_else(|| fallback.and_then(|t| started.checked_add(t)));
-        let mask = self.mask(&request);
+        let mask = self.mask(request);
         let collected = if self.shared.scrapers.coalesce {
-            self.coalesced(mask.clone(), &request, deadline).await
+            self.coalesced(mask.clone(), request, deadline).await
         } else {
-            Arc::new(self.collect(&mask, &request, deadline).await)
+            Arc::new(self.collect(&mask, request, deadline).await)
         };
         let mut success = vec![None; mask.len()];
         for run in &collected.runs {
@@ -182,7 +190,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         }
         let report = Report {
             reports: &self.shared.reports,
-            names: self.shared.selection.names(),
+            labels: &self.shared.labels,
             up: collected.up,
             runs: &success,
             probe: self.shared.probe.as_ref().map(|_| {
@@ -352,6 +360,12 @@ async fn run_each<R>(
 }
 
 impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
+    /// Scrapers are async and their snapshots are encoded from memory: a
+    /// scrape of them runs as a task, never needing a blocking thread.
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn gather_into(&self, _: &mut MetricEncoder) -> Vec<GatherError> {
         vec![GatherError {
             collector: format!("{}_scrapers", self.shared.scrapers.namespace),
@@ -467,7 +481,7 @@ impl Reports {
 /// The machinery's own families for one scrape.
 struct Report<'a> {
     reports: &'a Reports,
-    names: &'a [String],
+    labels: &'a [[String; 1]],
     up: Option<bool>,
     /// Per scraper: `(seconds, success)` when it ran.
     runs: &'a [Option<(f64, bool)>],
@@ -488,18 +502,18 @@ impl Collector for Report<'_> {
                 .sample(&no_labels, f64::from(u8::from(up)))?;
         }
         if self.runs.iter().any(Option::is_some) {
-            let mut family = encoder.family(&self.reports.duration)?;
-            for (name, run) in self.names.iter().zip(self.runs) {
-                if let Some((seconds, _)) = run {
-                    family.sample(&[name.as_str()], *seconds)?;
-                }
-            }
-            let mut family = encoder.family(&self.reports.success)?;
-            for (name, run) in self.names.iter().zip(self.runs) {
-                if let Some((_, ok)) = run {
-                    family.sample(&[name.as_str()], f64::from(u8::from(*ok)))?;
-                }
-            }
+            let ran = || {
+                self.labels
+                    .iter()
+                    .zip(self.runs)
+                    .filter_map(|(label, run)| run.map(|run| (label, run)))
+            };
+            encoder
+                .family(&self.reports.duration)?
+                .samples(ran().map(|(label, (seconds, _))| (label, seconds)))?;
+            encoder
+                .family(&self.reports.success)?
+                .samples(ran().map(|(label, (_, ok))| (label, f64::from(u8::from(ok)))))?;
         }
         if let Some((ok, seconds)) = self.probe {
             encoder

@@ -7,8 +7,10 @@ use super::gather::ScrapeGatherer;
 use super::{Connect, DynScraper, Probe, Scraper};
 use crate::collector::Collector;
 use crate::desc::Desc;
+use crate::desc::DescError;
 use crate::encoding::MetricEncoder;
-use crate::error::{CollectError, DescError, RegisterError};
+use crate::error::CollectError;
+use crate::registry::RegisterError;
 use crate::registry::Registry;
 
 /// The scrapers of an exporter, with the exporter's namespace (the `<ns>`
