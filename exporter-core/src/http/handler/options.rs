@@ -18,7 +18,7 @@ pub enum ErrorHandling {
     ContinueOnError,
 }
 
-/// Options of a [`MetricsHandler`], after Go's `promhttp.HandlerOpts`.
+/// Options of a [`MetricsHandler`](super::MetricsHandler), after Go's `promhttp.HandlerOpts`.
 ///
 /// # Example
 ///

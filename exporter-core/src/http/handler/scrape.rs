@@ -111,6 +111,22 @@ impl Job {
 
     /// After the collectors: the errors, the self-metrics, the rest of the output.
     fn finish(&self, mut encoder: MetricEncoder, stream: &Mutex<Stream>, errors: &[GatherError]) {
+        // Odd data from the target, not the exporter failing: reported, and
+        // the rest of the scrape is served whatever the error policy.
+        let dropped = encoder.dropped_series();
+        if !dropped.is_empty() {
+            for d in dropped {
+                tracing::warn!(
+                    family = %d.family,
+                    labels = %d.labels,
+                    value = d.value,
+                    "counter series left out: a counter total must be a number at or above zero"
+                );
+            }
+            if let Some(m) = &self.metrics {
+                m.error(Cause::Gathering, dropped.len());
+            }
+        }
         if !errors.is_empty() {
             for e in errors {
                 tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
