@@ -177,7 +177,7 @@ impl Redis {
     /// A connection that has just answered PING, within `timeout` for the
     /// connect and for each command.
     ///
-    /// The kept connection is cloned out of the lock and PINGed outside it,
+    /// The kept connection is cloned out of the lock and sent `PING` outside it,
     /// so concurrent scrapes share it without waiting for each other; only
     /// making a new connection holds the lock.
     pub async fn connect(&self, timeout: Duration) -> Result<MultiplexedConnection, RedisError> {
