@@ -464,6 +464,38 @@ fn bad_flags_are_clear_errors() {
         out.contains("commandstats"),
         "names the known scrapers: {out}"
     );
+    // clap's own refusals exit 2; --help shows the exporter's flags beside the standard ones.
+    for args in [
+        &["--collect.nosuch"][..],
+        &["--connection-timeout", "soon"],
+        &["--redis.adr", "x"],
+    ] {
+        let out = Command::new(exporter_bin())
+            .args(args)
+            .env_remove("REDIS_ADDR")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let help = Command::new(exporter_bin()).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in [
+        "--web.listen-address",
+        "--redis.addr",
+        "[env: REDIS_ADDR=",
+        "--redis.password-file",
+        "--probe.allow-host",
+        "--collect.keyspace",
+        "--collect.disable-defaults",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
 }
 
 #[test]
