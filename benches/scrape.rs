@@ -236,13 +236,13 @@ fn main() {
         .sample_size(50)
         .measurement_time(Duration::from_secs(3));
     group.bench_function("scrapers", |b| {
-        b.iter(|| gather_async(&rt, &scrapers, &mut out))
+        b.iter(|| gather_async(&rt, &scrapers, &mut out));
     });
     group.bench_function("collectors_async", |b| {
-        b.iter(|| gather_async(&rt, &registry, &mut out))
+        b.iter(|| gather_async(&rt, &registry, &mut out));
     });
     group.bench_function("collectors", |b| {
-        b.iter(|| gather_sync(&registry, &mut out))
+        b.iter(|| gather_sync(&registry, &mut out));
     });
     group.finish();
     c.final_summary();

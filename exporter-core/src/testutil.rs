@@ -163,8 +163,12 @@ pub fn collect_and_compare(
     Ok(())
 }
 
-/// Asserts that `collector` collects exactly `expected` (see [`compare`]);
-/// panics with the diff otherwise. For tests.
+/// Asserts that `collector` collects exactly `expected` (see [`compare`]).
+/// For tests.
+///
+/// # Panics
+///
+/// When the collector fails or its output differs, with the diff.
 #[track_caller]
 #[allow(clippy::panic)] // an assertion: panicking is its job
 pub fn assert_collects(collector: &dyn Collector, expected: &str) {
@@ -428,7 +432,7 @@ fn parse(text: &str) -> BTreeMap<String, Family> {
                 "TYPE" => family.kind = Some(value),
                 _ => continue,
             }
-            current = name.to_owned();
+            name.clone_into(&mut current);
             continue;
         }
         let Some(s) = sample(line) else { continue };
