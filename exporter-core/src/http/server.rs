@@ -371,7 +371,7 @@ impl Routes {
             return self.handler.handle(req).await;
         }
         if let Some((_, handler)) = self.extra.iter().find(|(p, _)| p == path) {
-            return handler.handle(&req).await;
+            return handler.handle(req).await;
         }
         let page: Option<(Bytes, &'static str)> = match (path, &self.landing) {
             ("/", Some(html)) => Some((html.clone(), "text/html; charset=utf-8")),
