@@ -52,6 +52,7 @@ pub mod collector;
 pub mod desc;
 pub mod encoding;
 pub mod error;
+pub mod field;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod interop;
@@ -76,6 +77,8 @@ pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
 #[doc(inline)]
 pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
 #[doc(inline)]
+pub use crate::labels::{LabelSet, LabelValue};
+#[doc(inline)]
 pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
 pub use crate::registry::{default_registry, Gatherer, Registry};
@@ -85,10 +88,10 @@ pub use crate::value::{HistogramSnapshot, SummarySnapshot};
 #[doc = include_str!("../docs/derive.md")]
 #[cfg(feature = "derive")]
 pub use exporter_derive::Collector;
-/// Derives [`labels::EncodeLabelValues`] for a struct whose field names are
-/// label names; see [`derive@Collector`].
+/// Derives [`labels::LabelSet`] (and [`labels::LabelNames`]) for a struct
+/// whose field names are label names; see [`derive@Collector`].
 #[cfg(feature = "derive")]
 pub use exporter_derive::LabelSet;
-/// Derives [`labels::EncodeLabelValue`] for a fieldless enum; see [`derive@Collector`].
+/// Derives [`labels::LabelValue`] for a fieldless enum; see [`derive@Collector`].
 #[cfg(feature = "derive")]
 pub use exporter_derive::LabelValue;
