@@ -31,7 +31,7 @@ pub fn derive_collector(input: TokenStream) -> TokenStream {
     expand::derive_collector(&input).into()
 }
 
-/// Derives `exporter_core::labels::EncodeLabelValues` for a struct whose
+/// Derives `exporter_core::labels::LabelSet` for a struct whose
 /// field names are label names; see the `exporter-core` crate docs.
 #[proc_macro_derive(LabelSet, attributes(label))]
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
@@ -39,7 +39,7 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
     label_set::derive(&input).into()
 }
 
-/// Derives `exporter_core::labels::EncodeLabelValue` for a fieldless enum;
+/// Derives `exporter_core::labels::LabelValue` for a fieldless enum;
 /// see the `exporter-core` crate docs.
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
