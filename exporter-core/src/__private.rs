@@ -9,9 +9,10 @@
 /// `prometheus` feature).
 pub use crate::__impl_prometheus_collector;
 pub use crate::collector::{Collector, StaticCollector};
+pub use crate::desc::DescError;
 pub use crate::desc::{Desc, MetricType};
 pub use crate::encoding::{FamilyEncoder, MetricEncoder};
-pub use crate::error::{CollectError, DescError};
+pub use crate::error::CollectError;
 pub use crate::field::{EncodeFamily, EncodeInfo, EncodeMetric, EncodeStateSet, MetricNames};
 pub use crate::labels::{
     LabelCount, LabelNames, LabelSet, LabelValue, LabelValueWriter, LabelWriter,
@@ -94,6 +95,117 @@ pub const fn names_overlap(a: &[&str], b: &[&str]) -> bool {
     false
 }
 
+/// Whether families `a` of type `ta` and `b` of type `tb` occupy a common
+/// name: the rule of [`crate::name::shared_name`], as a `const fn` for the
+/// derive's check of fields whose type is inferred from the field type.
+pub const fn collides(a: &str, ta: MetricType, b: &str, tb: MetricType) -> bool {
+    let (mine, n) = occupied(a.as_bytes(), ta);
+    let (theirs, m) = occupied(b.as_bytes(), tb);
+    let mut i = 0;
+    while i < n {
+        let mut j = 0;
+        while j < m {
+            if spelled_eq(mine[i], theirs[j]) {
+                return true;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `(base, suffix)` spellings of the names a family occupies (as
+/// [`crate::name::occupied_names`]).
+const fn occupied(name: &[u8], t: MetricType) -> ([(&[u8], &[u8]); 5], usize) {
+    let mut out: [(&[u8], &[u8]); 5] = [(name, b""); 5];
+    let mut n = 1;
+    match t {
+        MetricType::Counter => {
+            let base = match strip(name, b"_total") {
+                Some(base) => base,
+                None => name,
+            };
+            out[n] = (base, b"_total");
+            out[n + 1] = (base, b"_created");
+            n += 2;
+            if base.len() != name.len() {
+                out[n] = (base, b"");
+                n += 1;
+            }
+        }
+        MetricType::Histogram => {
+            out[1] = (name, b"_bucket");
+            out[2] = (name, b"_sum");
+            out[3] = (name, b"_count");
+            out[4] = (name, b"_created");
+            n = 5;
+        }
+        MetricType::Summary => {
+            out[1] = (name, b"_sum");
+            out[2] = (name, b"_count");
+            out[3] = (name, b"_created");
+            n = 4;
+        }
+        MetricType::Info => {
+            out[1] = (name, b"_info");
+            n = 2;
+        }
+        _ => {}
+    }
+    (out, n)
+}
+
+const fn strip<'a>(name: &'a [u8], suffix: &[u8]) -> Option<&'a [u8]> {
+    if name.len() < suffix.len() {
+        return None;
+    }
+    let (base, tail) = name.split_at(name.len() - suffix.len());
+    if bytes_eq(tail, suffix) {
+        Some(base)
+    } else {
+        None
+    }
+}
+
+const fn spelled_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
+    if a.0.len() + a.1.len() != b.0.len() + b.1.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.0.len() + a.1.len() {
+        let x = if i < a.0.len() {
+            a.0[i]
+        } else {
+            a.1[i - a.0.len()]
+        };
+        let y = if i < b.0.len() {
+            b.0[i]
+        } else {
+            b.1[i - b.0.len()]
+        };
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
@@ -155,6 +267,39 @@ mod tests {
         assert!(names_overlap(&["a", "b_total"], &["c", "b_total"]));
         assert!(!names_overlap(&["a", "b"], &["ab", "ba"]));
         assert!(label_arity_differs(Some(1), 2));
+        // The const collision rule agrees with the shared one.
+        let types = [
+            MetricType::Counter,
+            MetricType::Gauge,
+            MetricType::Histogram,
+            MetricType::Summary,
+            MetricType::Info,
+        ];
+        let names = [
+            "foo",
+            "foo_total",
+            "foo_created",
+            "foo_count",
+            "foo_info",
+            "foo_bucket",
+            "bar",
+        ];
+        for a in names {
+            for b in names {
+                if a == b {
+                    continue;
+                }
+                for ta in types {
+                    for tb in types {
+                        assert_eq!(
+                            collides(a, ta, b, tb),
+                            crate::name::shared_name(a, ta, b, tb).is_some(),
+                            "{a} {ta:?} {b} {tb:?}"
+                        );
+                    }
+                }
+            }
+        }
         assert!(!label_arity_differs(None, 2));
         assert!(metric_type_differs(
             Some(MetricType::Counter),

@@ -67,7 +67,7 @@ pub trait Collector: Send + Sync {
     /// # Errors
     ///
     /// The [`DescError`](crate::DescError) of the first descriptor that failed.
-    fn try_describe(&self) -> Result<Vec<&Desc>, crate::error::DescError> {
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
         Ok(self.describe())
     }
 
@@ -90,7 +90,7 @@ impl<C: Collector + ?Sized> Collector for Arc<C> {
         (**self).describe()
     }
 
-    fn try_describe(&self) -> Result<Vec<&Desc>, crate::error::DescError> {
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
         (**self).try_describe()
     }
 
@@ -108,7 +108,7 @@ impl<C: Collector + ?Sized> Collector for Box<C> {
         (**self).describe()
     }
 
-    fn try_describe(&self) -> Result<Vec<&Desc>, crate::error::DescError> {
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
         (**self).try_describe()
     }
 
@@ -136,7 +136,7 @@ pub trait StaticCollector: Collector {
     /// # Errors
     ///
     /// The [`DescError`](crate::DescError) of the first descriptor that failed.
-    fn try_static_describe() -> Result<Vec<&'static Desc>, crate::error::DescError> {
+    fn try_static_describe() -> Result<Vec<&'static Desc>, crate::desc::DescError> {
         Ok(Self::static_describe())
     }
 }
@@ -189,7 +189,7 @@ where
         T::static_describe()
     }
 
-    fn try_describe(&self) -> Result<Vec<&Desc>, crate::error::DescError> {
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
         T::try_static_describe()
     }
 
@@ -199,5 +199,16 @@ where
 
     fn name(&self) -> &str {
         std::any::type_name::<T>()
+    }
+}
+
+/// The message of a caught panic: its payload when that is a string.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
     }
 }

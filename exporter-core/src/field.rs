@@ -85,10 +85,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
 use crate::desc::MetricType;
-use crate::encoding::{FamilyEncoder, HistogramValue, SummaryValue};
+use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::labels::{LabelSet, LabelValue};
-use crate::value::{HistogramSnapshot, SummarySnapshot};
+use crate::value::{HistogramSnapshot, HistogramValue, SummarySnapshot, SummaryValue};
 
 /// The value of one series: written into its family with the label values
 /// it is given.

@@ -214,7 +214,9 @@ pub fn build_fq_name(namespace: &str, subsystem: &str, name: &str) -> String {
 /// (Go's `model.IsValidLegacyMetricName`): written the same way under every
 /// escaping scheme a scraper may ask for.
 pub fn is_legacy_metric_name(name: &str) -> bool {
-    legacy(name, |b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+    legacy(name, |b| {
+        b.is_ascii_alphanumeric() || b == b'_' || b == b':'
+    })
 }
 
 /// Whether `name` fits the legacy label-name grammar `[a-zA-Z_][a-zA-Z0-9_]*`.
@@ -634,6 +636,8 @@ fn check(name: &str, allowed: &'static str, ok: impl Fn(u8) -> bool) -> Result<(
     Ok(())
 }
 
+impl std::error::Error for NameError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,12 +716,27 @@ mod tests {
             let other = |n: &str| (n == b).then_some(tb);
             collision(a, ta, other).map(|(n, _)| n)
         };
-        assert_eq!(one("foo_total", Counter, "foo_created", Gauge).as_deref(), Some("foo_created"));
-        assert_eq!(one("foo_created", Gauge, "foo_total", Counter).as_deref(), Some("foo_total"));
-        assert_eq!(one("build", Info, "build_info", Gauge).as_deref(), Some("build_info"));
-        assert_eq!(one("h", Histogram, "h_created", Gauge).as_deref(), Some("h_created"));
+        assert_eq!(
+            one("foo_total", Counter, "foo_created", Gauge).as_deref(),
+            Some("foo_created")
+        );
+        assert_eq!(
+            one("foo_created", Gauge, "foo_total", Counter).as_deref(),
+            Some("foo_total")
+        );
+        assert_eq!(
+            one("build", Info, "build_info", Gauge).as_deref(),
+            Some("build_info")
+        );
+        assert_eq!(
+            one("h", Histogram, "h_created", Gauge).as_deref(),
+            Some("h_created")
+        );
         assert_eq!(one("h", Gauge, "h_created", Gauge), None);
-        assert_eq!(shared_name("foo_total", Counter, "foo_created", Gauge).as_deref(), Some("foo_created"));
+        assert_eq!(
+            shared_name("foo_total", Counter, "foo_created", Gauge).as_deref(),
+            Some("foo_created")
+        );
         assert_eq!(shared_name("foo", Summary, "foo_bucket", Gauge), None);
     }
 
@@ -738,16 +757,27 @@ mod tests {
     #[test]
     fn lints() {
         use MetricType::*;
-        let lints = |n, t, u| lint(n, t, u).into_iter().map(|f| f.lint).collect::<Vec<_>>();
+        let lints = |n, t, u| {
+            lint(n, t, u)
+                .into_iter()
+                .map(|f| f.lint)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(lints("requests_total", Counter, None), []);
         assert_eq!(lints("requests", Counter, None), [Lint::CounterTotal]);
         assert_eq!(lints("temp_total", Gauge, None), [Lint::NonCounterTotal]);
         assert_eq!(lints("latency_ms", Gauge, None), [Lint::BaseUnits]);
         assert_eq!(lints("latency", Gauge, Some("seconds")), [Lint::UnitSuffix]);
         assert_eq!(lints("queue_gauge", Gauge, None), [Lint::TypeInName]);
-        assert_eq!(lints("http.server.duration_seconds", Histogram, Some("seconds")), [Lint::Utf8Name]);
+        assert_eq!(
+            lints("http.server.duration_seconds", Histogram, Some("seconds")),
+            [Lint::Utf8Name]
+        );
         let f = &lint("requests", Counter, None)[0];
-        assert_eq!(f.to_string(), "counter `requests` should end in `_total`; rename it `requests_total`");
+        assert_eq!(
+            f.to_string(),
+            "counter `requests` should end in `_total`; rename it `requests_total`"
+        );
         assert_eq!(Lint::BaseUnits.to_string(), "base_units");
     }
 

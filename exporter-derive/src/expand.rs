@@ -275,7 +275,14 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
 /// spaces `to_string` puts around `<`, `>`, `::`, `&` and before `,`.
 fn shown_type(ty: &syn::Type) -> String {
     let mut s = ty.to_token_stream().to_string();
-    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), (" :: ", "::"), (" ,", ","), ("& ", "&")] {
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" :: ", "::"),
+        (" ,", ","),
+        ("& ", "&"),
+    ] {
         s = s.replace(from, to);
     }
     s
@@ -458,6 +465,47 @@ fn const_checks(
                 span,
                 quote!(#private::label_arity_differs(#labels, #n)),
                 message,
+            ));
+        }
+    }
+    // Names that collide by the type a field type implies (a `Counter` field
+    // named `foo_total` and a gauge `foo_created`): pairs with an inferred
+    // type, checked once that type is known; pairs of stated types were
+    // checked by `valid`. Only pairs where one name's stem starts the other's
+    // can collide, which keeps this to a few items.
+    let stem = |n: &str| n.strip_suffix("_total").unwrap_or(n).to_owned();
+    let plain: Vec<_> = checked.metrics.iter().filter(|m| !m.generic).collect();
+    for (j, later) in plain.iter().enumerate() {
+        for earlier in &plain[..j] {
+            let (e, l) = (&earlier.fq_name, &later.fq_name);
+            let related = l.starts_with(&stem(e)) || e.starts_with(&stem(l));
+            if e == l || !related || (earlier.kind.is_some() && later.kind.is_some()) {
+                continue;
+            }
+            let type_of = |m: &Metric<'_, '_>| match m.kind {
+                Some(kind) => {
+                    let variant = format_ident!("{}", kind.value.variant());
+                    quote!(#private::MetricType::#variant)
+                }
+                None => {
+                    let ty = generics::with_static_lifetimes(m.field.ty);
+                    quote!(#private::implied_metric_type(<#ty as #private::EncodeFamily>::METRIC_TYPE))
+                }
+            };
+            let (te, tl) = (type_of(earlier), type_of(later));
+            let at = later
+                .field
+                .attrs
+                .name
+                .as_ref()
+                .map_or_else(|| later.field.ident.span(), Spanned::span);
+            out.push(item_check(
+                at,
+                quote!(#private::collides(#e, #te, #l, #tl)),
+                format!(
+                    "metric name `{l}` collides with `{e}` (field `{}`) for the type its field type implies: a counter also writes `_total` and `_created`, a histogram `_bucket`, `_sum`, `_count` and `_created`, a summary `_sum`, `_count` and `_created`; rename one",
+                    earlier.field.plain_name()
+                ),
             ));
         }
     }

@@ -31,8 +31,9 @@ pub fn derive_collector(input: TokenStream) -> TokenStream {
     expand::derive_collector(&input).into()
 }
 
-/// Derives `exporter_core::labels::LabelSet` for a struct whose
-/// field names are label names; see the `exporter-core` crate docs.
+/// Derives `exporter_core::labels::LabelSet` (with `LabelNames`, `LabelCount`
+/// and `field::EncodeInfo`) for a struct whose field names are label names;
+/// see the `exporter-core` crate docs (`derive@Collector`, "Field types").
 #[proc_macro_derive(LabelSet, attributes(label))]
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

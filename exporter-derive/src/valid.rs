@@ -402,8 +402,7 @@ fn lint_name(cx: &mut Ctxt, field: &Field<'_>, fq_name: &str, kind: Option<Kind>
     let t = kind.map_or(name::MetricType::Untyped, Kind::metric_type);
     for finding in name::lint(fq_name, t, unit.as_deref()) {
         let lint = finding.lint;
-        let inferred =
-            kind.is_none() && matches!(lint, Lint::CounterTotal | Lint::NonCounterTotal);
+        let inferred = kind.is_none() && matches!(lint, Lint::CounterTotal | Lint::NonCounterTotal);
         // A UTF-8 name was checked with the grammar (allowed or refused).
         if inferred || lint == Lint::Utf8Name || attrs.allows(lint) {
             continue;

@@ -36,7 +36,7 @@ pub trait AsyncCollector: Send + Sync {
     /// # Errors
     ///
     /// The [`DescError`](crate::DescError) of the first descriptor that failed.
-    fn try_describe(&self) -> Result<Vec<&Desc>, crate::error::DescError> {
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
         Ok(self.describe())
     }
 
@@ -112,7 +112,7 @@ where
         T::static_describe()
     }
 
-    fn try_describe(&self) -> Result<Vec<&Desc>, crate::error::DescError> {
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
         T::try_static_describe()
     }
 
@@ -136,7 +136,7 @@ impl Collector for AsyncEntry {
         self.0.describe()
     }
 
-    fn try_describe(&self) -> Result<Vec<&Desc>, crate::error::DescError> {
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
         self.0.try_describe()
     }
 
@@ -175,7 +175,7 @@ pub(crate) async fn run_all(
                     *slot = None;
                 }
                 Err(payload) => {
-                    let message = crate::registry::panic_message(payload.as_ref());
+                    let message = super::panic_message(payload.as_ref());
                     *out = Some(Err(CollectError::Panicked(message)));
                     *slot = None;
                 }

@@ -110,7 +110,6 @@ mod summary;
 
 use std::time::Duration;
 
-
 pub use self::atomic::Atomic;
 pub use self::counter::{Counter, CounterError};
 pub use self::family::{Family, LabelQuery};

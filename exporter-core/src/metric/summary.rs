@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use super::ckms::Stream;
 use super::{Instrument, InstrumentOpts};
 use crate::desc::MetricType;
-use crate::encoding::{FamilyEncoder, SummaryValue};
+use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::field::{EncodeFamily, EncodeMetric};
 use crate::labels::LabelSet;
+use crate::value::SummaryValue;
 
 /// Go's `DefMaxAge`: quantiles cover the last ten minutes.
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_mins(10);

@@ -103,9 +103,9 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     .path
                     .get_ident()
                     .map_or_else(String::new, ToString::to_string);
-                return Err(meta.error(format_args!(
-                    "unknown label attribute `{path}`; {EXPECTED}"
-                )));
+                return Err(
+                    meta.error(format_args!("unknown label attribute `{path}`; {EXPECTED}"))
+                );
             }
             let value: LitStr = meta.value()?.parse()?;
             if out.rename.is_some() {

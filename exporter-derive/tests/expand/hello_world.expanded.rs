@@ -75,10 +75,5 @@ const _: () = {
             "`gauge` contradicts the metric type of the field type of `values`; remove `gauge` and let the field type decide"
         )
     };
-    const _: () = {
-        fn __label_count<
-            __K: ?::core::marker::Sized + ::exporter_core::__private::LabelCount<1>,
-        >() {}
-        let _ = __label_count::<[&'static str; 1]>;
-    };
+    const _: () = <[&'static str; 1] as ::exporter_core::__private::LabelCount<1>>::FITS;
 };

@@ -131,12 +131,7 @@ const _: () = {
             "`_total` is for counters, but `http_requests_total` is not one; drop the suffix, or add `allow(non_counter_total)`"
         )
     };
-    const _: () = {
-        fn __label_count<
-            __K: ?::core::marker::Sized + ::exporter_core::__private::LabelCount<1>,
-        >() {}
-        let _ = __label_count::<[String; 1]>;
-    };
+    const _: () = <[String; 1] as ::exporter_core::__private::LabelCount<1>>::FITS;
     const _: () = if <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE
         .is_none()
     {
