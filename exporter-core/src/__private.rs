@@ -99,12 +99,12 @@ pub const fn names_overlap(a: &[&str], b: &[&str]) -> bool {
 /// name: the rule of [`crate::name::shared_name`], as a `const fn` for the
 /// derive's check of fields whose type is inferred from the field type.
 pub const fn collides(a: &str, ta: MetricType, b: &str, tb: MetricType) -> bool {
-    let (mine, n) = occupied(a.as_bytes(), ta);
-    let (theirs, m) = occupied(b.as_bytes(), tb);
+    let (mine, mine_len) = occupied(a.as_bytes(), ta);
+    let (theirs, theirs_len) = occupied(b.as_bytes(), tb);
     let mut i = 0;
-    while i < n {
+    while i < mine_len {
         let mut j = 0;
-        while j < m {
+        while j < theirs_len {
             if spelled_eq(mine[i], theirs[j]) {
                 return true;
             }
@@ -115,10 +115,13 @@ pub const fn collides(a: &str, ta: MetricType, b: &str, tb: MetricType) -> bool 
     false
 }
 
+/// A name spelled as a base and a suffix, as bytes.
+type Spelled<'a> = (&'a [u8], &'static [u8]);
+
 /// `(base, suffix)` spellings of the names a family occupies (as
-/// [`crate::name::occupied_names`]).
-const fn occupied(name: &[u8], t: MetricType) -> ([(&[u8], &[u8]); 5], usize) {
-    let mut out: [(&[u8], &[u8]); 5] = [(name, b""); 5];
+/// [`crate::name::occupied_names`]), and how many there are.
+const fn occupied(name: &[u8], t: MetricType) -> ([Spelled<'_>; 5], usize) {
+    let mut out: [Spelled<'_>; 5] = [(name, b""); 5];
     let mut n = 1;
     match t {
         MetricType::Counter => {
@@ -168,28 +171,28 @@ const fn strip<'a>(name: &'a [u8], suffix: &[u8]) -> Option<&'a [u8]> {
     }
 }
 
-const fn spelled_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
-    if a.0.len() + a.1.len() != b.0.len() + b.1.len() {
+const fn spelled_eq(left: Spelled<'_>, right: Spelled<'_>) -> bool {
+    let len = left.0.len() + left.1.len();
+    if len != right.0.len() + right.1.len() {
         return false;
     }
     let mut i = 0;
-    while i < a.0.len() + a.1.len() {
-        let x = if i < a.0.len() {
-            a.0[i]
-        } else {
-            a.1[i - a.0.len()]
-        };
-        let y = if i < b.0.len() {
-            b.0[i]
-        } else {
-            b.1[i - b.0.len()]
-        };
-        if x != y {
+    while i < len {
+        if byte_at(left, i) != byte_at(right, i) {
             return false;
         }
         i += 1;
     }
     true
+}
+
+/// The `i`th byte of a spelled name.
+const fn byte_at(spelled: Spelled<'_>, i: usize) -> u8 {
+    if i < spelled.0.len() {
+        spelled.0[i]
+    } else {
+        spelled.1[i - spelled.0.len()]
+    }
 }
 
 const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
