@@ -15,7 +15,8 @@ pub use crate::encoding::{FamilyEncoder, MetricEncoder};
 pub use crate::error::CollectError;
 pub use crate::field::{EncodeFamily, EncodeInfo, EncodeMetric, EncodeStateSet, MetricNames};
 pub use crate::labels::{
-    LabelCount, LabelNames, LabelSet, LabelValue, LabelValueWriter, LabelWriter,
+    count_or, Arity, LabelArity, LabelCount, LabelNames, LabelSet, LabelValue, LabelValueWriter,
+    LabelWriter,
 };
 pub use crate::metric::{Instrument, InstrumentOpts};
 pub use std::sync::OnceLock;

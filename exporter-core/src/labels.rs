@@ -8,7 +8,7 @@
 //! The traits are named after their derives: `#[derive(LabelSet)]` on a
 //! struct implements [`LabelSet`] (its fields are the values), [`LabelNames`]
 //! (its field names, or `#[label(rename = "...")]`, are the names),
-//! [`LabelCount`] and [`EncodeInfo`](crate::field::EncodeInfo) (to be an
+//! [`LabelCount`] (how many) and [`EncodeInfo`](crate::field::EncodeInfo) (to be an
 //! `info` metric); `#[derive(LabelValue)]` on a fieldless enum implements
 //! [`LabelValue`].
 //!
@@ -425,32 +425,44 @@ pub trait LabelNames {
     const NAMES: &'static [&'static str];
 }
 
-/// A key type whose series carry `N` label values: checked by
-/// `#[derive(Collector)]` against the `N` names of `labels(...)`, so that a
-/// mismatch is a compile error naming both counts.
+/// How many label values a key type carries, whatever they are: what
+/// `#[derive(Collector)]` compares with the names of `labels(...)` while
+/// compiling (see [`LabelArity`]).
 ///
-/// Implemented for `()` (0), arrays `[T; N]`, tuples, references to them and
-/// `#[derive(LabelSet)]` structs; slices and `Vec`s carry any number.
+/// Implemented for `()`, arrays `[T; N]`, tuples, references to them and
+/// `#[derive(LabelSet)]` structs; slices and `Vec`s carry any number
+/// (`None`: checked per series when collecting).
 #[diagnostic::on_unimplemented(
-    message = "`labels(...)` names {N} label(s), but the key `{Self}` carries a different number of label values",
-    label = "key with another number of label values",
-    note = "give one name in `labels(...)` per value of the key, or change the key type"
+    message = "`{Self}` does not say how many label values it carries",
+    label = "label count unknown",
+    note = "implement `exporter_core::labels::LabelCount` (a `#[derive(LabelSet)]` struct does), or use an array or a tuple as the key"
 )]
-pub trait LabelCount<const N: usize> {
-    /// Named by the derive's check (`<Key as LabelCount<N>>::FITS`), which
-    /// makes a mismatch one trait error without a note about a helper.
-    const FITS: () = ();
+pub trait LabelCount {
+    /// The number of label values, when the type fixes it.
+    const COUNT: Option<usize>;
 }
 
-impl LabelCount<0> for () {}
-impl<T, const N: usize> LabelCount<N> for [T; N] {}
-impl<T, const N: usize> LabelCount<N> for [T] {}
-impl<T, const N: usize> LabelCount<N> for Vec<T> {}
-impl<T: LabelCount<N> + ?Sized, const N: usize> LabelCount<N> for &T {}
+impl LabelCount for () {
+    const COUNT: Option<usize> = Some(0);
+}
+impl<T, const N: usize> LabelCount for [T; N] {
+    const COUNT: Option<usize> = Some(N);
+}
+impl<T> LabelCount for [T] {
+    const COUNT: Option<usize> = None;
+}
+impl<T> LabelCount for Vec<T> {
+    const COUNT: Option<usize> = None;
+}
+impl<T: LabelCount + ?Sized> LabelCount for &T {
+    const COUNT: Option<usize> = T::COUNT;
+}
 
 macro_rules! tuple_count {
     ($len:literal: $($name:ident),+) => {
-        impl<$($name),+> LabelCount<$len> for ($($name,)+) {}
+        impl<$($name),+> LabelCount for ($($name,)+) {
+            const COUNT: Option<usize> = Some($len);
+        }
     };
 }
 
@@ -462,3 +474,32 @@ tuple_count!(5: A, B, C, D, E);
 tuple_count!(6: A, B, C, D, E, F);
 tuple_count!(7: A, B, C, D, E, F, G);
 tuple_count!(8: A, B, C, D, E, F, G, H);
+
+/// The derive's label-count check: implemented only when the `NAMES` of
+/// `labels(...)` equal the `VALUES` the key `K` carries, so a mismatch is a
+/// compile error (E0277) that names the key and both counts.
+#[diagnostic::on_unimplemented(
+    message = "`labels(...)` names {NAMES} label(s), but the key `{K}` carries {VALUES} label value(s)",
+    label = "{NAMES} name(s) for {VALUES} value(s)",
+    note = "give one name in `labels(...)` per value of the key, or change the key type"
+)]
+pub trait LabelArity<K: ?Sized, const NAMES: usize, const VALUES: usize> {
+    /// Named by the check (`<Arity as LabelArity<K, 2, 1>>::FITS`).
+    const FITS: () = ();
+}
+
+/// The type the derive's check asks [`LabelArity`] of.
+#[derive(Debug, Clone, Copy)]
+pub struct Arity;
+
+impl<K: ?Sized, const N: usize> LabelArity<K, N, N> for Arity {}
+
+/// The count a key carries for the check: its [`LabelCount::COUNT`], or
+/// `names` when the key does not fix it (checked per series instead).
+#[doc(hidden)]
+pub const fn count_or(count: Option<usize>, names: usize) -> usize {
+    match count {
+        Some(n) => n,
+        None => names,
+    }
+}

@@ -439,9 +439,18 @@ fn const_checks(
             if let (Some(list), Some(key), false) = (&attrs.labels, m.key, m.generic) {
                 let key = respan(generics::with_static_lifetimes(key), list.span);
                 let n = proc_macro2::Literal::usize_unsuffixed(n);
-                out.push(quote_spanned! {list.span=>
-                    const _: () = <#key as #private::LabelCount<#n>>::FITS;
-                });
+                // Every token at `labels(...)`, the crate path too: the
+                // error's span is the `Arity` path's.
+                out.push(respan(
+                    quote! {
+                        const _: () = <#private::Arity as #private::LabelArity<
+                            #key,
+                            #n,
+                            { #private::count_or(<#key as #private::LabelCount>::COUNT, #n) },
+                        >>::FITS;
+                    },
+                    list.span,
+                ));
                 continue;
             }
             let (span, message) = match &attrs.labels {

@@ -97,7 +97,9 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
 
         #[automatically_derived]
         #[allow(unused_qualifications)]
-        impl #impl_generics #krate::__private::LabelCount<#len> for #ident #ty_generics #where_clause {}
+        impl #impl_generics #krate::__private::LabelCount for #ident #ty_generics #where_clause {
+            const COUNT: ::core::option::Option<usize> = ::core::option::Option::Some(#len);
+        }
 
         #[automatically_derived]
         #[allow(unused_qualifications)]

@@ -78,5 +78,14 @@ const _: () = {
             "`gauge` contradicts the metric type of the field type of `values`; remove `gauge` and let the field type decide"
         )
     };
-    const _: () = <[&'static str; 1] as ::exporter_core::__private::LabelCount<1>>::FITS;
+    const _: () = <::exporter_core::__private::Arity as ::exporter_core::__private::LabelArity<
+        [&'static str; 1],
+        1,
+        {
+            ::exporter_core::__private::count_or(
+                <[&'static str; 1] as ::exporter_core::__private::LabelCount>::COUNT,
+                1,
+            )
+        },
+    >>::FITS;
 };

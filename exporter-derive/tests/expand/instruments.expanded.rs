@@ -134,7 +134,16 @@ const _: () = {
             "`_total` is for counters, but `http_requests_total` is not one; drop the suffix, or add `allow(non_counter_total)`"
         )
     };
-    const _: () = <[String; 1] as ::exporter_core::__private::LabelCount<1>>::FITS;
+    const _: () = <::exporter_core::__private::Arity as ::exporter_core::__private::LabelArity<
+        [String; 1],
+        1,
+        {
+            ::exporter_core::__private::count_or(
+                <[String; 1] as ::exporter_core::__private::LabelCount>::COUNT,
+                1,
+            )
+        },
+    >>::FITS;
     const _: () = if <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE
         .is_none()
     {
