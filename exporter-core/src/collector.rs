@@ -58,6 +58,20 @@ pub trait Collector: Send + Sync {
     /// registry cannot check it against others at registration.
     fn describe(&self) -> Vec<&Desc>;
 
+    /// [`describe`](Collector::describe), or the error that kept a
+    /// descriptor from being built. The registry calls this one, so that a
+    /// collector whose descriptors failed is refused at registration
+    /// ([`RegisterError::InvalidDesc`](crate::RegisterError::InvalidDesc))
+    /// rather than registered as unchecked with an empty list. The default
+    /// returns `describe()`; derived collectors override it.
+    ///
+    /// # Errors
+    ///
+    /// The [`DescError`](crate::DescError) of the first descriptor that failed.
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
+        Ok(self.describe())
+    }
+
     /// Writes the current samples into `encoder`.
     ///
     /// # Errors
@@ -91,6 +105,10 @@ impl<C: Collector + ?Sized> Collector for Arc<C> {
         (**self).describe()
     }
 
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
+        (**self).try_describe()
+    }
+
     fn may_block(&self) -> bool {
         (**self).may_block()
     }
@@ -107,6 +125,10 @@ impl<C: Collector + ?Sized> Collector for Arc<C> {
 impl<C: Collector + ?Sized> Collector for Box<C> {
     fn describe(&self) -> Vec<&Desc> {
         (**self).describe()
+    }
+
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
+        (**self).try_describe()
     }
 
     fn may_block(&self) -> bool {
@@ -126,8 +148,20 @@ impl<C: Collector + ?Sized> Collector for Box<C> {
 /// `#[derive(Collector)]` struct. Lets a snapshot type be described before any
 /// snapshot exists (see [`from_fn`]).
 pub trait StaticCollector: Collector {
-    /// The descriptors every instance returns from [`Collector::describe`].
+    /// The descriptors every instance returns from [`Collector::describe`]
+    /// (none if they could not be built: see
+    /// [`try_static_describe`](StaticCollector::try_static_describe)).
     fn static_describe() -> Vec<&'static Desc>;
+
+    /// [`static_describe`](StaticCollector::static_describe), or the error
+    /// that kept a descriptor from being built, as [`Collector::try_describe`].
+    ///
+    /// # Errors
+    ///
+    /// The [`DescError`](crate::DescError) of the first descriptor that failed.
+    fn try_static_describe() -> Result<Vec<&'static Desc>, crate::desc::DescError> {
+        Ok(Self::static_describe())
+    }
 }
 
 /// A collector that builds a fresh snapshot with `scrape` at every collect,
@@ -219,6 +253,10 @@ where
 {
     fn describe(&self) -> Vec<&Desc> {
         T::static_describe()
+    }
+
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
+        T::try_static_describe()
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {

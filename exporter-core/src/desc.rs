@@ -12,59 +12,7 @@ use std::sync::Arc;
 use crate::escape;
 use crate::name::{self, NameError};
 
-/// The type of a metric family, as printed on its `# TYPE` line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MetricType {
-    /// A value that only goes up (and resets to zero on restart).
-    Counter,
-    /// A value that goes up and down.
-    Gauge,
-    /// A value of unknown type.
-    Untyped,
-    /// Observations counted in cumulative buckets, with a sum and a count.
-    Histogram,
-    /// Observations summarised as quantiles, with a sum and a count.
-    Summary,
-    /// Constant labels describing the target, value always 1 (OpenMetrics `info`).
-    Info,
-    /// A set of boolean states, one sample per state (OpenMetrics `stateset`).
-    StateSet,
-}
-
-impl MetricType {
-    /// The name used on a Prometheus text `# TYPE` line.
-    ///
-    /// Text 0.0.4 has no `info` or `stateset`; they are exposed as gauges there.
-    pub fn as_text_str(self) -> &'static str {
-        match self {
-            MetricType::Counter => "counter",
-            MetricType::Gauge | MetricType::Info | MetricType::StateSet => "gauge",
-            MetricType::Untyped => "untyped",
-            MetricType::Histogram => "histogram",
-            MetricType::Summary => "summary",
-        }
-    }
-
-    /// The name used on an OpenMetrics `# TYPE` line.
-    pub fn as_openmetrics_str(self) -> &'static str {
-        match self {
-            MetricType::Counter => "counter",
-            MetricType::Gauge => "gauge",
-            MetricType::Untyped => "unknown",
-            MetricType::Histogram => "histogram",
-            MetricType::Summary => "summary",
-            MetricType::Info => "info",
-            MetricType::StateSet => "stateset",
-        }
-    }
-}
-
-impl fmt::Display for MetricType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_openmetrics_str())
-    }
-}
+pub use crate::name::MetricType;
 
 /// The descriptor of one metric family.
 ///

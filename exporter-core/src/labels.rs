@@ -2,8 +2,40 @@
 //!
 //! A sample's variable label *names* live in its [`Desc`](crate::Desc); the
 //! sample supplies only the *values*, in the same order, through
-//! [`EncodeLabelValues`]. Encoders write them straight into the output, so a
+//! [`LabelSet`]. Encoders write them straight into the output, so a
 //! series costs no allocation.
+//!
+//! The traits are named after their derives: `#[derive(LabelSet)]` on a
+//! struct implements [`LabelSet`] (its fields are the values), [`LabelNames`]
+//! (its field names, or `#[label(rename = "...")]`, are the names),
+//! [`LabelCount`] (how many) and [`EncodeInfo`](crate::field::EncodeInfo) (to be an
+//! `info` metric); `#[derive(LabelValue)]` on a fieldless enum implements
+//! [`LabelValue`].
+//!
+//! # Example
+//!
+//! ```
+//! use exporter_core::labels::{LabelNames, LabelSet, LabelValue};
+//!
+//! #[derive(LabelValue)]
+//! enum Method {
+//!     Get,
+//!     #[label(rename = "POST")]
+//!     Post,
+//! }
+//!
+//! #[derive(LabelSet)]
+//! struct Request {
+//!     // A name outside the legacy grammar is opted into (see the derive docs).
+//!     #[label(rename = "http.method", allow(utf8_name))]
+//!     method: Method,
+//!     code: u16,
+//! }
+//!
+//! assert_eq!(<Request as LabelNames>::NAMES, ["http.method", "code"]);
+//! assert_eq!(<Request as LabelSet>::LEN, Some(2));
+//! # let _ = (Method::Get, Method::Post);
+//! ```
 
 // The per-series label path is forced inline: it is generic and tiny, and
 // when the compiler outlines it (it does once two call sites share it) every
@@ -141,7 +173,7 @@ impl<'a> LabelWriter<'a> {
     // Always inlined: with the sink known at the call site, the match on it
     // disappears from the per-series path.
     #[inline(always)]
-    pub fn value<V: EncodeLabelValue + ?Sized>(&mut self, value: &V) {
+    pub fn value<V: LabelValue + ?Sized>(&mut self, value: &V) {
         let index = self.count;
         self.count += 1;
         match &mut self.sink {
@@ -186,27 +218,28 @@ impl<'a> LabelWriter<'a> {
 }
 
 /// A Rust value that can be one label value: strings, integers, `bool`, or an
-/// enum with `#[derive(LabelValue)]`.
+/// enum with `#[derive(LabelValue)]` (which implements this trait).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a label value",
     label = "not a label value",
     note = "label values are `String`, `&str`, `Cow<str>`, integers, `bool`, or an enum with `#[derive(LabelValue)]`"
 )]
-pub trait EncodeLabelValue {
+pub trait LabelValue {
     /// Writes the value.
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>);
 }
 
-/// The label values of one series, in the order of the descriptor's label names.
+/// The label values of one series, in the order of the descriptor's label
+/// names; what `#[derive(LabelSet)]` implements.
 ///
 /// Implemented for `()` (no labels), arrays, slices, `Vec`s and tuples of
-/// [`EncodeLabelValue`], and structs with `#[derive(LabelSet)]`.
+/// [`LabelValue`], and structs with `#[derive(LabelSet)]`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as the label values of a series",
     label = "not a set of label values",
     note = "use an array `[T; N]`, a tuple, or a struct with `#[derive(LabelSet)]`, whose items are label values"
 )]
-pub trait EncodeLabelValues {
+pub trait LabelSet {
     /// The number of values, when the type fixes it (arrays, tuples, label sets).
     const LEN: Option<usize>;
 
@@ -214,7 +247,7 @@ pub trait EncodeLabelValues {
     fn encode_label_values(&self, w: &mut LabelWriter<'_>);
 }
 
-impl EncodeLabelValue for str {
+impl LabelValue for str {
     // Always inlined, like the rest of a label value's path (see `LabelWriter::value`).
     #[allow(clippy::inline_always)]
     #[inline(always)]
@@ -223,7 +256,7 @@ impl EncodeLabelValue for str {
     }
 }
 
-impl EncodeLabelValue for String {
+impl LabelValue for String {
     // Always inlined, like the rest of a label value's path (see `LabelWriter::value`).
     #[allow(clippy::inline_always)]
     #[inline(always)]
@@ -232,7 +265,7 @@ impl EncodeLabelValue for String {
     }
 }
 
-impl EncodeLabelValue for Cow<'_, str> {
+impl LabelValue for Cow<'_, str> {
     // Always inlined, like the rest of a label value's path (see `LabelWriter::value`).
     #[allow(clippy::inline_always)]
     #[inline(always)]
@@ -241,14 +274,14 @@ impl EncodeLabelValue for Cow<'_, str> {
     }
 }
 
-impl EncodeLabelValue for bool {
+impl LabelValue for bool {
     #[inline]
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
         w.write_str(if *self { "true" } else { "false" });
     }
 }
 
-impl EncodeLabelValue for char {
+impl LabelValue for char {
     #[inline]
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
         w.write_str(self.encode_utf8(&mut [0; 4]));
@@ -257,7 +290,7 @@ impl EncodeLabelValue for char {
 
 macro_rules! int_label {
     ($method:ident as $target:ty: $($t:ty),*) => {$(
-        impl EncodeLabelValue for $t {
+        impl LabelValue for $t {
             #[inline]
             fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
                 w.$method(<$target>::from(*self));
@@ -269,14 +302,14 @@ macro_rules! int_label {
 int_label!(write_int as i64: i8, i16, i32, i64);
 int_label!(write_uint as u64: u8, u16, u32, u64);
 
-impl EncodeLabelValue for usize {
+impl LabelValue for usize {
     #[inline]
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
         w.write_uint(*self as u64);
     }
 }
 
-impl EncodeLabelValue for isize {
+impl LabelValue for isize {
     #[inline]
     fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
         w.write_int(*self as i64);
@@ -285,7 +318,7 @@ impl EncodeLabelValue for isize {
 
 macro_rules! deref_label {
     ($($ptr:ty),*) => {$(
-        impl<T: EncodeLabelValue + ?Sized> EncodeLabelValue for $ptr {
+        impl<T: LabelValue + ?Sized> LabelValue for $ptr {
             #[inline]
             fn encode_label_value(&self, w: &mut LabelValueWriter<'_>) {
                 (**self).encode_label_value(w);
@@ -296,14 +329,14 @@ macro_rules! deref_label {
 
 deref_label!(&T, Box<T>, Arc<T>, Rc<T>);
 
-impl EncodeLabelValues for () {
+impl LabelSet for () {
     const LEN: Option<usize> = Some(0);
 
     #[inline(always)]
     fn encode_label_values(&self, _: &mut LabelWriter<'_>) {}
 }
 
-impl<T: EncodeLabelValue, const N: usize> EncodeLabelValues for [T; N] {
+impl<T: LabelValue, const N: usize> LabelSet for [T; N] {
     const LEN: Option<usize> = Some(N);
 
     #[inline(always)]
@@ -314,7 +347,7 @@ impl<T: EncodeLabelValue, const N: usize> EncodeLabelValues for [T; N] {
     }
 }
 
-impl<T: EncodeLabelValue> EncodeLabelValues for [T] {
+impl<T: LabelValue> LabelSet for [T] {
     const LEN: Option<usize> = None;
 
     #[inline(always)]
@@ -325,7 +358,7 @@ impl<T: EncodeLabelValue> EncodeLabelValues for [T] {
     }
 }
 
-impl<T: EncodeLabelValue> EncodeLabelValues for Vec<T> {
+impl<T: LabelValue> LabelSet for Vec<T> {
     const LEN: Option<usize> = None;
 
     #[inline(always)]
@@ -336,7 +369,7 @@ impl<T: EncodeLabelValue> EncodeLabelValues for Vec<T> {
     }
 }
 
-impl<T: EncodeLabelValues + ?Sized> EncodeLabelValues for &T {
+impl<T: LabelSet + ?Sized> LabelSet for &T {
     const LEN: Option<usize> = T::LEN;
 
     #[inline(always)]
@@ -347,7 +380,7 @@ impl<T: EncodeLabelValues + ?Sized> EncodeLabelValues for &T {
 
 macro_rules! tuple_labels {
     ($len:literal: $($name:ident),+) => {
-        impl<$($name: EncodeLabelValue),+> EncodeLabelValues for ($($name,)+) {
+        impl<$($name: LabelValue),+> LabelSet for ($($name,)+) {
             const LEN: Option<usize> = Some($len);
 
             #[inline(always)]
@@ -368,3 +401,105 @@ tuple_labels!(5: A, B, C, D, E);
 tuple_labels!(6: A, B, C, D, E, F);
 tuple_labels!(7: A, B, C, D, E, F, G);
 tuple_labels!(8: A, B, C, D, E, F, G, H);
+
+/// The derives, next to the traits they implement (as serde does), so
+/// `use exporter_core::labels::LabelSet` brings both.
+#[cfg(feature = "derive")]
+pub use exporter_derive::{LabelSet, LabelValue};
+
+/// The trait's name before it was named after its derive, kept
+/// crate-internal so that code written against the old name while the
+/// rename landed still builds; nothing in the crate uses it any more.
+#[allow(unused_imports)]
+pub(crate) use self::LabelSet as EncodeLabelValues;
+
+/// The label names of a key type: what `#[derive(LabelSet)]` implements, so
+/// a `#[derive(Collector)]` field keyed by the struct needs no `labels(...)`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not name its labels",
+    label = "label names unknown",
+    note = "add `labels(name, ...)` to the field's `#[metric(...)]`, or use a struct with `#[derive(LabelSet)]` as the key"
+)]
+pub trait LabelNames {
+    /// One name per label value, in the order the values are written.
+    const NAMES: &'static [&'static str];
+}
+
+/// How many label values a key type carries, whatever they are: what
+/// `#[derive(Collector)]` compares with the names of `labels(...)` while
+/// compiling (see [`LabelArity`]).
+///
+/// Implemented for `()`, arrays `[T; N]`, tuples, references to them and
+/// `#[derive(LabelSet)]` structs; slices and `Vec`s carry any number
+/// (`None`: checked per series when collecting).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not say how many label values it carries",
+    label = "label count unknown",
+    note = "implement `exporter_core::labels::LabelCount` (a `#[derive(LabelSet)]` struct does), or use an array or a tuple as the key"
+)]
+pub trait LabelCount {
+    /// The number of label values, when the type fixes it.
+    const COUNT: Option<usize>;
+}
+
+impl LabelCount for () {
+    const COUNT: Option<usize> = Some(0);
+}
+impl<T, const N: usize> LabelCount for [T; N] {
+    const COUNT: Option<usize> = Some(N);
+}
+impl<T> LabelCount for [T] {
+    const COUNT: Option<usize> = None;
+}
+impl<T> LabelCount for Vec<T> {
+    const COUNT: Option<usize> = None;
+}
+impl<T: LabelCount + ?Sized> LabelCount for &T {
+    const COUNT: Option<usize> = T::COUNT;
+}
+
+macro_rules! tuple_count {
+    ($len:literal: $($name:ident),+) => {
+        impl<$($name),+> LabelCount for ($($name,)+) {
+            const COUNT: Option<usize> = Some($len);
+        }
+    };
+}
+
+tuple_count!(1: A);
+tuple_count!(2: A, B);
+tuple_count!(3: A, B, C);
+tuple_count!(4: A, B, C, D);
+tuple_count!(5: A, B, C, D, E);
+tuple_count!(6: A, B, C, D, E, F);
+tuple_count!(7: A, B, C, D, E, F, G);
+tuple_count!(8: A, B, C, D, E, F, G, H);
+
+/// The derive's label-count check: implemented only when the `NAMES` of
+/// `labels(...)` equal the `VALUES` the key `K` carries, so a mismatch is a
+/// compile error (E0277) that names the key and both counts.
+#[diagnostic::on_unimplemented(
+    message = "`labels(...)` names {NAMES} label(s), but the key `{K}` carries {VALUES} label value(s)",
+    label = "{NAMES} name(s) for {VALUES} value(s)",
+    note = "give one name in `labels(...)` per value of the key, or change the key type"
+)]
+pub trait LabelArity<K: ?Sized, const NAMES: usize, const VALUES: usize> {
+    /// Named by the check (`<Arity as LabelArity<K, 2, 1>>::FITS`).
+    const FITS: () = ();
+}
+
+/// The type the derive's check asks [`LabelArity`] of.
+#[derive(Debug, Clone, Copy)]
+pub struct Arity;
+
+impl<K: ?Sized, const N: usize> LabelArity<K, N, N> for Arity {}
+
+/// The count a key carries for the check: its [`LabelCount::COUNT`], or
+/// `names` when the key does not fix it (checked per series instead).
+#[doc(hidden)]
+pub const fn count_or(count: Option<usize>, names: usize) -> usize {
+    match count {
+        Some(n) => n,
+        None => names,
+    }
+}

@@ -42,6 +42,7 @@
 //! registry                         collectors registered; gathering a scrape
 //! metric                           live instruments (counters, histograms, families)
 //! collector                        what a registry asks of a collector
+//! field                            what a metric field implements (values, families, info, stateset)
 //! encoding                         the formats, the checks of one scrape, wrapping's rewrite
 //! error                            what collecting reports
 //! desc labels                      descriptors and label values
@@ -78,6 +79,7 @@ pub mod desc;
 pub mod encoding;
 pub mod error;
 pub(crate) mod escape;
+pub mod field;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod interop;
@@ -107,6 +109,9 @@ pub use crate::desc::{Desc, DescBuilder, MetricType};
 pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
 #[doc(inline)]
 pub use crate::error::CollectError;
+/// The label traits and, with the `derive` feature, their derives.
+#[doc(inline)]
+pub use crate::labels::{LabelSet, LabelValue};
 #[doc(inline)]
 pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
@@ -119,10 +124,5 @@ pub use crate::value::{HistogramSnapshot, SummarySnapshot};
 #[doc = include_str!("../docs/derive.md")]
 #[cfg(feature = "derive")]
 pub use exporter_derive::Collector;
-/// Derives [`labels::EncodeLabelValues`] for a struct whose field names are
-/// label names; see [`derive@Collector`].
-#[cfg(feature = "derive")]
-pub use exporter_derive::LabelSet;
-/// Derives [`labels::EncodeLabelValue`] for a fieldless enum; see [`derive@Collector`].
-#[cfg(feature = "derive")]
-pub use exporter_derive::LabelValue;
+// `LabelSet` and `LabelValue` (traits and derives) are re-exported above,
+// from `labels`.

@@ -218,7 +218,9 @@ impl Registry {
     ) -> Result<(), RegisterError> {
         // Asked once, outside the lock, and remembered for unregistering.
         let may_block = collector.may_block();
-        let descs = collector.describe();
+        // `try_describe`: a descriptor that failed to build is an error here,
+        // not an empty list that would register the collector as unchecked.
+        let descs = collector.try_describe()?;
         let mut keys: Vec<DescKey> = descs.iter().map(|d| desc_key(d)).collect();
         keys.sort();
         if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {

@@ -243,13 +243,13 @@ impl Collector for Service {
         self.descs.iter().collect()
     }
     fn collect(&self, enc: &mut MetricEncoder) -> Result<(), CollectError> {
-        use exporter_core::__private::CollectField;
+        use exporter_core::field::EncodeFamily;
         self.requests
-            .collect_field(&mut enc.family(&self.descs[0])?)?;
-        self.up.collect_field(&mut enc.family(&self.descs[1])?)?;
+            .encode_family(&mut enc.family(&self.descs[0])?)?;
+        self.up.encode_family(&mut enc.family(&self.descs[1])?)?;
         self.latency
-            .collect_field(&mut enc.family(&self.descs[2])?)?;
-        self.sizes.collect_field(&mut enc.family(&self.descs[3])?)
+            .encode_family(&mut enc.family(&self.descs[2])?)?;
+        self.sizes.encode_family(&mut enc.family(&self.descs[3])?)
     }
 }
 

@@ -11,7 +11,7 @@ use exporter_core::metric::{Counter, Family, Gauge, Histogram, Metric};
 use exporter_core::registry::{Gatherers, NameCollision};
 use exporter_core::{
     default_registry, CollectError, Collector, Desc, DescError, Format, GatherError, Gatherer,
-    MetricEncoder, MetricType, RegisterError, Registry,
+    MetricEncoder, MetricType, RegisterError, Registry, StaticCollector,
 };
 use prometheus_parse::{Scrape, Value};
 
@@ -211,6 +211,66 @@ fn colliding_sample_names_are_refused_at_registration() {
         1.0,
     ));
     assert!(inconsistent(err.unwrap_err()).1.contains("collide"));
+}
+
+/// The counter `foo_total` writes `foo_created` in OpenMetrics: a gauge of
+/// that name is refused whichever registers first (the derive refuses the
+/// same pair in one struct at compile time, by the same `name` rules).
+#[test]
+fn a_counter_and_a_gauge_named_like_its_created_series_collide() {
+    let counter = || Desc::new("foo_total", "h", MetricType::Counter, [] as [&str; 0]).unwrap();
+    let created = || gauge("foo_created", "h", &[]);
+    for (first, second, refused) in [
+        (counter(), created(), "foo_created"),
+        (created(), counter(), "foo_total"),
+    ] {
+        let r = Registry::new();
+        r.register(constant("a", vec![first], 1.0)).unwrap();
+        let err = r.register(constant("b", vec![second], 1.0));
+        let (n, reason) = inconsistent(err.unwrap_err());
+        assert_eq!(n, refused);
+        assert!(reason.contains("collide"), "{reason}");
+    }
+}
+
+/// A snapshot type whose descriptor cannot be built.
+struct BrokenSnapshot;
+
+impl Collector for BrokenSnapshot {
+    fn describe(&self) -> Vec<&Desc> {
+        Vec::new()
+    }
+    fn try_describe(&self) -> Result<Vec<&Desc>, DescError> {
+        Self::try_static_describe()
+    }
+    fn collect(&self, _: &mut MetricEncoder) -> Result<(), CollectError> {
+        Ok(())
+    }
+}
+
+impl StaticCollector for BrokenSnapshot {
+    fn static_describe() -> Vec<&'static Desc> {
+        Vec::new()
+    }
+    fn try_static_describe() -> Result<Vec<&'static Desc>, DescError> {
+        Desc::new("bad-name", "h", MetricType::Gauge, [] as [&str; 0]).map(|_| Vec::new())
+    }
+}
+
+/// `describe` returning no descriptors makes an unchecked collector; a
+/// descriptor that failed to build must not become that by accident: it is
+/// an error at registration, directly, through `from_fn` and through wrapping.
+#[test]
+fn a_describe_error_is_a_registration_error_not_an_unchecked_collector() {
+    let r = Registry::new();
+    let is_invalid = |e: RegisterError| matches!(e, RegisterError::InvalidDesc(_));
+    assert!(is_invalid(r.register(BrokenSnapshot).unwrap_err()));
+    let from_fn = exporter_core::collector::from_fn(|| Ok(BrokenSnapshot));
+    assert!(is_invalid(r.register(from_fn).unwrap_err()));
+    let wrapped = r.wrap().prefix("app_");
+    assert!(is_invalid(wrapped.register(BrokenSnapshot).unwrap_err()));
+    // Nothing was registered, not even as unchecked.
+    assert_eq!(r.gather_text(), "");
 }
 
 #[test]
@@ -478,7 +538,7 @@ fn colliding_names_from_unchecked_collectors_are_caught_at_gather() {
         |d, enc| {
             let h = Histogram::new();
             h.observe(1.0);
-            exporter_core::__private::CollectField::collect_field(&h, &mut enc.family(&d[0])?)
+            exporter_core::field::EncodeFamily::encode_family(&h, &mut enc.family(&d[0])?)
         },
     ))
     .unwrap();

@@ -10,6 +10,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Token};
 
 use crate::ctxt::Ctxt;
+pub(crate) use crate::name::Lint;
 
 /// The metric type keywords of `#[metric(...)]`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,6 +25,20 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The shared name rules' metric type.
+    pub(crate) fn metric_type(self) -> crate::name::MetricType {
+        use crate::name::MetricType as T;
+        match self {
+            Kind::Counter => T::Counter,
+            Kind::Gauge => T::Gauge,
+            Kind::Untyped => T::Untyped,
+            Kind::Histogram => T::Histogram,
+            Kind::Summary => T::Summary,
+            Kind::Info => T::Info,
+            Kind::StateSet => T::StateSet,
+        }
+    }
+
     /// The `exporter_core::MetricType` variant name.
     pub(crate) fn variant(self) -> &'static str {
         match self {
@@ -111,26 +126,61 @@ impl FieldKey {
     ];
 }
 
-/// The promlint-style naming lints a field can opt out of with `allow(...)`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Lint {
-    /// A counter whose name does not end in `_total`.
-    CounterTotal,
-    /// A non-counter whose name ends in `_total`.
-    NonCounterTotal,
-    /// A unit that is not a base unit (`_milliseconds`, `_kilobytes`, `_sec`).
-    BaseUnits,
-    /// The metric type in the name (`_counter`, `_gauge`, ...).
-    TypeInName,
+/// The lints a field can opt out of with `allow(...)`: every lint of the
+/// shared rules but `unit_suffix`, which OpenMetrics requires.
+const ALLOWABLE_LINTS: [(&str, Lint); 5] = [
+    ("counter_total", Lint::CounterTotal),
+    ("non_counter_total", Lint::NonCounterTotal),
+    ("base_units", Lint::BaseUnits),
+    ("type_in_name", Lint::TypeInName),
+    ("utf8_name", Lint::Utf8Name),
+];
+
+/// The known keyword closest to `word`, if it is close enough to be a typo
+/// (at most a third of its letters wrong, or one for short words).
+pub(crate) fn did_you_mean<'k>(
+    word: &str,
+    known: impl IntoIterator<Item = &'k str>,
+) -> Option<&'k str> {
+    let limit = (word.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .map(|k| (edit_distance(word, k), k))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
 }
 
-impl Lint {
-    const ALL: [(&'static str, Lint); 4] = [
-        ("counter_total", Lint::CounterTotal),
-        ("non_counter_total", Lint::NonCounterTotal),
-        ("base_units", Lint::BaseUnits),
-        ("type_in_name", Lint::TypeInName),
-    ];
+/// Levenshtein distance, counting a swap of two neighbours as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// ` did you mean `x`?` for an unknown keyword close to a known one.
+fn suggestion<K>(path: &syn::Path, table: &[(&'static str, K)]) -> String {
+    path.get_ident()
+        .and_then(|i| did_you_mean(&i.to_string(), table.iter().map(|(k, _)| *k)))
+        .map_or_else(String::new, |k| format!("did you mean `{k}`? "))
 }
 
 fn lookup<K: Copy>(table: &[(&'static str, K)], path: &syn::Path) -> Option<K> {
@@ -150,6 +200,14 @@ pub(crate) struct Sp<T> {
 
 /// A `(quantile, allowed error)` pair in `objectives(...)`.
 pub(crate) type Objective = (Sp<f64>, Sp<f64>);
+
+/// A label name in `labels(...)`: an identifier (`labels(method)`) or, for a
+/// name that is not one, a string (`labels("http.method")`).
+pub(crate) struct LabelName {
+    /// The name, without a raw identifier's `r#`.
+    pub(crate) value: String,
+    pub(crate) span: Span,
+}
 
 /// A `k = "v"` pair in `const_labels(...)`.
 pub(crate) struct ConstLabel {
@@ -175,7 +233,7 @@ pub(crate) struct FieldAttrs {
     pub(crate) name: Option<LitStr>,
     pub(crate) help: Option<LitStr>,
     pub(crate) unit: Option<LitStr>,
-    pub(crate) labels: Option<Sp<Vec<Ident>>>,
+    pub(crate) labels: Option<Sp<Vec<LabelName>>>,
     pub(crate) const_labels: Vec<ConstLabel>,
     pub(crate) buckets: Option<Sp<Vec<Sp<f64>>>>,
     pub(crate) objectives: Option<Sp<Vec<Objective>>>,
@@ -245,6 +303,33 @@ fn parse_number(input: syn::parse::ParseStream<'_>) -> syn::Result<Sp<f64>> {
     })
 }
 
+/// One name of `labels(...)`: an identifier or a string literal.
+fn parse_label_name(input: syn::parse::ParseStream<'_>) -> syn::Result<LabelName> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Ok(LabelName {
+            value: lit.value(),
+            span: lit.span(),
+        });
+    }
+    let ident: Ident = input
+        .call(syn::ext::IdentExt::parse_any)
+        .map_err(|e| syn::Error::new(e.span(), "expected `labels(name, ...)`, each name an identifier or a string such as `\"http.method\"`"))?;
+    if !(input.is_empty() || input.peek(Token![,])) {
+        return Err(syn::Error::new(
+            ident.span(),
+            "expected `labels(name, ...)`, each name an identifier or a string such as `\"http.method\"`",
+        ));
+    }
+    let s = ident.to_string();
+    Ok(LabelName {
+        value: s
+            .strip_prefix("r#")
+            .map_or_else(|| s.clone(), str::to_owned),
+        span: ident.span(),
+    })
+}
+
 fn parse_buckets(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Sp<f64>>> {
     let content;
     syn::parenthesized!(content in meta.input);
@@ -282,8 +367,9 @@ pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
         let result = attr.parse_nested_meta(|meta| {
             let Some(key) = lookup(&ContainerKey::ALL, &meta.path) else {
                 return Err(meta.error(format_args!(
-                    "unknown collector attribute `{}`; expected `namespace`, `subsystem`, `const_labels`, `crate` or `new`",
-                    path_str(&meta.path)
+                    "unknown collector attribute `{}`; {}expected `namespace`, `subsystem`, `const_labels`, `crate` or `new`",
+                    path_str(&meta.path),
+                    suggestion(&meta.path, &ContainerKey::ALL),
                 )));
             };
             match key {
@@ -319,8 +405,9 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         let result = attr.parse_nested_meta(|meta| {
             let Some(key) = lookup(&FieldKey::ALL, &meta.path) else {
                 return Err(meta.error(format_args!(
-                    "unknown metric attribute `{}`; expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels`, `buckets`, `objectives`, `max_age`, `flatten`, `skip` or `allow`",
-                    path_str(&meta.path)
+                    "unknown metric attribute `{}`; {}expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels`, `buckets`, `objectives`, `max_age`, `flatten`, `skip` or `allow`",
+                    path_str(&meta.path),
+                    suggestion(&meta.path, &FieldKey::ALL),
                 )));
             };
             let span = meta.path.span();
@@ -349,15 +436,13 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 }
                 FieldKey::Labels => {
                     let mut labels = Vec::new();
-                    meta.parse_nested_meta(|inner| {
-                        match inner.path.get_ident() {
-                            Some(label) if inner.input.is_empty() || inner.input.peek(Token![,]) => {
-                                labels.push(label.clone());
-                            }
-                            _ => return Err(inner.error("expected `labels(name, ...)`")),
-                        }
-                        Ok(())
-                    })?;
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let list = Punctuated::<LabelName, Token![,]>::parse_terminated_with(
+                        &content,
+                        parse_label_name,
+                    )?;
+                    labels.extend(list);
                     set(cx, &mut out.labels, Sp { value: labels, span }, &meta);
                 }
                 FieldKey::ConstLabels => parse_const_labels(&meta, &mut out.const_labels)?,
@@ -376,10 +461,11 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 FieldKey::Flatten => set(cx, &mut out.flatten, span, &meta),
                 FieldKey::Skip => set(cx, &mut out.skip, span, &meta),
                 FieldKey::Allow => meta.parse_nested_meta(|inner| {
-                    let Some(lint) = lookup(&Lint::ALL, &inner.path) else {
+                    let Some(lint) = lookup(&ALLOWABLE_LINTS, &inner.path) else {
                         return Err(inner.error(format_args!(
-                            "unknown lint `{}`; expected `counter_total`, `non_counter_total`, `base_units` or `type_in_name`",
-                            path_str(&inner.path)
+                            "unknown lint `{}`; {}expected `counter_total`, `non_counter_total`, `base_units`, `type_in_name` or `utf8_name`",
+                            path_str(&inner.path),
+                            suggestion(&inner.path, &ALLOWABLE_LINTS),
                         )));
                     };
                     out.allow.push(Sp {

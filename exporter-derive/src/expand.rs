@@ -42,39 +42,56 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
         let i = proc_macro2::Literal::usize_unsuffixed(i);
         let field = m.field.ident;
         let ty = m.field.ty;
-        match m.kind.map(|k| k.value) {
-            Some(Kind::Info) => quote_spanned! {ty.span()=>
-                #krate::__private::collect_info(
+        // `info` and `stateset` take a field type of their own shape: a
+        // wrong one is reported at the keyword, where the choice was made.
+        match m.kind {
+            Some(kind) if kind.value == Kind::Info => {
+                let ty = respan(ty.to_token_stream(), kind.span);
+                quote_spanned! {kind.span=>
+                <#ty as #krate::__private::EncodeInfo>::encode_info(
                     &self.#field,
                     &mut __encoder.family(&__descs[#i])?,
                 )?;
-            },
-            Some(Kind::StateSet) => quote_spanned! {ty.span()=>
-                <#ty as #krate::__private::StateSetField>::collect_states(
+                }
+            }
+            Some(kind) if kind.value == Kind::StateSet => {
+                let ty = respan(ty.to_token_stream(), kind.span);
+                quote_spanned! {kind.span=>
+                <#ty as #krate::__private::EncodeStateSet>::encode_stateset(
                     &self.#field,
                     &mut __encoder.family(&__descs[#i])?,
                 )?;
-            },
+                }
+            }
             _ => quote_spanned! {ty.span()=>
-                <#ty as #krate::__private::CollectField>::collect_field(
+                <#ty as #krate::__private::EncodeFamily>::encode_family(
                     &self.#field,
                     &mut __encoder.family(&__descs[#i])?,
                 )?;
             },
         }
     });
+    // A flattened `Option<T>` is described as `T` and, when `None`, writes no samples.
     let flatten_collects = checked.flattened.iter().map(|f| {
         let field = f.ident;
-        quote_spanned! {f.ty.span()=>
-            #krate::__private::Collector::collect(&self.#field, __encoder)?;
+        if generics::option_inner(f.ty).is_some() {
+            quote_spanned! {f.ty.span()=>
+                if let ::core::option::Option::Some(__inner) = &self.#field {
+                    #krate::__private::Collector::collect(__inner, __encoder)?;
+                }
+            }
+        } else {
+            quote_spanned! {f.ty.span()=>
+                #krate::__private::Collector::collect(&self.#field, __encoder)?;
+            }
         }
     });
     let flatten_describes = checked.flattened.iter().map(|f| {
-        let ty = f.ty;
+        let ty = flattened_type(f.ty);
         quote_spanned! {ty.span()=>
             ::core::iter::Extend::extend(
                 &mut __all,
-                <#ty as #krate::__private::StaticCollector>::static_describe(),
+                <#ty as #krate::__private::StaticCollector>::try_static_describe()?,
             );
         }
     });
@@ -92,9 +109,9 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
         for m in metrics.iter().filter(|m| m.generic) {
             let ty = m.field.ty;
             let bound: syn::Path = match m.kind.map(|k| k.value) {
-                Some(Kind::Info) => syn::parse_quote!(#krate::__private::EncodeLabelValues),
-                Some(Kind::StateSet) => syn::parse_quote!(#krate::__private::StateSetField),
-                _ => syn::parse_quote!(#krate::__private::CollectField),
+                Some(Kind::Info) => syn::parse_quote!(#krate::__private::EncodeInfo),
+                Some(Kind::StateSet) => syn::parse_quote!(#krate::__private::EncodeStateSet),
+                _ => syn::parse_quote!(#krate::__private::EncodeFamily),
             };
             where_clause
                 .predicates
@@ -105,7 +122,7 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             .iter()
             .filter(|f| generics::mentions(f.ty, &params))
         {
-            let ty = f.ty;
+            let ty = flattened_type(f.ty);
             where_clause.predicates.push(
                 syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::StaticCollector),
             );
@@ -136,6 +153,13 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                     <Self as #krate::__private::StaticCollector>::static_describe()
                 }
 
+                fn try_describe(&self) -> ::core::result::Result<
+                    ::std::vec::Vec<&#krate::__private::Desc>,
+                    #krate::__private::DescError,
+                > {
+                    <Self as #krate::__private::StaticCollector>::try_static_describe()
+                }
+
                 fn collect(
                     &self,
                     __encoder: &mut #krate::__private::MetricEncoder,
@@ -156,13 +180,21 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             #[automatically_derived]
             impl #impl_generics #krate::__private::StaticCollector for #ident #ty_generics #where_clause {
                 fn static_describe() -> ::std::vec::Vec<&'static #krate::__private::Desc> {
+                    ::core::result::Result::unwrap_or_default(
+                        <Self as #krate::__private::StaticCollector>::try_static_describe(),
+                    )
+                }
+
+                fn try_static_describe() -> ::core::result::Result<
+                    ::std::vec::Vec<&'static #krate::__private::Desc>,
+                    #krate::__private::DescError,
+                > {
                     let #mutability __all: ::std::vec::Vec<&'static #krate::__private::Desc> =
-                        match #krate::__private::descs(&__DESCS, __build_descs) {
-                            ::core::result::Result::Ok(descs) => ::core::iter::Iterator::collect(descs.iter()),
-                            ::core::result::Result::Err(_) => ::std::vec::Vec::new(),
-                        };
+                        ::core::iter::Iterator::collect(
+                            #krate::__private::desc_list(&__DESCS, __build_descs)?.iter(),
+                        );
                     #(#flatten_describes)*
-                    __all
+                    ::core::result::Result::Ok(__all)
                 }
             }
 
@@ -195,7 +227,7 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
             let ty = generics::with_static_lifetimes(m.field.ty);
             quote_spanned! {m.field.ty.span()=>
                 #krate::__private::implied_metric_type(
-                    <#ty as #krate::__private::CollectField>::METRIC_TYPE,
+                    <#ty as #krate::__private::EncodeFamily>::METRIC_TYPE,
                 )
             }
         }
@@ -204,9 +236,17 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
         || quote!(::core::option::Option::None),
         |u| quote!(::core::option::Option::Some(#u)),
     );
-    let labels = match &m.labels {
-        Labels::Listed(names) => quote!(&[#(#names),*]),
-        Labels::FromKey(key) => {
+    let labels = match (&m.labels, m.kind) {
+        (Labels::Listed(names), _) => quote!(&[#(#names),*]),
+        // An info's labels are those of its `EncodeInfo::Labels`, so a field
+        // type that is no info is one error, at the keyword.
+        (Labels::FromKey(_), Some(kind)) if kind.value == Kind::Info => {
+            let ty = respan(generics::with_static_lifetimes(m.field.ty), kind.span);
+            quote_spanned! {kind.span=>
+                <<#ty as #krate::__private::EncodeInfo>::Labels as #krate::__private::LabelNames>::NAMES
+            }
+        }
+        (Labels::FromKey(key), _) => {
             let key_static = generics::with_static_lifetimes(key);
             quote_spanned! {key.span()=>
                 <#key_static as #krate::__private::LabelNames>::NAMES
@@ -234,6 +274,46 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
             &[#(#consts),*],
         )?
     }
+}
+
+/// A type as the user wrote it, near enough: tokens joined without the
+/// spaces `to_string` puts around `<`, `>`, `::`, `&` and before `,`.
+fn shown_type(ty: &syn::Type) -> String {
+    let mut s = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" :: ", "::"),
+        (" ,", ","),
+        ("& ", "&"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+/// The collector type of a flattened field: `T` for `Option<T>`.
+fn flattened_type(ty: &syn::Type) -> &syn::Type {
+    generics::option_inner(ty).unwrap_or(ty)
+}
+
+/// `tokens` with every token's span set to `span`, so that an error in them
+/// points at the attribute that asked for the check.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// `const _: () = if <wrong> { panic!("<what to fix>") };` items that check each
@@ -267,12 +347,31 @@ fn const_checks(
         };
         let out = if m.generic { &mut inline } else { &mut out };
         let ty_span = m.field.ty.span();
-        let implied = quote_spanned!(ty_span=> <#ty as #private::CollectField>::METRIC_TYPE);
+        let implied = quote_spanned!(ty_span=> <#ty as #private::EncodeFamily>::METRIC_TYPE);
         let field = m.field.plain_name();
         let name = &m.fq_name;
         let attrs = &m.field.attrs;
         match m.kind {
             Some(kind) if matches!(kind.value, Kind::Info | Kind::StateSet) => {}
+            // A histogram or summary needs a field type that holds one: a
+            // plain number would fail every scrape with a wrong-type error.
+            Some(kind) if matches!(kind.value, Kind::Histogram | Kind::Summary) => {
+                let variant = format_ident!("{}", kind.value.variant());
+                let keyword = kind.value.keyword();
+                let shown = shown_type(m.field.ty);
+                let (live, snapshot) = if kind.value == Kind::Histogram {
+                    ("Histogram", "HistogramSnapshot")
+                } else {
+                    ("Summary", "SummarySnapshot")
+                };
+                out.push(check(
+                    kind.span,
+                    quote!(!#private::implies(#implied, #private::MetricType::#variant)),
+                    format!(
+                        "`{keyword}` needs a field type that holds a {keyword}, but `{field}` is `{shown}`; use `{live}` (live), `{snapshot}` (a snapshot), or a collection of them, or choose `gauge`, `counter` or `untyped` for a plain value"
+                    ),
+                ));
+            }
             Some(kind) => {
                 let variant = format_ident!("{}", kind.value.variant());
                 out.push(check(
@@ -313,7 +412,7 @@ fn const_checks(
                     ));
                 }
                 for label in attrs.labels.iter().flat_map(|l| &l.value) {
-                    let reserved = match valid::plain(label).as_str() {
+                    let reserved = match label.value.as_str() {
                         "le" => Some((Kind::Histogram, "histograms")),
                         "quantile" => Some((Kind::Summary, "summaries")),
                         _ => None,
@@ -321,9 +420,9 @@ fn const_checks(
                     if let Some((kind, what)) = reserved {
                         let variant = format_ident!("{}", kind.variant());
                         out.push(check(
-                            label.span(),
+                            label.span,
                             quote!(#private::implies(#implied, #private::MetricType::#variant)),
-                            format!("label `{label}` is reserved on {what}; Prometheus adds it to each bucket or quantile, rename yours"),
+                            format!("label `{}` is reserved on {what}; Prometheus adds it to each bucket or quantile, rename yours", label.value),
                         ));
                     }
                 }
@@ -335,6 +434,25 @@ fn const_checks(
         }
         if let Labels::Listed(names) = &m.labels {
             let n = names.len();
+            // A key written out in the field type: a trait error that names
+            // the key type and both counts (`LabelCount`).
+            if let (Some(list), Some(key), false) = (&attrs.labels, m.key, m.generic) {
+                let key = respan(generics::with_static_lifetimes(key), list.span);
+                let n = proc_macro2::Literal::usize_unsuffixed(n);
+                // Every token at `labels(...)`, the crate path too: the
+                // error's span is the `Arity` path's.
+                out.push(respan(
+                    quote! {
+                        const _: () = <#private::Arity as #private::LabelArity<
+                            #key,
+                            #n,
+                            { #private::count_or(<#key as #private::LabelCount>::COUNT, #n) },
+                        >>::FITS;
+                    },
+                    list.span,
+                ));
+                continue;
+            }
             let (span, message) = match &attrs.labels {
                 Some(list) => (
                     list.span,
@@ -350,15 +468,58 @@ fn const_checks(
                 ),
             };
             let labels = if is(Kind::Info) {
-                quote_spanned!(ty_span=> <#ty as #private::EncodeLabelValues>::LEN)
+                let at = m.kind.map_or(ty_span, |k| k.span);
+                let ty = respan(ty.clone(), at);
+                quote_spanned!(at=> <<#ty as #private::EncodeInfo>::Labels as #private::LabelSet>::LEN)
             } else {
-                quote_spanned!(ty_span=> <#ty as #private::CollectField>::LABELS)
+                quote_spanned!(ty_span=> <#ty as #private::EncodeFamily>::LABELS)
             };
             let n = proc_macro2::Literal::usize_unsuffixed(n);
             out.push(check(
                 span,
                 quote!(#private::label_arity_differs(#labels, #n)),
                 message,
+            ));
+        }
+    }
+    // Names that collide by the type a field type implies (a `Counter` field
+    // named `foo_total` and a gauge `foo_created`): pairs with an inferred
+    // type, checked once that type is known; pairs of stated types were
+    // checked by `valid`. Only pairs where one name's stem starts the other's
+    // can collide, which keeps this to a few items.
+    let stem = |n: &str| n.strip_suffix("_total").unwrap_or(n).to_owned();
+    let plain: Vec<_> = checked.metrics.iter().filter(|m| !m.generic).collect();
+    for (j, later) in plain.iter().enumerate() {
+        for earlier in &plain[..j] {
+            let (e, l) = (&earlier.fq_name, &later.fq_name);
+            let related = l.starts_with(&stem(e)) || e.starts_with(&stem(l));
+            if e == l || !related || (earlier.kind.is_some() && later.kind.is_some()) {
+                continue;
+            }
+            let type_of = |m: &Metric<'_, '_>| match m.kind {
+                Some(kind) => {
+                    let variant = format_ident!("{}", kind.value.variant());
+                    quote!(#private::MetricType::#variant)
+                }
+                None => {
+                    let ty = generics::with_static_lifetimes(m.field.ty);
+                    quote!(#private::implied_metric_type(<#ty as #private::EncodeFamily>::METRIC_TYPE))
+                }
+            };
+            let (te, tl) = (type_of(earlier), type_of(later));
+            let at = later
+                .field
+                .attrs
+                .name
+                .as_ref()
+                .map_or_else(|| later.field.ident.span(), Spanned::span);
+            out.push(item_check(
+                at,
+                quote!(#private::collides(#e, #te, #l, #tl)),
+                format!(
+                    "metric name `{l}` collides with `{e}` (field `{}`) for the type its field type implies: a counter also writes `_total` and `_created`, a histogram `_bucket`, `_sum`, `_count` and `_created`, a summary `_sum`, `_count` and `_created`; rename one",
+                    earlier.field.plain_name()
+                ),
             ));
         }
     }
@@ -370,7 +531,7 @@ fn const_checks(
         .filter(|f| !generics::mentions(f.ty, params))
         .collect();
     for (i, f) in flat.iter().enumerate() {
-        let ty = generics::with_static_lifetimes(f.ty);
+        let ty = generics::with_static_lifetimes(flattened_type(f.ty));
         let names = quote_spanned!(f.ty.span()=> <#ty as #private::MetricNames>::NAMES);
         let field = f.plain_name();
         out.push(item_check(
@@ -379,7 +540,7 @@ fn const_checks(
             format!("duplicate metric name: flattened field `{field}` defines a metric this struct also defines; rename one"),
         ));
         for g in &flat[..i] {
-            let other = generics::with_static_lifetimes(g.ty);
+            let other = generics::with_static_lifetimes(flattened_type(g.ty));
             out.push(item_check(
                 f.ident.span(),
                 quote!(#private::names_overlap(#names, <#other as #private::MetricNames>::NAMES)),

@@ -56,7 +56,8 @@ pub(crate) fn with_static_lifetimes(ty: &Type) -> TokenStream {
 
 /// The key type `L` of a labelled collection written out in the field type:
 /// `Vec<(L, V)>`, `[(L, V)]`, `&[(L, V)]`, `BTreeMap<L, V>`, `HashMap<L, V>`,
-/// through `Option<..>`, `Box<..>` and references. `None` for anything else.
+/// `Family<L, M>`, through `Option<..>`, `Box<..>` and references. `None` for
+/// anything else.
 pub(crate) fn key_type(ty: &Type) -> Option<&Type> {
     match ty {
         Type::Reference(r) => key_type(&r.elem),
@@ -75,7 +76,7 @@ pub(crate) fn key_type(ty: &Type) -> Option<&Type> {
             let first = types.next()?;
             match last.ident.to_string().as_str() {
                 "Vec" => pair_key(first),
-                "BTreeMap" | "HashMap" => Some(first),
+                "BTreeMap" | "HashMap" | "Family" => Some(first),
                 "Option" | "Box" => key_type(first),
                 _ => None,
             }
@@ -103,5 +104,24 @@ pub(crate) fn key_names_itself(key: &Type) -> bool {
             .last()
             .is_none_or(|s| s.ident != "Vec" && s.ident != "str" && s.ident != "String"),
         _ => true,
+    }
+}
+
+/// `T` of a field type written `Option<T>` (or `std::option::Option<T>`).
+pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
+        _ => None,
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     quote! {
         #[automatically_derived]
         #[allow(unused_qualifications)]
-        impl #impl_generics #krate::__private::EncodeLabelValue for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::__private::LabelValue for #ident #ty_generics #where_clause {
             fn encode_label_value(&self, __writer: &mut #krate::__private::LabelValueWriter<'_>) {
                 #body
             }

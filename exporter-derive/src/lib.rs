@@ -31,15 +31,16 @@ pub fn derive_collector(input: TokenStream) -> TokenStream {
     expand::derive_collector(&input).into()
 }
 
-/// Derives `exporter_core::labels::EncodeLabelValues` for a struct whose
-/// field names are label names; see the `exporter-core` crate docs.
+/// Derives `exporter_core::labels::LabelSet` (with `LabelNames`, `LabelCount`
+/// and `field::EncodeInfo`) for a struct whose field names are label names;
+/// see the `exporter-core` crate docs (`derive@Collector`, "Field types").
 #[proc_macro_derive(LabelSet, attributes(label))]
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     label_set::derive(&input).into()
 }
 
-/// Derives `exporter_core::labels::EncodeLabelValue` for a fieldless enum;
+/// Derives `exporter_core::labels::LabelValue` for a fieldless enum;
 /// see the `exporter-core` crate docs.
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {

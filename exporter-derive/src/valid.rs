@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use proc_macro2::Span;
 use syn::{Ident, LitStr, Type};
 
 use crate::ast::{Field, Input};
@@ -20,6 +21,9 @@ pub(crate) struct Metric<'a, 'b> {
     /// The type stated in the attribute; `None` means inferred from the field type.
     pub(crate) kind: Option<Sp<Kind>>,
     pub(crate) labels: Labels<'a>,
+    /// The key type written out in the field type (`L` of `Vec<(L, V)>`,
+    /// `K` of `Family<K, M>`, an info's own type), for the label-count check.
+    pub(crate) key: Option<&'a Type>,
     /// The field type mentions a type parameter of the struct.
     pub(crate) generic: bool,
 }
@@ -58,7 +62,7 @@ pub(crate) fn check<'a, 'b>(cx: &mut Ctxt, input: &'b Input<'a>) -> Checked<'a, 
         .all(|lit| name::check_metric_name(&lit.value()).is_ok());
     let mut container_labels: Vec<&Ident> = Vec::new();
     for cl in &input.attrs.const_labels {
-        check_label(cx, &cl.name);
+        check_label(cx, &plain(&cl.name), cl.name.span(), false);
         if container_labels.contains(&&cl.name) {
             cx.error_spanned_by(&cl.name, format_args!("duplicate label `{}`", cl.name));
         }
@@ -157,7 +161,8 @@ fn check_field<'a, 'b>(
     let fq_name = name::build_fq_name(namespace.unwrap_or(""), subsystem.unwrap_or(""), &base);
     // With an invalid namespace or subsystem (reported once), check the field's own part.
     let checked_name = if prefix_ok { &fq_name } else { &base };
-    let name_ok = match name::check_metric_name(checked_name) {
+    let utf8_ok = attrs.allows(Lint::Utf8Name);
+    let name_ok = match check_name(checked_name, utf8_ok, name::check_metric_name) {
         Ok(()) => true,
         Err(e) => {
             cx.error_spanned_by(
@@ -202,14 +207,15 @@ fn check_field<'a, 'b>(
             );
         }
     }
-    // An info field's own type holds the label values; elsewhere the key type does.
+    // An info field's own type holds the label values (in an `Option` if it
+    // may be absent); elsewhere the key type does.
     let key = if kind.is_some_and(|k| k.value == Kind::Info) {
-        Some(field.ty)
+        Some(generics::option_inner(field.ty).unwrap_or(field.ty))
     } else {
         generics::key_type(field.ty)
     };
     let labels = match &attrs.labels {
-        Some(list) => Labels::Listed(list.value.iter().map(plain).collect()),
+        Some(list) => Labels::Listed(list.value.iter().map(|l| l.value.clone()).collect()),
         None => match key {
             Some(key) if generics::key_names_itself(key) => {
                 if generic {
@@ -234,71 +240,57 @@ fn check_field<'a, 'b>(
         },
     };
 
-    // Label names: variable, then the field's const labels, then the container's.
-    let mut all: Vec<&Ident> = Vec::new();
-    let var = attrs.labels.iter().flat_map(|l| &l.value);
+    // Label names: variable, then the field's const labels, then the
+    // container's (checked once, above); `true` marks the field's own.
+    let var = attrs
+        .labels
+        .iter()
+        .flat_map(|l| &l.value)
+        .map(|l| (l.value.clone(), l.span, true));
     let consts = attrs
         .const_labels
         .iter()
-        .chain(&input.attrs.const_labels)
-        .map(|c| &c.name);
-    let field_const_count = attrs.const_labels.len();
-    let var_count = attrs.labels.as_ref().map_or(0, |l| l.value.len());
-    for (i, label) in var.chain(consts).enumerate() {
-        let from_container = i >= var_count + field_const_count;
-        if !from_container {
-            check_label(cx, label);
+        .map(|c| (plain(&c.name), c.name.span(), true))
+        .chain(
+            input
+                .attrs
+                .const_labels
+                .iter()
+                .map(|c| (plain(&c.name), c.name.span(), false)),
+        );
+    let reserved = kind.and_then(|k| name::reserved_label(k.value.metric_type()));
+    let mut all: Vec<(String, Span)> = Vec::new();
+    for (label, span, own) in var.chain(consts) {
+        if own {
+            check_label(cx, &label, span, utf8_ok);
         }
-        if all.iter().any(|l| plain(l) == plain(label)) {
-            let at = if from_container {
-                // Point at the field's own label, the one to rename.
-                all.iter()
-                    .find(|l| plain(l) == plain(label))
-                    .copied()
-                    .unwrap_or(label)
-            } else {
-                label
-            };
-            cx.error_spanned_by(
+        if let Some((_, prev)) = all.iter().find(|(l, _)| *l == label) {
+            // Point at the field's own label, the one to rename.
+            let at = if own { span } else { *prev };
+            cx.error_at(
                 at,
+                format_args!("duplicate label `{label}`; each label name appears once per metric"),
+            );
+        }
+        if own && reserved == Some(label.as_str()) {
+            let (what, per) = if label == "le" {
+                ("histograms", "bucket")
+            } else {
+                ("summaries", "quantile")
+            };
+            cx.error_at(
+                span,
                 format_args!(
-                    "duplicate label `{}`; each label name appears once per metric",
-                    plain(label)
+                    "label `{label}` is reserved on {what}; Prometheus adds it to each {per}, rename yours"
                 ),
             );
         }
-        let reserved = match kind.map(|k| k.value) {
-            Some(Kind::Histogram) => Some("le"),
-            Some(Kind::Summary) => Some("quantile"),
-            _ => None,
-        };
-        if !from_container && reserved.is_some_and(|r| plain(label) == r) {
-            cx.error_spanned_by(
-                label,
-                format_args!(
-                    "label `{}` is reserved on {}; Prometheus adds it to each {}, rename yours",
-                    plain(label),
-                    if reserved == Some("le") {
-                        "histograms"
-                    } else {
-                        "summaries"
-                    },
-                    if reserved == Some("le") {
-                        "bucket"
-                    } else {
-                        "quantile"
-                    },
-                ),
-            );
-        }
-        all.push(label);
+        all.push((label, span));
     }
 
-    if let Some(unit) = &attrs.unit {
-        check_unit(cx, attrs, unit, &fq_name, kind.map(|k| k.value));
-    }
+    let unit_ok = attrs.unit.as_ref().is_none_or(|u| check_unit(cx, u));
     check_instrument_opts(cx, input, field, kind.map(|k| k.value));
-    if name_ok {
+    if name_ok && unit_ok {
         lint_name(cx, field, &fq_name, kind.map(|k| k.value));
     }
 
@@ -308,43 +300,19 @@ fn check_field<'a, 'b>(
         help,
         kind,
         labels,
+        key,
         generic,
     }
 }
 
-fn check_unit(
-    cx: &mut Ctxt,
-    attrs: &crate::attr::FieldAttrs,
-    unit: &LitStr,
-    fq_name: &str,
-    kind: Option<Kind>,
-) {
+fn check_unit(cx: &mut Ctxt, unit: &LitStr) -> bool {
     let u = unit.value();
-    if let Err(e) = name::check_unit(&u) {
-        cx.error_spanned_by(unit, format_args!("unit `{u}` {e}"));
-        return;
-    }
-    if !attrs.allows(Lint::BaseUnits) {
-        if let Some(base) = non_base_unit(&u) {
-            cx.error_spanned_by(
-                unit,
-                format_args!(
-                    "unit `{u}` is not a base unit; use `{base}` and scale the value, or add `allow(base_units)`"
-                ),
-            );
-            return;
+    match name::check_unit(&u) {
+        Ok(()) => true,
+        Err(e) => {
+            cx.error_spanned_by(unit, format_args!("unit `{u}` {e}"));
+            false
         }
-    }
-    let stem = if kind == Some(Kind::Counter) {
-        fq_name.strip_suffix("_total").unwrap_or(fq_name)
-    } else {
-        fq_name
-    };
-    if !stem.ends_with(&format!("_{u}")) {
-        cx.error_spanned_by(
-            unit,
-            format_args!("metric name `{fq_name}` does not end in its unit; OpenMetrics requires the suffix `_{u}`, rename the metric"),
-        );
     }
 }
 
@@ -423,151 +391,102 @@ fn check_instrument_opts(cx: &mut Ctxt, input: &Input<'_>, field: &Field<'_>, ki
     }
 }
 
-/// The promlint naming rules, each with its `allow(...)` opt-out.
+/// The promlint naming rules of the shared `name` module, each with its
+/// `allow(...)` opt-out (but a unit the name does not end in, which
+/// OpenMetrics requires).
 fn lint_name(cx: &mut Ctxt, field: &Field<'_>, fq_name: &str, kind: Option<Kind>) {
     let attrs = &field.attrs;
-    let at = name_token(field);
-    match kind {
-        Some(Kind::Counter)
-            if !fq_name.ends_with("_total") && !attrs.allows(Lint::CounterTotal) =>
-        {
-            cx.error_spanned_by(
-                &at,
-                format_args!(
-                    "counter `{fq_name}` should end in `_total`; rename it `{fq_name}_total`, or add `allow(counter_total)`"
-                ),
-            );
+    let unit = attrs.unit.as_ref().map(LitStr::value);
+    // A type the field type implies is checked by the expansion (`_total`
+    // against counters); here, what does not depend on it.
+    let t = kind.map_or(name::MetricType::Untyped, Kind::metric_type);
+    for finding in name::lint(fq_name, t, unit.as_deref()) {
+        let lint = finding.lint;
+        let inferred = kind.is_none() && matches!(lint, Lint::CounterTotal | Lint::NonCounterTotal);
+        // A UTF-8 name was checked with the grammar (allowed or refused).
+        if inferred || lint == Lint::Utf8Name || attrs.allows(lint) {
+            continue;
         }
-        Some(k)
-            if k != Kind::Counter
-                && fq_name.ends_with("_total")
-                && !attrs.allows(Lint::NonCounterTotal) =>
-        {
-            cx.error_spanned_by(
-                &at,
-                format_args!(
-                    "`_total` is for counters, but `{fq_name}` is a {}; drop the suffix, or add `allow(non_counter_total)`",
-                    k.keyword()
-                ),
-            );
-        }
-        _ => {}
-    }
-    if !attrs.allows(Lint::TypeInName) {
-        for part in fq_name.split('_') {
-            if ["counter", "gauge", "histogram", "summary", "untyped"].contains(&part) {
-                cx.error_spanned_by(
-                    &at,
-                    format_args!(
-                        "metric name `{fq_name}` contains its type `{part}`; the type is already in `# TYPE`, drop it, or add `allow(type_in_name)`"
-                    ),
-                );
-                break;
-            }
-        }
-    }
-    if !attrs.allows(Lint::BaseUnits) {
-        for part in fq_name.split('_') {
-            if let Some(base) = non_base_unit(part) {
-                cx.error_spanned_by(
-                    &at,
-                    format_args!(
-                        "metric name `{fq_name}` uses `{part}`, not a base unit; use `{base}` and scale the value, or add `allow(base_units)`"
-                    ),
-                );
-                break;
-            }
-        }
-    }
-}
-
-/// promlint's unit table: for a non-base unit, the base unit to use instead.
-fn non_base_unit(word: &str) -> Option<&'static str> {
-    const BASE: [&str; 10] = [
-        "amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres", "seconds",
-        "volts",
-    ];
-    const OTHER: [(&str, &str); 14] = [
-        ("minutes", "seconds"),
-        ("hours", "seconds"),
-        ("days", "seconds"),
-        ("weeks", "seconds"),
-        ("kilograms", "grams"),
-        ("fahrenheit", "celsius"),
-        ("rankine", "celsius"),
-        ("inches", "meters"),
-        ("yards", "meters"),
-        ("miles", "meters"),
-        ("bits", "bytes"),
-        ("calories", "joules"),
-        ("percent", "ratio"),
-        ("percentage", "ratio"),
-    ];
-    const ABBREVIATIONS: [(&str, &str); 14] = [
-        ("sec", "seconds"),
-        ("secs", "seconds"),
-        ("ms", "seconds"),
-        ("msec", "seconds"),
-        ("us", "seconds"),
-        ("usec", "seconds"),
-        ("ns", "seconds"),
-        ("nsec", "seconds"),
-        ("kb", "bytes"),
-        ("mb", "bytes"),
-        ("gb", "bytes"),
-        ("kib", "bytes"),
-        ("mib", "bytes"),
-        ("gib", "bytes"),
-    ];
-    const PREFIXES: [&str; 18] = [
-        "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega",
-        "mebi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
-    ];
-    let word = word.to_ascii_lowercase();
-    if let Some(&(_, base)) = OTHER.iter().chain(&ABBREVIATIONS).find(|(w, _)| *w == word) {
-        return Some(base);
-    }
-    for prefix in PREFIXES {
-        if let Some(rest) = word.strip_prefix(prefix) {
-            if let Some(base) = BASE.iter().find(|b| **b == rest) {
-                return Some(base);
-            }
-        }
-    }
-    None
-}
-
-/// `_count`/`_sum`/`_bucket` (and `_total`) names that a histogram, summary or
-/// counter produces, colliding with another metric of the struct.
-fn check_collisions(cx: &mut Ctxt, metrics: &[Metric<'_, '_>]) {
-    for m in metrics {
-        let suffixes: &[&str] = match m.kind.map(|k| k.value) {
-            Some(Kind::Histogram) => &["_bucket", "_count", "_sum"],
-            Some(Kind::Summary) => &["_count", "_sum"],
-            Some(Kind::Counter) if !m.fq_name.ends_with("_total") => &["_total"],
-            _ => &[],
+        let from_unit = lint == Lint::UnitSuffix
+            || (lint == Lint::BaseUnits && finding.message.starts_with("unit "));
+        let message = if lint == Lint::UnitSuffix {
+            finding.message
+        } else {
+            format!("{}, or add `allow({lint})`", finding.message)
         };
-        for suffix in suffixes {
-            let derived = format!("{}{suffix}", m.fq_name);
-            if let Some(other) = metrics.iter().find(|o| o.fq_name == derived) {
-                cx.error_spanned_by(
-                    name_token(other.field),
-                    format_args!(
-                        "metric name `{derived}` collides with the `{suffix}` series of {} `{}` (field `{}`); rename one",
-                        m.kind.map_or("", |k| k.value.keyword()),
-                        m.fq_name,
-                        m.field.plain_name()
-                    ),
-                );
-            }
+        match (&attrs.unit, from_unit) {
+            (Some(u), true) => cx.error_spanned_by(u, message),
+            _ => cx.error_spanned_by(name_token(field), message),
         }
     }
 }
 
-fn check_label(cx: &mut Ctxt, label: &Ident) {
-    let s = plain(label);
-    if let Err(e) = name::check_label_name(&s) {
-        cx.error_spanned_by(label, format_args!("label name `{s}` {e}"));
+/// Names a metric shares with another of the struct (a histogram's
+/// `_bucket`, `_sum`, `_count`, `_created`; a counter's `_total` and
+/// `_created`; an info's `_info`), by the shared rules of the `name` module.
+/// Fields whose type is inferred are checked when registered.
+fn check_collisions(cx: &mut Ctxt, metrics: &[Metric<'_, '_>]) {
+    let typed: Vec<(&Metric<'_, '_>, Kind)> = metrics
+        .iter()
+        .filter_map(|m| m.kind.map(|k| (m, k.value)))
+        .collect();
+    for (j, &(later, lk)) in typed.iter().enumerate() {
+        for &(earlier, ek) in &typed[..j] {
+            if earlier.fq_name == later.fq_name {
+                continue; // reported as a duplicate
+            }
+            let Some(shared) = name::shared_name(
+                &earlier.fq_name,
+                ek.metric_type(),
+                &later.fq_name,
+                lk.metric_type(),
+            ) else {
+                continue;
+            };
+            let (e, l) = (&earlier.fq_name, &later.fq_name);
+            let field = earlier.field.plain_name();
+            // A counter's series are named from its name without `_total`.
+            let stem = match ek {
+                Kind::Counter => e.strip_suffix("_total").unwrap_or(e),
+                _ => e.as_str(),
+            };
+            let message = match shared.strip_prefix(stem) {
+                Some(suffix) if shared == *l && !suffix.is_empty() => format!(
+                    "metric name `{l}` collides with the `{suffix}` series of {} `{e}` (field `{field}`); rename one",
+                    ek.keyword()
+                ),
+                _ => format!(
+                    "metric name `{l}` collides with {} `{e}` (field `{field}`): both write a series or family named `{shared}`; rename one",
+                    ek.keyword()
+                ),
+            };
+            cx.error_spanned_by(name_token(later.field), message);
+        }
+    }
+}
+
+/// Checks a name against the legacy grammar, or the UTF-8 one when the
+/// field allows `utf8_name`; the error says how to fix it.
+pub(crate) fn check_name(
+    value: &str,
+    utf8_ok: bool,
+    legacy: fn(&str) -> Result<(), name::NameError>,
+) -> Result<(), String> {
+    match legacy(value) {
+        Ok(()) => Ok(()),
+        Err(name::NameError::InvalidChar { .. } | name::NameError::LeadingDigit) if utf8_ok => {
+            name::check_utf8_label_name(value).map_err(|e| e.to_string())
+        }
+        Err(e @ (name::NameError::InvalidChar { .. } | name::NameError::LeadingDigit)) => Err(
+            format!("{e} (or, for a Prometheus 3 UTF-8 name, add `allow(utf8_name)`)"),
+        ),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn check_label(cx: &mut Ctxt, label: &str, span: Span, utf8_ok: bool) {
+    if let Err(e) = check_name(label, utf8_ok, name::check_label_name) {
+        cx.error_at(span, format_args!("label name `{label}` {e}"));
     }
 }
 

@@ -162,7 +162,7 @@ fn default_is_new() {
     assert_eq!(text(a), text(b));
 }
 
-/// A generic instrument struct: `new()` requires `C: Instrument`, the impls `C: CollectField`.
+/// A generic instrument struct: `new()` requires `C: Instrument`, the impls `C: EncodeFamily`.
 #[derive(Collector)]
 #[collector(new)]
 struct Generic<C> {

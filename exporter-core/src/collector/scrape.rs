@@ -30,6 +30,16 @@ pub trait AsyncCollector: Send + Sync {
     /// registration, as for [`Collector::describe`]).
     fn describe(&self) -> Vec<&Desc>;
 
+    /// [`describe`](AsyncCollector::describe), or the error that kept a
+    /// descriptor from being built, as [`Collector::try_describe`].
+    ///
+    /// # Errors
+    ///
+    /// The [`DescError`](crate::DescError) of the first descriptor that failed.
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
+        Ok(self.describe())
+    }
+
     /// Reads the system and returns a snapshot. Dropping the future (at the
     /// scrape deadline) must cancel the work cleanly, as dropping any Rust
     /// future does.
@@ -115,6 +125,10 @@ where
         T::static_describe()
     }
 
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
+        T::try_static_describe()
+    }
+
     fn scrape(&self) -> ScrapeFuture<'_> {
         let fut = (self.scrape)();
         Box::pin(async move { fut.await.map(|s| Box::new(s) as Box<dyn Collector>) })
@@ -139,6 +153,10 @@ impl Collector for AsyncEntry {
 
     fn describe(&self) -> Vec<&Desc> {
         self.0.describe()
+    }
+
+    fn try_describe(&self) -> Result<Vec<&Desc>, crate::desc::DescError> {
+        self.0.try_describe()
     }
 
     fn collect(&self, _: &mut crate::encoding::MetricEncoder) -> Result<(), CollectError> {

@@ -35,7 +35,7 @@ pub(crate) mod wrap;
 use self::check::ScrapeCheck;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
-use crate::labels::{EncodeLabelValues, LabelWriter};
+use crate::labels::{LabelSet, LabelWriter};
 use crate::value::{EncodeValue, Number};
 // The value types are the encoder's vocabulary too (its methods take them).
 #[doc(no_inline)]
@@ -140,7 +140,7 @@ impl FamilyEncoder<'_> {
     #[inline]
     pub fn sample<L, V>(&mut self, labels: &L, value: V) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
         V: EncodeValue,
     {
         self.sample_with(labels, value, &SampleOpts::default())
@@ -159,7 +159,7 @@ impl FamilyEncoder<'_> {
         opts: &SampleOpts,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
         V: EncodeValue,
     {
         if !matches!(
@@ -202,7 +202,7 @@ impl FamilyEncoder<'_> {
     #[inline]
     pub fn samples<'l, L, V, I>(&mut self, series: I) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized + 'l,
+        L: LabelSet + ?Sized + 'l,
         V: EncodeValue,
         I: IntoIterator<Item = (&'l L, V)>,
     {
@@ -241,7 +241,7 @@ impl FamilyEncoder<'_> {
         exemplar: &Exemplar<'_>,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
         V: EncodeValue,
     {
         self.expect_type(&[MetricType::Counter], "counter with exemplar")?;
@@ -260,7 +260,7 @@ impl FamilyEncoder<'_> {
         exemplar: Option<&Exemplar<'_>>,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         if self.desc.metric_type() == MetricType::Counter && !value.is_counter_value() {
             return self.drop_counter_series(labels, value);
@@ -296,7 +296,7 @@ impl FamilyEncoder<'_> {
         value: &HistogramValue<'_>,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         self.histogram_with(labels, value, &SampleOpts::default(), &[])
     }
@@ -318,7 +318,7 @@ impl FamilyEncoder<'_> {
         exemplars: &[Option<Exemplar<'_>>],
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         self.expect_type(&[MetricType::Histogram], "histogram")?;
         for e in exemplars.iter().flatten() {
@@ -340,7 +340,7 @@ impl FamilyEncoder<'_> {
     /// As for [`sample`](Self::sample), for non-summary families.
     pub fn summary<L>(&mut self, labels: &L, value: &SummaryValue<'_>) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         self.summary_with(labels, value, &SampleOpts::default())
     }
@@ -357,7 +357,7 @@ impl FamilyEncoder<'_> {
         opts: &SampleOpts,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         self.expect_type(&[MetricType::Summary], "summary")?;
         self.check.series(self.desc, labels)?;
@@ -378,7 +378,7 @@ impl FamilyEncoder<'_> {
     /// As for [`sample`](Self::sample), for non-info families.
     pub fn info<L>(&mut self, labels: &L) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         self.expect_type(&[MetricType::Info], "info")?;
         self.check.series(self.desc, labels)?;
@@ -396,7 +396,7 @@ impl FamilyEncoder<'_> {
     /// As for [`sample`](Self::sample), for non-stateset families.
     pub fn stateset<L>(&mut self, labels: &L, states: &[(&str, bool)]) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         self.expect_type(&[MetricType::StateSet], "stateset")?;
         self.check.series(self.desc, labels)?;
@@ -417,7 +417,7 @@ impl FamilyEncoder<'_> {
         value: Number,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let mut rendered = vec![b'{'];
         let mut writer =

@@ -31,7 +31,7 @@ use super::FamilyEncoder;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::escape;
-use crate::labels::EncodeLabelValues;
+use crate::labels::LabelSet;
 use crate::value::{Exemplar, Number, SampleOpts};
 
 /// The OpenMetrics family name of a descriptor: the name without the
@@ -159,7 +159,7 @@ impl FamilyEncoder<'_> {
         exemplar: Option<&Exemplar<'_>>,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let family = family_name(self.desc);
         let counter = self.desc.metric_type() == MetricType::Counter;
@@ -174,7 +174,7 @@ impl FamilyEncoder<'_> {
     }
 
     #[inline]
-    pub(super) fn om_line<L: EncodeLabelValues + ?Sized>(
+    pub(super) fn om_line<L: LabelSet + ?Sized>(
         &mut self,
         line: &super::text::Line<'_>,
         labels: &L,
@@ -190,7 +190,7 @@ impl FamilyEncoder<'_> {
     }
 
     /// The OpenMetrics `<family>_created` line, when there is a created time.
-    pub(super) fn om_created<L: EncodeLabelValues + ?Sized>(
+    pub(super) fn om_created<L: LabelSet + ?Sized>(
         &mut self,
         family: &str,
         labels: &L,

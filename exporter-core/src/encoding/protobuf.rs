@@ -17,7 +17,7 @@ use super::proto::{
 use super::FamilyEncoder;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
-use crate::labels::{EncodeLabelValues, LabelWriter};
+use crate::labels::{LabelSet, LabelWriter};
 use crate::value::{HistogramValue, Number, SampleOpts, SummaryValue};
 
 /// The protobuf type for a descriptor's type.
@@ -60,7 +60,7 @@ pub(super) fn metric_into(body: &mut Vec<u8>, metric: &Metric) {
 /// `extra` (the stateset label), sorted by name like Go's `MakeLabelPairs`.
 ///
 /// Returns the pairs and how many values `labels` supplied.
-pub(super) fn label_pairs<L: EncodeLabelValues + ?Sized>(
+pub(super) fn label_pairs<L: LabelSet + ?Sized>(
     desc: &Desc,
     labels: &L,
     extra: Option<(&str, &str)>,
@@ -114,7 +114,7 @@ impl FamilyEncoder<'_> {
         exemplar: Option<&crate::value::Exemplar<'_>>,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let desc = self.desc;
         let (label, got) = label_pairs(desc, labels, None);
@@ -150,7 +150,7 @@ impl FamilyEncoder<'_> {
         exemplars: &[Option<crate::value::Exemplar<'_>>],
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let (label, got) = label_pairs(self.desc, labels, None);
         self.check_arity(got)?;
@@ -192,7 +192,7 @@ impl FamilyEncoder<'_> {
         opts: &SampleOpts,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let (label, got) = label_pairs(self.desc, labels, None);
         self.check_arity(got)?;
@@ -221,7 +221,7 @@ impl FamilyEncoder<'_> {
     /// An info series: a gauge of value 1 (protobuf has no info type).
     pub(super) fn proto_info<L>(&mut self, labels: &L) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let (label, got) = label_pairs(self.desc, labels, None);
         self.check_arity(got)?;
@@ -241,7 +241,7 @@ impl FamilyEncoder<'_> {
         states: &[(&str, bool)],
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let name = self.desc.name();
         for &(state, on) in states {

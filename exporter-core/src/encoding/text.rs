@@ -17,7 +17,7 @@ use super::check::duplicate_text_series;
 use super::{FamilyEncoder, Format};
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
-use crate::labels::{EncodeLabelValues, LabelWriter};
+use crate::labels::{LabelSet, LabelWriter};
 use crate::value::{
     write_float, EncodeValue, Exemplar, HistogramValue, Number, SampleOpts, SummaryValue,
 };
@@ -143,7 +143,7 @@ impl<'a> ScalarLine<'a> {
     /// callers) the call and the spilled registers cost ~35 instructions a line.
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    pub(super) fn write<L: EncodeLabelValues + ?Sized>(
+    pub(super) fn write<L: LabelSet + ?Sized>(
         &self,
         out: &mut Vec<u8>,
         labels: &L,
@@ -161,7 +161,7 @@ impl<'a> ScalarLine<'a> {
 
 /// Like [`ScalarLine::write`], with a timestamp (in milliseconds).
 #[inline]
-pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
+pub(super) fn scalar_into<L: LabelSet + ?Sized>(
     out: &mut Vec<u8>,
     desc: &Desc,
     labels: &L,
@@ -189,7 +189,7 @@ pub(super) fn scalar_into<L: EncodeLabelValues + ?Sized>(
 ///
 /// Returns the number of label values `labels` supplied, for the arity check.
 #[inline]
-pub(super) fn line_into<L: EncodeLabelValues + ?Sized>(
+pub(super) fn line_into<L: LabelSet + ?Sized>(
     out: &mut Vec<u8>,
     desc: &Desc,
     line: &Line<'_>,
@@ -264,7 +264,7 @@ fn float_into(out: &mut Vec<u8>, v: f64, flavor: Flavor) {
 
 /// Writes the label values of a series with a [`LabelWriter`].
 #[inline]
-fn write_labels<L: EncodeLabelValues + ?Sized>(
+fn write_labels<L: LabelSet + ?Sized>(
     out: &mut Vec<u8>,
     desc: &Desc,
     labels: &L,
@@ -298,7 +298,7 @@ impl FamilyEncoder<'_> {
     #[inline]
     pub(super) fn text_samples<'l, L, V, I>(&mut self, series: I) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized + 'l,
+        L: LabelSet + ?Sized + 'l,
         V: EncodeValue,
         I: IntoIterator<Item = (&'l L, V)>,
     {
@@ -410,7 +410,7 @@ impl FamilyEncoder<'_> {
         timestamp_ms: Option<i64>,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         match timestamp_ms {
             None => {
@@ -437,7 +437,7 @@ impl FamilyEncoder<'_> {
         value: Number,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let start = self.body.len();
         let (got, labels_end) = line.write(self.body, labels, value);
@@ -470,7 +470,7 @@ impl FamilyEncoder<'_> {
 
     /// One line in whichever text format this is.
     #[inline]
-    pub(super) fn line<L: EncodeLabelValues + ?Sized>(
+    pub(super) fn line<L: LabelSet + ?Sized>(
         &mut self,
         line: &Line<'_>,
         labels: &L,
@@ -482,7 +482,7 @@ impl FamilyEncoder<'_> {
     }
 
     #[inline]
-    fn text_line<L: EncodeLabelValues + ?Sized>(
+    fn text_line<L: LabelSet + ?Sized>(
         &mut self,
         line: &Line<'_>,
         labels: &L,
@@ -501,7 +501,7 @@ impl FamilyEncoder<'_> {
         exemplars: &[Option<Exemplar<'_>>],
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let name = self.desc.name();
         let ts = opts.timestamp_ms;
@@ -549,7 +549,7 @@ impl FamilyEncoder<'_> {
         opts: &SampleOpts,
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let name = self.desc.name();
         let ts = opts.timestamp_ms;
@@ -575,7 +575,7 @@ impl FamilyEncoder<'_> {
     /// An info series in both text formats: `<family>_info 1`.
     pub(super) fn text_info<L>(&mut self, labels: &L) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let family = super::openmetrics::family_name(self.desc);
         self.line(&Line::new(family, "_info", Number::Uint(1), None), labels)
@@ -589,7 +589,7 @@ impl FamilyEncoder<'_> {
         states: &[(&str, bool)],
     ) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         let name = self.desc.name();
         for &(state, on) in states {

@@ -6,11 +6,12 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use super::{EncodeMetric, Instrument, InstrumentOpts};
+use super::{Instrument, InstrumentOpts};
 use crate::desc::MetricType;
 use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
-use crate::labels::EncodeLabelValues;
+use crate::field::{EncodeFamily, EncodeMetric};
+use crate::labels::LabelSet;
 
 /// A borrowed form of the label values `K` that finds a series without
 /// building a `K`: `[&str; N]` for `[String; N]`, `(&str, &str)` for
@@ -256,24 +257,16 @@ where
     }
 }
 
-impl<K, M> EncodeMetric for Family<K, M>
+/// A family is a whole field: every series, each keyed by its label values.
+impl<K, M> EncodeFamily for Family<K, M>
 where
-    K: EncodeLabelValues + Send + Sync,
+    K: LabelSet,
     M: EncodeMetric,
 {
-    const METRIC_TYPE: MetricType = M::METRIC_TYPE;
+    const METRIC_TYPE: Option<MetricType> = M::METRIC_TYPE;
     const LABELS: Option<usize> = K::LEN;
 
-    /// Writes every series; `labels` must be empty (`()`): a family's label
-    /// values are its keys.
-    fn encode_metric<L>(
-        &self,
-        _labels: &L,
-        family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
+    fn encode_family(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         // Keys are unique: no series of this family can repeat another, so
         // the scrape's duplicate check may skip hashing them.
         let keyed = family.check_mut().set_keyed(true);
@@ -300,18 +293,5 @@ where
                 max_age,
             })
         })
-    }
-}
-
-impl<K, M> crate::__private::CollectField for Family<K, M>
-where
-    K: EncodeLabelValues + Send + Sync,
-    M: EncodeMetric,
-{
-    const METRIC_TYPE: Option<MetricType> = Some(M::METRIC_TYPE);
-    const LABELS: Option<usize> = K::LEN;
-
-    fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
-        self.encode_metric(&(), family)
     }
 }

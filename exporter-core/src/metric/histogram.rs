@@ -4,11 +4,12 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::atomic::add_f64;
-use super::{EncodeMetric, Instrument, InstrumentOpts};
+use super::{Instrument, InstrumentOpts};
 use crate::desc::MetricType;
 use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
-use crate::labels::EncodeLabelValues;
+use crate::field::{EncodeFamily, EncodeMetric};
+use crate::labels::LabelSet;
 use crate::value::HistogramValue;
 
 /// Go's `prometheus.DefBuckets`: request latencies in seconds, 5ms to 10s.
@@ -223,16 +224,13 @@ impl fmt::Debug for Histogram {
 }
 
 impl EncodeMetric for Histogram {
-    const METRIC_TYPE: MetricType = MetricType::Histogram;
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
 
-    fn encode_metric<L>(
+    fn encode_metric<L: LabelSet + ?Sized>(
         &self,
         labels: &L,
         family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
+    ) -> Result<(), CollectError> {
         // Common layouts fit on the stack: no allocation per series per scrape.
         const INLINE: usize = 32;
         let n = self.bounds.len();
@@ -286,11 +284,11 @@ impl Instrument for Histogram {
     }
 }
 
-impl crate::__private::CollectField for Histogram {
+impl EncodeFamily for Histogram {
     const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
     const LABELS: Option<usize> = Some(0);
 
-    fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+    fn encode_family(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         self.encode_metric(&(), family)
     }
 }

@@ -13,6 +13,9 @@
 //! (the derive describes and collects them, and builds them from the field
 //! attributes), or pair one with a [`Desc`](crate::Desc) in a
 //! [`Metric`] to register it on its own, as Go's `prometheus.NewCounterVec`.
+//! Each implements [`EncodeMetric`](crate::field::EncodeMetric) (one
+//! series) and [`EncodeFamily`](crate::field::EncodeFamily) (a whole field;
+//! a [`Family`] only the latter), the traits of [`crate::field`].
 //!
 //! # Example
 //!
@@ -50,18 +53,16 @@ macro_rules! one_value_instrument {
             }
         }
 
-        impl<T: $crate::metric::Atomic> $crate::metric::EncodeMetric for $ty<T> {
-            const METRIC_TYPE: $crate::desc::MetricType = $crate::desc::MetricType::$metric_type;
+        impl<T: $crate::metric::Atomic> $crate::field::EncodeMetric for $ty<T> {
+            const METRIC_TYPE: Option<$crate::desc::MetricType> =
+                Some($crate::desc::MetricType::$metric_type);
 
             #[inline]
-            fn encode_metric<L>(
+            fn encode_metric<L: $crate::labels::LabelSet + ?Sized>(
                 &self,
                 labels: &L,
                 family: &mut $crate::encoding::FamilyEncoder<'_>,
-            ) -> Result<(), $crate::error::CollectError>
-            where
-                L: $crate::labels::EncodeLabelValues + ?Sized,
-            {
+            ) -> Result<(), $crate::error::CollectError> {
                 family.sample(labels, self.get())
             }
 
@@ -71,7 +72,7 @@ macro_rules! one_value_instrument {
                 family: &mut $crate::encoding::FamilyEncoder<'_>,
             ) -> Result<(), $crate::error::CollectError>
             where
-                K: $crate::labels::EncodeLabelValues + 'a,
+                K: $crate::labels::LabelSet + 'a,
             {
                 family.samples(series.map(|(labels, metric)| (labels, metric.get())))
             }
@@ -83,16 +84,16 @@ macro_rules! one_value_instrument {
             }
         }
 
-        impl<T: $crate::metric::Atomic> $crate::__private::CollectField for $ty<T> {
+        impl<T: $crate::metric::Atomic> $crate::field::EncodeFamily for $ty<T> {
             const METRIC_TYPE: Option<$crate::desc::MetricType> =
                 Some($crate::desc::MetricType::$metric_type);
             const LABELS: Option<usize> = Some(0);
 
-            fn collect_field(
+            fn encode_family(
                 &self,
                 family: &mut $crate::encoding::FamilyEncoder<'_>,
             ) -> Result<(), $crate::error::CollectError> {
-                $crate::metric::EncodeMetric::encode_metric(self, &(), family)
+                $crate::field::EncodeMetric::encode_metric(self, &(), family)
             }
         }
     };
@@ -109,11 +110,6 @@ mod summary;
 
 use std::time::Duration;
 
-use crate::desc::MetricType;
-use crate::encoding::FamilyEncoder;
-use crate::error::CollectError;
-use crate::labels::EncodeLabelValues;
-
 pub use self::atomic::Atomic;
 pub use self::counter::{Counter, CounterError};
 pub use self::family::{Family, LabelQuery};
@@ -125,54 +121,6 @@ pub use self::standalone::{Metric, MetricError};
 pub use self::summary::{
     Summary, SummaryBuilder, SummaryError, DEFAULT_AGE_BUCKETS, DEFAULT_MAX_AGE,
 };
-
-/// How an instrument writes one series into its family.
-///
-/// Implemented by every instrument; [`Family`] uses it to write each of its
-/// series with that series' label values.
-pub trait EncodeMetric: Send + Sync {
-    /// The family type the instrument reports as.
-    const METRIC_TYPE: MetricType;
-
-    /// The number of label values each series carries, when the type fixes it:
-    /// none for a bare instrument, the key's arity for a [`Family`].
-    const LABELS: Option<usize> = Some(0);
-
-    /// Writes the current value as the series `labels` of `family`.
-    ///
-    /// # Errors
-    ///
-    /// What the encoder reports: wrong label arity or a family of another type.
-    fn encode_metric<L>(
-        &self,
-        labels: &L,
-        family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized;
-
-    /// Writes the series of a [`Family`], `(label values, instrument)` each.
-    /// Counters and gauges override it to write them in one batch
-    /// ([`FamilyEncoder::samples`]).
-    ///
-    /// # Errors
-    ///
-    /// As for [`encode_metric`](Self::encode_metric), at the first failing series.
-    #[inline]
-    fn encode_series<'a, K>(
-        series: impl Iterator<Item = (&'a K, &'a Self)>,
-        family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        K: EncodeLabelValues + 'a,
-        Self: Sized + 'a,
-    {
-        for (labels, metric) in series {
-            metric.encode_metric(labels, family)?;
-        }
-        Ok(())
-    }
-}
 
 /// Options the derive passes when it builds an instrument field from its
 /// `#[metric(...)]` attributes. Not a public API.

@@ -3,11 +3,11 @@
 use std::fmt;
 use std::ops::Deref;
 
-use super::EncodeMetric;
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
 use crate::encoding::MetricEncoder;
 use crate::error::CollectError;
+use crate::field::EncodeFamily;
 
 /// Why an instrument does not fit a descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +45,7 @@ pub struct Metric<M> {
     metric: M,
 }
 
-impl<M: EncodeMetric> Metric<M> {
+impl<M: EncodeFamily> Metric<M> {
     /// Pairs `metric` with `desc`.
     ///
     /// # Errors
@@ -54,15 +54,18 @@ impl<M: EncodeMetric> Metric<M> {
     /// (an untyped descriptor accepts a counter or gauge), or its number of
     /// variable labels is not the number of label values of the instrument's series.
     pub fn new(desc: Desc, metric: M) -> Result<Self, MetricError> {
-        let scalar = matches!(M::METRIC_TYPE, MetricType::Counter | MetricType::Gauge);
-        let type_ok = desc.metric_type() == M::METRIC_TYPE
-            || (desc.metric_type() == MetricType::Untyped && scalar);
-        if !type_ok {
-            return Err(MetricError::WrongType {
-                name: desc.name().to_owned(),
-                desc: desc.metric_type(),
-                instrument: M::METRIC_TYPE,
-            });
+        // A value whose type implies none (a plain number) fits any scalar family.
+        if let Some(instrument) = M::METRIC_TYPE {
+            let scalar = matches!(instrument, MetricType::Counter | MetricType::Gauge);
+            let type_ok = desc.metric_type() == instrument
+                || (desc.metric_type() == MetricType::Untyped && scalar);
+            if !type_ok {
+                return Err(MetricError::WrongType {
+                    name: desc.name().to_owned(),
+                    desc: desc.metric_type(),
+                    instrument,
+                });
+            }
         }
         if let Some(n) = M::LABELS {
             if n != desc.variable_labels().len() {
@@ -104,7 +107,7 @@ impl<M: fmt::Debug> fmt::Debug for Metric<M> {
     }
 }
 
-impl<M: EncodeMetric> Collector for Metric<M> {
+impl<M: EncodeFamily + Send + Sync> Collector for Metric<M> {
     fn may_block(&self) -> bool {
         false
     }
@@ -115,7 +118,7 @@ impl<M: EncodeMetric> Collector for Metric<M> {
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         let mut family = encoder.family(&self.desc)?;
-        self.metric.encode_metric(&(), &mut family)
+        self.metric.encode_family(&mut family)
     }
 
     fn name(&self) -> &str {

@@ -5,11 +5,12 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::ckms::Stream;
-use super::{EncodeMetric, Instrument, InstrumentOpts};
+use super::{Instrument, InstrumentOpts};
 use crate::desc::MetricType;
 use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
-use crate::labels::EncodeLabelValues;
+use crate::field::{EncodeFamily, EncodeMetric};
+use crate::labels::LabelSet;
 use crate::value::SummaryValue;
 
 /// Go's `DefMaxAge`: quantiles cover the last ten minutes.
@@ -296,16 +297,13 @@ impl fmt::Debug for Summary {
 }
 
 impl EncodeMetric for Summary {
-    const METRIC_TYPE: MetricType = MetricType::Summary;
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Summary);
 
-    fn encode_metric<L>(
+    fn encode_metric<L: LabelSet + ?Sized>(
         &self,
         labels: &L,
         family: &mut FamilyEncoder<'_>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
+    ) -> Result<(), CollectError> {
         // Common objective counts fit on the stack: no allocation per series per scrape.
         const INLINE: usize = 16;
         let n = self.objectives.len();
@@ -358,11 +356,11 @@ impl Instrument for Summary {
     }
 }
 
-impl crate::__private::CollectField for Summary {
+impl EncodeFamily for Summary {
     const METRIC_TYPE: Option<MetricType> = Some(MetricType::Summary);
     const LABELS: Option<usize> = Some(0);
 
-    fn collect_field(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+    fn encode_family(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
         self.encode_metric(&(), family)
     }
 }

@@ -145,7 +145,7 @@ impl<'r> WrappingRegistry<'r> {
     fn wrapped(&self, inner: Arc<dyn Collector>) -> Result<Wrapped, DescError> {
         let wrapping = Arc::new(Wrapping::new(self.prefix.clone(), self.labels.clone()));
         let descs = inner
-            .describe()
+            .try_describe()?
             .into_iter()
             .map(|d| wrapping.wrapped(d))
             .collect::<Result<Vec<_>, _>>()?;

@@ -1,6 +1,6 @@
 //! `#[label(...)]` on a `LabelSet` or `LabelValue` container (`crate = "..."`),
-//! on a `LabelSet` field (`name = "..."`) and on a `LabelValue` variant
-//! (`rename = "..."`).
+//! on a `LabelSet` field (`rename = "..."`, or its older spelling `name`,
+//! and `allow(utf8_name)`) and on a `LabelValue` variant (`rename = "..."`).
 
 use syn::{Attribute, LitStr};
 
@@ -73,9 +73,53 @@ pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     ContainerAttrs { krate }
 }
 
-/// `#[label(name = "...")]` on a `LabelSet` field.
-pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<LitStr> {
-    parse(cx, attrs, Key::Name, "name = \"...\"")
+/// `#[label(...)]` on a `LabelSet` field.
+#[derive(Default)]
+pub(crate) struct FieldAttrs {
+    /// `rename = "..."` (or `name = "..."`): the label name, if not the field's.
+    pub(crate) rename: Option<LitStr>,
+    /// `allow(utf8_name)`: the name may be any UTF-8 (Prometheus 3).
+    pub(crate) utf8: bool,
+}
+
+/// `#[label(rename = "...", allow(utf8_name))]` on a `LabelSet` field.
+pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+    const EXPECTED: &str = "expected `rename = \"...\"` or `allow(utf8_name)`";
+    let mut out = FieldAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("label")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("allow") {
+                return meta.parse_nested_meta(|inner| {
+                    if inner.path.is_ident("utf8_name") {
+                        out.utf8 = true;
+                        Ok(())
+                    } else {
+                        Err(inner.error("unknown lint; a label name allows only `utf8_name`"))
+                    }
+                });
+            }
+            if !matches!(Key::parse(&meta.path), Some(Key::Name | Key::Rename)) {
+                let path = meta
+                    .path
+                    .get_ident()
+                    .map_or_else(String::new, ToString::to_string);
+                return Err(
+                    meta.error(format_args!("unknown label attribute `{path}`; {EXPECTED}"))
+                );
+            }
+            let value: LitStr = meta.value()?.parse()?;
+            if out.rename.is_some() {
+                cx.syn_error(meta.error("duplicate label name; remove one"));
+            } else {
+                out.rename = Some(value);
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    out
 }
 
 /// `#[label(rename = "...")]` on a `LabelValue` variant.

@@ -35,12 +35,13 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut names: Vec<String> = Vec::new();
     for field in fields {
         let Some(ident) = &field.ident else { continue };
-        let rename = attr::field(&mut cx, &field.attrs);
-        let label = rename
+        let attrs = attr::field(&mut cx, &field.attrs);
+        let label = attrs
+            .rename
             .as_ref()
             .map_or_else(|| valid::plain(ident), syn::LitStr::value);
-        if let Err(e) = name::check_label_name(&label) {
-            match &rename {
+        if let Err(e) = valid::check_name(&label, attrs.utf8, name::check_label_name) {
+            match &attrs.rename {
                 Some(lit) => cx.error_spanned_by(lit, format_args!("label name `{label}` {e}")),
                 None => cx.error_spanned_by(ident, format_args!("label name `{label}` {e}")),
             }
@@ -49,7 +50,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
             cx.error_spanned_by(
                 field,
                 format_args!(
-                    "duplicate label `{label}`; rename one with `#[label(name = \"...\")]`"
+                    "duplicate label `{label}`; rename one with `#[label(rename = \"...\")]`"
                 ),
             );
         }
@@ -67,7 +68,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         generics
             .make_where_clause()
             .predicates
-            .push(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::EncodeLabelValue));
+            .push(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::__private::LabelValue));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let len = names.len();
@@ -80,7 +81,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     quote! {
         #[automatically_derived]
         #[allow(unused_qualifications)]
-        impl #impl_generics #krate::__private::EncodeLabelValues for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::__private::LabelSet for #ident #ty_generics #where_clause {
             const LEN: ::core::option::Option<usize> = ::core::option::Option::Some(#len);
 
             fn encode_label_values(&self, __writer: &mut #krate::__private::LabelWriter<'_>) {
@@ -92,6 +93,25 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         #[allow(unused_qualifications)]
         impl #impl_generics #krate::__private::LabelNames for #ident #ty_generics #where_clause {
             const NAMES: &'static [&'static str] = &[#(#names),*];
+        }
+
+        #[automatically_derived]
+        #[allow(unused_qualifications)]
+        impl #impl_generics #krate::__private::LabelCount for #ident #ty_generics #where_clause {
+            const COUNT: ::core::option::Option<usize> = ::core::option::Option::Some(#len);
+        }
+
+        #[automatically_derived]
+        #[allow(unused_qualifications)]
+        impl #impl_generics #krate::__private::EncodeInfo for #ident #ty_generics #where_clause {
+            type Labels = Self;
+
+            fn encode_info(
+                &self,
+                __family: &mut #krate::__private::FamilyEncoder<'_>,
+            ) -> ::core::result::Result<(), #krate::__private::CollectError> {
+                __family.info(self)
+            }
         }
     }
 }
@@ -107,7 +127,7 @@ fn fallback(input: &DeriveInput, krate: &syn::Path, cx: Ctxt) -> TokenStream {
         #error
         #[automatically_derived]
         #[allow(unused_qualifications)]
-        impl #impl_generics #krate::__private::EncodeLabelValues for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::__private::LabelSet for #ident #ty_generics #where_clause {
             const LEN: ::core::option::Option<usize> = ::core::option::Option::None;
 
             fn encode_label_values(&self, _: &mut #krate::__private::LabelWriter<'_>) {

@@ -19,6 +19,14 @@ const _: () = {
         fn describe(&self) -> ::std::vec::Vec<&::exporter_core::__private::Desc> {
             <Self as ::exporter_core::__private::StaticCollector>::static_describe()
         }
+        fn try_describe(
+            &self,
+        ) -> ::core::result::Result<
+            ::std::vec::Vec<&::exporter_core::__private::Desc>,
+            ::exporter_core::__private::DescError,
+        > {
+            <Self as ::exporter_core::__private::StaticCollector>::try_static_describe()
+        }
         fn collect(
             &self,
             __encoder: &mut ::exporter_core::__private::MetricEncoder,
@@ -26,7 +34,7 @@ const _: () = {
             let __descs = ::exporter_core::__private::descs(&__DESCS, __build_descs)?;
             <Vec<
                 ([&'static str; 1], f64),
-            > as ::exporter_core::__private::CollectField>::collect_field(
+            > as ::exporter_core::__private::EncodeFamily>::encode_family(
                 &self.values,
                 &mut __encoder.family(&__descs[0])?,
             )?;
@@ -41,16 +49,18 @@ const _: () = {
         fn static_describe() -> ::std::vec::Vec<
             &'static ::exporter_core::__private::Desc,
         > {
-            let __all: ::std::vec::Vec<&'static ::exporter_core::__private::Desc> = match ::exporter_core::__private::descs(
-                &__DESCS,
-                __build_descs,
-            ) {
-                ::core::result::Result::Ok(descs) => {
-                    ::core::iter::Iterator::collect(descs.iter())
-                }
-                ::core::result::Result::Err(_) => ::std::vec::Vec::new(),
-            };
-            __all
+            ::core::result::Result::unwrap_or_default(
+                <Self as ::exporter_core::__private::StaticCollector>::try_static_describe(),
+            )
+        }
+        fn try_static_describe() -> ::core::result::Result<
+            ::std::vec::Vec<&'static ::exporter_core::__private::Desc>,
+            ::exporter_core::__private::DescError,
+        > {
+            let __all: ::std::vec::Vec<&'static ::exporter_core::__private::Desc> = ::core::iter::Iterator::collect(
+                ::exporter_core::__private::desc_list(&__DESCS, __build_descs)?.iter(),
+            );
+            ::core::result::Result::Ok(__all)
         }
     }
     #[automatically_derived]
@@ -61,21 +71,21 @@ const _: () = {
     const _: () = if ::exporter_core::__private::metric_type_differs(
         <Vec<
             ([&'static str; 1], f64),
-        > as ::exporter_core::__private::CollectField>::METRIC_TYPE,
+        > as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE,
         ::exporter_core::__private::MetricType::Gauge,
     ) {
         ::core::panic!(
             "`gauge` contradicts the metric type of the field type of `values`; remove `gauge` and let the field type decide"
         )
     };
-    const _: () = if ::exporter_core::__private::label_arity_differs(
-        <Vec<
-            ([&'static str; 1], f64),
-        > as ::exporter_core::__private::CollectField>::LABELS,
+    const _: () = <::exporter_core::__private::Arity as ::exporter_core::__private::LabelArity<
+        [&'static str; 1],
         1,
-    ) {
-        ::core::panic!(
-            "`labels(...)` names 1 label(s), but each series of `values` carries a different number of label values; give one name per value"
-        )
-    };
+        {
+            ::exporter_core::__private::count_or(
+                <[&'static str; 1] as ::exporter_core::__private::LabelCount>::COUNT,
+                1,
+            )
+        },
+    >>::FITS;
 };

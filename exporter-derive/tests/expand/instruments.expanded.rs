@@ -10,11 +10,11 @@ const _: () = {
                 ::exporter_core::__private::desc("http_requests_total",
                 "Requests served, by method.",
                 ::exporter_core::__private::implied_metric_type(< Family < [String; 1],
-                Counter > as ::exporter_core::__private::CollectField > ::METRIC_TYPE,),
+                Counter > as ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,),
                 ::core::option::Option::None, & ["method"], & [],) ?,
                 ::exporter_core::__private::desc("http_request_duration_seconds",
                 "Request latency.", ::exporter_core::__private::implied_metric_type(<
-                Histogram as ::exporter_core::__private::CollectField > ::METRIC_TYPE,),
+                Histogram as ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,),
                 ::core::option::Option::None, & [], & [],) ?
             ],
         )
@@ -24,6 +24,14 @@ const _: () = {
         fn describe(&self) -> ::std::vec::Vec<&::exporter_core::__private::Desc> {
             <Self as ::exporter_core::__private::StaticCollector>::static_describe()
         }
+        fn try_describe(
+            &self,
+        ) -> ::core::result::Result<
+            ::std::vec::Vec<&::exporter_core::__private::Desc>,
+            ::exporter_core::__private::DescError,
+        > {
+            <Self as ::exporter_core::__private::StaticCollector>::try_static_describe()
+        }
         fn collect(
             &self,
             __encoder: &mut ::exporter_core::__private::MetricEncoder,
@@ -32,11 +40,11 @@ const _: () = {
             <Family<
                 [String; 1],
                 Counter,
-            > as ::exporter_core::__private::CollectField>::collect_field(
+            > as ::exporter_core::__private::EncodeFamily>::encode_family(
                 &self.requests_total,
                 &mut __encoder.family(&__descs[0])?,
             )?;
-            <Histogram as ::exporter_core::__private::CollectField>::collect_field(
+            <Histogram as ::exporter_core::__private::EncodeFamily>::encode_family(
                 &self.request_duration_seconds,
                 &mut __encoder.family(&__descs[1])?,
             )?;
@@ -51,16 +59,18 @@ const _: () = {
         fn static_describe() -> ::std::vec::Vec<
             &'static ::exporter_core::__private::Desc,
         > {
-            let __all: ::std::vec::Vec<&'static ::exporter_core::__private::Desc> = match ::exporter_core::__private::descs(
-                &__DESCS,
-                __build_descs,
-            ) {
-                ::core::result::Result::Ok(descs) => {
-                    ::core::iter::Iterator::collect(descs.iter())
-                }
-                ::core::result::Result::Err(_) => ::std::vec::Vec::new(),
-            };
-            __all
+            ::core::result::Result::unwrap_or_default(
+                <Self as ::exporter_core::__private::StaticCollector>::try_static_describe(),
+            )
+        }
+        fn try_static_describe() -> ::core::result::Result<
+            ::std::vec::Vec<&'static ::exporter_core::__private::Desc>,
+            ::exporter_core::__private::DescError,
+        > {
+            let __all: ::std::vec::Vec<&'static ::exporter_core::__private::Desc> = ::core::iter::Iterator::collect(
+                ::exporter_core::__private::desc_list(&__DESCS, __build_descs)?.iter(),
+            );
+            ::core::result::Result::Ok(__all)
         }
     }
     #[automatically_derived]
@@ -106,7 +116,7 @@ const _: () = {
     const _: () = if <Family<
         [String; 1],
         Counter,
-    > as ::exporter_core::__private::CollectField>::METRIC_TYPE
+    > as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE
         .is_none()
     {
         ::core::panic!(
@@ -117,25 +127,24 @@ const _: () = {
         <Family<
             [String; 1],
             Counter,
-        > as ::exporter_core::__private::CollectField>::METRIC_TYPE,
+        > as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE,
         ::exporter_core::__private::MetricType::Counter,
     ) {
         ::core::panic!(
             "`_total` is for counters, but `http_requests_total` is not one; drop the suffix, or add `allow(non_counter_total)`"
         )
     };
-    const _: () = if ::exporter_core::__private::label_arity_differs(
-        <Family<
-            [String; 1],
-            Counter,
-        > as ::exporter_core::__private::CollectField>::LABELS,
+    const _: () = <::exporter_core::__private::Arity as ::exporter_core::__private::LabelArity<
+        [String; 1],
         1,
-    ) {
-        ::core::panic!(
-            "`labels(...)` names 1 label(s), but each series of `requests_total` carries a different number of label values; give one name per value"
-        )
-    };
-    const _: () = if <Histogram as ::exporter_core::__private::CollectField>::METRIC_TYPE
+        {
+            ::exporter_core::__private::count_or(
+                <[String; 1] as ::exporter_core::__private::LabelCount>::COUNT,
+                1,
+            )
+        },
+    >>::FITS;
+    const _: () = if <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE
         .is_none()
     {
         ::core::panic!(
@@ -143,7 +152,7 @@ const _: () = {
         )
     };
     const _: () = if ::exporter_core::__private::implies(
-        <Histogram as ::exporter_core::__private::CollectField>::METRIC_TYPE,
+        <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE,
         ::exporter_core::__private::MetricType::Counter,
     ) {
         ::core::panic!(
@@ -151,7 +160,7 @@ const _: () = {
         )
     };
     const _: () = if ::exporter_core::__private::label_arity_differs(
-        <Histogram as ::exporter_core::__private::CollectField>::LABELS,
+        <Histogram as ::exporter_core::__private::EncodeFamily>::LABELS,
         0,
     ) {
         ::core::panic!(

@@ -16,7 +16,7 @@ use self::set::HashSet64;
 
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
-use crate::labels::{EncodeLabelValues, LabelWriter};
+use crate::labels::{LabelSet, LabelWriter};
 
 /// A family whose sample names collide with another family's; reported as
 /// [`CollectError::Other`] (downcast to this type) by the collector that
@@ -292,7 +292,7 @@ impl ScrapeCheck {
     #[inline]
     pub(crate) fn series<L>(&mut self, desc: &Desc, labels: &L) -> Result<(), CollectError>
     where
-        L: EncodeLabelValues + ?Sized,
+        L: LabelSet + ?Sized,
     {
         if self.skip() {
             return Ok(());
@@ -389,94 +389,9 @@ impl ScrapeCheck {
     }
 }
 
-/// Suffixes a family's samples may add to its name, in some format.
-const SUFFIXES: [&str; 6] = ["_total", "_created", "_bucket", "_sum", "_count", "_info"];
-
-/// A sample name spelled as a base and a suffix (`foo` + `_bucket`), so that
-/// a family's names can be listed and compared without building strings:
-/// this runs for every family of every scrape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Spelled<'a>(&'a str, &'static str);
-
-impl Spelled<'_> {
-    fn is(&self, other: &Spelled<'_>) -> bool {
-        self.0.len() + self.1.len() == other.0.len() + other.1.len()
-            && self
-                .0
-                .bytes()
-                .chain(self.1.bytes())
-                .eq(other.0.bytes().chain(other.1.bytes()))
-    }
-
-    fn write_into(&self, out: &mut String) {
-        out.clear();
-        out.push_str(self.0);
-        out.push_str(self.1);
-    }
-}
-
-/// The names a family of `name` and type `t` occupies across the formats:
-/// its own, its samples' and, for an OpenMetrics counter, its family name
-/// without `_total`. At most five; the count of them is returned too.
-fn occupied(name: &str, t: MetricType) -> ([Spelled<'_>; 5], usize) {
-    let mut out = [Spelled(name, ""); 5];
-    let mut n = 1;
-    let suffixes: &[&'static str] = match t {
-        MetricType::Histogram => &["_bucket", "_sum", "_count", "_created"],
-        MetricType::Summary => &["_sum", "_count", "_created"],
-        MetricType::Info => &["_info"],
-        _ => &[],
-    };
-    if t == MetricType::Counter {
-        let base = name.strip_suffix("_total").unwrap_or(name);
-        for x in [
-            Spelled(base, ""),
-            Spelled(base, "_total"),
-            Spelled(base, "_created"),
-        ] {
-            if !out[..n].iter().any(|o| o.is(&x)) {
-                out[n] = x;
-                n += 1;
-            }
-        }
-    }
-    for &suffix in suffixes {
-        out[n] = Spelled(name, suffix);
-        n += 1;
-    }
-    (out, n)
-}
-
-/// The first family `lookup` knows, other than `name`, whose occupied names
-/// meet those of `name`.
-pub(crate) fn collision(
-    name: &str,
-    t: MetricType,
-    lookup: impl Fn(&str) -> Option<MetricType>,
-) -> Option<(String, MetricType)> {
-    let (mine, n) = occupied(name, t);
-    let mine = &mine[..n];
-    let (mut x, mut total) = (String::new(), String::new());
-    for spelled in mine {
-        spelled.write_into(&mut x);
-        Spelled(&x, "_total").write_into(&mut total);
-        // Which family names could occupy `x`: `x` itself, a counter named
-        // `x_total`, and `x` less a suffix.
-        let stripped = SUFFIXES.iter().filter_map(|s| x.strip_suffix(s));
-        for g in [x.as_str(), total.as_str()].into_iter().chain(stripped) {
-            if g == name {
-                continue;
-            }
-            if let Some(gt) = lookup(g) {
-                let (theirs, m) = occupied(g, gt);
-                if theirs[..m].iter().any(|o| mine.iter().any(|x| x.is(o))) {
-                    return Some((g.to_owned(), gt));
-                }
-            }
-        }
-    }
-    None
-}
+/// The name rules (suffixes per type, collisions) are the shared ones of
+/// [`crate::name`], which the derive checks at compile time too.
+pub(crate) use crate::name::collision;
 
 /// The error for a text series written twice, from its label bytes as
 /// [`ScrapeCheck::text_series`] received them.
@@ -754,12 +669,13 @@ mod tests {
         let mine = occupied(name, t);
         for x in &mine {
             let mut candidates: Vec<String> = vec![x.clone(), format!("{x}_total")];
-            candidates.extend(
-                SUFFIXES
-                    .iter()
-                    .filter_map(|s| x.strip_suffix(s))
-                    .map(str::to_owned),
-            );
+            for base in crate::name::SAMPLE_SUFFIXES
+                .iter()
+                .filter_map(|s| x.strip_suffix(s))
+            {
+                candidates.push(base.to_owned());
+                candidates.push(format!("{base}_total"));
+            }
             for g in candidates {
                 if g == name {
                     continue;

@@ -1,4 +1,4 @@
-// A generic struct gets inferred `CollectField` bounds for its generic fields.
+// A generic struct gets inferred `EncodeFamily` bounds for its generic fields.
 use exporter_core::{Collector, Registry};
 
 #[derive(Collector)]
