@@ -180,12 +180,7 @@ fn violations(src: &Path) -> Vec<String> {
 #[test]
 fn no_module_imports_one_above_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut found = violations(&src);
-    // Until the field traits move out of `__private` into their own module
-    // (`src/field.rs`), the instruments implement them there.
-    if !src.join("field.rs").exists() {
-        found.retain(|v| !v.ends_with("`metric` imports `__private`, drawn above or beside it"));
-    }
+    let found = violations(&src);
     assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
 }
 
