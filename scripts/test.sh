@@ -25,3 +25,9 @@ timeout --signal=TERM --kill-after=15 300 \
 e2e_pid=$!
 trap 'kill -TERM "$e2e_pid" 2>/dev/null || true' EXIT INT TERM
 wait "$e2e_pid"
+
+echo "==> adversarial: every fuzz target for ${FUZZ_SECONDS:-15} s (scripts/fuzz.sh)"
+bash scripts/fuzz.sh
+
+echo "==> soak: RSS of the hello world flat under mixed load (scripts/soak.sh, SOAK=${SOAK:-ci})"
+SOAK_BINARY="$target_dir/debug/examples/hello_world" bash scripts/soak.sh
