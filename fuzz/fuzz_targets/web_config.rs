@@ -21,13 +21,21 @@ use libfuzzer_sys::fuzz_target;
 static FIXTURES: OnceLock<(PathBuf, String)> = OnceLock::new();
 
 /// Substrings that must never come back in a message: a whole bcrypt hash
-/// given as a value (`user: $2y$10$...`, 60 characters) that occurs once in
-/// the input, and the lines of the fixture private key (read from
+/// given as a user's password (`user: $2y$10$...` under `basic_auth_users:`,
+/// 60 characters) that occurs once in the input, and the lines of the fixture private key (read from
 /// `key_file: server.key`) that the input does not itself contain (a message
 /// may name what the input says, e.g. an unknown key).
 fn secrets(yaml: &str, key_file: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let mut in_users = false;
     for line in yaml.lines() {
+        if !line.starts_with([' ', '\t']) {
+            in_users = line.trim_end() == "basic_auth_users:";
+            continue;
+        }
+        if !in_users {
+            continue;
+        }
         if let Some((_, value)) = line.split_once(": ") {
             let value = value.trim().trim_matches(|c| c == '\'' || c == '"');
             if is_bcrypt(value) && yaml.matches(value).count() == 1 {
