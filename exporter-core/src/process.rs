@@ -3,9 +3,10 @@
 //! `<program>_build_info` collector (Go's `version.NewCollector`).
 
 use crate::collector::Collector;
+use crate::desc::DescError;
 use crate::desc::{Desc, MetricType};
 use crate::encoding::MetricEncoder;
-use crate::error::{CollectError, DescError};
+use crate::error::CollectError;
 
 /// `<program>_build_info`: a gauge that is always 1, labelled with what the
 /// program was built from, as in Go's `prometheus/common/version`.
@@ -80,6 +81,10 @@ impl BuildInfo {
 const RUSTC_VERSION: &str = env!("EXPORTER_CORE_RUSTC_VERSION");
 
 impl Collector for BuildInfo {
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> Vec<&Desc> {
         vec![&self.desc]
     }
@@ -263,6 +268,10 @@ mod linux {
     }
 
     impl Collector for ProcessCollector {
+        fn may_block(&self) -> bool {
+            false
+        }
+
         fn describe(&self) -> Vec<&Desc> {
             let d = &*DESCS;
             vec![

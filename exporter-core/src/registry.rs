@@ -32,136 +32,29 @@
 //! batches whose lookups overlap. Turn it off per scrape with
 //! [`MetricEncoder::check_duplicate_series`].
 
-pub(crate) mod check;
+mod error;
+mod gatherer;
+mod shape;
 pub(crate) mod wrap;
 
-pub use self::check::NameCollision;
+pub use self::error::{GatherError, RegisterError};
+use self::gatherer::gather_to_vec;
+#[cfg(feature = "async")]
+pub use self::gatherer::GatherFuture;
+pub use self::gatherer::{Gatherer, Gatherers};
+use self::shape::{desc_key, distinct_names, label_names, shape_mismatch, DescKey, FamilyShape};
 pub use self::wrap::WrappingRegistry;
+pub use crate::encoding::NameCollision;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
-use crate::collector::Collector;
-use crate::desc::{Desc, MetricType};
-use crate::encoding::{Format, MetricEncoder, Scope};
-use crate::error::{CollectError, GatherError, RegisterError};
-
-/// Something that can write a whole scrape: a [`Registry`], or several merged.
-pub trait Gatherer: Send + Sync {
-    /// Runs every collector into `encoder` and returns the failures.
-    ///
-    /// A failing collector's partial output is removed; the others' stays.
-    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError>;
-
-    /// Like [`gather_into`](Self::gather_into), awaiting async collectors
-    /// (see [`Registry::gather_async`]) and cancelling those still running
-    /// at `deadline`. The default gathers synchronously.
-    #[cfg(feature = "async")]
-    fn gather_async<'a>(
-        &'a self,
-        encoder: &'a mut MetricEncoder,
-        deadline: Option<std::time::Instant>,
-    ) -> GatherFuture<'a> {
-        let _ = deadline;
-        Box::pin(std::future::ready(self.gather_into(encoder)))
-    }
-
-    /// The family names this gatherer may write, so that a scrape knows
-    /// which families nobody else writes and may stream them to the client
-    /// while they are written (see the [`http`](crate::http) handler docs).
-    ///
-    /// The default, [`Claims::any`], says "any family": a gatherer that does
-    /// not override it (a foreign one, such as a `prometheus` registry)
-    /// turns streaming off for the scrapes it takes part in. Claiming too
-    /// little never yields invalid output (a family already streamed is
-    /// refused to a later writer with [`FamilyStreamed`](crate::encoding::FamilyStreamed)),
-    /// but loses that later writer's samples.
-    fn claims(&self) -> Claims {
-        Claims::any()
-    }
-}
-
-/// The family names a [`Gatherer`] (or a collector) may write in a scrape:
-/// a set of names, or any name. See [`Gatherer::claims`].
-///
-/// Cheap to clone. The default is [`Claims::any`].
-///
-/// # Example
-///
-/// ```
-/// use exporter_core::registry::Claims;
-///
-/// let c = Claims::names(["up", "build_info"]);
-/// assert!(c.may_write("up") && !c.may_write("down"));
-/// assert!(Claims::any().may_write("anything"));
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct Claims {
-    /// `None`: any name.
-    names: Option<Arc<hashbrown::HashSet<String>>>,
-}
-
-impl Claims {
-    /// Any family name: what a gatherer claims when it cannot tell.
-    pub fn any() -> Self {
-        Claims { names: None }
-    }
-
-    /// Exactly these family names (after any wrapping prefix).
-    pub fn names<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
-        Claims {
-            names: Some(Arc::new(names.into_iter().map(Into::into).collect())),
-        }
-    }
-
-    /// Whether these are [`any`](Self::any) names.
-    pub fn is_any(&self) -> bool {
-        self.names.is_none()
-    }
-
-    /// Whether `name` may be written.
-    pub fn may_write(&self, name: &str) -> bool {
-        self.names.as_ref().is_none_or(|n| n.contains(name))
-    }
-
-    /// Whether `name` is one of the listed names (never for `any`).
-    pub(crate) fn lists(&self, name: &str) -> bool {
-        self.names.as_ref().is_some_and(|n| n.contains(name))
-    }
-
-    /// Names either claims, any if either is any.
-    #[must_use]
-    pub fn union(&self, other: &Claims) -> Claims {
-        match (&self.names, &other.names) {
-            (Some(a), Some(b)) => Claims::names(a.iter().chain(b.iter()).cloned()),
-            _ => Claims::any(),
-        }
-    }
-}
-
-/// The future [`Gatherer::gather_async`] returns: the failures of the scrape.
-#[cfg(feature = "async")]
-pub type GatherFuture<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Vec<GatherError>> + Send + 'a>>;
-
-/// What a family name is bound to once registered: every descriptor with this
-/// name must agree on these.
-#[derive(Debug)]
-struct FamilyShape {
-    help: String,
-    metric_type: MetricType,
-    /// Const and variable label names, sorted.
-    label_names: Vec<String>,
-    /// How many registered descriptors use this name.
-    uses: usize,
-    /// How many registered collectors describe this name: with one, it is
-    /// that collector's alone, which lets a scrape stream it.
-    collectors: usize,
-}
-
-/// A descriptor's identity: name and const label values (Go's `Desc.id`).
-type DescKey = (String, Vec<(String, String)>);
+use crate::collector::{panic_message, Collector};
+use crate::desc::Desc;
+use crate::encoding::{Claims, Format, MetricEncoder, Scope};
+use crate::error::CollectError;
 
 struct Entry {
     collector: Arc<dyn Collector>,
@@ -174,6 +67,8 @@ struct Entry {
     keys: Vec<DescKey>,
     /// The family names of `keys`.
     claims: Claims,
+    /// What the collector said of itself at registration.
+    may_block: bool,
 }
 
 #[derive(Default)]
@@ -238,6 +133,8 @@ pub struct Registry {
     inner: RwLock<Inner>,
     /// `inner.claims()`, cleared by every (un)registration.
     claims: Mutex<Option<RegistryClaims>>,
+    /// Registered collectors that may block (see [`Collector::may_block`]).
+    blocking: AtomicUsize,
 }
 
 impl std::fmt::Debug for Registry {
@@ -319,6 +216,8 @@ impl Registry {
         original: Option<Arc<dyn Collector>>,
         #[cfg(feature = "async")] asynchronous: Option<Arc<dyn crate::collector::AsyncCollector>>,
     ) -> Result<(), RegisterError> {
+        // Asked once, outside the lock, and remembered for unregistering.
+        let may_block = collector.may_block();
         let descs = collector.describe();
         let mut keys: Vec<DescKey> = descs.iter().map(|d| desc_key(d)).collect();
         keys.sort();
@@ -370,7 +269,9 @@ impl Registry {
                             .map(|d| d.metric_type())
                     })
                 };
-                if check::collision(desc.name(), desc.metric_type(), lookup).is_some() {
+                if crate::encoding::check::collision(desc.name(), desc.metric_type(), lookup)
+                    .is_some()
+                {
                     return Err(RegisterError::Inconsistent {
                         name: desc.name().to_owned(),
                         reason: "its sample names collide with another family's (e.g. `x_count` next to a histogram `x`)",
@@ -405,7 +306,11 @@ impl Registry {
             original,
             keys,
             claims,
+            may_block,
         });
+        if may_block {
+            self.blocking.fetch_add(1, Ordering::Relaxed);
+        }
         // Before the write lock goes: a scrape must not see the new
         // collectors with the old claims.
         self.forget_claims();
@@ -440,6 +345,9 @@ impl Registry {
             return false;
         };
         let entry = inner.entries.remove(pos);
+        if entry.may_block {
+            self.blocking.fetch_sub(1, Ordering::Relaxed);
+        }
         for name in distinct_names(&entry.keys) {
             if let Some(shape) = inner.families.get_mut(name) {
                 shape.collectors -= 1;
@@ -574,6 +482,10 @@ struct ViewEntry {
 }
 
 impl Gatherer for Registry {
+    fn may_block(&self) -> bool {
+        self.blocking.load(Ordering::Relaxed) > 0
+    }
+
     #[cfg(feature = "async")]
     fn gather_async<'a>(
         &'a self,
@@ -611,25 +523,6 @@ impl Gatherer for Registry {
     }
 }
 
-impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
-    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
-        (**self).gather_into(encoder)
-    }
-
-    #[cfg(feature = "async")]
-    fn gather_async<'a>(
-        &'a self,
-        encoder: &'a mut MetricEncoder,
-        deadline: Option<std::time::Instant>,
-    ) -> GatherFuture<'a> {
-        (**self).gather_async(encoder, deadline)
-    }
-
-    fn claims(&self) -> Claims {
-        (**self).claims()
-    }
-}
-
 /// Runs one collector, turning a panic into an error and removing the partial
 /// output of a failed collector.
 pub(crate) fn collect_contained(
@@ -649,51 +542,6 @@ pub(crate) fn collect_contained(
     result
 }
 
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
-}
-
-/// The distinct family names of sorted descriptor identities.
-fn distinct_names(keys: &[DescKey]) -> impl Iterator<Item = &str> {
-    keys.iter()
-        .enumerate()
-        .filter(|&(i, k)| i == 0 || keys[i - 1].0 != k.0)
-        .map(|(_, k)| k.0.as_str())
-}
-
-fn desc_key(desc: &Desc) -> DescKey {
-    (desc.name().to_owned(), desc.const_labels().to_vec())
-}
-
-fn label_names(desc: &Desc) -> Vec<String> {
-    let mut names: Vec<String> = desc
-        .const_labels()
-        .iter()
-        .map(|(k, _)| k.clone())
-        .chain(desc.variable_labels().iter().cloned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn shape_mismatch(shape: &FamilyShape, desc: &Desc) -> Option<&'static str> {
-    if shape.help != desc.help() {
-        Some("a registered descriptor of this name has different help")
-    } else if shape.metric_type != desc.metric_type() {
-        Some("a registered descriptor of this name has a different type")
-    } else if shape.label_names != label_names(desc) {
-        Some("a registered descriptor of this name has different label names")
-    } else {
-        None
-    }
-}
-
 /// The process-wide registry, like Go's `prometheus.DefaultRegisterer` and
 /// `DefaultGatherer`: libraries register their instruments here, and an
 /// exporter serves it unless it builds its own [`Registry`].
@@ -710,154 +558,4 @@ fn shape_mismatch(shape: &FamilyShape, desc: &Desc) -> Option<&'static str> {
 pub fn default_registry() -> &'static Registry {
     static DEFAULT: OnceLock<Registry> = OnceLock::new();
     DEFAULT.get_or_init(Registry::new)
-}
-
-/// Several gatherers served as one scrape, like Go's `prometheus.Gatherers`.
-///
-/// Families of the same name from different gatherers are merged under one
-/// header when they agree on help, type and label names; the gather-time
-/// checks (no duplicate series, no colliding names) apply across all of them,
-/// and a collector that breaks them is reported with its name and left out.
-///
-/// # Example
-///
-/// ```
-/// use exporter_core::registry::Gatherers;
-/// use exporter_core::{Collector, Format, Registry};
-/// use std::sync::Arc;
-///
-/// #[derive(Collector)]
-/// struct Up {
-///     /// Whether the target is up.
-///     #[metric(gauge)]
-///     up: bool,
-/// }
-///
-/// let (app, libs) = (Arc::new(Registry::new()), Arc::new(Registry::new()));
-/// app.register(Up { up: true })?;
-/// let all = Gatherers::new().with(app).with(libs);
-/// let (body, errors) = all.gather(Format::Text);
-/// assert!(errors.is_empty());
-/// assert!(String::from_utf8(body)?.contains("up 1\n"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Default)]
-pub struct Gatherers {
-    gatherers: Vec<Arc<dyn Gatherer>>,
-}
-
-impl std::fmt::Debug for Gatherers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gatherers")
-            .field("len", &self.gatherers.len())
-            .finish()
-    }
-}
-
-impl Gatherers {
-    /// No gatherers yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a gatherer (a [`Registry`], another `Gatherers`, or with the
-    /// `prometheus` feature a `prometheus::Registry` adapter).
-    #[must_use]
-    pub fn with(mut self, gatherer: Arc<dyn Gatherer>) -> Self {
-        self.gatherers.push(gatherer);
-        self
-    }
-
-    /// Adds a gatherer in place.
-    pub fn push(&mut self, gatherer: Arc<dyn Gatherer>) {
-        self.gatherers.push(gatherer);
-    }
-
-    /// Gathers all in `format`, returning the body and the failures.
-    pub fn gather(&self, format: Format) -> (Vec<u8>, Vec<GatherError>) {
-        gather_to_vec(self, format)
-    }
-}
-
-impl Gatherer for Gatherers {
-    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
-        let siblings = Siblings::of(&self.gatherers, encoder);
-        let mut errors = Vec::new();
-        for (i, g) in self.gatherers.iter().enumerate() {
-            let pushed = siblings.enter(i, encoder);
-            errors.extend(g.gather_into(encoder));
-            Siblings::leave(pushed, encoder);
-        }
-        errors
-    }
-
-    /// The gatherers in turn, each running its async scrapes concurrently.
-    #[cfg(feature = "async")]
-    fn gather_async<'a>(
-        &'a self,
-        encoder: &'a mut MetricEncoder,
-        deadline: Option<std::time::Instant>,
-    ) -> GatherFuture<'a> {
-        Box::pin(async move {
-            let siblings = Siblings::of(&self.gatherers, encoder);
-            let mut errors = Vec::new();
-            for (i, g) in self.gatherers.iter().enumerate() {
-                let pushed = siblings.enter(i, encoder);
-                errors.extend(g.gather_async(encoder, deadline).await);
-                Siblings::leave(pushed, encoder);
-            }
-            errors
-        })
-    }
-
-    /// What all of them claim together.
-    fn claims(&self) -> Claims {
-        let mut all = Claims::names(std::iter::empty::<String>());
-        for g in &self.gatherers {
-            all = all.union(&g.claims());
-            if all.is_any() {
-                break;
-            }
-        }
-        all
-    }
-}
-
-/// While one of several gatherers runs, the others may write the families
-/// they claim: the scope stack of `encoder` says so, so none is streamed.
-struct Siblings(Vec<Claims>);
-
-impl Siblings {
-    fn of(gatherers: &[Arc<dyn Gatherer>], encoder: &MetricEncoder) -> Self {
-        Siblings(if encoder.streams() && gatherers.len() > 1 {
-            gatherers.iter().map(Gatherer::claims).collect()
-        } else {
-            Vec::new()
-        })
-    }
-
-    /// Scopes for gatherer `i` about to run; returns how many to pop after.
-    fn enter(&self, i: usize, encoder: &mut MetricEncoder) -> usize {
-        let mut pushed = 0;
-        for (_, c) in self.0.iter().enumerate().filter(|&(j, _)| j != i) {
-            encoder.push_scope(Scope::Not(c.clone()));
-            pushed += 1;
-        }
-        pushed
-    }
-
-    fn leave(pushed: usize, encoder: &mut MetricEncoder) {
-        for _ in 0..pushed {
-            encoder.pop_scope();
-        }
-    }
-}
-
-/// One whole scrape of `gatherer` in `format`: the body and the failures.
-fn gather_to_vec(gatherer: &impl Gatherer, format: Format) -> (Vec<u8>, Vec<GatherError>) {
-    let mut encoder = MetricEncoder::new(format);
-    let errors = gatherer.gather_into(&mut encoder);
-    let mut out = Vec::new();
-    encoder.finish_into(&mut out);
-    (out, errors)
 }

@@ -118,6 +118,10 @@ where
 pub(crate) struct AsyncEntry(pub(crate) std::sync::Arc<dyn AsyncCollector>);
 
 impl Collector for AsyncEntry {
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> Vec<&Desc> {
         self.0.describe()
     }
@@ -157,7 +161,7 @@ pub(crate) async fn run_all(
                     *slot = None;
                 }
                 Err(payload) => {
-                    let message = crate::registry::panic_message(payload.as_ref());
+                    let message = super::panic_message(payload.as_ref());
                     *out = Some(Err(CollectError::Panicked(message)));
                     *slot = None;
                 }

@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::atomic::add_f64;
 use super::{EncodeMetric, Instrument, InstrumentOpts};
 use crate::desc::MetricType;
-use crate::encoding::{FamilyEncoder, HistogramValue};
+use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
+use crate::value::HistogramValue;
 
 /// Go's `prometheus.DefBuckets`: request latencies in seconds, 5ms to 10s.
 pub const DEFAULT_BUCKETS: [f64; 11] = [
