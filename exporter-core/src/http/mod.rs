@@ -53,6 +53,7 @@
 mod body;
 mod compress;
 mod default;
+#[cfg(any(feature = "runtime", feature = "tls"))]
 mod duration;
 mod handler;
 mod instrument;
@@ -65,6 +66,7 @@ mod web_config;
 pub use body::{Body, BodyError};
 pub use compress::Compression;
 pub use default::handler;
+#[cfg(any(feature = "runtime", feature = "tls"))]
 pub(crate) use duration::parse_go_duration;
 pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler};
 pub use server::{serve, Serve};
