@@ -6,10 +6,11 @@
 #   SOAK=ci      (default) the CI setting: 5 rounds of 1 500 scrapes and 2 x 250
 #                connections each (about 15-20 s; spread 0.8-2.2 MB here)
 #   SOAK=long    the local one: 10 rounds of 5 000 scrapes and 2 x 2 000 connections
-#                (2 000 held open at once, as in the issue; a few minutes). With glibc's
-#                malloc this one fails: RSS climbs for about five rounds to a plateau
-#                (allocator retention, see tests/soak/README.md); with jemalloc
-#                (--env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2) it is flat.
+#                (2 000 held open at once, as in the issue; about 80 s). With glibc's
+#                malloc this one fails: RSS climbs for several rounds towards a plateau,
+#                glibc keeping the heap the peak of live connections needed (not a leak:
+#                no growth with jemalloc, --env LD_PRELOAD=.../libjemalloc.so.2); see
+#                tests/soak/README.md.
 #   SOAK_BINARY  the exporter to run (default: the debug hello_world, built if missing)
 #   extra arguments go to soak.py (e.g. --env MALLOC_ARENA_MAX=1)
 set -euo pipefail
