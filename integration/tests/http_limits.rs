@@ -136,8 +136,15 @@ async fn a_client_that_stops_reading_is_dropped_after_the_send_timeout() {
         "received {received} of {body_len} bytes: the connection was not dropped"
     );
     assert!(start.elapsed() < Duration::from_secs(10));
-    // The slot is free again and the server serves.
-    assert_eq!(handler.in_flight(), 0);
+    // The scrape's slot is let go soon after (its producer sees the closed body).
+    let freed = Instant::now();
+    while handler.in_flight() != 0 {
+        assert!(
+            freed.elapsed() < Duration::from_secs(5),
+            "the dropped client's scrape still holds its slot"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[test]
