@@ -1,6 +1,6 @@
 //! The per-request cost of basic auth once a user's password was verified (the
 //! remembered check: header parse, base64, a map lookup and a set lookup); issue 11
-//! asks for under 10 µs. Run with: cargo bench -p exporter-benches --bench basic_auth
+//! asks for under 10 µs. Run with: `cargo bench -p exporter-benches --bench basic_auth`
 
 use std::hint::black_box;
 

@@ -49,7 +49,7 @@ impl<T> SendTimeout<T> {
     ) -> Poll<io::Result<R>> {
         match poll {
             Poll::Pending => self.stalled(cx),
-            ready => {
+            ready @ Poll::Ready(_) => {
                 self.stalled = None;
                 ready
             }

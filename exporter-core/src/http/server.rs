@@ -347,7 +347,7 @@ impl Routes {
     }
 
     /// Whether the request's path is `path`, literally or once percent-decoded.
-    fn is(&self, req_path: &str, path: &str) -> bool {
+    fn is(req_path: &str, path: &str) -> bool {
         req_path == path
             || (req_path.contains('%')
                 && percent_encoding::percent_decode_str(req_path)
@@ -357,7 +357,7 @@ impl Routes {
 
     async fn route_path(&self, req: &Request<Incoming>) -> Response<Body> {
         let path = req.uri().path();
-        if self.is(path, &self.path) {
+        if Self::is(path, &self.path) {
             return self.handler.handle(req).await;
         }
         let page: Option<(Bytes, &'static str)> = match (path, &self.landing) {

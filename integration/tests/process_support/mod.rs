@@ -25,6 +25,9 @@ impl Drop for Exporter {
 }
 
 /// Runs `command` (stderr piped) and waits up to 20 s for its `listening` line.
+// The child is waited for by `Exporter`'s `Drop`; a test that fails before
+// that ends its process, and the child with its pipes.
+#[allow(clippy::zombie_processes)]
 pub fn spawn(mut command: Command) -> Exporter {
     let mut child = command
         .stdout(Stdio::null())

@@ -325,7 +325,7 @@ mod tests {
         assert_eq!(parse_go_duration("1s"), Some(Duration::from_secs(1)));
         assert_eq!(parse_go_duration("1m30s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_go_duration("100ms"), Some(Duration::from_millis(100)));
-        assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_mins(90)));
         assert_eq!(parse_go_duration("0"), Some(Duration::ZERO));
         for bad in ["", "1", "s", "-1s", "1d", "1.2.3s", "."] {
             assert_eq!(parse_go_duration(bad), None, "{bad}");

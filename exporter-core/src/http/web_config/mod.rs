@@ -317,13 +317,13 @@ impl Live {
                 *seen = bytes;
                 load_file(path, &self.verified, Some(&current)).and_then(|(snapshot, bytes)| {
                     *seen = bytes;
-                    if snapshot.tls.is_some() != current.tls.is_some() {
+                    if snapshot.tls.is_some() == current.tls.is_some() {
+                        Ok(snapshot)
+                    } else {
                         Err(Problem::Invalid(
                             "adding or removing tls_server_config needs a restart".into(),
                         )
                         .into())
-                    } else {
-                        Ok(snapshot)
                     }
                 })
             }

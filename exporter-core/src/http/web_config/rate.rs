@@ -68,10 +68,10 @@ mod tests {
         assert!((0..3).all(|_| limiter.allow_at(start)));
         assert!(!limiter.allow_at(start));
         assert!(!limiter.allow_at(start + Duration::from_millis(500)));
-        assert!(limiter.allow_at(start + Duration::from_millis(1000)));
+        assert!(limiter.allow_at(start + Duration::from_secs(1)));
         assert!(!limiter.allow_at(start + Duration::from_millis(1100)));
         // A long pause refills only up to the burst.
-        let later = start + Duration::from_secs(60);
+        let later = start + Duration::from_mins(1);
         assert_eq!((0..10).filter(|_| limiter.allow_at(later)).count(), 3);
     }
 }

@@ -75,7 +75,7 @@ fn describe(source: &Source, field: &str) -> String {
 fn read_certs(source: &Source, field: &str) -> Result<Vec<CertificateDer<'static>>, Problem> {
     let parsed = match source {
         Source::File(path) => {
-            CertificateDer::pem_file_iter(path).and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+            CertificateDer::pem_file_iter(path).and_then(Iterator::collect::<Result<Vec<_>, _>>)
         }
         Source::Inline(pem) => CertificateDer::pem_slice_iter(pem.as_bytes()).collect(),
     };
