@@ -3,11 +3,12 @@
 //! and `X-Prometheus-Scrape-Timeout-Seconds` from the input, split at NUL
 //! bytes in that order (see `fuzz::fields`).
 //!
-//! Asserted, with and without OpenMetrics enabled:
+//! Asserted, with and without OpenMetrics enabled, and with the self-metrics:
 //! - GET answers 200, HEAD 200 with an empty body, anything else 405 with `Allow`;
 //! - `Content-Type` is what `negotiate` picks for the `Accept` header;
 //! - `Content-Encoding` is what Go's `NegotiateContentEncoding` picks;
-//! - the body, decoded, equals the identity body of the same request;
+//! - the body, decoded, equals the identity body of the same request
+//!   (without the self-metrics, which change between requests);
 //! - the body is well-formed for its format and holds exactly the families
 //!   the `name[]` parameters select (all when none is given).
 #![no_main]
@@ -25,7 +26,16 @@ use libfuzzer_sys::fuzz_target;
 struct Handlers {
     plain: MetricsHandler,
     openmetrics: MetricsHandler,
+    /// With the `promhttp_*` self-metrics, whose values change per request.
+    instrumented: MetricsHandler,
 }
+
+/// The `promhttp_*` families of the self-metrics.
+const SELF_FAMILIES: &[&str] = &[
+    "promhttp_metric_handler_errors_total",
+    "promhttp_metric_handler_requests_in_flight",
+    "promhttp_metric_handler_requests_total",
+];
 
 static HANDLERS: OnceLock<Arc<Handlers>> = OnceLock::new();
 
@@ -49,7 +59,11 @@ fuzz_target!(|data: &[u8]| {
         let opts = HandlerOpts::default().self_metrics(false);
         Handlers {
             plain: MetricsHandler::from_arc(registry.clone(), opts.clone()),
-            openmetrics: MetricsHandler::from_arc(registry, opts.enable_openmetrics(true)),
+            openmetrics: MetricsHandler::from_arc(registry.clone(), opts.enable_openmetrics(true)),
+            instrumented: MetricsHandler::from_arc(
+                registry,
+                HandlerOpts::default().enable_openmetrics(true),
+            ),
         }
     });
     let f = fz::fields(data, 5);
@@ -83,7 +97,11 @@ fuzz_target!(|data: &[u8]| {
     let query = req.uri().query().map(str::to_owned);
     let names = fz::reference_names(query.as_deref());
 
-    for (handler, om) in [(&handlers.plain, false), (&handlers.openmetrics, true)] {
+    for (handler, om, instrumented) in [
+        (&handlers.plain, false, false),
+        (&handlers.openmetrics, true, false),
+        (&handlers.instrumented, true, true),
+    ] {
         let (status, head, body) = fz::runtime().block_on(async {
             let resp = handler.handle(&req).await;
             let (parts, body) = resp.into_parts();
@@ -127,7 +145,9 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let decoded = fz::decode_body(coding.as_deref(), &body).unwrap_or_else(|e| panic!("{e}"));
-        if coding.is_some() {
+        // The self-metrics count requests, so two bodies differ: compared
+        // only without them.
+        if coding.is_some() && !instrumented {
             // The same request without Accept-Encoding: the identity body.
             let mut plain = Request::builder()
                 .method(Method::GET)
@@ -156,6 +176,16 @@ fuzz_target!(|data: &[u8]| {
         let mut got = fz::families_in(format, &decoded)
             .unwrap_or_else(|e| panic!("{format:?} body malformed: {e}"));
         got.sort();
-        assert_eq!(got, fz::expected_families(&names), "query {query:?}");
+        let mut want = fz::expected_families(&names);
+        if instrumented {
+            want.extend(
+                SELF_FAMILIES
+                    .iter()
+                    .filter(|f| names.is_empty() || names.iter().any(|n| n == *f))
+                    .map(|f| (*f).to_owned()),
+            );
+            want.sort();
+        }
+        assert_eq!(got, want, "query {query:?}");
     }
 });
