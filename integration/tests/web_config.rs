@@ -182,6 +182,43 @@ async fn client_allowed_sans() {
     }
 }
 
+#[test]
+fn subject_alt_names_are_read_as_go_prints_them() {
+    let ca = Ca::new("test CA");
+    let leaf = ca.leaf(
+        &[
+            "intruder.test",
+            "email:ops@example.test",
+            "uri:spiffe://x/y",
+            "10.0.0.1",
+            "::1",
+        ],
+        false,
+    );
+    let names = exporter_core::http::subject_alt_names(&leaf.der).unwrap();
+    assert_eq!(
+        names,
+        [
+            "intruder.test",
+            "ops@example.test",
+            "spiffe://x/y",
+            "10.0.0.1",
+            "::1"
+        ]
+    );
+    // Not a certificate, or cut short: no names, no panic.
+    assert_eq!(
+        exporter_core::http::subject_alt_names(b"\x30\x03\x02\x01"),
+        None
+    );
+    for cut in [1, 10, leaf.der.len() / 2, leaf.der.len() - 1] {
+        assert_eq!(
+            exporter_core::http::subject_alt_names(&leaf.der[..cut]),
+            None
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_suites_curves_and_http2() {
     use rustls::crypto::ring::{cipher_suite as cs, kx_group};

@@ -72,6 +72,6 @@ pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler};
 pub use server::{serve, Serve};
 #[cfg(feature = "tls")]
 #[doc(hidden)]
-pub use web_config::parse_basic_credentials;
+pub use web_config::{parse_basic_credentials, subject_alt_names};
 #[cfg(feature = "tls")]
 pub use web_config::{WebConfig, WebConfigError, BCRYPT_COSTS};

@@ -54,6 +54,7 @@ use http::{HeaderName, HeaderValue};
 pub(crate) use auth::BasicAuth;
 pub use auth::{parse_basic as parse_basic_credentials, BCRYPT_COSTS};
 pub(crate) use rate::RateLimiter;
+pub use tls::subject_alt_names;
 
 /// How often a file-backed configuration is checked for changes while served.
 const REREAD_EVERY: Duration = Duration::from_millis(250);

@@ -422,7 +422,7 @@ fn der(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 /// a certificate. Read by hand, a few lines, rather than pulling a whole X.509 parser
 /// into every exporter's build for one extension; rustls-webpki has parsed and checked
 /// the certificate before this runs.
-pub(super) fn subject_alt_names(cert: &[u8]) -> Option<Vec<String>> {
+pub fn subject_alt_names(cert: &[u8]) -> Option<Vec<String>> {
     const SAN_OID: &[u8] = &[0x55, 0x1d, 0x11];
     let (0x30, certificate, _) = der(cert)? else {
         return None;
