@@ -31,15 +31,22 @@ fi
 echo "==> cargo doc --workspace --all-features -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps
 
-echo "==> cargo check -p exporter-core: no default features, then each feature alone"
-cargo check -q -p exporter-core --no-default-features
+echo "==> cargo check -p exporter-core: no default features, then each feature alone (no warnings)"
+check_alone() {
+    # Warnings fail too (cargo replays them on a cached check): a feature alone
+    # must not leave code unused.
+    local out
+    out=$(cargo check -q -p exporter-core --no-default-features "$@" 2>&1) || { echo "$out"; exit 1; }
+    if grep -q '^warning' <<<"$out"; then echo "$out"; exit 1; fi
+}
+check_alone
 features=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys
 pkg = [p for p in json.load(sys.stdin)["packages"] if p["name"] == "exporter-core"][0]
 print(" ".join(f for f in pkg["features"] if f != "default"))')
 for feature in $features; do
     echo "    --features $feature"
-    cargo check -q -p exporter-core --no-default-features --features "$feature"
+    check_alone --features "$feature"
 done
 
 echo "==> end-to-end: hello_world against promtool, prometheus_client, protobuf, gzip/zstd and a real Prometheus"
