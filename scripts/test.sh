@@ -74,3 +74,9 @@ timeout --signal=TERM --kill-after=15 180 \
     python3 tests/e2e/check_tls.py --binary "$target_dir/debug/examples/hello_world" &
 e2e_pid=$!
 wait "$e2e_pid"
+
+echo "==> adversarial: every fuzz target for ${FUZZ_SECONDS:-15} s (scripts/fuzz.sh)"
+bash scripts/fuzz.sh
+
+echo "==> soak: RSS of the hello world flat under mixed load (scripts/soak.sh, SOAK=${SOAK:-ci})"
+SOAK_BINARY="$target_dir/debug/examples/hello_world" bash scripts/soak.sh
