@@ -52,6 +52,7 @@ pub mod collector;
 pub mod desc;
 pub mod encoding;
 pub mod error;
+pub mod escaping;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod interop;

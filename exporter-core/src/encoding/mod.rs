@@ -37,7 +37,7 @@ use crate::registry::check::{duplicate_text_series, ScrapeCheck};
 use crate::registry::wrap::WrapStack;
 use crate::value::{EncodeValue, Number};
 
-pub use negotiate::negotiate;
+pub use negotiate::{negotiate, negotiate_accept, Negotiated, OpenMetricsVersion, MAX_CLAUSES};
 pub use spill::FamilyStreamed;
 pub(crate) use spill::Scope;
 
