@@ -104,6 +104,7 @@ mod counter;
 mod family;
 mod gauge;
 mod histogram;
+mod native;
 mod standalone;
 mod summary;
 
@@ -119,7 +120,13 @@ pub use self::counter::{Counter, CounterError};
 pub use self::family::{Family, LabelQuery};
 pub use self::gauge::Gauge;
 pub use self::histogram::{
-    exponential_buckets, linear_buckets, BucketError, Histogram, DEFAULT_BUCKETS,
+    exponential_buckets, linear_buckets, BucketError, Histogram, HistogramBuilder, NativeBuckets,
+    DEFAULT_BUCKETS,
+};
+pub use self::native::{
+    native_bucket_index, native_bucket_upper_bound, native_schema_for_factor, native_widened_index,
+    DEFAULT_ZERO_THRESHOLD as NATIVE_DEFAULT_ZERO_THRESHOLD, MAX_SCHEMA as NATIVE_MAX_SCHEMA,
+    MIN_SCHEMA as NATIVE_MIN_SCHEMA,
 };
 pub use self::standalone::{Metric, MetricError};
 pub use self::summary::{
