@@ -9,12 +9,14 @@ use std::time::{Duration, SystemTime};
 /// `prometheus` feature).
 pub use crate::__impl_prometheus_collector;
 pub use crate::collector::{Collector, StaticCollector};
+pub use crate::desc::DescError;
 pub use crate::desc::{Desc, MetricType};
-pub use crate::encoding::{FamilyEncoder, HistogramValue, MetricEncoder, SummaryValue};
-pub use crate::error::{CollectError, DescError};
+pub use crate::encoding::{FamilyEncoder, MetricEncoder};
+pub use crate::error::CollectError;
 pub use crate::labels::{EncodeLabelValue, EncodeLabelValues, LabelValueWriter, LabelWriter};
 pub use crate::metric::{Instrument, InstrumentOpts};
 pub use crate::value::{HistogramSnapshot, SummarySnapshot};
+pub use crate::value::{HistogramValue, SummaryValue};
 pub use std::sync::OnceLock;
 
 /// Builds a descriptor whose every part the derive already validated at compile time.

@@ -9,9 +9,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::encoding::escape;
-use crate::error::DescError;
-use crate::name;
+use crate::escape;
+use crate::name::{self, NameError};
 
 /// The type of a metric family, as printed on its `# TYPE` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -420,6 +419,57 @@ fn render(
     }
 }
 
+/// A descriptor that breaks the Prometheus grammar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DescError {
+    /// The fully-qualified metric name is invalid.
+    #[error("metric name `{name}` {source}")]
+    MetricName {
+        /// The name as built from namespace, subsystem and name.
+        name: String,
+        /// The rule it breaks.
+        source: NameError,
+    },
+    /// A label name (const or variable) is invalid.
+    #[error("label name `{label}` {source}")]
+    LabelName {
+        /// The label name.
+        label: String,
+        /// The rule it breaks.
+        source: NameError,
+    },
+    /// The unit is invalid.
+    #[error("unit `{unit}` {source}")]
+    Unit {
+        /// The unit.
+        unit: String,
+        /// The rule it breaks.
+        source: NameError,
+    },
+    /// The help text is empty.
+    #[error("metric `{name}` has no help text")]
+    MissingHelp {
+        /// The metric name.
+        name: String,
+    },
+    /// A label name appears twice across const and variable labels.
+    #[error("label `{label}` appears twice")]
+    DuplicateLabel {
+        /// The label name.
+        label: String,
+    },
+    /// A label name the type reserves for its own samples: `le` on a histogram,
+    /// `quantile` on a summary, the family name on a stateset.
+    #[error("label `{label}` is reserved on {metric_type} metrics")]
+    ReservedLabel {
+        /// The label name.
+        label: String,
+        /// The metric type that reserves it.
+        metric_type: MetricType,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,7 +525,7 @@ mod tests {
         assert!(matches!(
             gauge("").namespace("ns").build(),
             Err(DescError::MetricName {
-                source: name::NameError::Empty,
+                source: NameError::Empty,
                 ..
             })
         ));

@@ -1,6 +1,6 @@
 //! Label values: how Rust values become the `name="value"` pairs of a series.
 //!
-//! A sample's variable label *names* live in its [`Desc`]; the
+//! A sample's variable label *names* live in its [`Desc`](crate::Desc); the
 //! sample supplies only the *values*, in the same order, through
 //! [`EncodeLabelValues`]. Encoders write them straight into the output, so a
 //! series costs no allocation.
@@ -15,8 +15,7 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::desc::Desc;
-use crate::encoding::escape;
+use crate::escape;
 
 /// Receives one label value. Obtained from [`LabelWriter::value`].
 #[derive(Debug)]
@@ -85,11 +84,11 @@ enum LabelSink<'a> {
 }
 
 impl<'a> LabelWriter<'a> {
-    /// Text formats: writes `,name="value"` pairs of `desc`'s variable labels
-    /// into `out`; `needs_comma` says whether a pair (a const label) was
+    /// Text formats: writes `,name="value"` pairs of a descriptor's variable
+    /// labels into `out`; `starts` is its `rendered().label_starts` (each
+    /// `,name="`), and `needs_comma` says whether a pair (a const label) was
     /// already written before these.
-    pub(crate) fn text(desc: &'a Desc, out: &'a mut Vec<u8>, needs_comma: bool) -> Self {
-        let starts = &desc.rendered().label_starts;
+    pub(crate) fn text(starts: &'a [Box<str>], out: &'a mut Vec<u8>, needs_comma: bool) -> Self {
         let first_start = match starts.first() {
             Some(start) if needs_comma => start.as_bytes(),
             Some(start) => &start.as_bytes()[1..],

@@ -28,6 +28,31 @@
 //! assert_eq!(registry.gather_text(), expected.join("\n") + "\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # How the crate is built
+//!
+//! The modules form layers. Each imports only modules on lines below its own
+//! (`tests/layers.rs` reads this drawing and fails on an import that goes up):
+//!
+//! ```text
+//! __private                        (hidden) what generated code names
+//! runtime                          the exporter surface: flags, logging, landing page, signals
+//! http                             the metrics handler, the server, TLS and basic auth
+//! interop process                  bridges to other crates; ready-made collectors
+//! registry                         collectors registered; gathering a scrape
+//! metric                           live instruments (counters, histograms, families)
+//! collector                        what a registry asks of a collector
+//! encoding                         the formats, the checks of one scrape, wrapping's rewrite
+//! error                            what collecting reports
+//! desc labels                      descriptors and label values
+//! value escape                     sample values; escaping of help and label values
+//! name short_copy escaping         leaves: the name grammar (shared with the derive); byte copies; name escaping
+//! ```
+//!
+//! A scrape runs top to bottom: the handler negotiates a [`Format`], the
+//! registry hands a [`MetricEncoder`] to each collector, each collector opens a
+//! [`FamilyEncoder`] per descriptor and writes its samples straight into the
+//! output bytes. `__private` (hidden) re-exports what generated code names.
 
 #![warn(missing_docs, unreachable_pub)]
 // Library code never unwraps, panics or prints: a scrape must not take the exporter down.
@@ -52,6 +77,7 @@ pub mod collector;
 pub mod desc;
 pub mod encoding;
 pub mod error;
+pub(crate) mod escape;
 pub mod escaping;
 #[cfg(feature = "http")]
 pub mod http;
@@ -63,6 +89,7 @@ pub mod process;
 pub mod registry;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+pub(crate) mod short_copy;
 pub mod value;
 
 #[doc(hidden)]
@@ -71,15 +98,19 @@ pub mod __private;
 #[doc(inline)]
 pub use crate::collector::{Collector, StaticCollector};
 #[doc(inline)]
+pub use crate::desc::DescError;
+#[doc(inline)]
 pub use crate::desc::{Desc, DescBuilder, MetricType};
 #[doc(inline)]
 pub use crate::encoding::{FamilyEncoder, Format, MetricEncoder};
 #[doc(inline)]
-pub use crate::error::{CollectError, DescError, GatherError, RegisterError};
+pub use crate::error::CollectError;
 #[doc(inline)]
 pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 #[doc(inline)]
 pub use crate::registry::{default_registry, Gatherer, Registry};
+#[doc(inline)]
+pub use crate::registry::{GatherError, RegisterError};
 /// Owned histogram and summary values, for snapshot struct fields.
 pub use crate::value::{HistogramSnapshot, SummarySnapshot};
 

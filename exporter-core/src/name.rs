@@ -142,6 +142,8 @@ fn check(name: &str, allowed: &'static str, ok: impl Fn(u8) -> bool) -> Result<(
     Ok(())
 }
 
+impl std::error::Error for NameError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

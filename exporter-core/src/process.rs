@@ -3,9 +3,10 @@
 //! `<program>_build_info` collector (Go's `version.NewCollector`).
 
 use crate::collector::Collector;
+use crate::desc::DescError;
 use crate::desc::{Desc, MetricType};
 use crate::encoding::MetricEncoder;
-use crate::error::{CollectError, DescError};
+use crate::error::CollectError;
 
 /// `<program>_build_info`: a gauge that is always 1, labelled with what the
 /// program was built from, as in Go's `prometheus/common/version`.

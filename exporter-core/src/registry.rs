@@ -32,20 +32,21 @@
 //! batches whose lookups overlap. Turn it off per scrape with
 //! [`MetricEncoder::check_duplicate_series`].
 
-pub(crate) mod check;
+mod error;
 pub(crate) mod wrap;
 
-pub use self::check::NameCollision;
+pub use self::error::{GatherError, RegisterError};
 pub use self::wrap::WrappingRegistry;
+pub use crate::encoding::NameCollision;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
-use crate::collector::Collector;
+use crate::collector::{panic_message, Collector};
 use crate::desc::{Desc, MetricType};
-use crate::encoding::{Format, MetricEncoder, Scope};
-use crate::error::{CollectError, GatherError, RegisterError};
+use crate::encoding::{Claims, Format, MetricEncoder, Scope};
+use crate::error::CollectError;
 
 /// Something that can write a whole scrape: a [`Registry`], or several merged.
 pub trait Gatherer: Send + Sync {
@@ -71,72 +72,14 @@ pub trait Gatherer: Send + Sync {
     /// which families nobody else writes and may stream them to the client
     /// while they are written (see the [`http`](crate::http) handler docs).
     ///
-    /// The default, [`Claims::any`], says "any family": a gatherer that does
-    /// not override it (a foreign one, such as a `prometheus` registry)
-    /// turns streaming off for the scrapes it takes part in. Claiming too
-    /// little never yields invalid output (a family already streamed is
-    /// refused to a later writer with [`FamilyStreamed`](crate::encoding::FamilyStreamed)),
-    /// but loses that later writer's samples.
+    /// The default says "any family": a gatherer that does not override it
+    /// (a foreign one, such as a `prometheus` registry) turns streaming off
+    /// for the scrapes it takes part in. Only this crate's gatherers
+    /// override it (the type is not nameable outside the crate): claiming
+    /// too little would lose a later writer's samples.
+    #[doc(hidden)]
     fn claims(&self) -> Claims {
         Claims::any()
-    }
-}
-
-/// The family names a [`Gatherer`] (or a collector) may write in a scrape:
-/// a set of names, or any name. See [`Gatherer::claims`].
-///
-/// Cheap to clone. The default is [`Claims::any`].
-///
-/// # Example
-///
-/// ```
-/// use exporter_core::registry::Claims;
-///
-/// let c = Claims::names(["up", "build_info"]);
-/// assert!(c.may_write("up") && !c.may_write("down"));
-/// assert!(Claims::any().may_write("anything"));
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct Claims {
-    /// `None`: any name.
-    names: Option<Arc<hashbrown::HashSet<String>>>,
-}
-
-impl Claims {
-    /// Any family name: what a gatherer claims when it cannot tell.
-    pub fn any() -> Self {
-        Claims { names: None }
-    }
-
-    /// Exactly these family names (after any wrapping prefix).
-    pub fn names<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
-        Claims {
-            names: Some(Arc::new(names.into_iter().map(Into::into).collect())),
-        }
-    }
-
-    /// Whether these are [`any`](Self::any) names.
-    pub fn is_any(&self) -> bool {
-        self.names.is_none()
-    }
-
-    /// Whether `name` may be written.
-    pub fn may_write(&self, name: &str) -> bool {
-        self.names.as_ref().is_none_or(|n| n.contains(name))
-    }
-
-    /// Whether `name` is one of the listed names (never for `any`).
-    pub(crate) fn lists(&self, name: &str) -> bool {
-        self.names.as_ref().is_some_and(|n| n.contains(name))
-    }
-
-    /// Names either claims, any if either is any.
-    #[must_use]
-    pub fn union(&self, other: &Claims) -> Claims {
-        match (&self.names, &other.names) {
-            (Some(a), Some(b)) => Claims::names(a.iter().chain(b.iter()).cloned()),
-            _ => Claims::any(),
-        }
     }
 }
 
@@ -370,7 +313,9 @@ impl Registry {
                             .map(|d| d.metric_type())
                     })
                 };
-                if check::collision(desc.name(), desc.metric_type(), lookup).is_some() {
+                if crate::encoding::check::collision(desc.name(), desc.metric_type(), lookup)
+                    .is_some()
+                {
                     return Err(RegisterError::Inconsistent {
                         name: desc.name().to_owned(),
                         reason: "its sample names collide with another family's (e.g. `x_count` next to a histogram `x`)",
@@ -647,16 +592,6 @@ pub(crate) fn collect_contained(
     // A family it was streaming is complete now: its last bytes go out.
     encoder.end_collector();
     result
-}
-
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
 }
 
 /// The distinct family names of sorted descriptor identities.

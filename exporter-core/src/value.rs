@@ -2,8 +2,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::encoding::{HistogramValue, SummaryValue};
-
 /// One sample value. Integers stay integers so they print exactly.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Number {
@@ -288,6 +286,128 @@ impl<T: EncodeValue + ?Sized> EncodeValue for &T {
     fn to_number(&self) -> Number {
         (**self).to_number()
     }
+}
+
+/// Optional parts of a sample beyond its labels and value.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SampleOpts {
+    /// Sample timestamp in milliseconds since the Unix epoch. Default is none
+    /// (the server uses the scrape time), which is what exporters should do.
+    /// Written in every format (OpenMetrics prints it in seconds).
+    pub timestamp_ms: Option<i64>,
+    /// When the series was created, in seconds since the Unix epoch
+    /// (OpenMetrics `_created`, protobuf `created_timestamp`). Default is none.
+    /// Used by counters, histograms and summaries; ignored elsewhere and in
+    /// the text format, which has no place for it.
+    pub created: Option<f64>,
+}
+
+/// A histogram sample: cumulative bucket counts, sum and count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistogramValue<'a> {
+    /// `(upper bound, cumulative count)` in increasing bound order. A `+Inf`
+    /// bucket is added from `count` in the text formats when the last bound is
+    /// finite (protobuf leaves it implicit, as Go does).
+    pub buckets: &'a [(f64, u64)],
+    /// Sum of all observations.
+    pub sum: f64,
+    /// Number of observations.
+    pub count: u64,
+}
+
+/// A summary sample: quantiles, sum and count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SummaryValue<'a> {
+    /// `(quantile, value)` pairs, quantiles in `[0, 1]`.
+    pub quantiles: &'a [(f64, f64)],
+    /// Sum of all observations.
+    pub sum: f64,
+    /// Number of observations.
+    pub count: u64,
+}
+
+/// An exemplar: one observation, with labels such as a trace id, attached to a
+/// counter sample or a histogram bucket.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::value::Exemplar;
+///
+/// let e = Exemplar::new(&[("trace_id", "4bf92f3577b34da6")], 0.67).with_timestamp(1_700_000_000.5);
+/// assert_eq!(e.value, 0.67);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exemplar<'a> {
+    /// Label pairs; names must be valid label names, and names plus values at
+    /// most [`Exemplar::MAX_LABEL_CHARS`] characters together.
+    pub labels: &'a [(&'a str, &'a str)],
+    /// The observed value.
+    pub value: f64,
+    /// When it was observed, seconds since the Unix epoch; must be finite.
+    /// Default is none.
+    pub timestamp: Option<f64>,
+}
+
+impl<'a> Exemplar<'a> {
+    /// The OpenMetrics limit on the label names and values of one exemplar,
+    /// counted in UTF-8 characters (code points).
+    pub const MAX_LABEL_CHARS: usize = 128;
+
+    /// An exemplar without a timestamp.
+    pub fn new(labels: &'a [(&'a str, &'a str)], value: f64) -> Self {
+        Exemplar {
+            labels,
+            value,
+            timestamp: None,
+        }
+    }
+
+    /// Sets when the observation was made, in seconds since the Unix epoch.
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: f64) -> Self {
+        self.timestamp = Some(timestamp);
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ExemplarError> {
+        let mut chars = 0;
+        for (name, value) in self.labels {
+            crate::name::check_label_name(name).map_err(|_| ExemplarError::LabelName {
+                label: (*name).to_owned(),
+            })?;
+            chars += name.chars().count() + value.chars().count();
+        }
+        if chars > Self::MAX_LABEL_CHARS {
+            return Err(ExemplarError::TooLong { chars });
+        }
+        match self.timestamp {
+            Some(ts) if !ts.is_finite() => Err(ExemplarError::Timestamp),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why an [`Exemplar`] was refused. It reaches the collector as
+/// [`CollectError::Other`](crate::CollectError::Other), from which it can be downcast.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExemplarError {
+    /// The labels are longer than OpenMetrics allows.
+    #[error("exemplar labels have {chars} characters, more than the 128 OpenMetrics allows")]
+    TooLong {
+        /// Characters in the names and values together.
+        chars: usize,
+    },
+    /// The timestamp is NaN or infinite.
+    #[error("exemplar timestamp is not a finite number")]
+    Timestamp,
+    /// A label name is not a valid label name.
+    #[error("exemplar label name `{label}` is invalid")]
+    LabelName {
+        /// The name.
+        label: String,
+    },
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use exporter_core::encoding::{Exemplar, ExemplarError, HistogramValue, SampleOpts};
+use exporter_core::value::{Exemplar, ExemplarError, HistogramValue, SampleOpts};
 use exporter_core::{CollectError, Desc, Format, MetricEncoder, MetricType};
 
 const FORMATS: [Format; 3] = [Format::Text, Format::OpenMetrics, Format::Protobuf];

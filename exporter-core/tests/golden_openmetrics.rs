@@ -158,7 +158,7 @@ fn om_all(f: &[common::Fixture]) -> String {
 
 #[test]
 fn histogram_with_negative_buckets_has_no_sum_or_count() {
-    use exporter_core::encoding::HistogramValue;
+    use exporter_core::value::HistogramValue;
     use exporter_core::{Desc, MetricEncoder, MetricType};
     let desc = Desc::new(
         "temp_change",

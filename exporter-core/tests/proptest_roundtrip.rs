@@ -17,7 +17,7 @@
 //! text output byte for byte.
 
 use exporter_core::encoding::protobuf::MetricFamily;
-use exporter_core::encoding::{Exemplar, HistogramValue, SampleOpts};
+use exporter_core::value::{Exemplar, HistogramValue, SampleOpts};
 use exporter_core::{Desc, Format, MetricEncoder, MetricType};
 use openmetrics_parser::{
     openmetrics::parse_openmetrics, prometheus::parse_prometheus, OpenMetricsValue, PrometheusValue,

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use exporter_core::encoding::{HistogramValue, SummaryValue};
+use exporter_core::value::{HistogramValue, SummaryValue};
 use exporter_core::{Collector, Format, LabelSet, LabelValue, MetricType, Registry};
 
 #[derive(LabelValue, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

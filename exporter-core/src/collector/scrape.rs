@@ -157,7 +157,7 @@ pub(crate) async fn run_all(
                     *slot = None;
                 }
                 Err(payload) => {
-                    let message = crate::registry::panic_message(payload.as_ref());
+                    let message = super::panic_message(payload.as_ref());
                     *out = Some(Err(CollectError::Panicked(message)));
                     *slot = None;
                 }

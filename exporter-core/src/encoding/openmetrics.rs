@@ -28,8 +28,8 @@
 //!   leaves the unit line out for a name that does not carry its unit.
 
 use crate::desc::{Desc, MetricType};
-use crate::encoding::escape;
-use crate::encoding::Exemplar;
+use crate::escape;
+use crate::value::Exemplar;
 
 /// The OpenMetrics family name of a descriptor: the name without the
 /// `_total` (counter) or `_info` (info) suffix its samples carry.

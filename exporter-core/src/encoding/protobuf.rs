@@ -257,7 +257,7 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    /// Converts seconds since the Unix epoch (as in [`SampleOpts::created`](super::SampleOpts::created)).
+    /// Converts seconds since the Unix epoch (as in [`SampleOpts::created`](crate::value::SampleOpts::created)).
     ///
     /// Non-finite input has no timestamp; out-of-range input saturates.
     pub fn from_secs_f64(secs: f64) -> Option<Timestamp> {
@@ -348,7 +348,7 @@ pub(super) fn label_pairs<L: EncodeLabelValues + ?Sized>(
 }
 
 /// Converts an exemplar to its message.
-pub(super) fn exemplar(e: &super::Exemplar<'_>) -> Exemplar {
+pub(super) fn exemplar(e: &crate::value::Exemplar<'_>) -> Exemplar {
     Exemplar {
         label: e
             .labels

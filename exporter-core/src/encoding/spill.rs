@@ -21,8 +21,9 @@
 //! streamed ones. Protobuf families are never streamed (a family message
 //! carries its length up front).
 
+use std::sync::Arc;
+
 use crate::error::CollectError;
-use crate::registry::Claims;
 
 use super::{FamilyEncoder, Format, MetricEncoder};
 
@@ -273,6 +274,56 @@ impl FamilyEncoder<'_> {
     }
 }
 
+/// The family names a [`Gatherer`] (or a collector) may write in a scrape:
+/// a set of names, or any name.
+///
+/// Cheap to clone. The default is [`Claims::any`]. Public in a private
+/// module: [`Gatherer::claims`](crate::registry::Gatherer::claims) returns it,
+/// but no code outside this crate can name or build one.
+#[derive(Debug, Clone, Default)]
+pub struct Claims {
+    /// `None`: any name.
+    names: Option<Arc<hashbrown::HashSet<String>>>,
+}
+
+impl Claims {
+    /// Any family name: what a gatherer claims when it cannot tell.
+    pub fn any() -> Self {
+        Claims { names: None }
+    }
+
+    /// Exactly these family names (after any wrapping prefix).
+    pub fn names<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
+        Claims {
+            names: Some(Arc::new(names.into_iter().map(Into::into).collect())),
+        }
+    }
+
+    /// Whether these are [`any`](Self::any) names.
+    pub fn is_any(&self) -> bool {
+        self.names.is_none()
+    }
+
+    /// Whether `name` may be written.
+    pub fn may_write(&self, name: &str) -> bool {
+        self.names.as_ref().is_none_or(|n| n.contains(name))
+    }
+
+    /// Whether `name` is one of the listed names (never for `any`).
+    pub(crate) fn lists(&self, name: &str) -> bool {
+        self.names.as_ref().is_some_and(|n| n.contains(name))
+    }
+
+    /// Names either claims, any if either is any.
+    #[must_use]
+    pub fn union(&self, other: &Claims) -> Claims {
+        match (&self.names, &other.names) {
+            (Some(a), Some(b)) => Claims::names(a.iter().chain(b.iter()).cloned()),
+            _ => Claims::any(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -281,7 +332,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
-    use crate::registry::{Claims, Gatherer, Gatherers, Registry};
+    use super::Claims;
+    use crate::registry::{Gatherer, Gatherers, Registry};
     use crate::{CollectError, Collector, Desc, Format, MetricEncoder, MetricType};
 
     use super::{FamilyStreamed, Scope};

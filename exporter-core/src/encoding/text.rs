@@ -13,9 +13,9 @@
 
 use std::borrow::Cow;
 
-use super::Exemplar;
 use crate::desc::{Desc, MetricType};
 use crate::labels::{EncodeLabelValues, LabelWriter};
+use crate::value::Exemplar;
 use crate::value::{write_float, Number};
 
 /// Writes the `# HELP` and `# TYPE` lines of a family.
@@ -214,7 +214,7 @@ pub(super) fn line_into<L: EncodeLabelValues + ?Sized>(
             }
             Extra::Str(name, v) => {
                 label_start(out, comma, name);
-                super::escape::label_value_into(out, v);
+                crate::escape::label_value_into(out, v);
                 out.push(b'"');
             }
         }
@@ -266,7 +266,7 @@ fn write_labels<L: EncodeLabelValues + ?Sized>(
     labels: &L,
     needs_comma: bool,
 ) -> usize {
-    let mut w = LabelWriter::text(desc, out, needs_comma);
+    let mut w = LabelWriter::text(&desc.rendered().label_starts, out, needs_comma);
     labels.encode_label_values(&mut w);
     w.count()
 }

@@ -1,8 +1,9 @@
 //! Go's `promhttp.Handler()`: the default registry, served with one call.
 
+use crate::encoding::Claims;
 use crate::encoding::MetricEncoder;
-use crate::error::GatherError;
-use crate::registry::{default_registry, Claims, Gatherer};
+use crate::registry::GatherError;
+use crate::registry::{default_registry, Gatherer};
 
 use super::handler::MetricsHandler;
 

@@ -80,9 +80,10 @@ use super::body::{self, Body, Chunk, ChunkSender};
 use super::compress::{self, Compression, Compressor};
 use super::instrument::{Cause, HandlerMetrics};
 use crate::collector::Collector as _;
+use crate::encoding::Claims;
 use crate::encoding::{negotiate, Format, MetricEncoder, Scope};
-use crate::error::GatherError;
-use crate::registry::{collect_contained, Claims, Gatherer};
+use crate::registry::GatherError;
+use crate::registry::{collect_contained, Gatherer};
 
 /// Uncompressed bytes per streamed chunk; smaller scrapes are sent whole.
 pub const CHUNK: usize = 64 * 1024;

@@ -37,9 +37,11 @@ use crate::encoding::protobuf as pb;
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
-use crate::encoding::{Format, HistogramValue, MetricEncoder, SampleOpts, SummaryValue};
-use crate::error::{CollectError, GatherError};
+use crate::encoding::{Format, MetricEncoder};
+use crate::error::CollectError;
+use crate::registry::GatherError;
 use crate::registry::{collect_contained, Gatherer};
+use crate::value::{HistogramValue, SampleOpts, SummaryValue};
 
 #[doc(hidden)]
 pub use ::prometheus as __prometheus;

@@ -9,9 +9,10 @@ use super::atomic::add_f64;
 use super::native::{self, NativeConfig, NativeState};
 use super::{EncodeMetric, Instrument, InstrumentOpts};
 use crate::desc::MetricType;
-use crate::encoding::{FamilyEncoder, HistogramValue};
+use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
+use crate::value::HistogramValue;
 
 /// Go's `prometheus.DefBuckets`: request latencies in seconds, 5ms to 10s.
 pub const DEFAULT_BUCKETS: [f64; 11] = [
@@ -186,24 +187,6 @@ fn now_secs() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// The checks the encoder makes on an exemplar, made when it is recorded.
-fn check_exemplar(labels: &[(&str, &str)]) -> Result<(), crate::encoding::ExemplarError> {
-    use crate::encoding::{Exemplar, ExemplarError};
-    let mut chars = 0;
-    for (name, value) in labels {
-        if crate::name::check_label_name(name).is_err() {
-            return Err(ExemplarError::LabelName {
-                label: (*name).to_owned(),
-            });
-        }
-        chars += name.chars().count() + value.chars().count();
-    }
-    if chars > Exemplar::MAX_LABEL_CHARS {
-        return Err(ExemplarError::TooLong { chars });
-    }
-    Ok(())
 }
 
 /// Builds a [`Histogram`]: classic buckets, native buckets, or both, with
@@ -472,16 +455,18 @@ impl Histogram {
     ///
     /// # Errors
     ///
-    /// [`ExemplarError`](crate::encoding::ExemplarError) when the labels are
+    /// [`ExemplarError`](crate::value::ExemplarError) when the labels are
     /// invalid or too long (the observation is recorded anyway).
     pub fn observe_with_exemplar(
         &self,
         v: f64,
         labels: &[(&str, &str)],
-    ) -> Result<(), crate::encoding::ExemplarError> {
+    ) -> Result<(), crate::value::ExemplarError> {
         self.observe(v);
         let timestamp = now_secs();
-        check_exemplar(labels)?;
+        crate::value::Exemplar::new(labels, v)
+            .with_timestamp(timestamp)
+            .validate()?;
         let owned = OwnedExemplar {
             labels: labels
                 .iter()

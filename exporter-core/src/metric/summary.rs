@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use super::ckms::Stream;
 use super::{EncodeMetric, Instrument, InstrumentOpts};
 use crate::desc::MetricType;
-use crate::encoding::{FamilyEncoder, SummaryValue};
+use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
+use crate::value::SummaryValue;
 
 /// Go's `DefMaxAge`: quantiles cover the last ten minutes.
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_mins(10);

@@ -58,9 +58,10 @@ use tracing::Level;
 pub use logging::LogFormat;
 
 use crate::collector::Collector;
-use crate::error::{DescError, RegisterError};
+use crate::desc::DescError;
 use crate::http::{serve, HandlerOpts, MetricsHandler, Serve};
 use crate::process::BuildInfo;
+use crate::registry::RegisterError;
 use crate::registry::{Gatherers, Registry};
 
 /// Entry point of the runtime: `Exporter::builder("name")`.

@@ -1,7 +1,7 @@
 //! Metrics of every value type, shared by the golden and conformance tests.
 #![allow(dead_code)]
 
-use exporter_core::encoding::{Exemplar, HistogramValue, SampleOpts, SummaryValue};
+use exporter_core::value::{Exemplar, HistogramValue, SampleOpts, SummaryValue};
 use exporter_core::{Desc, Format, MetricEncoder, MetricType};
 
 /// Writes one family into an encoder.

@@ -36,7 +36,7 @@ pub(crate) fn label_value_into(out: &mut Vec<u8>, s: &str) {
         }
         // The overlapping bytes are equal in both words, so or-ing is exact.
         let word = u64::from(first) | u64::from(last) << (8 * (bytes.len() - 4));
-        return super::bytes::extend_prefix(out, &word.to_le_bytes(), bytes.len());
+        return crate::short_copy::extend_prefix(out, &word.to_le_bytes(), bytes.len());
     }
     if needs_quote_escape(bytes) {
         escape_slow(out, bytes, true);
