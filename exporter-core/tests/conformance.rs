@@ -24,10 +24,16 @@
 
 mod common;
 
+// The tests decode protobuf with the crate's own copy of client_model's messages
+// (crate-private in the library).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/encoding/proto.rs"]
+mod client_model;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{TimeZone, Utc};
-use exporter_core::encoding::protobuf::{self, MetricFamily, ProtoMetricType};
+use client_model::{MetricFamily, ProtoMetricType};
 use exporter_core::Format;
 use openmetrics_parser::{
     openmetrics::parse_openmetrics, prometheus::parse_prometheus, MetricNumber, OpenMetricsType,
@@ -347,7 +353,7 @@ fn protobuf_model() -> (Model, Extras) {
     let mut buf = bytes.as_slice();
     let mut m = Model::default();
     let mut x = Extras::default();
-    let ex = |e: &protobuf::Exemplar| {
+    let ex = |e: &client_model::Exemplar| {
         (
             e.label
                 .iter()

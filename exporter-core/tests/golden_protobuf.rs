@@ -7,7 +7,13 @@
 
 mod common;
 
-use exporter_core::encoding::protobuf::{
+// The tests decode protobuf with the crate's own copy of client_model's messages
+// (crate-private in the library).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/encoding/proto.rs"]
+mod client_model;
+
+use client_model::{
     Bucket, Counter, Exemplar, Gauge, Histogram, LabelPair, Metric, MetricFamily, ProtoMetricType,
     Quantile, Summary, Timestamp,
 };

@@ -5,6 +5,12 @@
 #![allow(clippy::float_cmp)]
 #![cfg(feature = "prometheus")]
 
+// The tests decode protobuf with the crate's own copy of client_model's messages
+// (crate-private in the library).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/encoding/proto.rs"]
+mod client_model;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -311,7 +317,7 @@ fn our_collector_registers_in_a_prometheus_registry() {
 
 #[test]
 fn a_prometheus_registry_comes_out_in_openmetrics_and_protobuf() {
-    use exporter_core::encoding::protobuf::{MetricFamily, ProtoMetricType};
+    use client_model::{MetricFamily, ProtoMetricType};
     use openmetrics_parser::{openmetrics::parse_openmetrics, OpenMetricsType, OpenMetricsValue};
     use prost::Message;
 

@@ -16,7 +16,13 @@
 //! property covers them in full, and `carriage_return_is_written_raw` pins the
 //! text output byte for byte.
 
-use exporter_core::encoding::protobuf::MetricFamily;
+// The tests decode protobuf with the crate's own copy of client_model's messages
+// (crate-private in the library).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/encoding/proto.rs"]
+mod client_model;
+
+use client_model::MetricFamily;
 use exporter_core::value::{Exemplar, HistogramValue, SampleOpts};
 use exporter_core::{Desc, Format, MetricEncoder, MetricType};
 use openmetrics_parser::{

@@ -3,6 +3,12 @@
 // Values are compared exactly: they must survive encoding and parsing bit for bit.
 #![allow(clippy::float_cmp, clippy::too_many_lines)]
 
+// The tests decode protobuf with the crate's own copy of client_model's messages
+// (crate-private in the library).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../exporter-core/src/encoding/proto.rs"]
+mod client_model;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -493,7 +499,7 @@ fn openmetrics_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
 
 /// Protobuf (delimited `io.prometheus.client.MetricFamily`) decoded with `prost`.
 fn protobuf_points() -> (BTreeSet<Point>, BTreeMap<String, &'static str>) {
-    use exporter_core::encoding::protobuf::{MetricFamily, ProtoMetricType as T};
+    use client_model::{MetricFamily, ProtoMetricType as T};
     use prost::Message;
     let registry = Registry::new();
     registry.register(snapshot()).unwrap();

@@ -6,9 +6,15 @@
 
 mod http_support;
 
+// The tests decode protobuf with the crate's own copy of client_model's messages
+// (crate-private in the library).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../exporter-core/src/encoding/proto.rs"]
+mod client_model;
+
 use std::io::Read;
 
-use exporter_core::encoding::protobuf::MetricFamily;
+use client_model::MetricFamily;
 use exporter_core::http::{HandlerOpts, MetricsHandler};
 use exporter_core::{Collector, Desc, MetricType, Registry};
 use http_support::{get, start, value, Big, Fixed};

@@ -21,17 +21,18 @@
 //! Exemplars and created timestamps exist in OpenMetrics and protobuf only.
 
 pub(crate) mod check;
+mod encoder;
 mod negotiate;
 mod openmetrics;
-pub mod protobuf;
+// The messages are also the tests' decoder (they include the file), hence `pub` items.
+#[allow(unreachable_pub)]
+pub(crate) mod proto;
+mod protobuf;
 mod spill;
 mod text;
 pub(crate) mod wrap;
 
-use std::collections::HashSet;
-
-use self::check::{duplicate_text_series, ScrapeCheck};
-use self::wrap::WrapStack;
+use self::check::ScrapeCheck;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
@@ -41,6 +42,7 @@ use crate::value::{EncodeValue, Number};
 pub use crate::value::{Exemplar, ExemplarError, HistogramValue, SampleOpts, SummaryValue};
 
 pub use check::NameCollision;
+pub use encoder::MetricEncoder;
 pub use negotiate::{negotiate, negotiate_accept, Negotiated, OpenMetricsVersion, MAX_CLAUSES};
 pub use spill::FamilyStreamed;
 pub(crate) use spill::{Claims, Scope};
@@ -71,329 +73,6 @@ impl Format {
     }
 }
 
-struct Family {
-    desc: Desc,
-    /// In the text formats, the header (`# HELP`, `# TYPE`) followed by the
-    /// samples: written in place from the start, so that finishing a scrape
-    /// need not copy samples behind a header. In protobuf, the samples only
-    /// (the family message's length prefix comes first, known only at the end).
-    body: Vec<u8>,
-    /// Where the samples start in `body`; a family with none is left out.
-    header_len: usize,
-    /// The collector pass that last touched this family (see `begin`).
-    epoch: u64,
-    /// Its bytes were streamed and it is complete: nothing may add to it.
-    streamed: bool,
-}
-
-/// A family's name as the key of the encoder's index: the descriptor itself
-/// (cloning it is cheap), looked up by `&str`, so no name is copied per scrape.
-struct FamilyName(Desc);
-
-impl std::borrow::Borrow<str> for FamilyName {
-    fn borrow(&self) -> &str {
-        self.0.name()
-    }
-}
-
-impl std::hash::Hash for FamilyName {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.name().hash(state);
-    }
-}
-
-impl PartialEq for FamilyName {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.name() == other.0.name()
-    }
-}
-
-impl Eq for FamilyName {}
-
-impl Family {
-    fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
-        // Room for the header and a few samples, so that a small family does
-        // not grow through several reallocations.
-        let mut body = Vec::with_capacity(2 * desc.name().len() + desc.help().len() + 128);
-        match format {
-            Format::Text => text::header_into(&mut body, desc),
-            Format::OpenMetrics => openmetrics::header_into(&mut body, desc),
-            Format::Protobuf => {}
-        }
-        Family {
-            desc: desc.clone(),
-            header_len: body.len(),
-            body,
-            epoch,
-            streamed: false,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.body.len() == self.header_len
-    }
-
-    /// Appends the finished family to `out`.
-    fn write_to(&self, format: Format, out: &mut Vec<u8>) {
-        match format {
-            Format::Protobuf => protobuf::family_into(out, &self.desc, &self.body),
-            Format::Text | Format::OpenMetrics => out.extend_from_slice(&self.body),
-        }
-    }
-}
-
-/// The sink of one scrape: collectors write families and samples into it.
-pub struct MetricEncoder {
-    format: Format,
-    families: Vec<Family>,
-    /// Family position by name. `hashbrown`'s default hasher (foldhash) is
-    /// several times cheaper than the standard library's on short names, and nothing
-    /// here is keyed by untrusted input an attacker could choose.
-    index: hashbrown::HashMap<FamilyName, usize>,
-    epoch: u64,
-    /// Families that existed when the current collector started.
-    families_before: usize,
-    /// `(family, body length)` to restore if the current collector fails.
-    undo: Vec<(usize, usize)>,
-    /// Duplicate-series and name-collision checks (owned by the registry module).
-    check: ScrapeCheck,
-    /// Prefix/const-label rewriting in force (owned by the registry module).
-    pub(crate) wraps: WrapStack,
-    /// Only these families are written (Go's `name[]` parameter); none = all.
-    filter: Option<HashSet<String>>,
-    /// Where samples of filtered-out families go; cleared at every use.
-    discard: Vec<u8>,
-    /// Streaming families while they are written, when the server asked for it.
-    spill: Option<Box<spill::Spill>>,
-}
-
-impl std::fmt::Debug for MetricEncoder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MetricEncoder")
-            .field("format", &self.format)
-            .field("families", &self.families.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl MetricEncoder {
-    /// A new, empty scrape in `format`.
-    pub fn new(format: Format) -> Self {
-        MetricEncoder {
-            format,
-            families: Vec::new(),
-            index: hashbrown::HashMap::new(),
-            epoch: 0,
-            families_before: 0,
-            undo: Vec::new(),
-            check: ScrapeCheck::default(),
-            wraps: WrapStack::default(),
-            filter: None,
-            discard: Vec::new(),
-            spill: None,
-        }
-    }
-
-    /// Whether to refuse a series written twice in this scrape (Go's "collected
-    /// before with the same name and label values"). Default is on; it costs a
-    /// hash of each series' labels (see the registry docs for measurements).
-    pub fn check_duplicate_series(&mut self, enabled: bool) {
-        self.check.set_enabled(enabled);
-    }
-
-    /// The format being written.
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
-    /// Writes only the families with these names (the descriptor names, as
-    /// Go's `name[]` query parameter selects them). An empty list means all.
-    /// Calling it again adds names. Collectors still run; samples of other
-    /// families are checked and dropped.
-    pub fn filter_names(&mut self, names: impl IntoIterator<Item = String>) {
-        let mut names = names.into_iter().peekable();
-        if names.peek().is_none() {
-            return;
-        }
-        self.filter.get_or_insert_with(HashSet::new).extend(names);
-    }
-
-    /// Opens the family described by `desc` for writing samples.
-    ///
-    /// Several collectors may write the same family (with different const
-    /// labels); their samples are grouped under one header.
-    ///
-    /// # Errors
-    ///
-    /// [`CollectError::Inconsistent`] when a family of that name was already
-    /// written with a different type, help or label names.
-    pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
-        let desc = self.wraps.apply(desc)?;
-        self.check.open(desc)?;
-        if let Some(filter) = &self.filter {
-            if !filter.contains(desc.name()) {
-                self.discard.clear();
-                return Ok(FamilyEncoder {
-                    format: self.format,
-                    desc,
-                    body: &mut self.discard,
-                    check: &mut self.check,
-                    discarding: true,
-                    spill_at: spill::DISCARD_AT,
-                    spill: None,
-                });
-            }
-        }
-        let idx = match self.index.get(desc.name()) {
-            Some(&idx) => {
-                let fam = &mut self.families[idx];
-                if fam.streamed {
-                    return Err(Self::streamed_error(desc.name()));
-                }
-                if !consistent(&fam.desc, desc) {
-                    return Err(CollectError::Inconsistent {
-                        name: desc.name().to_owned(),
-                    });
-                }
-                if fam.epoch != self.epoch {
-                    fam.epoch = self.epoch;
-                    if idx < self.families_before {
-                        self.undo.push((idx, fam.body.len()));
-                    }
-                }
-                idx
-            }
-            None => {
-                let (families, index) = (&self.families, &self.index);
-                self.check.family(desc, |name| {
-                    index.get(name).map(|&i| families[i].desc.metric_type())
-                })?;
-                let idx = self.families.len();
-                self.families
-                    .push(Family::new(self.format, desc, self.epoch));
-                self.index.insert(FamilyName(desc.clone()), idx);
-                idx
-            }
-        };
-        let spill_at =
-            spill::Spill::spill_at(self.spill.as_deref_mut(), self.format, idx, desc.name());
-        Ok(FamilyEncoder {
-            format: self.format,
-            desc,
-            body: &mut self.families[idx].body,
-            check: &mut self.check,
-            discarding: false,
-            spill_at,
-            spill: self.spill.as_deref_mut(),
-        })
-    }
-
-    /// Marks the start of one collector's output, so that [`rollback`](Self::rollback)
-    /// can remove it if the collector fails half-way.
-    pub(crate) fn begin(&mut self) {
-        self.epoch += 1;
-        self.families_before = self.families.len();
-        self.undo.clear();
-        self.check.begin();
-        self.wraps.reset();
-    }
-
-    /// Removes everything written since the last [`begin`](Self::begin),
-    /// except what was streamed already: a family being streamed is closed
-    /// with the samples that went out.
-    pub(crate) fn rollback(&mut self) {
-        let streamed = self.spill_rollback();
-        for &(idx, len) in &self.undo {
-            self.families[idx].body.truncate(len);
-        }
-        self.undo.clear();
-        let mut added = self.families.split_off(self.families_before);
-        for fam in &added {
-            self.index.remove(fam.desc.name());
-        }
-        if let Some(idx) = streamed.filter(|&i| i >= self.families_before) {
-            // Its header went out: keep it, so that it is not written twice.
-            let fam = added.swap_remove(idx - self.families_before);
-            self.index
-                .insert(FamilyName(fam.desc.clone()), self.families.len());
-            self.families.push(fam);
-        }
-        self.check.rollback();
-    }
-
-    /// Writes every family (sorted by name, empty ones left out) to `out`,
-    /// then the format's trailer (`# EOF` in OpenMetrics).
-    pub fn finish_into(mut self, out: &mut Vec<u8>) {
-        self.sort();
-        self.families.retain(|fam| !fam.is_empty());
-        let mut families = self.families.iter_mut();
-        if out.is_empty() && self.format != Format::Protobuf {
-            // The first family's buffer already holds the start of the
-            // output: it becomes `out`, which saves copying it (the whole
-            // scrape, when one big family is all there is).
-            if let Some(first) = families.next() {
-                std::mem::swap(out, &mut first.body);
-            }
-        }
-        let rest: usize = families.as_slice().iter().map(|f| f.body.len() + 16).sum();
-        out.reserve(rest + 6);
-        for fam in families {
-            fam.write_to(self.format, out);
-        }
-        trailer_into(self.format, out);
-    }
-
-    /// Like [`finish_into`](Self::finish_into), but hands out the output one
-    /// family at a time (header and samples together, or one length-delimited
-    /// message in protobuf), then the trailer if the format has one, so a
-    /// server can compress and send each piece as it goes. Families streamed
-    /// while they were written (see the HTTP handler docs) are not repeated.
-    pub fn finish_chunks(mut self, mut f: impl FnMut(&[u8])) {
-        self.sort();
-        let mut buf = Vec::new();
-        for fam in &self.families {
-            if fam.is_empty() {
-                continue;
-            }
-            if self.format == Format::Protobuf {
-                buf.clear();
-                fam.write_to(self.format, &mut buf);
-                f(&buf);
-            } else {
-                f(&fam.body);
-            }
-        }
-        buf.clear();
-        trailer_into(self.format, &mut buf);
-        if !buf.is_empty() {
-            f(&buf);
-        }
-    }
-
-    fn sort(&mut self) {
-        self.families
-            .sort_unstable_by(|a, b| a.desc.name().cmp(b.desc.name()));
-    }
-}
-
-fn trailer_into(format: Format, out: &mut Vec<u8>) {
-    if format == Format::OpenMetrics {
-        out.extend_from_slice(b"# EOF\n");
-    }
-}
-
-fn consistent(a: &Desc, b: &Desc) -> bool {
-    a.metric_type() == b.metric_type()
-        && a.help() == b.help()
-        && a.unit() == b.unit()
-        && a.variable_labels() == b.variable_labels()
-        && a.const_labels().len() == b.const_labels().len()
-        && a.const_labels()
-            .iter()
-            .zip(b.const_labels())
-            .all(|(x, y)| x.0 == y.0)
-}
-
 /// Writes the samples of one family; obtained from [`MetricEncoder::family`].
 #[derive(Debug)]
 pub struct FamilyEncoder<'a> {
@@ -408,21 +87,6 @@ pub struct FamilyEncoder<'a> {
     spill_at: usize,
     spill: Option<&'a mut spill::Spill>,
 }
-
-/// The variable labels of the text line written into `body` from `start`,
-/// which end at `labels_end`: what the duplicate-series check hashes.
-#[inline]
-fn labels_written<'b>(body: &'b [u8], desc: &Desc, start: usize, labels_end: usize) -> &'b [u8] {
-    let labels_start = start + desc.rendered().head.len();
-    body.get(labels_start..labels_end).unwrap_or_default()
-}
-
-/// Text lines [`FamilyEncoder::samples`] writes before it runs the
-/// duplicate-series check on them together: enough for their table lookups
-/// to overlap (see `HashSet64::insert_all`), few enough for their hashes to
-/// stay on the stack. (Where each line starts is found again by counting
-/// newlines, when one fails the check.)
-const CHECK_BATCH: usize = 32;
 
 impl FamilyEncoder<'_> {
     /// The descriptor of this family.
@@ -548,95 +212,17 @@ impl FamilyEncoder<'_> {
         ) {
             return Err(self.wrong_type("scalar"));
         }
-        if self.format != Format::Text {
-            let opts = SampleOpts::default();
-            return series.into_iter().try_for_each(|(labels, value)| {
-                self.scalar(labels, value.to_number(), &opts, None)?;
-                self.spill_point();
-                Ok(())
-            });
-        }
-        let line = text::ScalarLine::of(self.desc);
-        if self.check.skip() {
-            for (labels, value) in series {
-                self.text_scalar_with(&line, false, labels, value.to_number())?;
-                self.spill_point();
-            }
-            return Ok(());
-        }
-        // Checked in batches (see `HashSet64::insert_all` for why).
-        let expected = self.desc.variable_labels().len();
-        let head_len = self.desc.rendered().head.len();
-        let mut series = series.into_iter();
-        let mut hashes = [0u64; CHECK_BATCH];
-        loop {
-            let first_start = self.body.len();
-            let mut n = 0;
-            for (labels, value) in series.by_ref() {
-                let start = self.body.len();
-                let (got, labels_end) = line.write(self.body, labels, value.to_number());
-                if got != expected {
-                    self.check_batch(&hashes[..n], first_start)?;
-                    return Err(self.unwrite(start, |fam| fam.arity_error(got)));
-                }
-                let written = self
-                    .body
-                    .get(start + head_len..labels_end)
-                    .unwrap_or_default();
-                hashes[n] = self.check.text_hash(written);
-                n += 1;
-                if n == CHECK_BATCH {
-                    break;
-                }
-            }
-            self.check_batch(&hashes[..n], first_start)?;
-            // Only between batches: a batch refers to its lines by offset.
-            self.spill_point();
-            if n < CHECK_BATCH {
-                return Ok(());
+        match self.format {
+            Format::Text => self.text_samples(series),
+            Format::OpenMetrics | Format::Protobuf => {
+                let opts = SampleOpts::default();
+                series.into_iter().try_for_each(|(labels, value)| {
+                    self.scalar(labels, value.to_number(), &opts, None)?;
+                    self.spill_point();
+                    Ok(())
+                })
             }
         }
-    }
-
-    /// Runs the duplicate-series check on a batch of text lines, given their
-    /// label hashes and where the first starts. On a repeated series, that
-    /// line and all after it are removed.
-    #[inline]
-    fn check_batch(&mut self, hashes: &[u64], first_start: usize) -> Result<(), CollectError> {
-        match self.check.text_series_all(hashes) {
-            None => Ok(()),
-            Some(repeat) => Err(self.repeated_line(first_start, repeat)),
-        }
-    }
-
-    /// The error for the `nth` line from `first_start` on, a repeated series;
-    /// removes it and every line after it.
-    #[cold]
-    #[inline(never)]
-    fn repeated_line(&mut self, first_start: usize, nth: usize) -> CollectError {
-        // Sample lines hold no raw newline (label values escape theirs).
-        let lines = self.body.get(first_start..).unwrap_or_default();
-        let start = first_start
-            + lines
-                .split_inclusive(|&b| b == b'\n')
-                .take(nth)
-                .map(<[u8]>::len)
-                .sum::<usize>();
-        let line = self.body.get(start..).unwrap_or_default();
-        let labels_start = self.desc.rendered().head.len();
-        // The labels end at the last quote before the line's value (one of
-        // the head's const labels when there are no variable labels).
-        let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
-        let labels_end = line[..end]
-            .iter()
-            .rposition(|&b| b == b'"')
-            .map_or(labels_start, |q| q.max(labels_start));
-        let error = duplicate_text_series(
-            self.desc,
-            line.get(labels_start..labels_end).unwrap_or_default(),
-        );
-        self.body.truncate(start);
-        error
     }
 
     /// Writes one counter sample with an exemplar (OpenMetrics and protobuf
@@ -682,77 +268,8 @@ impl FamilyEncoder<'_> {
         self.check.series(self.desc, labels)?;
         self.guarded(|fam| match fam.format {
             Format::OpenMetrics => fam.om_scalar(labels, value, opts, exemplar),
-            _ => fam.proto_scalar(labels, value, opts, exemplar),
+            Format::Text | Format::Protobuf => fam.proto_scalar(labels, value, opts, exemplar),
         })
-    }
-
-    /// The text arm of [`scalar`](Self::scalar), the line a scrape writes
-    /// most: written first, then checked by hashing its labels where they lie.
-    #[inline]
-    fn text_scalar<L>(
-        &mut self,
-        labels: &L,
-        value: Number,
-        timestamp_ms: Option<i64>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
-        match timestamp_ms {
-            None => {
-                let check = !self.check.skip();
-                self.text_scalar_with(&text::ScalarLine::of(self.desc), check, labels, value)
-            }
-            Some(ts) => {
-                let start = self.body.len();
-                let (got, labels_end) =
-                    text::scalar_into(self.body, self.desc, labels, value, Some(ts));
-                self.checked_text_line(start, got, labels_end, !self.check.skip())
-            }
-        }
-    }
-
-    /// One text scalar line without a timestamp, `line` and `check` (whether
-    /// the duplicate check runs) worked out by the caller, once per family
-    /// when it writes many.
-    #[inline]
-    fn text_scalar_with<L>(
-        &mut self,
-        line: &text::ScalarLine<'_>,
-        check: bool,
-        labels: &L,
-        value: Number,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
-        let start = self.body.len();
-        let (got, labels_end) = line.write(self.body, labels, value);
-        self.checked_text_line(start, got, labels_end, check)
-    }
-
-    /// Checks the text line just written from `start` on (`got` label values,
-    /// the last ending at `labels_end`): the arity, then unless `check` is
-    /// false whether the series was written before. A failing line is removed.
-    #[inline]
-    fn checked_text_line(
-        &mut self,
-        start: usize,
-        got: usize,
-        labels_end: usize,
-        check: bool,
-    ) -> Result<(), CollectError> {
-        if got != self.desc.variable_labels().len() {
-            return Err(self.unwrite(start, |fam| fam.arity_error(got)));
-        }
-        if check {
-            let written = labels_written(self.body, self.desc, start, labels_end);
-            if !self.check.text_series(written) {
-                let error = duplicate_text_series(self.desc, written);
-                return Err(self.unwrite(start, |_| error));
-            }
-        }
-        Ok(())
     }
 
     /// Removes a line that failed a check from `start` on, and returns the
@@ -763,67 +280,6 @@ impl FamilyEncoder<'_> {
         let error = error(self);
         self.body.truncate(start);
         error
-    }
-
-    /// The OpenMetrics arm of [`scalar`](Self::scalar).
-    #[inline(never)]
-    fn om_scalar<L>(
-        &mut self,
-        labels: &L,
-        value: Number,
-        opts: &SampleOpts,
-        exemplar: Option<&Exemplar<'_>>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
-        let family = openmetrics::family_name(self.desc);
-        let counter = self.desc.metric_type() == MetricType::Counter;
-        let suffix = if counter { "_total" } else { "" };
-        let mut line = text::Line::new(family, suffix, value, opts.timestamp_ms);
-        line.exemplar = exemplar;
-        self.om_line(&line, labels)?;
-        if counter {
-            self.om_created(family, labels, opts)?;
-        }
-        Ok(())
-    }
-
-    /// The protobuf arm of [`scalar`](Self::scalar), kept out of line so the
-    /// text path stays small.
-    #[inline(never)]
-    fn proto_scalar<L>(
-        &mut self,
-        labels: &L,
-        value: Number,
-        opts: &SampleOpts,
-        exemplar: Option<&Exemplar<'_>>,
-    ) -> Result<(), CollectError>
-    where
-        L: EncodeLabelValues + ?Sized,
-    {
-        let desc = self.desc;
-        let (label, got) = protobuf::label_pairs(desc, labels, None);
-        self.check_arity(got)?;
-        let v = Some(value.as_f64());
-        let mut metric = protobuf::Metric {
-            label,
-            timestamp_ms: opts.timestamp_ms,
-            ..Default::default()
-        };
-        match desc.metric_type() {
-            MetricType::Counter => {
-                metric.counter = Some(protobuf::Counter {
-                    value: v,
-                    exemplar: exemplar.map(protobuf::exemplar),
-                    created_timestamp: opts.created.and_then(protobuf::Timestamp::from_secs_f64),
-                });
-            }
-            MetricType::Gauge => metric.gauge = Some(protobuf::Gauge { value: v }),
-            _ => metric.untyped = Some(protobuf::Untyped { value: v }),
-        }
-        protobuf::metric_into(self.body, &metric);
-        Ok(())
     }
 
     /// Writes one histogram series.
@@ -866,75 +322,11 @@ impl FamilyEncoder<'_> {
             e.validate()?;
         }
         self.check.series(self.desc, labels)?;
-        let desc = self.desc;
-        let ts = opts.timestamp_ms;
-        let exemplar_at = |i: usize| exemplars.get(i).and_then(Option::as_ref);
-        self.guarded_series(|fam| {
-            if fam.format == Format::Protobuf {
-                let (label, got) = protobuf::label_pairs(desc, labels, None);
-                fam.check_arity(got)?;
-                let bucket = value
-                    .buckets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(le, count))| protobuf::Bucket {
-                        cumulative_count: Some(count),
-                        upper_bound: Some(le),
-                        exemplar: exemplar_at(i).map(protobuf::exemplar),
-                        ..Default::default()
-                    })
-                    .collect();
-                let metric = protobuf::Metric {
-                    label,
-                    timestamp_ms: ts,
-                    histogram: Some(protobuf::Histogram {
-                        sample_count: Some(value.count),
-                        sample_sum: Some(value.sum),
-                        bucket,
-                        created_timestamp: opts
-                            .created
-                            .and_then(protobuf::Timestamp::from_secs_f64),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                };
-                protobuf::metric_into(fam.body, &metric);
-                return Ok(());
+        self.guarded_series(|fam| match fam.format {
+            Format::Protobuf => fam.proto_histogram(labels, value, opts, exemplars),
+            Format::Text | Format::OpenMetrics => {
+                fam.text_histogram(labels, value, opts, exemplars)
             }
-            let name = desc.name();
-            let mut last_inf = false;
-            let inf_bucket = (f64::INFINITY, value.count);
-            let implicit = value
-                .buckets
-                .last()
-                .is_none_or(|&(le, _)| le != f64::INFINITY);
-            let all = value.buckets.iter().chain(implicit.then_some(&inf_bucket));
-            for (i, &(le, count)) in all.enumerate() {
-                last_inf = le == f64::INFINITY;
-                let mut line = text::Line::new(name, "_bucket", Number::Uint(count), ts);
-                line.extra = text::Extra::Float("le", le);
-                line.exemplar = exemplar_at(i);
-                fam.line(&line, labels)?;
-            }
-            debug_assert!(last_inf);
-            // OpenMetrics: "negative threshold buckets MAY be used, but then the
-            // Histogram MetricPoint MUST NOT contain a sum value", and `_count`
-            // appears if and only if `_sum` does.
-            let om = fam.format == Format::OpenMetrics;
-            if !(om && value.buckets.iter().any(|&(le, _)| le < 0.0)) {
-                fam.line(
-                    &text::Line::new(name, "_sum", Number::Float(value.sum), ts),
-                    labels,
-                )?;
-                fam.line(
-                    &text::Line::new(name, "_count", Number::Uint(value.count), ts),
-                    labels,
-                )?;
-            }
-            if om {
-                fam.om_created(name, labels, opts)?;
-            }
-            Ok(())
         })
     }
 
@@ -966,53 +358,9 @@ impl FamilyEncoder<'_> {
     {
         self.expect_type(&[MetricType::Summary], "summary")?;
         self.check.series(self.desc, labels)?;
-        let desc = self.desc;
-        let ts = opts.timestamp_ms;
-        self.guarded_series(|fam| {
-            if fam.format == Format::Protobuf {
-                let (label, got) = protobuf::label_pairs(desc, labels, None);
-                fam.check_arity(got)?;
-                let metric = protobuf::Metric {
-                    label,
-                    timestamp_ms: ts,
-                    summary: Some(protobuf::Summary {
-                        sample_count: Some(value.count),
-                        sample_sum: Some(value.sum),
-                        quantile: value
-                            .quantiles
-                            .iter()
-                            .map(|&(q, v)| protobuf::Quantile {
-                                quantile: Some(q),
-                                value: Some(v),
-                            })
-                            .collect(),
-                        created_timestamp: opts
-                            .created
-                            .and_then(protobuf::Timestamp::from_secs_f64),
-                    }),
-                    ..Default::default()
-                };
-                protobuf::metric_into(fam.body, &metric);
-                return Ok(());
-            }
-            let name = desc.name();
-            for &(q, v) in value.quantiles {
-                let mut line = text::Line::new(name, "", Number::Float(v), ts);
-                line.extra = text::Extra::Float("quantile", q);
-                fam.line(&line, labels)?;
-            }
-            fam.line(
-                &text::Line::new(name, "_sum", Number::Float(value.sum), ts),
-                labels,
-            )?;
-            fam.line(
-                &text::Line::new(name, "_count", Number::Uint(value.count), ts),
-                labels,
-            )?;
-            if fam.format == Format::OpenMetrics {
-                fam.om_created(name, labels, opts)?;
-            }
-            Ok(())
+        self.guarded_series(|fam| match fam.format {
+            Format::Protobuf => fam.proto_summary(labels, value, opts),
+            Format::Text | Format::OpenMetrics => fam.text_summary(labels, value, opts),
         })
     }
 
@@ -1031,24 +379,9 @@ impl FamilyEncoder<'_> {
     {
         self.expect_type(&[MetricType::Info], "info")?;
         self.check.series(self.desc, labels)?;
-        let desc = self.desc;
-        let family = openmetrics::family_name(desc);
         self.guarded_series(|fam| match fam.format {
-            Format::Text | Format::OpenMetrics => fam.line(
-                &text::Line::new(family, "_info", Number::Uint(1), None),
-                labels,
-            ),
-            Format::Protobuf => {
-                let (label, got) = protobuf::label_pairs(desc, labels, None);
-                fam.check_arity(got)?;
-                let metric = protobuf::Metric {
-                    label,
-                    gauge: Some(protobuf::Gauge { value: Some(1.0) }),
-                    ..Default::default()
-                };
-                protobuf::metric_into(fam.body, &metric);
-                Ok(())
-            }
+            Format::Protobuf => fam.proto_info(labels),
+            Format::Text | Format::OpenMetrics => fam.text_info(labels),
         })
     }
 
@@ -1064,29 +397,9 @@ impl FamilyEncoder<'_> {
     {
         self.expect_type(&[MetricType::StateSet], "stateset")?;
         self.check.series(self.desc, labels)?;
-        let desc = self.desc;
-        let name = desc.name();
-        self.guarded_series(|fam| {
-            for &(state, on) in states {
-                let value = Number::Uint(u64::from(on));
-                if fam.format == Format::Protobuf {
-                    let (label, got) = protobuf::label_pairs(desc, labels, Some((name, state)));
-                    fam.check_arity(got)?;
-                    let metric = protobuf::Metric {
-                        label,
-                        gauge: Some(protobuf::Gauge {
-                            value: Some(value.as_f64()),
-                        }),
-                        ..Default::default()
-                    };
-                    protobuf::metric_into(fam.body, &metric);
-                } else {
-                    let mut line = text::Line::new(name, "", value, None);
-                    line.extra = text::Extra::Str(name, state);
-                    fam.line(&line, labels)?;
-                }
-            }
-            Ok(())
+        self.guarded_series(|fam| match fam.format {
+            Format::Protobuf => fam.proto_stateset(labels, states),
+            Format::Text | Format::OpenMetrics => fam.text_stateset(labels, states),
         })
     }
 
@@ -1147,66 +460,6 @@ impl FamilyEncoder<'_> {
             name: self.desc.name().to_owned(),
             expected: self.desc.variable_labels().len(),
             got,
-        }
-    }
-
-    /// One line in whichever text format this is.
-    #[inline]
-    fn line<L: EncodeLabelValues + ?Sized>(
-        &mut self,
-        line: &text::Line<'_>,
-        labels: &L,
-    ) -> Result<(), CollectError> {
-        match self.format {
-            Format::OpenMetrics => self.om_line(line, labels),
-            _ => self.text_line(line, labels),
-        }
-    }
-
-    #[inline]
-    fn text_line<L: EncodeLabelValues + ?Sized>(
-        &mut self,
-        line: &text::Line<'_>,
-        labels: &L,
-    ) -> Result<(), CollectError> {
-        let got = text::line_into(self.body, self.desc, line, labels, text::Flavor::Text);
-        self.check_arity(got)
-    }
-
-    #[inline]
-    fn om_line<L: EncodeLabelValues + ?Sized>(
-        &mut self,
-        line: &text::Line<'_>,
-        labels: &L,
-    ) -> Result<(), CollectError> {
-        let got = text::line_into(
-            self.body,
-            self.desc,
-            line,
-            labels,
-            text::Flavor::OpenMetrics,
-        );
-        self.check_arity(got)
-    }
-
-    /// The OpenMetrics `<family>_created` line, when there is a created time.
-    fn om_created<L: EncodeLabelValues + ?Sized>(
-        &mut self,
-        family: &str,
-        labels: &L,
-        opts: &SampleOpts,
-    ) -> Result<(), CollectError> {
-        match opts.created {
-            Some(created) => self.om_line(
-                &text::Line::new(
-                    family,
-                    "_created",
-                    Number::Float(created),
-                    opts.timestamp_ms,
-                ),
-                labels,
-            ),
-            None => Ok(()),
         }
     }
 }

@@ -27,9 +27,12 @@
 //!   crate keeps the name (series names stay the same in every format) and
 //!   leaves the unit line out for a name that does not carry its unit.
 
+use super::FamilyEncoder;
 use crate::desc::{Desc, MetricType};
+use crate::error::CollectError;
 use crate::escape;
-use crate::value::Exemplar;
+use crate::labels::EncodeLabelValues;
+use crate::value::{Exemplar, Number, SampleOpts};
 
 /// The OpenMetrics family name of a descriptor: the name without the
 /// `_total` (counter) or `_info` (info) suffix its samples carry.
@@ -140,6 +143,71 @@ pub(super) fn exemplar_into(out: &mut Vec<u8>, e: &Exemplar<'_>) {
     if let Some(ts) = e.timestamp {
         out.push(b' ');
         float_into(out, ts);
+    }
+}
+
+// The OpenMetrics arms of [`FamilyEncoder`] (its other lines are the text
+// format's, written in the OpenMetrics flavor).
+impl FamilyEncoder<'_> {
+    /// The OpenMetrics arm of [`scalar`](Self::scalar).
+    #[inline(never)]
+    pub(super) fn om_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        opts: &SampleOpts,
+        exemplar: Option<&Exemplar<'_>>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let family = family_name(self.desc);
+        let counter = self.desc.metric_type() == MetricType::Counter;
+        let suffix = if counter { "_total" } else { "" };
+        let mut line = super::text::Line::new(family, suffix, value, opts.timestamp_ms);
+        line.exemplar = exemplar;
+        self.om_line(&line, labels)?;
+        if counter {
+            self.om_created(family, labels, opts)?;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    pub(super) fn om_line<L: EncodeLabelValues + ?Sized>(
+        &mut self,
+        line: &super::text::Line<'_>,
+        labels: &L,
+    ) -> Result<(), CollectError> {
+        let got = super::text::line_into(
+            self.body,
+            self.desc,
+            line,
+            labels,
+            super::text::Flavor::OpenMetrics,
+        );
+        self.check_arity(got)
+    }
+
+    /// The OpenMetrics `<family>_created` line, when there is a created time.
+    pub(super) fn om_created<L: EncodeLabelValues + ?Sized>(
+        &mut self,
+        family: &str,
+        labels: &L,
+        opts: &SampleOpts,
+    ) -> Result<(), CollectError> {
+        match opts.created {
+            Some(created) => self.om_line(
+                &super::text::Line::new(
+                    family,
+                    "_created",
+                    Number::Float(created),
+                    opts.timestamp_ms,
+                ),
+                labels,
+            ),
+            None => Ok(()),
+        }
     }
 }
 

@@ -1,11 +1,7 @@
 //! Protobuf exposition: varint length-delimited `io.prometheus.client.MetricFamily` messages.
 //!
-//! The message types below mirror `metrics.proto` of `prometheus/client_model`
-//! (proto2 syntax, so scalar fields are `optional` and carry presence) field
-//! for field, tag numbers included; `prost` does the wire encoding. The
-//! native-histogram fields (schema, spans, deltas, ...) are declared too so a
-//! decoder built on these types reads anything Prometheus sends, but this
-//! crate only writes classic buckets.
+//! The messages are `proto.rs`'s (client_model's `metrics.proto`); this file
+//! turns a family's samples into them.
 //!
 //! A family is written as its header message (name, help, type, unit) followed
 //! by its `Metric` entries (field 4) in the order the collectors wrote them;
@@ -14,274 +10,15 @@
 
 use prost::Message;
 
+use super::proto::{
+    Bucket, Counter, Exemplar, Gauge, Histogram, LabelPair, Metric, MetricFamily, ProtoMetricType,
+    Quantile, Summary, Timestamp, Untyped,
+};
+use super::FamilyEncoder;
 use crate::desc::{Desc, MetricType};
+use crate::error::CollectError;
 use crate::labels::{EncodeLabelValues, LabelWriter};
-
-/// `io.prometheus.client.LabelPair`.
-#[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
-pub struct LabelPair {
-    /// Label name.
-    #[prost(string, optional, tag = "1")]
-    pub name: Option<String>,
-    /// Label value, unescaped.
-    #[prost(string, optional, tag = "2")]
-    pub value: Option<String>,
-}
-
-/// `io.prometheus.client.MetricType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
-#[repr(i32)]
-pub enum ProtoMetricType {
-    /// `COUNTER`.
-    Counter = 0,
-    /// `GAUGE`.
-    Gauge = 1,
-    /// `SUMMARY`.
-    Summary = 2,
-    /// `UNTYPED`.
-    Untyped = 3,
-    /// `HISTOGRAM`.
-    Histogram = 4,
-    /// `GAUGE_HISTOGRAM`.
-    GaugeHistogram = 5,
-}
-
-/// `io.prometheus.client.Gauge`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Gauge {
-    /// The value.
-    #[prost(double, optional, tag = "1")]
-    pub value: Option<f64>,
-}
-
-/// `io.prometheus.client.Counter`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Counter {
-    /// The value.
-    #[prost(double, optional, tag = "1")]
-    pub value: Option<f64>,
-    /// An exemplar of the last increment.
-    #[prost(message, optional, tag = "2")]
-    pub exemplar: Option<Exemplar>,
-    /// When the counter was created (OpenMetrics `_created`).
-    #[prost(message, optional, tag = "3")]
-    pub created_timestamp: Option<Timestamp>,
-}
-
-/// `io.prometheus.client.Quantile`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Quantile {
-    /// The quantile, in `[0, 1]`.
-    #[prost(double, optional, tag = "1")]
-    pub quantile: Option<f64>,
-    /// Its value.
-    #[prost(double, optional, tag = "2")]
-    pub value: Option<f64>,
-}
-
-/// `io.prometheus.client.Summary`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Summary {
-    /// Number of observations.
-    #[prost(uint64, optional, tag = "1")]
-    pub sample_count: Option<u64>,
-    /// Sum of observations.
-    #[prost(double, optional, tag = "2")]
-    pub sample_sum: Option<f64>,
-    /// The quantiles.
-    #[prost(message, repeated, tag = "3")]
-    pub quantile: Vec<Quantile>,
-    /// When the summary was created.
-    #[prost(message, optional, tag = "4")]
-    pub created_timestamp: Option<Timestamp>,
-}
-
-/// `io.prometheus.client.Untyped`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Untyped {
-    /// The value.
-    #[prost(double, optional, tag = "1")]
-    pub value: Option<f64>,
-}
-
-/// `io.prometheus.client.Histogram`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Histogram {
-    /// Number of observations.
-    #[prost(uint64, optional, tag = "1")]
-    pub sample_count: Option<u64>,
-    /// Sum of observations.
-    #[prost(double, optional, tag = "2")]
-    pub sample_sum: Option<f64>,
-    /// Classic buckets, cumulative, in increasing bound order.
-    #[prost(message, repeated, tag = "3")]
-    pub bucket: Vec<Bucket>,
-    /// Float count, for gauge histograms.
-    #[prost(double, optional, tag = "4")]
-    pub sample_count_float: Option<f64>,
-    /// Native histogram schema.
-    #[prost(sint32, optional, tag = "5")]
-    pub schema: Option<i32>,
-    /// Native histogram zero bucket width.
-    #[prost(double, optional, tag = "6")]
-    pub zero_threshold: Option<f64>,
-    /// Native histogram zero bucket count.
-    #[prost(uint64, optional, tag = "7")]
-    pub zero_count: Option<u64>,
-    /// Native histogram zero bucket float count.
-    #[prost(double, optional, tag = "8")]
-    pub zero_count_float: Option<f64>,
-    /// Native histogram negative spans.
-    #[prost(message, repeated, tag = "9")]
-    pub negative_span: Vec<BucketSpan>,
-    /// Native histogram negative deltas.
-    #[prost(sint64, repeated, packed = "false", tag = "10")]
-    pub negative_delta: Vec<i64>,
-    /// Native histogram negative float counts.
-    #[prost(double, repeated, packed = "false", tag = "11")]
-    pub negative_count: Vec<f64>,
-    /// Native histogram positive spans.
-    #[prost(message, repeated, tag = "12")]
-    pub positive_span: Vec<BucketSpan>,
-    /// Native histogram positive deltas.
-    #[prost(sint64, repeated, packed = "false", tag = "13")]
-    pub positive_delta: Vec<i64>,
-    /// Native histogram positive float counts.
-    #[prost(double, repeated, packed = "false", tag = "14")]
-    pub positive_count: Vec<f64>,
-    /// When the histogram was created.
-    #[prost(message, optional, tag = "15")]
-    pub created_timestamp: Option<Timestamp>,
-    /// Native histogram exemplars.
-    #[prost(message, repeated, tag = "16")]
-    pub exemplars: Vec<Exemplar>,
-}
-
-/// `io.prometheus.client.Bucket`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Bucket {
-    /// Observations at or below the bound (cumulative).
-    #[prost(uint64, optional, tag = "1")]
-    pub cumulative_count: Option<u64>,
-    /// The inclusive upper bound.
-    #[prost(double, optional, tag = "2")]
-    pub upper_bound: Option<f64>,
-    /// An exemplar of an observation in this bucket.
-    #[prost(message, optional, tag = "3")]
-    pub exemplar: Option<Exemplar>,
-    /// Float count, for gauge histograms.
-    #[prost(double, optional, tag = "4")]
-    pub cumulative_count_float: Option<f64>,
-}
-
-/// `io.prometheus.client.BucketSpan`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct BucketSpan {
-    /// Gap to the previous span.
-    #[prost(sint32, optional, tag = "1")]
-    pub offset: Option<i32>,
-    /// Number of consecutive buckets.
-    #[prost(uint32, optional, tag = "2")]
-    pub length: Option<u32>,
-}
-
-/// `io.prometheus.client.Exemplar`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Exemplar {
-    /// The exemplar's labels (e.g. `trace_id`).
-    #[prost(message, repeated, tag = "1")]
-    pub label: Vec<LabelPair>,
-    /// The observed value.
-    #[prost(double, optional, tag = "2")]
-    pub value: Option<f64>,
-    /// When it was observed.
-    #[prost(message, optional, tag = "3")]
-    pub timestamp: Option<Timestamp>,
-}
-
-/// `io.prometheus.client.Metric`: one series.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct Metric {
-    /// Const and variable labels.
-    #[prost(message, repeated, tag = "1")]
-    pub label: Vec<LabelPair>,
-    /// Set for gauges.
-    #[prost(message, optional, tag = "2")]
-    pub gauge: Option<Gauge>,
-    /// Set for counters.
-    #[prost(message, optional, tag = "3")]
-    pub counter: Option<Counter>,
-    /// Set for summaries.
-    #[prost(message, optional, tag = "4")]
-    pub summary: Option<Summary>,
-    /// Set for untyped metrics.
-    #[prost(message, optional, tag = "5")]
-    pub untyped: Option<Untyped>,
-    /// Sample timestamp, milliseconds since the Unix epoch.
-    #[prost(int64, optional, tag = "6")]
-    pub timestamp_ms: Option<i64>,
-    /// Set for histograms.
-    #[prost(message, optional, tag = "7")]
-    pub histogram: Option<Histogram>,
-}
-
-/// `io.prometheus.client.MetricFamily`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct MetricFamily {
-    /// Family name.
-    #[prost(string, optional, tag = "1")]
-    pub name: Option<String>,
-    /// Help text, unescaped.
-    #[prost(string, optional, tag = "2")]
-    pub help: Option<String>,
-    /// The type.
-    #[prost(enumeration = "ProtoMetricType", optional, tag = "3")]
-    pub r#type: Option<i32>,
-    /// The series.
-    #[prost(message, repeated, tag = "4")]
-    pub metric: Vec<Metric>,
-    /// The unit, if any.
-    #[prost(string, optional, tag = "5")]
-    pub unit: Option<String>,
-}
-
-/// `google.protobuf.Timestamp`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, prost::Message)]
-pub struct Timestamp {
-    /// Seconds since the Unix epoch.
-    #[prost(int64, tag = "1")]
-    pub seconds: i64,
-    /// Nanoseconds in `[0, 1e9)`.
-    #[prost(int32, tag = "2")]
-    pub nanos: i32,
-}
-
-impl Timestamp {
-    /// Converts seconds since the Unix epoch (as in [`SampleOpts::created`](crate::value::SampleOpts::created)).
-    ///
-    /// Non-finite input has no timestamp; out-of-range input saturates.
-    pub fn from_secs_f64(secs: f64) -> Option<Timestamp> {
-        if !secs.is_finite() {
-            return None;
-        }
-        let whole = secs.floor();
-        let mut nanos = ((secs - whole) * 1e9).round();
-        let mut seconds = whole as i64; // saturating cast
-        if nanos >= 1e9 {
-            nanos -= 1e9;
-            seconds = seconds.saturating_add(1);
-        }
-        Some(Timestamp {
-            seconds,
-            nanos: nanos as i32,
-        })
-    }
-
-    /// Seconds since the Unix epoch as a float.
-    pub fn as_secs_f64(self) -> f64 {
-        self.seconds as f64 + f64::from(self.nanos) / 1e9
-    }
-}
+use crate::value::{HistogramValue, Number, SampleOpts, SummaryValue};
 
 /// The protobuf type for a descriptor's type.
 ///
@@ -348,7 +85,7 @@ pub(super) fn label_pairs<L: EncodeLabelValues + ?Sized>(
 }
 
 /// Converts an exemplar to its message.
-pub(super) fn exemplar(e: &crate::value::Exemplar<'_>) -> Exemplar {
+pub(super) fn exemplar_message(e: &crate::value::Exemplar<'_>) -> Exemplar {
     Exemplar {
         label: e
             .labels
@@ -363,9 +100,169 @@ pub(super) fn exemplar(e: &crate::value::Exemplar<'_>) -> Exemplar {
     }
 }
 
+// The protobuf arms of [`FamilyEncoder`]: each series is one `Metric` message
+// appended to the family's body.
+impl FamilyEncoder<'_> {
+    /// The protobuf arm of [`scalar`](Self::scalar), kept out of line so the
+    /// text path stays small.
+    #[inline(never)]
+    pub(super) fn proto_scalar<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+        opts: &SampleOpts,
+        exemplar: Option<&crate::value::Exemplar<'_>>,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let desc = self.desc;
+        let (label, got) = label_pairs(desc, labels, None);
+        self.check_arity(got)?;
+        let v = Some(value.as_f64());
+        let mut metric = Metric {
+            label,
+            timestamp_ms: opts.timestamp_ms,
+            ..Default::default()
+        };
+        match desc.metric_type() {
+            MetricType::Counter => {
+                metric.counter = Some(Counter {
+                    value: v,
+                    exemplar: exemplar.map(exemplar_message),
+                    created_timestamp: opts.created.and_then(Timestamp::from_secs_f64),
+                });
+            }
+            MetricType::Gauge => metric.gauge = Some(Gauge { value: v }),
+            _ => metric.untyped = Some(Untyped { value: v }),
+        }
+        metric_into(self.body, &metric);
+        Ok(())
+    }
+
+    /// A classic histogram: cumulative buckets (the `+Inf` one implicit, as
+    /// Go leaves it), sum, count, bucket exemplars.
+    pub(super) fn proto_histogram<L>(
+        &mut self,
+        labels: &L,
+        value: &HistogramValue<'_>,
+        opts: &SampleOpts,
+        exemplars: &[Option<crate::value::Exemplar<'_>>],
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let (label, got) = label_pairs(self.desc, labels, None);
+        self.check_arity(got)?;
+        let bucket = value
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(i, &(le, count))| Bucket {
+                cumulative_count: Some(count),
+                upper_bound: Some(le),
+                exemplar: exemplars
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map(exemplar_message),
+                ..Default::default()
+            })
+            .collect();
+        let metric = Metric {
+            label,
+            timestamp_ms: opts.timestamp_ms,
+            histogram: Some(Histogram {
+                sample_count: Some(value.count),
+                sample_sum: Some(value.sum),
+                bucket,
+                created_timestamp: opts.created.and_then(Timestamp::from_secs_f64),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        metric_into(self.body, &metric);
+        Ok(())
+    }
+
+    /// A summary: quantiles, sum, count.
+    pub(super) fn proto_summary<L>(
+        &mut self,
+        labels: &L,
+        value: &SummaryValue<'_>,
+        opts: &SampleOpts,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let (label, got) = label_pairs(self.desc, labels, None);
+        self.check_arity(got)?;
+        let metric = Metric {
+            label,
+            timestamp_ms: opts.timestamp_ms,
+            summary: Some(Summary {
+                sample_count: Some(value.count),
+                sample_sum: Some(value.sum),
+                quantile: value
+                    .quantiles
+                    .iter()
+                    .map(|&(q, v)| Quantile {
+                        quantile: Some(q),
+                        value: Some(v),
+                    })
+                    .collect(),
+                created_timestamp: opts.created.and_then(Timestamp::from_secs_f64),
+            }),
+            ..Default::default()
+        };
+        metric_into(self.body, &metric);
+        Ok(())
+    }
+
+    /// An info series: a gauge of value 1 (protobuf has no info type).
+    pub(super) fn proto_info<L>(&mut self, labels: &L) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let (label, got) = label_pairs(self.desc, labels, None);
+        self.check_arity(got)?;
+        let metric = Metric {
+            label,
+            gauge: Some(Gauge { value: Some(1.0) }),
+            ..Default::default()
+        };
+        metric_into(self.body, &metric);
+        Ok(())
+    }
+
+    /// A stateset series: one gauge per state, labelled with the family name.
+    pub(super) fn proto_stateset<L>(
+        &mut self,
+        labels: &L,
+        states: &[(&str, bool)],
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let name = self.desc.name();
+        for &(state, on) in states {
+            let (label, got) = label_pairs(self.desc, labels, Some((name, state)));
+            self.check_arity(got)?;
+            let metric = Metric {
+                label,
+                gauge: Some(Gauge {
+                    value: Some(f64::from(u8::from(on))),
+                }),
+                ..Default::default()
+            };
+            metric_into(self.body, &metric);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::proto::Timestamp;
 
     #[test]
     fn timestamps_split_into_seconds_and_nanos() {

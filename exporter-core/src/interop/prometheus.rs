@@ -33,7 +33,7 @@ use std::sync::OnceLock;
 use prometheus::proto::{self, MetricFamily};
 use prost::Message as _;
 
-use crate::encoding::protobuf as pb;
+use crate::encoding::proto as pb;
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};

@@ -1,0 +1,333 @@
+//! [`MetricEncoder`]: the families of one scrape, their index, undo of a
+//! failed collector, and writing them out in order.
+
+use std::collections::HashSet;
+
+use super::check::ScrapeCheck;
+use super::wrap::WrapStack;
+use super::{openmetrics, protobuf, spill, text, FamilyEncoder, Format};
+use crate::desc::Desc;
+use crate::error::CollectError;
+
+pub(super) struct Family {
+    pub(super) desc: Desc,
+    /// In the text formats, the header (`# HELP`, `# TYPE`) followed by the
+    /// samples: written in place from the start, so that finishing a scrape
+    /// need not copy samples behind a header. In protobuf, the samples only
+    /// (the family message's length prefix comes first, known only at the end).
+    pub(super) body: Vec<u8>,
+    /// Where the samples start in `body`; a family with none is left out.
+    pub(super) header_len: usize,
+    /// The collector pass that last touched this family (see `begin`).
+    pub(super) epoch: u64,
+    /// Its bytes were streamed and it is complete: nothing may add to it.
+    pub(super) streamed: bool,
+}
+
+/// A family's name as the key of the encoder's index: the descriptor itself
+/// (cloning it is cheap), looked up by `&str`, so no name is copied per scrape.
+pub(super) struct FamilyName(Desc);
+
+impl std::borrow::Borrow<str> for FamilyName {
+    fn borrow(&self) -> &str {
+        self.0.name()
+    }
+}
+
+impl std::hash::Hash for FamilyName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.name().hash(state);
+    }
+}
+
+impl PartialEq for FamilyName {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name() == other.0.name()
+    }
+}
+
+impl Eq for FamilyName {}
+
+impl Family {
+    fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
+        // Room for the header and a few samples, so that a small family does
+        // not grow through several reallocations.
+        let mut body = Vec::with_capacity(2 * desc.name().len() + desc.help().len() + 128);
+        match format {
+            Format::Text => text::header_into(&mut body, desc),
+            Format::OpenMetrics => openmetrics::header_into(&mut body, desc),
+            Format::Protobuf => {}
+        }
+        Family {
+            desc: desc.clone(),
+            header_len: body.len(),
+            body,
+            epoch,
+            streamed: false,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.body.len() == self.header_len
+    }
+
+    /// Appends the finished family to `out`.
+    fn write_to(&self, format: Format, out: &mut Vec<u8>) {
+        match format {
+            Format::Protobuf => protobuf::family_into(out, &self.desc, &self.body),
+            Format::Text | Format::OpenMetrics => out.extend_from_slice(&self.body),
+        }
+    }
+}
+
+/// The sink of one scrape: collectors write families and samples into it.
+pub struct MetricEncoder {
+    pub(super) format: Format,
+    pub(super) families: Vec<Family>,
+    /// Family position by name. `hashbrown`'s default hasher (foldhash) is
+    /// several times cheaper than the standard library's on short names, and nothing
+    /// here is keyed by untrusted input an attacker could choose.
+    pub(super) index: hashbrown::HashMap<FamilyName, usize>,
+    pub(super) epoch: u64,
+    /// Families that existed when the current collector started.
+    pub(super) families_before: usize,
+    /// `(family, body length)` to restore if the current collector fails.
+    pub(super) undo: Vec<(usize, usize)>,
+    /// Duplicate-series and name-collision checks (owned by the registry module).
+    pub(super) check: ScrapeCheck,
+    /// Prefix/const-label rewriting in force (owned by the registry module).
+    pub(crate) wraps: WrapStack,
+    /// Only these families are written (Go's `name[]` parameter); none = all.
+    pub(super) filter: Option<HashSet<String>>,
+    /// Where samples of filtered-out families go; cleared at every use.
+    pub(super) discard: Vec<u8>,
+    /// Streaming families while they are written, when the server asked for it.
+    pub(super) spill: Option<Box<spill::Spill>>,
+}
+
+impl std::fmt::Debug for MetricEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricEncoder")
+            .field("format", &self.format)
+            .field("families", &self.families.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MetricEncoder {
+    /// A new, empty scrape in `format`.
+    pub fn new(format: Format) -> Self {
+        MetricEncoder {
+            format,
+            families: Vec::new(),
+            index: hashbrown::HashMap::new(),
+            epoch: 0,
+            families_before: 0,
+            undo: Vec::new(),
+            check: ScrapeCheck::default(),
+            wraps: WrapStack::default(),
+            filter: None,
+            discard: Vec::new(),
+            spill: None,
+        }
+    }
+
+    /// Whether to refuse a series written twice in this scrape (Go's "collected
+    /// before with the same name and label values"). Default is on; it costs a
+    /// hash of each series' labels (see the registry docs for measurements).
+    pub fn check_duplicate_series(&mut self, enabled: bool) {
+        self.check.set_enabled(enabled);
+    }
+
+    /// The format being written.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Writes only the families with these names (the descriptor names, as
+    /// Go's `name[]` query parameter selects them). An empty list means all.
+    /// Calling it again adds names. Collectors still run; samples of other
+    /// families are checked and dropped.
+    pub fn filter_names(&mut self, names: impl IntoIterator<Item = String>) {
+        let mut names = names.into_iter().peekable();
+        if names.peek().is_none() {
+            return;
+        }
+        self.filter.get_or_insert_with(HashSet::new).extend(names);
+    }
+
+    /// Opens the family described by `desc` for writing samples.
+    ///
+    /// Several collectors may write the same family (with different const
+    /// labels); their samples are grouped under one header.
+    ///
+    /// # Errors
+    ///
+    /// [`CollectError::Inconsistent`] when a family of that name was already
+    /// written with a different type, help or label names.
+    pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
+        let desc = self.wraps.apply(desc)?;
+        self.check.open(desc)?;
+        if let Some(filter) = &self.filter {
+            if !filter.contains(desc.name()) {
+                self.discard.clear();
+                return Ok(FamilyEncoder {
+                    format: self.format,
+                    desc,
+                    body: &mut self.discard,
+                    check: &mut self.check,
+                    discarding: true,
+                    spill_at: spill::DISCARD_AT,
+                    spill: None,
+                });
+            }
+        }
+        let idx = match self.index.get(desc.name()) {
+            Some(&idx) => {
+                let fam = &mut self.families[idx];
+                if fam.streamed {
+                    return Err(Self::streamed_error(desc.name()));
+                }
+                if !consistent(&fam.desc, desc) {
+                    return Err(CollectError::Inconsistent {
+                        name: desc.name().to_owned(),
+                    });
+                }
+                if fam.epoch != self.epoch {
+                    fam.epoch = self.epoch;
+                    if idx < self.families_before {
+                        self.undo.push((idx, fam.body.len()));
+                    }
+                }
+                idx
+            }
+            None => {
+                let (families, index) = (&self.families, &self.index);
+                self.check.family(desc, |name| {
+                    index.get(name).map(|&i| families[i].desc.metric_type())
+                })?;
+                let idx = self.families.len();
+                self.families
+                    .push(Family::new(self.format, desc, self.epoch));
+                self.index.insert(FamilyName(desc.clone()), idx);
+                idx
+            }
+        };
+        let spill_at =
+            spill::Spill::spill_at(self.spill.as_deref_mut(), self.format, idx, desc.name());
+        Ok(FamilyEncoder {
+            format: self.format,
+            desc,
+            body: &mut self.families[idx].body,
+            check: &mut self.check,
+            discarding: false,
+            spill_at,
+            spill: self.spill.as_deref_mut(),
+        })
+    }
+
+    /// Marks the start of one collector's output, so that [`rollback`](Self::rollback)
+    /// can remove it if the collector fails half-way.
+    pub(crate) fn begin(&mut self) {
+        self.epoch += 1;
+        self.families_before = self.families.len();
+        self.undo.clear();
+        self.check.begin();
+        self.wraps.reset();
+    }
+
+    /// Removes everything written since the last [`begin`](Self::begin),
+    /// except what was streamed already: a family being streamed is closed
+    /// with the samples that went out.
+    pub(crate) fn rollback(&mut self) {
+        let streamed = self.spill_rollback();
+        for &(idx, len) in &self.undo {
+            self.families[idx].body.truncate(len);
+        }
+        self.undo.clear();
+        let mut added = self.families.split_off(self.families_before);
+        for fam in &added {
+            self.index.remove(fam.desc.name());
+        }
+        if let Some(idx) = streamed.filter(|&i| i >= self.families_before) {
+            // Its header went out: keep it, so that it is not written twice.
+            let fam = added.swap_remove(idx - self.families_before);
+            self.index
+                .insert(FamilyName(fam.desc.clone()), self.families.len());
+            self.families.push(fam);
+        }
+        self.check.rollback();
+    }
+
+    /// Writes every family (sorted by name, empty ones left out) to `out`,
+    /// then the format's trailer (`# EOF` in OpenMetrics).
+    pub fn finish_into(mut self, out: &mut Vec<u8>) {
+        self.sort();
+        self.families.retain(|fam| !fam.is_empty());
+        let mut families = self.families.iter_mut();
+        if out.is_empty() && self.format != Format::Protobuf {
+            // The first family's buffer already holds the start of the
+            // output: it becomes `out`, which saves copying it (the whole
+            // scrape, when one big family is all there is).
+            if let Some(first) = families.next() {
+                std::mem::swap(out, &mut first.body);
+            }
+        }
+        let rest: usize = families.as_slice().iter().map(|f| f.body.len() + 16).sum();
+        out.reserve(rest + 6);
+        for fam in families {
+            fam.write_to(self.format, out);
+        }
+        trailer_into(self.format, out);
+    }
+
+    /// Like [`finish_into`](Self::finish_into), but hands out the output one
+    /// family at a time (header and samples together, or one length-delimited
+    /// message in protobuf), then the trailer if the format has one, so a
+    /// server can compress and send each piece as it goes. Families streamed
+    /// while they were written (see the HTTP handler docs) are not repeated.
+    pub fn finish_chunks(mut self, mut f: impl FnMut(&[u8])) {
+        self.sort();
+        let mut buf = Vec::new();
+        for fam in &self.families {
+            if fam.is_empty() {
+                continue;
+            }
+            if self.format == Format::Protobuf {
+                buf.clear();
+                fam.write_to(self.format, &mut buf);
+                f(&buf);
+            } else {
+                f(&fam.body);
+            }
+        }
+        buf.clear();
+        trailer_into(self.format, &mut buf);
+        if !buf.is_empty() {
+            f(&buf);
+        }
+    }
+
+    fn sort(&mut self) {
+        self.families
+            .sort_unstable_by(|a, b| a.desc.name().cmp(b.desc.name()));
+    }
+}
+
+fn trailer_into(format: Format, out: &mut Vec<u8>) {
+    if format == Format::OpenMetrics {
+        out.extend_from_slice(b"# EOF\n");
+    }
+}
+
+fn consistent(a: &Desc, b: &Desc) -> bool {
+    a.metric_type() == b.metric_type()
+        && a.help() == b.help()
+        && a.unit() == b.unit()
+        && a.variable_labels() == b.variable_labels()
+        && a.const_labels().len() == b.const_labels().len()
+        && a.const_labels()
+            .iter()
+            .zip(b.const_labels())
+            .all(|(x, y)| x.0 == y.0)
+}

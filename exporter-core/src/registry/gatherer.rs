@@ -1,0 +1,219 @@
+//! [`Gatherer`]: what the HTTP handler serves (a [`Registry`](super::Registry), or several
+//! merged in [`Gatherers`]), and the plumbing of one whole scrape.
+
+use std::sync::Arc;
+
+use super::GatherError;
+use crate::encoding::{Claims, Format, MetricEncoder, Scope};
+
+/// Something that can write a whole scrape: a [`Registry`](super::Registry), or several merged.
+pub trait Gatherer: Send + Sync {
+    /// Runs every collector into `encoder` and returns the failures.
+    ///
+    /// A failing collector's partial output is removed; the others' stays.
+    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError>;
+
+    /// Like [`gather_into`](Self::gather_into), awaiting async collectors
+    /// (see [`Registry::gather_async`](super::Registry::gather_async)) and cancelling those still running
+    /// at `deadline`. The default gathers synchronously.
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> GatherFuture<'a> {
+        let _ = deadline;
+        Box::pin(std::future::ready(self.gather_into(encoder)))
+    }
+
+    /// The family names this gatherer may write, so that a scrape knows
+    /// which families nobody else writes and may stream them to the client
+    /// while they are written (see the [`http`](crate::http) handler docs).
+    ///
+    /// The default says "any family": a gatherer that does not override it
+    /// (a foreign one, such as a `prometheus` registry) turns streaming off
+    /// for the scrapes it takes part in. Only this crate's gatherers
+    /// override it (the type is not nameable outside the crate): claiming
+    /// too little would lose a later writer's samples.
+    #[doc(hidden)]
+    fn claims(&self) -> Claims {
+        Claims::any()
+    }
+}
+
+/// The future [`Gatherer::gather_async`] returns: the failures of the scrape.
+#[cfg(feature = "async")]
+pub type GatherFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Vec<GatherError>> + Send + 'a>>;
+
+impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
+    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
+        (**self).gather_into(encoder)
+    }
+
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> GatherFuture<'a> {
+        (**self).gather_async(encoder, deadline)
+    }
+
+    fn claims(&self) -> Claims {
+        (**self).claims()
+    }
+}
+
+/// Several gatherers served as one scrape, like Go's `prometheus.Gatherers`.
+///
+/// Families of the same name from different gatherers are merged under one
+/// header when they agree on help, type and label names; the gather-time
+/// checks (no duplicate series, no colliding names) apply across all of them,
+/// and a collector that breaks them is reported with its name and left out.
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::registry::Gatherers;
+/// use exporter_core::{Collector, Format, Registry};
+/// use std::sync::Arc;
+///
+/// #[derive(Collector)]
+/// struct Up {
+///     /// Whether the target is up.
+///     #[metric(gauge)]
+///     up: bool,
+/// }
+///
+/// let (app, libs) = (Arc::new(Registry::new()), Arc::new(Registry::new()));
+/// app.register(Up { up: true })?;
+/// let all = Gatherers::new().with(app).with(libs);
+/// let (body, errors) = all.gather(Format::Text);
+/// assert!(errors.is_empty());
+/// assert!(String::from_utf8(body)?.contains("up 1\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Gatherers {
+    gatherers: Vec<Arc<dyn Gatherer>>,
+}
+
+impl std::fmt::Debug for Gatherers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gatherers")
+            .field("len", &self.gatherers.len())
+            .finish()
+    }
+}
+
+impl Gatherers {
+    /// No gatherers yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a gatherer (a [`Registry`](super::Registry), another `Gatherers`, or with the
+    /// `prometheus` feature a `prometheus::Registry` adapter).
+    #[must_use]
+    pub fn with(mut self, gatherer: Arc<dyn Gatherer>) -> Self {
+        self.gatherers.push(gatherer);
+        self
+    }
+
+    /// Adds a gatherer in place.
+    pub fn push(&mut self, gatherer: Arc<dyn Gatherer>) {
+        self.gatherers.push(gatherer);
+    }
+
+    /// Gathers all in `format`, returning the body and the failures.
+    pub fn gather(&self, format: Format) -> (Vec<u8>, Vec<GatherError>) {
+        gather_to_vec(self, format)
+    }
+}
+
+impl Gatherer for Gatherers {
+    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
+        let siblings = Siblings::of(&self.gatherers, encoder);
+        let mut errors = Vec::new();
+        for (i, g) in self.gatherers.iter().enumerate() {
+            let pushed = siblings.enter(i, encoder);
+            errors.extend(g.gather_into(encoder));
+            Siblings::leave(pushed, encoder);
+        }
+        errors
+    }
+
+    /// The gatherers in turn, each running its async scrapes concurrently.
+    #[cfg(feature = "async")]
+    fn gather_async<'a>(
+        &'a self,
+        encoder: &'a mut MetricEncoder,
+        deadline: Option<std::time::Instant>,
+    ) -> GatherFuture<'a> {
+        Box::pin(async move {
+            let siblings = Siblings::of(&self.gatherers, encoder);
+            let mut errors = Vec::new();
+            for (i, g) in self.gatherers.iter().enumerate() {
+                let pushed = siblings.enter(i, encoder);
+                errors.extend(g.gather_async(encoder, deadline).await);
+                Siblings::leave(pushed, encoder);
+            }
+            errors
+        })
+    }
+
+    /// What all of them claim together.
+    fn claims(&self) -> Claims {
+        let mut all = Claims::names(std::iter::empty::<String>());
+        for g in &self.gatherers {
+            all = all.union(&g.claims());
+            if all.is_any() {
+                break;
+            }
+        }
+        all
+    }
+}
+
+/// While one of several gatherers runs, the others may write the families
+/// they claim: the scope stack of `encoder` says so, so none is streamed.
+struct Siblings(Vec<Claims>);
+
+impl Siblings {
+    fn of(gatherers: &[Arc<dyn Gatherer>], encoder: &MetricEncoder) -> Self {
+        Siblings(if encoder.streams() && gatherers.len() > 1 {
+            gatherers.iter().map(Gatherer::claims).collect()
+        } else {
+            Vec::new()
+        })
+    }
+
+    /// Scopes for gatherer `i` about to run; returns how many to pop after.
+    fn enter(&self, i: usize, encoder: &mut MetricEncoder) -> usize {
+        let mut pushed = 0;
+        for (_, c) in self.0.iter().enumerate().filter(|&(j, _)| j != i) {
+            encoder.push_scope(Scope::Not(c.clone()));
+            pushed += 1;
+        }
+        pushed
+    }
+
+    fn leave(pushed: usize, encoder: &mut MetricEncoder) {
+        for _ in 0..pushed {
+            encoder.pop_scope();
+        }
+    }
+}
+
+/// One whole scrape of `gatherer` in `format`: the body and the failures.
+pub(super) fn gather_to_vec(
+    gatherer: &impl Gatherer,
+    format: Format,
+) -> (Vec<u8>, Vec<GatherError>) {
+    let mut encoder = MetricEncoder::new(format);
+    let errors = gatherer.gather_into(&mut encoder);
+    let mut out = Vec::new();
+    encoder.finish_into(&mut out);
+    (out, errors)
+}
