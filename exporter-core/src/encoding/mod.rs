@@ -42,7 +42,7 @@ use crate::value::{EncodeValue, Number};
 pub use crate::value::{Exemplar, ExemplarError, HistogramValue, SampleOpts, SummaryValue};
 
 pub use check::NameCollision;
-pub use encoder::MetricEncoder;
+pub use encoder::{EscapingCollision, MetricEncoder};
 pub use negotiate::{negotiate, negotiate_accept, Negotiated, OpenMetricsVersion, MAX_CLAUSES};
 pub use spill::FamilyStreamed;
 pub(crate) use spill::{Claims, Scope};
@@ -86,6 +86,8 @@ pub struct FamilyEncoder<'a> {
     /// `usize::MAX` when it may not be.
     spill_at: usize,
     spill: Option<&'a mut spill::Spill>,
+    /// OpenMetrics `_created` lines are written.
+    created_lines: bool,
 }
 
 impl FamilyEncoder<'_> {

@@ -189,7 +189,8 @@ impl FamilyEncoder<'_> {
         self.check_arity(got)
     }
 
-    /// The OpenMetrics `<family>_created` line, when there is a created time.
+    /// The OpenMetrics `<family>_created` line, when there is a created time
+    /// and the scrape writes them (off by default, as in Go).
     pub(super) fn om_created<L: EncodeLabelValues + ?Sized>(
         &mut self,
         family: &str,
@@ -197,7 +198,7 @@ impl FamilyEncoder<'_> {
         opts: &SampleOpts,
     ) -> Result<(), CollectError> {
         match opts.created {
-            Some(created) => self.om_line(
+            Some(created) if self.created_lines => self.om_line(
                 &super::text::Line::new(
                     family,
                     "_created",
@@ -206,7 +207,7 @@ impl FamilyEncoder<'_> {
                 ),
                 labels,
             ),
-            None => Ok(()),
+            _ => Ok(()),
         }
     }
 }
