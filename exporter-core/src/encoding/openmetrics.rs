@@ -51,7 +51,8 @@ pub(super) fn family_name(desc: &Desc) -> &str {
 
 /// Writes the `# HELP`, `# TYPE` and (when valid) `# UNIT` lines, in Go's order.
 pub(super) fn header_into(out: &mut Vec<u8>, desc: &Desc) {
-    let name = family_name(desc).as_bytes();
+    let name = super::text::name_as_written(desc, family_name(desc).into());
+    let name = name.as_bytes();
     out.extend_from_slice(b"# HELP ");
     out.extend_from_slice(name);
     out.push(b' ');
