@@ -254,3 +254,258 @@ fn exemplars_are_checked() {
     assert!(h.observe_with_exemplar(0.2, &[("bad-name", "x")]).is_err());
     assert_eq!(h.count(), 2);
 }
+
+// ---- What a scrape writes ----
+
+#[path = "../src/encoding/proto.rs"]
+#[allow(dead_code, unreachable_pub, missing_docs)]
+mod client_model;
+
+use exporter_core::value::NativeHistogramSnapshot;
+use exporter_core::{Desc, Format, MetricEncoder, MetricType};
+use prost::Message;
+
+fn scrape(format: Format, created_lines: bool, f: impl FnOnce(&mut MetricEncoder)) -> Vec<u8> {
+    let mut enc = MetricEncoder::new(format);
+    enc.openmetrics_created_lines(created_lines);
+    f(&mut enc);
+    let mut out = Vec::new();
+    enc.finish_into(&mut out);
+    out
+}
+
+fn latency_desc() -> Desc {
+    Desc::new(
+        "latency_seconds",
+        "Latency.",
+        MetricType::Histogram,
+        ["method"],
+    )
+    .unwrap()
+}
+
+fn decode(bytes: &[u8]) -> Vec<client_model::MetricFamily> {
+    let mut buf = bytes;
+    let mut out = Vec::new();
+    while !buf.is_empty() {
+        out.push(client_model::MetricFamily::decode_length_delimited(&mut buf).unwrap());
+    }
+    out
+}
+
+fn observed() -> Family<[String; 1], Histogram> {
+    let proto = Histogram::builder()
+        .native(2.0)
+        .native_zero_threshold(0.01)
+        .build()
+        .unwrap();
+    let family = Family::<[String; 1], Histogram>::new_with(move || proto.empty_like());
+    for v in [0.0, 1.0, 1.5, 1.75, 3.0, 100.0, -1.5] {
+        family.with(&["GET"], |h| h.observe(v));
+    }
+    family
+}
+
+fn write_family(enc: &mut MetricEncoder, family: &Family<[String; 1], Histogram>) {
+    use exporter_core::metric::EncodeMetric;
+    let desc = latency_desc();
+    let mut fam = enc.family(&desc).unwrap();
+    family.encode_metric(&(), &mut fam).unwrap();
+}
+
+#[test]
+fn protobuf_carries_spans_deltas_zero_bucket_and_created_time() {
+    let family = observed();
+    let bytes = scrape(Format::Protobuf, false, |enc| write_family(enc, &family));
+    let fams = decode(&bytes);
+    assert_eq!(fams.len(), 1);
+    let h = fams[0].metric[0].histogram.as_ref().unwrap();
+    assert_eq!(h.schema, Some(0));
+    assert_eq!(h.zero_threshold, Some(0.01));
+    assert_eq!(h.zero_count, Some(1));
+    assert_eq!(h.sample_count, Some(7));
+    assert_eq!(
+        h.sample_sum,
+        Some(0.0 + 1.0 + 1.5 + 1.75 + 3.0 + 100.0 - 1.5)
+    );
+    // Positive buckets 0 (1.0), 1 (1.5, 1.75), 2 (3.0), 7 (100): one span of
+    // three, then a gap of four starts another.
+    let spans: Vec<_> = h
+        .positive_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(spans, [(0, 3), (4, 1)]);
+    assert_eq!(h.positive_delta, [1, 1, -1, 0]);
+    let negative: Vec<_> = h
+        .negative_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(negative, [(1, 1)]);
+    assert_eq!(h.negative_delta, [1]);
+    // Only native: no classic buckets.
+    assert!(h.bucket.is_empty());
+    // Created when the series was made.
+    let created = h.created_timestamp.as_ref().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((now - created.seconds).abs() < 60);
+}
+
+#[test]
+fn text_and_openmetrics_write_a_native_only_histogram_as_go_does() {
+    let family = observed();
+    let text = String::from_utf8(scrape(Format::Text, false, |enc| {
+        write_family(enc, &family)
+    }))
+    .unwrap();
+    assert_eq!(
+        text,
+        "# HELP latency_seconds Latency.\n# TYPE latency_seconds histogram\n\
+         latency_seconds_bucket{method=\"GET\",le=\"+Inf\"} 7\n\
+         latency_seconds_sum{method=\"GET\"} 105.75\n\
+         latency_seconds_count{method=\"GET\"} 7\n"
+    );
+    let om = String::from_utf8(scrape(Format::OpenMetrics, false, |enc| {
+        write_family(enc, &family)
+    }))
+    .unwrap();
+    assert_eq!(
+        om,
+        "# HELP latency_seconds Latency.\n# TYPE latency_seconds histogram\n\
+         latency_seconds_bucket{method=\"GET\",le=\"+Inf\"} 7\n\
+         latency_seconds_sum{method=\"GET\"} 105.75\n\
+         latency_seconds_count{method=\"GET\"} 7\n# EOF\n"
+    );
+    // With `_created` lines on, the histogram's created time follows.
+    let om = String::from_utf8(scrape(Format::OpenMetrics, true, |enc| {
+        write_family(enc, &family)
+    }))
+    .unwrap();
+    assert!(
+        om.contains("latency_seconds_created{method=\"GET\"} 1"),
+        "{om}"
+    );
+}
+
+#[test]
+fn a_histogram_that_is_both_shows_its_classic_buckets_in_text_and_both_in_protobuf() {
+    let h = Histogram::builder()
+        .buckets([1.0, 10.0])
+        .native(1.1)
+        .build()
+        .unwrap();
+    for v in [0.5, 2.0, 20.0] {
+        h.observe(v);
+    }
+    let write = |enc: &mut MetricEncoder| {
+        use exporter_core::metric::EncodeMetric;
+        let desc = latency_desc();
+        h.encode_metric(&["GET"], &mut enc.family(&desc).unwrap())
+            .unwrap();
+    };
+    let text = String::from_utf8(scrape(Format::Text, false, write)).unwrap();
+    assert!(text.contains("latency_seconds_bucket{method=\"GET\",le=\"1\"} 1\n"));
+    assert!(text.contains("latency_seconds_bucket{method=\"GET\",le=\"10\"} 2\n"));
+    assert!(text.contains("latency_seconds_bucket{method=\"GET\",le=\"+Inf\"} 3\n"));
+    let fams = decode(&scrape(Format::Protobuf, false, write));
+    let p = fams[0].metric[0].histogram.as_ref().unwrap();
+    assert_eq!(p.bucket.len(), 2);
+    assert_eq!(p.schema, Some(3));
+    let buckets: i64 = {
+        let mut acc = 0;
+        let mut total = 0;
+        for d in &p.positive_delta {
+            acc += d;
+            total += acc;
+        }
+        total
+    };
+    assert_eq!(buckets, 3);
+}
+
+#[test]
+fn an_empty_native_histogram_without_zero_bucket_gets_a_no_op_span() {
+    let h = Histogram::builder()
+        .native(1.1)
+        .native_zero_threshold(-1.0)
+        .build()
+        .unwrap();
+    let fams = decode(&scrape(Format::Protobuf, false, |enc| {
+        use exporter_core::metric::EncodeMetric;
+        let desc = latency_desc();
+        h.encode_metric(&["GET"], &mut enc.family(&desc).unwrap())
+            .unwrap();
+    }));
+    let p = fams[0].metric[0].histogram.as_ref().unwrap();
+    assert_eq!(p.zero_threshold, Some(0.0));
+    let spans: Vec<_> = p
+        .positive_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(spans, [(0, 0)]);
+}
+
+#[test]
+fn native_exemplars_go_to_protobuf() {
+    let h = Histogram::builder().native(1.1).build().unwrap();
+    h.observe_with_exemplar(0.2, &[("trace_id", "abc")])
+        .unwrap();
+    let fams = decode(&scrape(Format::Protobuf, false, |enc| {
+        use exporter_core::metric::EncodeMetric;
+        let desc = latency_desc();
+        h.encode_metric(&["GET"], &mut enc.family(&desc).unwrap())
+            .unwrap();
+    }));
+    let p = fams[0].metric[0].histogram.as_ref().unwrap();
+    assert_eq!(p.exemplars.len(), 1);
+    assert_eq!(p.exemplars[0].value, Some(0.2));
+    assert_eq!(p.exemplars[0].label[0].value.as_deref(), Some("abc"));
+}
+
+#[test]
+fn const_native_histograms_from_snapshots() {
+    let snap =
+        NativeHistogramSnapshot::from_buckets(1, 0.001, 2, [(3, 1), (0, 4)], [(2, 1)], 9.5, 8)
+            .unwrap();
+    let fams = decode(&scrape(Format::Protobuf, false, |enc| {
+        let desc = latency_desc();
+        enc.family(&desc)
+            .unwrap()
+            .native_histogram(&["GET"], &snap.as_value())
+            .unwrap();
+    }));
+    let p = fams[0].metric[0].histogram.as_ref().unwrap();
+    assert_eq!(
+        (p.schema, p.zero_count, p.sample_count),
+        (Some(1), Some(2), Some(8))
+    );
+    let spans: Vec<_> = p
+        .positive_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    // Indexes 0 and 3: a gap of two is filled with empty buckets.
+    assert_eq!(spans, [(0, 4)]);
+    assert_eq!(p.positive_delta, [4, -4, 0, 1]);
+    // Go's checks.
+    use exporter_core::value::NativeHistogramError;
+    assert_eq!(
+        NativeHistogramSnapshot::from_buckets(9, 0.0, 0, [], [], 0.0, 0),
+        Err(NativeHistogramError::Schema(9))
+    );
+    assert!(matches!(
+        NativeHistogramSnapshot::from_buckets(0, 0.0, 0, [(1, 2)], [], 1.0, 3),
+        Err(NativeHistogramError::Count { .. })
+    ));
+    // A NaN sum allows NaN observations in no bucket.
+    assert!(NativeHistogramSnapshot::from_buckets(0, 0.0, 0, [(1, 2)], [], f64::NAN, 3).is_ok());
+    assert!(matches!(
+        NativeHistogramSnapshot::from_buckets(0, -1.0, 0, [], [], 0.0, 0),
+        Err(NativeHistogramError::ZeroThreshold(_))
+    ));
+}

@@ -12,7 +12,7 @@ use crate::desc::MetricType;
 use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::labels::EncodeLabelValues;
-use crate::value::HistogramValue;
+use crate::value::{Exemplar, HistogramValue, NativeHistogramValue, SampleOpts};
 
 /// Go's `prometheus.DefBuckets`: request latencies in seconds, 5ms to 10s.
 pub const DEFAULT_BUCKETS: [f64; 11] = [
@@ -464,7 +464,7 @@ impl Histogram {
     ) -> Result<(), crate::value::ExemplarError> {
         self.observe(v);
         let timestamp = now_secs();
-        crate::value::Exemplar::new(labels, v)
+        Exemplar::new(labels, v)
             .with_timestamp(timestamp)
             .validate()?;
         let owned = OwnedExemplar {
@@ -611,6 +611,10 @@ impl EncodeMetric for Histogram {
     where
         L: EncodeLabelValues + ?Sized,
     {
+        // A native histogram is read under its write lock, so that no
+        // observation is half done: count, sum and buckets agree (Prometheus
+        // refuses a native histogram whose count is below its buckets').
+        let native_state = self.native.as_ref().map(|n| n.write());
         // Common layouts fit on the stack: no allocation per series per scrape.
         const INLINE: usize = 32;
         let n = self.bounds.len();
@@ -632,14 +636,96 @@ impl EncodeMetric for Histogram {
             *slot = (bound, acc);
         }
         let count = acc + self.counts[n].load(Ordering::Relaxed);
-        family.histogram(
-            labels,
-            &HistogramValue {
-                buckets,
-                sum: self.sum(),
-                count,
-            },
-        )
+        let sum = self.sum();
+        let native = native_state.map(|state| {
+            (
+                state.schema,
+                state.zero_threshold,
+                state.zero.load(Ordering::Relaxed),
+                NativeState::sorted(&state.positive),
+                NativeState::sorted(&state.negative),
+            )
+        });
+        let opts = SampleOpts {
+            timestamp_ms: None,
+            created: family.wants_created().then(|| self.created()),
+        };
+        // Exemplars, borrowed for the encoder (only when there are some).
+        let store = self
+            .exemplars
+            .get()
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner));
+        fn labels_of(e: &OwnedExemplar) -> Vec<(&str, &str)> {
+            e.labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect()
+        }
+        let classic_labels: Vec<Option<Vec<(&str, &str)>>> = store
+            .as_ref()
+            .map(|s| {
+                s.classic
+                    .iter()
+                    .map(|e| e.as_ref().map(labels_of))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let native_labels: Vec<Vec<(&str, &str)>> = store
+            .as_ref()
+            .map(|s| s.native.iter().map(labels_of).collect())
+            .unwrap_or_default();
+        let classic_exemplars: Vec<Option<Exemplar<'_>>> = match &store {
+            Some(s) => s
+                .classic
+                .iter()
+                .zip(&classic_labels)
+                .map(|(e, l)| match (e, l) {
+                    (Some(e), Some(l)) => {
+                        Some(Exemplar::new(l, e.value).with_timestamp(e.timestamp))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let native_exemplars: Vec<Exemplar<'_>> = match &store {
+            Some(s) => s
+                .native
+                .iter()
+                .zip(&native_labels)
+                .map(|(e, l)| Exemplar::new(l, e.value).with_timestamp(e.timestamp))
+                .collect(),
+            None => Vec::new(),
+        };
+        match &native {
+            None => family.histogram_with(
+                labels,
+                &HistogramValue {
+                    buckets,
+                    sum,
+                    count,
+                },
+                &opts,
+                &classic_exemplars,
+            ),
+            Some((schema, zero_threshold, zero_count, positive, negative)) => family
+                .native_histogram_with(
+                    labels,
+                    &NativeHistogramValue {
+                        schema: *schema,
+                        zero_threshold: *zero_threshold,
+                        zero_count: *zero_count,
+                        positive,
+                        negative,
+                        sum,
+                        count,
+                    },
+                    buckets,
+                    &opts,
+                    &classic_exemplars,
+                    &native_exemplars,
+                ),
+        }
     }
 }
 

@@ -95,7 +95,7 @@ fn bounds(schema: i32) -> &'static [f64] {
 /// assert_eq!(native_bucket_index(1.0, 0), 0); // (0.5, 1]
 /// assert_eq!(native_bucket_index(1.5, 0), 1); // (1, 2]
 /// assert_eq!(native_bucket_index(-1.5, 0), 1); // negative buckets mirror
-/// assert_eq!(native_bucket_index(1.1, 3), 1); // (1, 1.0905]
+/// assert_eq!(native_bucket_index(1.05, 3), 1); // (1, 1.0905]
 /// ```
 #[inline]
 pub fn native_bucket_index(v: f64, schema: i32) -> i32 {
