@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::atomic::add_f64;
 use super::native::{self, NativeConfig, NativeState};
@@ -183,11 +183,7 @@ struct Exemplars {
     native: std::collections::VecDeque<OwnedExemplar>,
 }
 
-fn now_secs() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
+use super::created_now as now_secs;
 
 /// Builds a [`Histogram`]: classic buckets, native buckets, or both, with
 /// client_golang's `HistogramOpts` options and defaults.

@@ -62,7 +62,17 @@ macro_rules! one_value_instrument {
             where
                 L: $crate::labels::EncodeLabelValues + ?Sized,
             {
-                family.sample(labels, self.get())
+                match $crate::metric::CreatedTime::created_time(self) {
+                    Some(created) if family.wants_created() => family.sample_with(
+                        labels,
+                        self.get(),
+                        &$crate::value::SampleOpts {
+                            timestamp_ms: None,
+                            created: Some(created),
+                        },
+                    ),
+                    _ => family.sample(labels, self.get()),
+                }
             }
 
             #[inline]
@@ -73,6 +83,13 @@ macro_rules! one_value_instrument {
             where
                 K: $crate::labels::EncodeLabelValues + 'a,
             {
+                if <Self as $crate::metric::CreatedTime>::HAS_CREATED && family.wants_created() {
+                    // Each series carries its own created time: one at a time.
+                    for (labels, metric) in series {
+                        metric.encode_metric(labels, family)?;
+                    }
+                    return Ok(());
+                }
                 family.samples(series.map(|(labels, metric)| (labels, metric.get())))
             }
         }
@@ -178,6 +195,39 @@ pub trait EncodeMetric: Send + Sync {
             metric.encode_metric(labels, family)?;
         }
         Ok(())
+    }
+}
+
+/// Seconds since the Unix epoch, now: an instrument's created time.
+pub(crate) fn created_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Which one-value instruments carry a created time (counters do, gauges
+/// do not), for the plumbing they share.
+#[doc(hidden)]
+pub trait CreatedTime {
+    /// Whether [`created_time`](Self::created_time) can be `Some`.
+    const HAS_CREATED: bool;
+    /// The created time, seconds since the Unix epoch.
+    fn created_time(&self) -> Option<f64>;
+}
+
+impl<T: Atomic> CreatedTime for Counter<T> {
+    const HAS_CREATED: bool = true;
+    #[inline]
+    fn created_time(&self) -> Option<f64> {
+        Some(self.created())
+    }
+}
+
+impl<T: Atomic> CreatedTime for Gauge<T> {
+    const HAS_CREATED: bool = false;
+    #[inline]
+    fn created_time(&self) -> Option<f64> {
+        None
     }
 }
 
