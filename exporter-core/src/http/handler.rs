@@ -81,7 +81,8 @@ use super::compress::{self, Compression, Compressor};
 use super::instrument::{Cause, HandlerMetrics};
 use crate::collector::Collector as _;
 use crate::encoding::Claims;
-use crate::encoding::{negotiate, Format, MetricEncoder, Scope};
+use crate::encoding::{negotiate_accept, Format, MetricEncoder, Scope};
+use crate::escaping::EscapingScheme;
 use crate::registry::GatherError;
 use crate::registry::{collect_contained, Gatherer};
 
@@ -135,6 +136,8 @@ pub struct HandlerOpts {
     timeout: Option<Duration>,
     compressions: Vec<Compression>,
     enable_openmetrics: bool,
+    enable_openmetrics_created_samples: bool,
+    process_start_time: Option<std::time::SystemTime>,
     self_metrics: bool,
     scrape_timeout_offset: Duration,
 }
@@ -147,6 +150,8 @@ impl Default for HandlerOpts {
             timeout: None,
             compressions: Compression::offered().to_vec(),
             enable_openmetrics: false,
+            enable_openmetrics_created_samples: false,
+            process_start_time: None,
             self_metrics: true,
             scrape_timeout_offset: Duration::from_millis(500),
         }
@@ -216,6 +221,36 @@ impl HandlerOpts {
     #[must_use]
     pub fn enable_openmetrics(mut self, enable: bool) -> Self {
         self.enable_openmetrics = enable;
+        self
+    }
+
+    /// In OpenMetrics answers, write a `_created` line for every counter,
+    /// histogram and summary that has a created time (Go's
+    /// `EnableOpenMetricsTextCreatedSamples`). Default is `false`, as in Go:
+    /// Prometheus reads created times from protobuf (`created_timestamp`,
+    /// always written), and each line is one more series to a scraper that
+    /// stores them.
+    #[must_use]
+    pub fn enable_openmetrics_created_samples(mut self, enable: bool) -> Self {
+        self.enable_openmetrics_created_samples = enable;
+        self
+    }
+
+    /// Answer every scrape with a `Process-Start-Time-Unix` header holding
+    /// this time in whole seconds since the Unix epoch (Go's
+    /// `HandlerOpts.ProcessStartTime`), which lets a scraper tell a restarted
+    /// target from one whose counters went down. Default is none (no header).
+    ///
+    /// ```
+    /// use exporter_core::http::HandlerOpts;
+    /// use std::time::SystemTime;
+    ///
+    /// let opts = HandlerOpts::default().process_start_time(Some(SystemTime::now()));
+    /// # drop(opts);
+    /// ```
+    #[must_use]
+    pub fn process_start_time(mut self, start: Option<std::time::SystemTime>) -> Self {
+        self.process_start_time = start;
         self
     }
 
@@ -373,10 +408,20 @@ impl MetricsHandler {
             streamed: AtomicBool::new(false),
         });
 
-        let format = negotiate(req.accept.as_deref(), self.opts.enable_openmetrics);
+        // Go's `NegotiateIncludingOpenMetrics`: format, version and name escaping,
+        // all echoed in the Content-Type exactly as Go writes it.
+        let negotiated = negotiate_accept(req.accept.as_deref(), self.opts.enable_openmetrics);
+        let format = negotiated.format;
         let compression =
             compress::negotiate(req.accept_encoding.as_deref(), &self.opts.compressions);
-        let mut head = Response::builder().header(header::CONTENT_TYPE, format.content_type());
+        let mut head = Response::builder().header(header::CONTENT_TYPE, negotiated.content_type());
+        if let Some(start) = self.opts.process_start_time {
+            let secs = match start.duration_since(std::time::UNIX_EPOCH) {
+                Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+            };
+            head = head.header("Process-Start-Time-Unix", secs);
+        }
         if let Some(coding) = compression.content_encoding() {
             head = head.header(header::CONTENT_ENCODING, coding);
         }
@@ -396,6 +441,8 @@ impl MetricsHandler {
             metrics: self.metrics.clone(),
             policy: self.opts.error_handling,
             format,
+            escaping: negotiated.escaping,
+            created_lines: self.opts.enable_openmetrics_created_samples,
             names: req.names,
             compression,
             guard: Some(Arc::clone(&guard)),
@@ -507,6 +554,10 @@ struct Job {
     metrics: Option<Arc<HandlerMetrics>>,
     policy: ErrorHandling,
     format: Format,
+    /// How names that are not legacy names are written, as the scraper asked.
+    escaping: EscapingScheme,
+    /// OpenMetrics `_created` lines.
+    created_lines: bool,
     names: Vec<String>,
     compression: Compression,
     /// Taken by the scrape's [`Stream`].
@@ -566,6 +617,8 @@ impl Job {
             guard: self.guard.take(),
         }));
         let mut encoder = MetricEncoder::new(self.format);
+        encoder.set_escaping(self.escaping);
+        encoder.openmetrics_created_lines(self.created_lines);
         encoder.filter_names(std::mem::take(&mut self.names));
         // Big families go out while they are written when the gatherer says
         // what it writes (so the encoder knows which are one collector's alone).
