@@ -25,3 +25,10 @@ timeout --signal=TERM --kill-after=15 300 \
 e2e_pid=$!
 trap 'kill -TERM "$e2e_pid" 2>/dev/null || true' EXIT INT TERM
 wait "$e2e_pid"
+
+echo "==> end-to-end: native histograms of the instrumented example, protobuf and a real Prometheus (native-histograms)"
+cargo build --example instrumented
+timeout --signal=TERM --kill-after=15 300 \
+    python3 tests/e2e/check_native.py --binary "$target_dir/debug/examples/instrumented" &
+e2e_pid=$!
+wait "$e2e_pid"
