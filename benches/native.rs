@@ -27,7 +27,9 @@ const CRATES: [&str; 3] = [OURS_CLASSIC, OURS_NATIVE, "prometheus_client_native"
 type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
 fn values() -> Vec<f64> {
-    (0..64).map(|i| 0.001 * 1000f64.powf(f64::from(i) / 63.0)).collect()
+    (0..64)
+        .map(|i| 0.001 * 1000f64.powf(f64::from(i) / 63.0))
+        .collect()
 }
 
 fn ours(c: &mut Group<'_>, id: &str, proto: exporter_core::metric::Histogram) {
@@ -66,12 +68,15 @@ fn prometheus_client_native(c: &mut Group<'_>) {
     }
     let hot = vec![("kind".to_owned(), HOT.to_string())];
     let mut n = 0usize;
-    c.bench_function(BenchmarkId::new("prometheus_client_native", PARAMS[0].0), |b| {
-        b.iter(|| {
-            n = (n + 1) & 63;
-            family.get_or_create(black_box(&hot)).observe(values[n]);
-        });
-    });
+    c.bench_function(
+        BenchmarkId::new("prometheus_client_native", PARAMS[0].0),
+        |b| {
+            b.iter(|| {
+                n = (n + 1) & 63;
+                family.get_or_create(black_box(&hot)).observe(values[n]);
+            });
+        },
+    );
 }
 
 fn main() {

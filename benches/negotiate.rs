@@ -42,7 +42,11 @@ fn main() {
     report::print_table(
         "negotiate",
         &[report::OURS],
-        &[("prometheus_3", 1), ("24000_clauses", 1), ("1MiB_header", 1)],
+        &[
+            ("prometheus_3", 1),
+            ("24000_clauses", 1),
+            ("1MiB_header", 1),
+        ],
         "header",
     );
 }

@@ -22,6 +22,8 @@ struct HelloWorld {
 #[tokio::main]
 async fn main() -> ExitCode {
     let registry = Arc::new(Registry::new());
+    // Random numbers never keep a scrape waiting: it may run on the server's
+    // async workers instead of a blocking thread.
     let hello = collector::from_fn(|| {
         Ok(HelloWorld {
             values: vec![
@@ -29,7 +31,8 @@ async fn main() -> ExitCode {
                 (["nana"], f64::from(fastrand::u32(0..100))),
             ],
         })
-    });
+    })
+    .non_blocking();
     if let Err(e) = registry.register(hello) {
         eprintln!("cannot register the hello world collector: {e}");
         return ExitCode::FAILURE;

@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# HTTP load on the hello world: this crate's `examples/hello_world.rs` against the same
-# exporter on the `prometheus` crate with a hand-written hyper server
-# (`benches/peers/prometheus_hello_world.rs`), in one run, loopback only.
+# HTTP load on the hello world, side by side in one run, loopback only:
+#   bare      examples/hello_world with --web.disable-exporter-metrics (the same two
+#             series the peer serves)
+#   self      examples/hello_world with its promhttp_* self-metrics
+#   peer      the same exporter on the `prometheus` crate with a hand-written hyper
+#             server (benches/peers/prometheus_hello_world.rs)
+#   baseline  optional: BASELINE=<path to a hello_world binary built at another
+#             commit>, run like `bare` (to compare a change in the same run)
 #
-# Both servers run side by side; at each connection count (1, 16, 64) each gets `wrk`
-# in turn for $DURATION seconds against /metrics, reporting requests/s and p99 latency. RSS is read from /proc: idle
-# (after start and one scrape), and the peak (VmHWM) once every load has run.
+# All servers run for the whole bench. At each connection count (CONNS) every server
+# gets `wrk` for DURATION seconds in turn, ROUNDS times, interleaved, so that a change
+# in the machine's background load hits all alike; the table shows the median of the
+# rounds. Only 2xx answers count (wrk's non-2xx count is subtracted), and
+# --web.max-requests is set high enough that no 503 is sent. RSS is read from /proc:
+# idle (after start and one scrape), and the peak (VmHWM) once every load has run.
 #
-# Usage: scripts/bench_http.sh            (DURATION=10 CONNS="1 16 64" THREADS=2 by default)
-# Needs: wrk (Debian package wrk), curl, python3. Prints a markdown table at the end.
+# Usage: scripts/bench_http.sh   (ROUNDS=5 DURATION=5 CONNS="1 16 64" THREADS=2 BASELINE=)
+# Needs: wrk (Debian package wrk), curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-5}
 CONNS=${CONNS:-"1 16 64"}
 THREADS=${THREADS:-2}
+BASELINE=${BASELINE:-}
 
 for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "bench_http: $tool is required (apt-get install $tool)" >&2; exit 1; }
@@ -25,6 +35,8 @@ cargo build --release --example hello_world
 cargo build --release -p exporter-benches --example peer_prometheus_hello_world
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+hello="$target_dir/release/examples/hello_world"
+peer="$target_dir/release/examples/peer_prometheus_hello_world"
 
 pids=()
 cleanup() {
@@ -36,16 +48,22 @@ trap cleanup EXIT INT TERM
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-
 rss_kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
-names=(hello_world peer_prometheus_hello_world)
-declare -A url pid row
-# Both servers run for the whole bench and are loaded in turn at each connection count,
-# so a change in the machine's background load hits both alike.
+declare -A cmd url pid
+names=(bare self peer)
+cmd[bare]="$hello --web.disable-exporter-metrics --web.max-requests 100000"
+cmd[self]="$hello --web.max-requests 100000"
+cmd[peer]="$peer"
+if [ -n "$BASELINE" ]; then
+    names+=(baseline)
+    cmd[baseline]="$BASELINE --web.disable-exporter-metrics --web.max-requests 100000"
+fi
 for name in "${names[@]}"; do
     port=$(free_port)
-    "$target_dir/release/examples/$name" --web.listen-address "127.0.0.1:$port" >/dev/null 2>&1 &
+    # shellcheck disable=SC2086 # the command line is split on purpose
+    ${cmd[$name]} --web.listen-address "127.0.0.1:$port" >/dev/null 2>&1 &
     pid[$name]=$!
     pids+=("${pid[$name]}")
     url[$name]="http://127.0.0.1:$port/metrics"
@@ -58,36 +76,54 @@ for name in "${names[@]}"; do
         { echo "bench_http: $name does not serve the hello world" >&2; exit 1; }
 done
 sleep 1
+declare -A idle
 for name in "${names[@]}"; do
-    idle=$(rss_kib "${pid[$name]}" VmRSS)
-    echo "==> $name (pid ${pid[$name]}) at ${url[$name]}, idle RSS ${idle} KiB"
-    row[$name]="| $name | $((idle / 1024)).$(((idle % 1024) * 10 / 1024)) MiB |"
-done
-for c in $CONNS; do
-    t=$((c < THREADS ? c : THREADS))
-    for name in "${names[@]}"; do
-        out=$(wrk -t"$t" -c"$c" -d"${DURATION}s" --timeout 5s --latency "${url[$name]}")
-        rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
-        p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
-        errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-        echo "    $name, $c connections: ${rps} req/s, p99 ${p99}${errors:+ ($errors)}"
-        row[$name]+=" ${rps} / ${p99} |"
-    done
-done
-results=()
-for name in "${names[@]}"; do
-    peak=$(rss_kib "${pid[$name]}" VmHWM)
-    results+=("${row[$name]} $((peak / 1024)).$(((peak % 1024) * 10 / 1024)) MiB |")
+    idle[$name]=$(rss_kib "${pid[$name]}" VmRSS)
+    echo "==> $name (pid ${pid[$name]}) at ${url[$name]}, idle RSS $(mib "${idle[$name]}")"
 done
 
-header="| server | RSS idle |"
-sep="|---|---:|"
-for c in $CONNS; do header+=" ${c} conn: req/s / p99 |"; sep+="---:|"; done
-header+=" peak RSS under load |"
-sep+="---:|"
+results=$(mktemp)
+for c in $CONNS; do
+    t=$((c < THREADS ? c : THREADS))
+    for round in $(seq "$ROUNDS"); do
+        for name in "${names[@]}"; do
+            out=$(wrk -t"$t" -c"$c" -d"${DURATION}s" --timeout 5s --latency "${url[$name]}")
+            requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+            non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+            p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+            rps=$(awk -v r="$requests" -v n="${non2xx:-0}" -v d="$DURATION" 'BEGIN { printf "%.0f", (r - n) / d }')
+            echo "    round $round, $c conns, $name: $rps req/s (2xx), p99 $p99${non2xx:+, $non2xx non-2xx}"
+            echo "$c $name $rps $p99" >>"$results"
+        done
+    done
+done
+
 echo
-echo "wrk -t min(conns,$THREADS) -d ${DURATION}s --latency, loopback, release builds, $(nproc) cores"
+echo "wrk -t min(conns,$THREADS) -d ${DURATION}s --latency, $ROUNDS interleaved rounds (medians), loopback, release builds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "$header"
-echo "$sep"
-printf '%s\n' "${results[@]}"
+peaks=""
+for name in "${names[@]}"; do peaks+="$name=$(rss_kib "${pid[$name]}" VmHWM) idle_$name=${idle[$name]} "; done
+python3 - "$results" $peaks <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+kv = dict(a.split("=") for a in sys.argv[2:])
+names = [n for n in ["bare", "self", "peer", "baseline"] if n in kv]
+conns = sorted({int(r[0]) for r in rows})
+def ms(v):
+    return float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
+def med(name, c, i):
+    vals = [r[i] for r in rows if r[1] == name and int(r[0]) == c]
+    return statistics.median(float(v) if i == 2 else ms(v) for v in vals)
+head = "| server |" + "".join(f" {c} conn req/s (x peer) | p99 |" for c in conns) + " RSS idle | peak RSS (x peer) |"
+print(head)
+print("|---|" + "---:|---:|" * len(conns) + "---:|---:|")
+for n in names:
+    line = f"| {n} |"
+    for c in conns:
+        rps, peer = med(n, c, 2), med("peer", c, 2)
+        line += f" {rps:.0f} ({rps / peer:.2f}x) | {med(n, c, 3):.2f} ms |"
+    peak, ppeak = int(kv[n]), int(kv["peer"])
+    line += f" {int(kv['idle_' + n]) / 1024:.1f} MiB | {peak / 1024:.1f} MiB ({peak / ppeak:.2f}x) |"
+    print(line)
+EOF
+rm -f "$results"

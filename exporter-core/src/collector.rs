@@ -65,6 +65,20 @@ pub trait Collector: Send + Sync {
     /// already wrote are removed and the error is reported with [`name`](Collector::name).
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError>;
 
+    /// Whether [`collect`](Collector::collect) may block the thread it runs
+    /// on: wait for a network answer, a lock another thread holds long, a
+    /// slow file. The HTTP handler runs a scrape that has such a collector on
+    /// a blocking thread, and one that has none right on the server's async
+    /// workers, which is cheaper (see the [`http`](crate::http) docs).
+    ///
+    /// Default is `true`: a hand-written collector may do anything. Derived
+    /// structs, live instruments, async collectors (their waiting happens in
+    /// their `scrape` future, not in `collect`) and the crate's own
+    /// collectors say `false`; so does [`from_fn(..).non_blocking()`](FromFn::non_blocking).
+    fn may_block(&self) -> bool {
+        true
+    }
+
     /// A name for error messages and logs. Default is the type name.
     fn name(&self) -> &str {
         std::any::type_name::<Self>()
@@ -74,6 +88,10 @@ pub trait Collector: Send + Sync {
 impl<C: Collector + ?Sized> Collector for Arc<C> {
     fn describe(&self) -> Vec<&Desc> {
         (**self).describe()
+    }
+
+    fn may_block(&self) -> bool {
+        (**self).may_block()
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
@@ -88,6 +106,10 @@ impl<C: Collector + ?Sized> Collector for Arc<C> {
 impl<C: Collector + ?Sized> Collector for Box<C> {
     fn describe(&self) -> Vec<&Desc> {
         (**self).describe()
+    }
+
+    fn may_block(&self) -> bool {
+        (**self).may_block()
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
@@ -132,12 +154,29 @@ where
     T: StaticCollector,
     F: Fn() -> Result<T, CollectError> + Send + Sync,
 {
-    FromFn { scrape }
+    FromFn {
+        scrape,
+        may_block: true,
+    }
 }
 
 /// The collector returned by [`from_fn`].
 pub struct FromFn<F> {
     scrape: F,
+    may_block: bool,
+}
+
+impl<F> FromFn<F> {
+    /// Says that `scrape` never blocks (it computes or reads memory, as the
+    /// hello world's random numbers do), so a scrape of it can run on the
+    /// server's async workers. Without it, `scrape` is assumed to query
+    /// something that may keep it waiting, and runs on a blocking thread.
+    /// See [`Collector::may_block`].
+    #[must_use]
+    pub fn non_blocking(mut self) -> Self {
+        self.may_block = false;
+        self
+    }
 }
 
 impl<F> std::fmt::Debug for FromFn<F> {
@@ -157,6 +196,10 @@ where
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         (self.scrape)()?.collect(encoder)
+    }
+
+    fn may_block(&self) -> bool {
+        self.may_block
     }
 
     fn name(&self) -> &str {

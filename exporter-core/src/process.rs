@@ -81,6 +81,10 @@ impl BuildInfo {
 const RUSTC_VERSION: &str = env!("EXPORTER_CORE_RUSTC_VERSION");
 
 impl Collector for BuildInfo {
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> Vec<&Desc> {
         vec![&self.desc]
     }
@@ -264,6 +268,10 @@ mod linux {
     }
 
     impl Collector for ProcessCollector {
+        fn may_block(&self) -> bool {
+            false
+        }
+
         fn describe(&self) -> Vec<&Desc> {
             let d = &*DESCS;
             vec![

@@ -34,6 +34,7 @@
 
 mod error;
 mod gatherer;
+mod shape;
 pub(crate) mod wrap;
 
 pub use self::error::{GatherError, RegisterError};
@@ -41,35 +42,19 @@ use self::gatherer::gather_to_vec;
 #[cfg(feature = "async")]
 pub use self::gatherer::GatherFuture;
 pub use self::gatherer::{Gatherer, Gatherers};
+use self::shape::{desc_key, distinct_names, label_names, shape_mismatch, DescKey, FamilyShape};
 pub use self::wrap::WrappingRegistry;
 pub use crate::encoding::NameCollision;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use crate::collector::{panic_message, Collector};
-use crate::desc::{Desc, MetricType};
+use crate::desc::Desc;
 use crate::encoding::{Claims, Format, MetricEncoder, Scope};
 use crate::error::CollectError;
-
-/// What a family name is bound to once registered: every descriptor with this
-/// name must agree on these.
-#[derive(Debug)]
-struct FamilyShape {
-    help: String,
-    metric_type: MetricType,
-    /// Const and variable label names, sorted.
-    label_names: Vec<String>,
-    /// How many registered descriptors use this name.
-    uses: usize,
-    /// How many registered collectors describe this name: with one, it is
-    /// that collector's alone, which lets a scrape stream it.
-    collectors: usize,
-}
-
-/// A descriptor's identity: name and const label values (Go's `Desc.id`).
-type DescKey = (String, Vec<(String, String)>);
 
 struct Entry {
     collector: Arc<dyn Collector>,
@@ -82,6 +67,8 @@ struct Entry {
     keys: Vec<DescKey>,
     /// The family names of `keys`.
     claims: Claims,
+    /// What the collector said of itself at registration.
+    may_block: bool,
 }
 
 #[derive(Default)]
@@ -146,6 +133,8 @@ pub struct Registry {
     inner: RwLock<Inner>,
     /// `inner.claims()`, cleared by every (un)registration.
     claims: Mutex<Option<RegistryClaims>>,
+    /// Registered collectors that may block (see [`Collector::may_block`]).
+    blocking: AtomicUsize,
 }
 
 impl std::fmt::Debug for Registry {
@@ -227,6 +216,8 @@ impl Registry {
         original: Option<Arc<dyn Collector>>,
         #[cfg(feature = "async")] asynchronous: Option<Arc<dyn crate::collector::AsyncCollector>>,
     ) -> Result<(), RegisterError> {
+        // Asked once, outside the lock, and remembered for unregistering.
+        let may_block = collector.may_block();
         let descs = collector.describe();
         let mut keys: Vec<DescKey> = descs.iter().map(|d| desc_key(d)).collect();
         keys.sort();
@@ -315,7 +306,11 @@ impl Registry {
             original,
             keys,
             claims,
+            may_block,
         });
+        if may_block {
+            self.blocking.fetch_add(1, Ordering::Relaxed);
+        }
         // Before the write lock goes: a scrape must not see the new
         // collectors with the old claims.
         self.forget_claims();
@@ -350,6 +345,9 @@ impl Registry {
             return false;
         };
         let entry = inner.entries.remove(pos);
+        if entry.may_block {
+            self.blocking.fetch_sub(1, Ordering::Relaxed);
+        }
         for name in distinct_names(&entry.keys) {
             if let Some(shape) = inner.families.get_mut(name) {
                 shape.collectors -= 1;
@@ -484,6 +482,10 @@ struct ViewEntry {
 }
 
 impl Gatherer for Registry {
+    fn may_block(&self) -> bool {
+        self.blocking.load(Ordering::Relaxed) > 0
+    }
+
     #[cfg(feature = "async")]
     fn gather_async<'a>(
         &'a self,
@@ -538,41 +540,6 @@ pub(crate) fn collect_contained(
     // A family it was streaming is complete now: its last bytes go out.
     encoder.end_collector();
     result
-}
-
-/// The distinct family names of sorted descriptor identities.
-fn distinct_names(keys: &[DescKey]) -> impl Iterator<Item = &str> {
-    keys.iter()
-        .enumerate()
-        .filter(|&(i, k)| i == 0 || keys[i - 1].0 != k.0)
-        .map(|(_, k)| k.0.as_str())
-}
-
-fn desc_key(desc: &Desc) -> DescKey {
-    (desc.name().to_owned(), desc.const_labels().to_vec())
-}
-
-fn label_names(desc: &Desc) -> Vec<String> {
-    let mut names: Vec<String> = desc
-        .const_labels()
-        .iter()
-        .map(|(k, _)| k.clone())
-        .chain(desc.variable_labels().iter().cloned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn shape_mismatch(shape: &FamilyShape, desc: &Desc) -> Option<&'static str> {
-    if shape.help != desc.help() {
-        Some("a registered descriptor of this name has different help")
-    } else if shape.metric_type != desc.metric_type() {
-        Some("a registered descriptor of this name has a different type")
-    } else if shape.label_names != label_names(desc) {
-        Some("a registered descriptor of this name has different label names")
-    } else {
-        None
-    }
 }
 
 /// The process-wide registry, like Go's `prometheus.DefaultRegisterer` and

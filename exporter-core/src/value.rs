@@ -14,6 +14,19 @@ pub enum Number {
 }
 
 impl Number {
+    /// Whether the value can be a counter's total: a number at or above
+    /// zero. OpenMetrics forbids a NaN or negative total, and its strict
+    /// parsers refuse the whole scrape that carries one.
+    #[inline]
+    pub fn is_counter_value(self) -> bool {
+        match self {
+            Number::Int(v) => v >= 0,
+            Number::Uint(_) => true,
+            // False for NaN too.
+            Number::Float(v) => v >= 0.0,
+        }
+    }
+
     /// The value as an `f64` (what protobuf and the Prometheus server store).
     pub fn as_f64(self) -> f64 {
         match self {

@@ -306,3 +306,66 @@ fn exemplar_timestamp_must_be_finite() {
         .unwrap_err();
     assert_eq!(exemplar_error(err), ExemplarError::Timestamp);
 }
+
+#[test]
+fn nan_and_negative_counters_are_left_out_and_recorded_in_every_format() {
+    let desc = Desc::new("jobs_total", "Jobs.", MetricType::Counter, ["queue"]).unwrap();
+    let gauge = Desc::new("temp", "T.", MetricType::Gauge, [] as [&str; 0]).unwrap();
+    for format in FORMATS {
+        for batched in [false, true] {
+            let mut enc = MetricEncoder::new(format);
+            let rows = [(["ok"], 1.0), (["nan"], f64::NAN), (["neg"], -2.0)];
+            let mut family = enc.family(&desc).unwrap();
+            if batched {
+                family.samples(rows.iter().map(|(l, v)| (l, *v))).unwrap();
+            } else {
+                for (l, v) in &rows {
+                    family.sample(l, *v).unwrap();
+                }
+            }
+            // Integers too; a negative gauge is fine.
+            enc.family(&desc).unwrap().sample(&["int"], -3_i64).unwrap();
+            enc.family(&gauge).unwrap().sample(&(), -1.5).unwrap();
+            let dropped: Vec<(String, String)> = enc
+                .dropped_series()
+                .iter()
+                .map(|d| (d.family.clone(), d.labels.clone()))
+                .collect();
+            assert_eq!(
+                dropped,
+                [
+                    ("jobs_total".to_owned(), "{queue=\"nan\"}".to_owned()),
+                    ("jobs_total".to_owned(), "{queue=\"neg\"}".to_owned()),
+                    ("jobs_total".to_owned(), "{queue=\"int\"}".to_owned()),
+                ],
+                "{format:?}"
+            );
+            let mut out = Vec::new();
+            enc.finish_into(&mut out);
+            let out = String::from_utf8_lossy(&out);
+            assert!(
+                out.contains("ok")
+                    && !out.contains("nan")
+                    && !out.contains("neg")
+                    && !out.contains("int"),
+                "{format:?}: {out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_left_out_counter_still_checks_its_label_count() {
+    let desc = Desc::new("jobs_total", "Jobs.", MetricType::Counter, ["queue"]).unwrap();
+    let mut enc = MetricEncoder::new(Format::Text);
+    let err = enc
+        .family(&desc)
+        .unwrap()
+        .sample(&["a", "b"], f64::NAN)
+        .unwrap_err();
+    assert!(
+        matches!(err, CollectError::LabelArity { got: 2, .. }),
+        "{err:?}"
+    );
+    assert!(enc.dropped_series().is_empty());
+}

@@ -146,6 +146,11 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                     #(#flatten_collects)*
                     ::core::result::Result::Ok(())
                 }
+
+                // Fields are data or live instruments: encoding them never waits.
+                fn may_block(&self) -> bool {
+                    false
+                }
             }
 
             #[automatically_derived]

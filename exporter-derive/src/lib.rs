@@ -1,9 +1,9 @@
 //! Implementation detail of the `exporter-core` crate: `#[derive(Collector)]`,
 //! `#[derive(LabelSet)]` and `#[derive(LabelValue)]`.
 //!
-//! The macro works in phases, one module each: [`attr`] parses the raw
-//! attributes, [`ast`] builds the model, [`valid`] checks it, [`expand`]
-//! writes the code, and [`fallback`] stands in when there were errors.
+//! The macro works in phases, one module each: `attr` parses the raw
+//! attributes, `ast` builds the model, `valid` checks it, `expand`
+//! writes the code, and `fallback` stands in when there were errors.
 
 // The macro reports errors as `compile_error!`, never by panicking on user input.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

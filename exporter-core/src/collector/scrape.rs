@@ -118,6 +118,10 @@ where
 pub(crate) struct AsyncEntry(pub(crate) std::sync::Arc<dyn AsyncCollector>);
 
 impl Collector for AsyncEntry {
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> Vec<&Desc> {
         self.0.describe()
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::check::ScrapeCheck;
+use super::check::{DroppedSeries, ScrapeCheck};
 use super::wrap::WrapStack;
 use super::{openmetrics, protobuf, spill, text, FamilyEncoder, Format};
 use crate::desc::Desc;
@@ -172,6 +172,12 @@ impl MetricEncoder {
     /// hash of each series' labels (see the registry docs for measurements).
     pub fn check_duplicate_series(&mut self, enabled: bool) {
         self.check.set_enabled(enabled);
+    }
+
+    /// The counter series left out of this scrape so far because their
+    /// value cannot be a counter's total (NaN or negative).
+    pub fn dropped_series(&self) -> &[DroppedSeries] {
+        self.check.dropped()
     }
 
     /// The format being written.

@@ -35,7 +35,7 @@ pub(crate) mod wrap;
 use self::check::ScrapeCheck;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
-use crate::labels::EncodeLabelValues;
+use crate::labels::{EncodeLabelValues, LabelWriter};
 use crate::value::{EncodeValue, Number};
 // The value types are the encoder's vocabulary too (its methods take them).
 #[doc(no_inline)]
@@ -43,7 +43,7 @@ pub use crate::value::{
     Exemplar, ExemplarError, HistogramValue, NativeHistogramValue, SampleOpts, SummaryValue,
 };
 
-pub use check::NameCollision;
+pub use check::{DroppedSeries, NameCollision};
 pub use encoder::{EscapingCollision, MetricEncoder};
 pub use negotiate::{negotiate, negotiate_accept, Negotiated, OpenMetricsVersion, MAX_CLAUSES};
 pub use spill::FamilyStreamed;
@@ -266,6 +266,9 @@ impl FamilyEncoder<'_> {
     where
         L: EncodeLabelValues + ?Sized,
     {
+        if self.desc.metric_type() == MetricType::Counter && !value.is_counter_value() {
+            return self.drop_counter_series(labels, value);
+        }
         if self.format == Format::Text {
             return self.text_scalar(labels, value, opts.timestamp_ms);
         }
@@ -499,6 +502,34 @@ impl FamilyEncoder<'_> {
             Format::Protobuf => fam.proto_stateset(labels, states),
             Format::Text | Format::OpenMetrics => fam.text_stateset(labels, states),
         })
+    }
+
+    /// Leaves out a counter series whose value cannot be a total (see
+    /// [`DroppedSeries`]), in every format alike, and records it. Its label
+    /// count is still checked: a wrong one is the collector's error.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn drop_counter_series<L>(
+        &mut self,
+        labels: &L,
+        value: Number,
+    ) -> Result<(), CollectError>
+    where
+        L: EncodeLabelValues + ?Sized,
+    {
+        let mut rendered = vec![b'{'];
+        let mut writer =
+            LabelWriter::text(&self.desc.rendered().label_starts, &mut rendered, false);
+        labels.encode_label_values(&mut writer);
+        let got = writer.count();
+        self.check_arity(got)?;
+        rendered.push(b'}');
+        self.check.drop_series(DroppedSeries {
+            family: self.desc.name().to_owned(),
+            labels: String::from_utf8_lossy(&rendered).into_owned(),
+            value: value.as_f64(),
+        });
+        Ok(())
     }
 
     fn expect_type(&self, allowed: &[MetricType], got: &'static str) -> Result<(), CollectError> {

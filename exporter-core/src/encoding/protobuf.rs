@@ -1,6 +1,6 @@
 //! Protobuf exposition: varint length-delimited `io.prometheus.client.MetricFamily` messages.
 //!
-//! The messages are `proto.rs`'s (client_model's `metrics.proto`); this file
+//! The messages are `proto.rs`'s (`client_model`'s `metrics.proto`); this file
 //! turns a family's samples into them.
 //!
 //! A family is written as its header message (name, help, type, unit) followed

@@ -329,9 +329,16 @@ impl FamilyEncoder<'_> {
         I: IntoIterator<Item = (&'l L, V)>,
     {
         let line = ScalarLine::of(self.desc);
+        // A counter total must not be NaN or negative (see `DroppedSeries`).
+        let counter = self.desc.metric_type() == MetricType::Counter;
         if self.check.skip() {
             for (labels, value) in series {
-                self.text_scalar_with(&line, false, labels, value.to_number())?;
+                let value = value.to_number();
+                if counter && !value.is_counter_value() {
+                    self.drop_counter_series(labels, value)?;
+                    continue;
+                }
+                self.text_scalar_with(&line, false, labels, value)?;
                 self.spill_point();
             }
             return Ok(());
@@ -345,8 +352,16 @@ impl FamilyEncoder<'_> {
             let first_start = self.body.len();
             let mut n = 0;
             for (labels, value) in series.by_ref() {
+                let value = value.to_number();
+                if counter && !value.is_counter_value() {
+                    if let Err(e) = self.drop_counter_series(labels, value) {
+                        self.check_batch(&hashes[..n], first_start)?;
+                        return Err(e);
+                    }
+                    continue;
+                }
                 let start = self.body.len();
-                let (got, labels_end) = line.write(self.body, labels, value.to_number());
+                let (got, labels_end) = line.write(self.body, labels, value);
                 if got != expected {
                     self.check_batch(&hashes[..n], first_start)?;
                     return Err(self.unwrite(start, |fam| fam.arity_error(got)));

@@ -103,10 +103,11 @@ impl Body {
 }
 
 /// A channel for the chunks of a streamed body holding at most `bound`
-/// chunks. Its sender blocks on a plain std channel rather than Tokio's
+/// chunks. Its sender waits on a plain std channel rather than Tokio's
 /// `blocking_send`, which refuses to run inside a runtime: the producer
-/// sends from collectors that run inside `Handle::block_on` (for the async
-/// ones), on a blocking thread where waiting is fine.
+/// sends from collectors that run inside `Handle::block_on` on a blocking
+/// thread, where waiting is fine, or on an async worker, which waits
+/// inside `block_in_place` (see [`ChunkSender::waiting_in_place`]).
 pub(crate) fn channel(bound: usize) -> (ChunkSender, ChunkReceiver) {
     let (data_tx, data_rx) = mpsc::unbounded_channel();
     let (credit_tx, credit_rx) = std::sync::mpsc::sync_channel(bound);
@@ -117,6 +118,7 @@ pub(crate) fn channel(bound: usize) -> (ChunkSender, ChunkReceiver) {
         ChunkSender {
             data: data_tx,
             credits: credit_rx,
+            in_place: false,
         },
         ChunkReceiver {
             data: data_rx,
@@ -129,6 +131,8 @@ pub(crate) fn channel(bound: usize) -> (ChunkSender, ChunkReceiver) {
 pub(crate) struct ChunkSender {
     data: mpsc::UnboundedSender<Chunk>,
     credits: std::sync::mpsc::Receiver<()>,
+    /// Wait for room inside `block_in_place` (the sender runs on an async worker).
+    in_place: bool,
 }
 
 /// The body's end of [`channel`], for [`Body::stream`].
@@ -141,7 +145,25 @@ impl ChunkSender {
     /// Sends the next bytes, waiting while the channel is full. Returns
     /// false when the body is gone (the client went away).
     pub(crate) fn send(&self, bytes: Bytes) -> bool {
-        self.credits.recv().is_ok() && self.data.send(Chunk::Data(bytes)).is_ok()
+        let credit = match self.credits.try_recv() {
+            Ok(()) => Ok(()),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return false,
+            // The client reads slower than the scrape writes: wait for it.
+            Err(std::sync::mpsc::TryRecvError::Empty) if self.in_place => {
+                tokio::task::block_in_place(|| self.credits.recv())
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => self.credits.recv(),
+        };
+        credit.is_ok() && self.data.send(Chunk::Data(bytes)).is_ok()
+    }
+
+    /// This sender, for a producer that runs on a multi-thread runtime's
+    /// async worker: while it waits for the client, the worker's other
+    /// tasks move to another thread (`block_in_place`), so nothing else
+    /// waits with it.
+    pub(crate) fn waiting_in_place(mut self) -> Self {
+        self.in_place = true;
+        self
     }
 
     /// Sends `End` or `Abort`, without waiting: nothing follows it.

@@ -13,7 +13,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
-use crate::encoding::MetricEncoder;
+use crate::encoding::{Claims, MetricEncoder};
 use crate::error::CollectError;
 
 struct Descs {
@@ -94,11 +94,28 @@ impl HandlerMetrics {
     pub(crate) fn in_flight(&self) -> i64 {
         self.in_flight.load(Ordering::Relaxed)
     }
+
+    /// The family names these metrics write (built once: every streaming
+    /// scrape asks).
+    pub(crate) fn claims() -> Claims {
+        static CLAIMS: LazyLock<Claims> = LazyLock::new(|| {
+            Claims::names([
+                DESCS.requests.name(),
+                DESCS.in_flight.name(),
+                DESCS.errors.name(),
+            ])
+        });
+        CLAIMS.clone()
+    }
 }
 
 impl Collector for HandlerMetrics {
     fn describe(&self) -> Vec<&Desc> {
         vec![&DESCS.requests, &DESCS.in_flight, &DESCS.errors]
+    }
+
+    fn may_block(&self) -> bool {
+        false
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {

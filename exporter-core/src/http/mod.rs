@@ -1,5 +1,54 @@
 //! HTTP serving on hyper 1 and tokio: the metrics handler (Go's
 //! `promhttp.HandlerFor`), a tower `Service` for it, and a small server.
+//!
+//! # Where a scrape runs
+//!
+//! One rule: a scrape whose gatherer has a collector that [may
+//! block](crate::Collector::may_block) runs on a blocking thread; one whose
+//! collectors cannot block runs as a task on the server's async workers.
+//! Derived structs, live instruments, async collectors, the process
+//! collector and the self-metrics cannot block; a hand-written collector or a
+//! [`from_fn`](crate::collector::from_fn) closure may, unless it says it
+//! cannot (`from_fn(..).non_blocking()`, as the hello world does). So a
+//! collector that waits for the system it exports never holds up other
+//! requests or the timeout's 503, and a scrape that cannot wait skips the
+//! trip to another thread and back. On a current-thread runtime every scrape
+//! takes a blocking thread.
+//!
+//! # What is held in memory
+//!
+//! A family is written to its own buffer while collectors run, because the
+//! text formats need each family's lines together under one header, and its
+//! samples may come from several collectors. A big family is sent while it
+//! is written ("streamed") when nothing else can add to it later in the
+//! scrape: only the one collector writing it describes its name (no other
+//! collector of its registry, no other gatherer of a
+//! [`Gatherers`](crate::registry::Gatherers), nor the `promhttp_*`
+//! self-metrics). Once such a family holds 64 KiB, the bytes go to the
+//! compressor and the buffer is reused; streamed families come first in the
+//! body, the others follow sorted by name when every collector is done (a
+//! scrape that streams nothing is byte for byte what it would be whole).
+//!
+//! So a scrape holds the families that cannot be streamed, whole, and about
+//! 64 KiB per streamed family plus a few compressed chunks waiting for the
+//! socket. A scrape under 64 KiB is sent in one piece with a
+//! `Content-Length`. Protobuf families are never streamed (a family message
+//! carries its length up front), nor is anything when a gatherer cannot say
+//! which families it writes (an unchecked collector, a `prometheus`
+//! registry).
+//!
+//! # When streaming meets errors
+//!
+//! The response head (`200`) goes out with the first streamed bytes, and the
+//! [timeout](HandlerOpts::timeout) applies until then only. A collector that
+//! fails after its family started streaming keeps the complete lines already
+//! sent (the rest of its output is removed as usual). With
+//! [`ErrorHandling::ContinueOnError`] the scrape goes on, the error logged
+//! and counted. With [`ErrorHandling::HttpError`], a failure before anything
+//! was streamed gives HTTP 500; one after ends the body with a
+//! [`BodyError`], so hyper cuts the connection (HTTP/2: resets the stream)
+//! and the scraper records a failed scrape, never a shorter body that looks
+//! whole.
 
 mod body;
 mod compress;
@@ -14,9 +63,7 @@ mod tower;
 pub use body::{Body, BodyError};
 pub use compress::Compression;
 pub use default::handler;
-pub use handler::{
-    ErrorHandling, HandlerOpts, MetricsHandler, CHANNEL_CHUNKS, CHUNK, INLINE_UNDER,
-};
+pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler};
 pub use server::{serve, Serve};
 #[cfg(feature = "tls")]
 pub use tls::{WebConfig, WebConfigError};

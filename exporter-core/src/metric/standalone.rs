@@ -105,6 +105,10 @@ impl<M: fmt::Debug> fmt::Debug for Metric<M> {
 }
 
 impl<M: EncodeMetric> Collector for Metric<M> {
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> Vec<&Desc> {
         vec![&self.desc]
     }

@@ -26,6 +26,13 @@ pub trait Gatherer: Send + Sync {
         Box::pin(std::future::ready(self.gather_into(encoder)))
     }
 
+    /// Whether a collector of this gatherer may block the thread it runs on
+    /// (see [`Collector::may_block`](crate::Collector::may_block)); the HTTP
+    /// handler then runs its scrapes on a blocking thread. Default is `true`.
+    fn may_block(&self) -> bool {
+        true
+    }
+
     /// The family names this gatherer may write, so that a scrape knows
     /// which families nobody else writes and may stream them to the client
     /// while they are written (see the [`http`](crate::http) handler docs).
@@ -47,6 +54,10 @@ pub type GatherFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Vec<GatherError>> + Send + 'a>>;
 
 impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
+    fn may_block(&self) -> bool {
+        (**self).may_block()
+    }
+
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
         (**self).gather_into(encoder)
     }
@@ -133,6 +144,10 @@ impl Gatherers {
 }
 
 impl Gatherer for Gatherers {
+    fn may_block(&self) -> bool {
+        self.gatherers.iter().any(Gatherer::may_block)
+    }
+
     fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
         let siblings = Siblings::of(&self.gatherers, encoder);
         let mut errors = Vec::new();

@@ -40,6 +40,10 @@ impl Collector for Wrapped {
         }
     }
 
+    fn may_block(&self) -> bool {
+        self.inner.may_block()
+    }
+
     fn name(&self) -> &str {
         self.inner.name()
     }

@@ -32,6 +32,9 @@ const _: () = {
             )?;
             ::core::result::Result::Ok(())
         }
+        fn may_block(&self) -> bool {
+            false
+        }
     }
     #[automatically_derived]
     impl ::exporter_core::__private::StaticCollector for HelloWorld {

@@ -65,6 +65,25 @@ pub(crate) struct ScrapeCheck {
     keyed: bool,
     /// Rendered label values of the series being checked.
     scratch: Vec<u8>,
+    /// Counter series left out of this scrape for their value.
+    dropped: Vec<DroppedSeries>,
+}
+
+/// A counter series left out of a scrape because its value cannot be a
+/// counter's total (NaN or negative, which OpenMetrics forbids). Odd data
+/// from the target is not the exporter failing: the rest of the scrape is
+/// served whatever the error policy, and the HTTP handler logs each one and
+/// counts it in `promhttp_metric_handler_errors_total{cause="gathering"}`.
+/// See [`MetricEncoder::dropped_series`](super::MetricEncoder::dropped_series).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DroppedSeries {
+    /// The family name.
+    pub family: String,
+    /// The variable labels as the text format writes them, `{a="b"}`.
+    pub labels: String,
+    /// The value that was refused.
+    pub value: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -104,11 +123,22 @@ impl Default for ScrapeCheck {
             exclusive: false,
             keyed: false,
             scratch: Vec::new(),
+            dropped: Vec::new(),
         }
     }
 }
 
 impl ScrapeCheck {
+    /// Records a counter series left out for its value.
+    pub(crate) fn drop_series(&mut self, dropped: DroppedSeries) {
+        self.dropped.push(dropped);
+    }
+
+    /// The counter series left out of this scrape so far.
+    pub(crate) fn dropped(&self) -> &[DroppedSeries] {
+        &self.dropped
+    }
+
     /// Turns the series check on or off (the name check is per family and stays on).
     pub(crate) fn set_enabled(&mut self, enabled: bool) {
         self.enabled = enabled;

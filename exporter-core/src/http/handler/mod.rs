@@ -1,0 +1,264 @@
+//! The metrics handler, Go's `promhttp.HandlerFor`: gathers per request and
+//! answers in the negotiated format and content coding. The behaviour a user
+//! sees (memory, where a scrape runs, streaming and errors) is documented on
+//! the [`http`](crate::http) module; the files here hold one job each:
+//! `options` the knobs, `request` what is read from a request, `scrape`
+//! where the scrape runs, `stream` the way to the response body.
+
+mod options;
+mod request;
+mod scrape;
+mod stream;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+
+pub use self::options::{ErrorHandling, HandlerOpts};
+use self::request::RequestInfo;
+use self::scrape::Job;
+use super::body::{self, Body};
+use super::compress;
+use super::instrument::HandlerMetrics;
+use crate::encoding::negotiate_accept;
+use crate::registry::Gatherer;
+
+/// Uncompressed bytes per streamed chunk; smaller scrapes are sent whole.
+const CHUNK: usize = 64 * 1024;
+/// Chunks buffered between the scrape and the socket.
+const CHANNEL_CHUNKS: usize = 4;
+
+/// Serves a [`Gatherer`] over HTTP; cheap to clone (clones share the
+/// in-flight limit and the self-metrics).
+///
+/// Use it with [`serve`](super::serve), as a tower `Service` (for axum), or
+/// call [`handle`](Self::handle) from any hyper service. How it holds and
+/// streams a scrape is described in the [`http`](crate::http) module docs.
+#[derive(Clone)]
+pub struct MetricsHandler {
+    gatherer: Arc<dyn Gatherer>,
+    opts: Arc<HandlerOpts>,
+    metrics: Option<Arc<HandlerMetrics>>,
+    limit: Option<Arc<Semaphore>>,
+}
+
+impl std::fmt::Debug for MetricsHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsHandler")
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Holds one in-flight slot; shared by the scrape and the streamed body.
+struct InFlight {
+    metrics: Option<Arc<HandlerMetrics>>,
+    _permit: Option<OwnedSemaphorePermit>,
+    /// A streamed response is counted in `requests_total` when it is done,
+    /// as Go counts a request once its handler returned: so a scrape never
+    /// counts itself, streamed or not.
+    streamed: AtomicBool,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(m) = &self.metrics {
+            if self.streamed.load(Ordering::Relaxed) {
+                m.observe(StatusCode::OK.as_u16());
+            }
+            m.in_flight_add(-1);
+        }
+    }
+}
+
+/// How the scrape tells the request what to answer.
+enum Outcome {
+    Whole(Vec<u8>),
+    Streaming,
+    Failed(String),
+}
+
+impl MetricsHandler {
+    /// A handler for `gatherer` with default options.
+    pub fn new(gatherer: impl Gatherer + 'static) -> Self {
+        Self::with_opts(gatherer, HandlerOpts::default())
+    }
+
+    /// A handler for `gatherer` with `opts`.
+    pub fn with_opts(gatherer: impl Gatherer + 'static, opts: HandlerOpts) -> Self {
+        Self::from_arc(Arc::new(gatherer), opts)
+    }
+
+    /// A handler for a shared gatherer with `opts`.
+    pub fn from_arc(gatherer: Arc<dyn Gatherer>, opts: HandlerOpts) -> Self {
+        MetricsHandler {
+            gatherer,
+            metrics: opts.self_metrics.then(|| Arc::new(HandlerMetrics::new())),
+            limit: (opts.max_requests_in_flight > 0)
+                .then(|| Arc::new(Semaphore::new(opts.max_requests_in_flight))),
+            opts: Arc::new(opts),
+        }
+    }
+
+    /// Scrapes being served right now (0 without self-metrics).
+    pub fn in_flight(&self) -> i64 {
+        self.metrics.as_ref().map_or(0, |m| m.in_flight())
+    }
+
+    /// Answers one request for the metrics path.
+    ///
+    /// `GET` gathers and answers; `HEAD` answers the same headers without
+    /// gathering; other methods get 405. Only the method, headers and query
+    /// are read, so the request body type does not matter; the returned
+    /// future does not borrow the request nor the handler.
+    pub fn handle<B>(
+        &self,
+        req: &Request<B>,
+    ) -> impl Future<Output = Response<Body>> + Send + 'static {
+        let info = RequestInfo::of(req);
+        let this = self.clone();
+        async move {
+            let mut streamed = false;
+            let resp = this.respond(info, &mut streamed).await;
+            if let Some(m) = &this.metrics {
+                if !streamed {
+                    m.observe(resp.status().as_u16());
+                }
+            }
+            resp
+        }
+    }
+
+    /// The answer; sets `streamed` when its body is streamed (and counted
+    /// when done, see [`InFlight`]).
+    async fn respond(&self, req: RequestInfo, streamed: &mut bool) -> Response<Body> {
+        if req.method != Method::GET && req.method != Method::HEAD {
+            let mut resp = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return resp;
+        }
+        let permit = match &self.limit {
+            Some(limit) => match Arc::clone(limit).try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    return plain_owned(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!(
+                            "limit of concurrent requests reached ({}), try again later\n",
+                            self.opts.max_requests_in_flight
+                        ),
+                    )
+                }
+            },
+            None => None,
+        };
+        if let Some(m) = &self.metrics {
+            m.in_flight_add(1);
+        }
+        let guard = Arc::new(InFlight {
+            metrics: self.metrics.clone(),
+            _permit: permit,
+            streamed: AtomicBool::new(false),
+        });
+
+        // Go's `NegotiateIncludingOpenMetrics`: format, version and name escaping,
+        // all echoed in the Content-Type exactly as Go writes it.
+        let negotiated = negotiate_accept(req.accept(), self.opts.enable_openmetrics);
+        let format = negotiated.format;
+        let compression = compress::negotiate(req.accept_encoding(), &self.opts.compressions);
+        let mut head = Response::builder().header(header::CONTENT_TYPE, negotiated.content_type());
+        if let Some(start) = self.opts.process_start_time {
+            let secs = match start.duration_since(std::time::UNIX_EPOCH) {
+                Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+            };
+            head = head.header("Process-Start-Time-Unix", secs);
+        }
+        if let Some(coding) = compression.content_encoding() {
+            head = head.header(header::CONTENT_ENCODING, coding);
+        }
+        if !self.opts.compressions.is_empty() {
+            head = head.header(header::VARY, "Accept-Encoding");
+        }
+        if req.method == Method::HEAD {
+            return head
+                .body(Body::empty())
+                .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"));
+        }
+
+        let (head_tx, head_rx) = oneshot::channel();
+        let (chunk_tx, chunk_rx) = body::channel(CHANNEL_CHUNKS);
+        let job = Job {
+            gatherer: Arc::clone(&self.gatherer),
+            metrics: self.metrics.clone(),
+            policy: self.opts.error_handling,
+            format,
+            escaping: negotiated.escaping,
+            created_lines: self.opts.enable_openmetrics_created_samples,
+            deadline: req.deadline(self.opts.scrape_timeout_offset, self.opts.timeout),
+            names: req.names,
+            compression,
+            guard: Some(Arc::clone(&guard)),
+        };
+        job.spawn(head_tx, chunk_tx);
+        let outcome = match self.opts.timeout {
+            // The scrape goes on in the background and keeps its slot until it is done.
+            Some(limit) => match tokio::time::timeout(limit, head_rx).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    tracing::warn!(timeout = ?limit, "scrape timed out");
+                    return plain_owned(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("exceeded configured timeout of {limit:?}\n"),
+                    );
+                }
+            },
+            None => head_rx.await,
+        };
+        let body = match outcome {
+            Ok(Outcome::Whole(bytes)) => Body::full(bytes),
+            Ok(Outcome::Streaming) => {
+                *streamed = true;
+                guard.streamed.store(true, Ordering::Relaxed);
+                Body::stream(chunk_rx, Box::new(guard))
+            }
+            Ok(Outcome::Failed(message)) => {
+                return plain_owned(StatusCode::INTERNAL_SERVER_ERROR, message)
+            }
+            // The scrape ended without answering: a bug, not a collector
+            // error (those are caught); report it like one.
+            Err(_) => {
+                tracing::error!("scrape task ended without a response");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "an error has occurred while serving metrics\n",
+                );
+            }
+        };
+        head.body(body)
+            .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"))
+    }
+}
+
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    plain_body(status, Body::full(Bytes::from_static(text.as_bytes())))
+}
+
+pub(crate) fn plain_owned(status: StatusCode, text: String) -> Response<Body> {
+    plain_body(status, Body::full(text))
+}
+
+fn plain_body(status: StatusCode, body: Body) -> Response<Body> {
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}

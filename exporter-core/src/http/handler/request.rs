@@ -1,0 +1,99 @@
+//! What the handler reads from a request: the method, the headers that pick
+//! the format, the coding and the deadline, and the `name[]` filter.
+
+use std::time::{Duration, Instant};
+
+use http::{header, HeaderName, HeaderValue, Method, Request};
+
+/// The scraper's own timeout, in seconds (Prometheus sends it on every scrape).
+static SCRAPE_TIMEOUT: HeaderName = HeaderName::from_static("x-prometheus-scrape-timeout-seconds");
+
+/// What the handler needs from a request, taken before the first await so
+/// that the answer does not borrow the request. Headers are kept as they
+/// came (a cheap clone of shared bytes); one that is not visible ASCII reads
+/// as absent, never as an error.
+pub(super) struct RequestInfo {
+    pub(super) method: Method,
+    accept: Option<HeaderValue>,
+    accept_encoding: Option<HeaderValue>,
+    scrape_timeout: Option<HeaderValue>,
+    /// `name[]` query parameters: only these families are written.
+    pub(super) names: Vec<String>,
+}
+
+impl RequestInfo {
+    pub(super) fn of<B>(req: &Request<B>) -> Self {
+        let headers = req.headers();
+        RequestInfo {
+            method: req.method().clone(),
+            accept: headers.get(header::ACCEPT).cloned(),
+            accept_encoding: headers.get(header::ACCEPT_ENCODING).cloned(),
+            scrape_timeout: headers.get(&SCRAPE_TIMEOUT).cloned(),
+            names: query_values(req.uri().query(), "name[]"),
+        }
+    }
+
+    pub(super) fn accept(&self) -> Option<&str> {
+        self.accept.as_ref().and_then(|v| v.to_str().ok())
+    }
+
+    pub(super) fn accept_encoding(&self) -> Option<&str> {
+        self.accept_encoding.as_ref().and_then(|v| v.to_str().ok())
+    }
+
+    /// When async collectors are cancelled: the scraper's timeout minus
+    /// `offset`, capped by the handler's own `timeout`. A malformed or
+    /// absurd header (negative, not a number, past what an `Instant` holds)
+    /// is ignored.
+    pub(super) fn deadline(&self, offset: Duration, timeout: Option<Duration>) -> Option<Instant> {
+        let now = Instant::now();
+        let from_header = self
+            .scrape_timeout
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|secs| secs.is_finite() && *secs > 0.0)
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .and_then(|limit| now.checked_add(limit.saturating_sub(offset)));
+        let from_opts = timeout.and_then(|limit| now.checked_add(limit));
+        match (from_header, from_opts) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The values of every `key` parameter of `query`, decoded as Go's
+/// `url.ParseQuery` decodes them (`+` is a space, `%XX` a byte).
+pub(super) fn query_values(query: Option<&str>, key: &str) -> Vec<String> {
+    query.map_or_else(Vec::new, |q| {
+        form_urlencoded::parse(q.as_bytes())
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_decode_as_go_does() {
+        let names = query_values(Some("name%5B%5D=a+b&x=1&name[]=c%2Fd&name[]="), "name[]");
+        assert_eq!(names, ["a b", "c/d", ""]);
+        assert!(query_values(None, "name[]").is_empty());
+    }
+
+    #[test]
+    fn a_huge_scrape_timeout_is_ignored_not_a_panic() {
+        let req = Request::builder()
+            .header(&SCRAPE_TIMEOUT, "1e19")
+            .body(())
+            .unwrap();
+        let info = RequestInfo::of(&req);
+        assert_eq!(info.deadline(Duration::from_millis(500), None), None);
+        let capped = info.deadline(Duration::ZERO, Some(Duration::from_secs(1)));
+        assert!(capped.is_some_and(|d| d <= Instant::now() + Duration::from_secs(1)));
+    }
+}

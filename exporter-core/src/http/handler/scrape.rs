@@ -1,0 +1,162 @@
+//! Where a scrape runs: on a blocking thread when a collector of the
+//! gatherer may block, as a task of the server's runtime when none may.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::sync::oneshot;
+
+use super::stream::Stream;
+use super::{ErrorHandling, InFlight, Outcome, CHUNK};
+use crate::encoding::{Format, MetricEncoder, Scope};
+use crate::http::body::ChunkSender;
+use crate::http::compress::Compression;
+use crate::http::instrument::{Cause, HandlerMetrics};
+use crate::registry::{collect_contained, GatherError, Gatherer};
+
+/// One scrape: what to gather, how to encode it, where the answer goes.
+pub(super) struct Job {
+    pub(super) gatherer: Arc<dyn Gatherer>,
+    pub(super) metrics: Option<Arc<HandlerMetrics>>,
+    pub(super) policy: ErrorHandling,
+    pub(super) format: Format,
+    /// How names that are not legacy names are written, as the scraper asked.
+    pub(super) escaping: crate::escaping::EscapingScheme,
+    /// OpenMetrics `_created` lines.
+    pub(super) created_lines: bool,
+    pub(super) names: Vec<String>,
+    pub(super) compression: Compression,
+    /// The request's in-flight slot, taken by the scrape's [`Stream`].
+    pub(super) guard: Option<Arc<InFlight>>,
+    /// When async collectors are cancelled.
+    pub(super) deadline: Option<Instant>,
+}
+
+impl Job {
+    /// Starts the scrape where it belongs and returns at once; its answer
+    /// arrives through `head`, its streamed bytes through `chunks`.
+    ///
+    /// The rule: a gatherer whose collectors may block (the default for a
+    /// hand-written collector or a closure: exporters query the system they
+    /// export) runs on a blocking thread, so it can never hold up an async
+    /// worker, other requests or the timeout's 503. One that cannot block
+    /// (derived structs, instruments, async collectors, the self-metrics)
+    /// runs as a task of the server's multi-thread runtime, which saves
+    /// handing a small scrape to another thread and back. Either streams.
+    /// A current-thread runtime has no worker to spare for a task that
+    /// waits for the client to read, so there every scrape takes a thread.
+    pub(super) fn spawn(mut self, head: oneshot::Sender<Outcome>, chunks: ChunkSender) {
+        let runtime = Handle::current();
+        let on_task =
+            runtime.runtime_flavor() == RuntimeFlavor::MultiThread && !self.gatherer.may_block();
+        if on_task {
+            // A worker that must wait for the client to read hands its other
+            // tasks to another thread meanwhile (`block_in_place`).
+            let chunks = chunks.waiting_in_place();
+            drop(runtime.spawn(async move {
+                let (mut encoder, stream) = self.start(head, chunks);
+                let errors = self
+                    .gatherer
+                    .gather_async(&mut encoder, self.deadline)
+                    .await;
+                self.finish(encoder, &stream, &errors);
+            }));
+        } else {
+            drop(runtime.spawn_blocking(move || {
+                let (mut encoder, stream) = self.start(head, chunks);
+                // Async collectors run concurrently until the deadline.
+                let errors = Handle::current()
+                    .block_on(self.gatherer.gather_async(&mut encoder, self.deadline));
+                self.finish(encoder, &stream, &errors);
+            }));
+        }
+    }
+
+    /// The scrape's encoder, and its way to the response.
+    fn start(
+        &mut self,
+        head: oneshot::Sender<Outcome>,
+        chunks: ChunkSender,
+    ) -> (MetricEncoder, Arc<Mutex<Stream>>) {
+        let stream = Arc::new(Mutex::new(Stream::new(
+            self.compression,
+            head,
+            chunks,
+            self.metrics.clone(),
+            true,
+            // Released before a whole or failed answer is handed over, so a
+            // client that gets its response can never find its own slot still taken.
+            self.guard.take(),
+        )));
+        let mut encoder = MetricEncoder::new(self.format);
+        encoder.set_escaping(self.escaping);
+        encoder.openmetrics_created_lines(self.created_lines);
+        encoder.filter_names(std::mem::take(&mut self.names));
+        // Big families go out while they are written when the gatherer says
+        // what it writes (so the encoder knows which are one collector's alone).
+        if self.format != Format::Protobuf && !self.gatherer.claims().is_any() {
+            let sink = Arc::clone(&stream);
+            encoder.spill_to(
+                CHUNK,
+                Box::new(move |bytes| lock(&sink).push(bytes)),
+                self.policy == ErrorHandling::HttpError,
+            );
+            if self.metrics.is_some() {
+                // Written last, into families of these names.
+                encoder.push_scope(Scope::Not(HandlerMetrics::claims()));
+            }
+        }
+        (encoder, stream)
+    }
+
+    /// After the collectors: the errors, the self-metrics, the rest of the output.
+    fn finish(&self, mut encoder: MetricEncoder, stream: &Mutex<Stream>, errors: &[GatherError]) {
+        // Odd data from the target, not the exporter failing: reported, and
+        // the rest of the scrape is served whatever the error policy.
+        let dropped = encoder.dropped_series();
+        if !dropped.is_empty() {
+            for d in dropped {
+                tracing::warn!(
+                    family = %d.family,
+                    labels = %d.labels,
+                    value = d.value,
+                    "counter series left out: a counter total must be a number at or above zero"
+                );
+            }
+            if let Some(m) = &self.metrics {
+                m.error(Cause::Gathering, dropped.len());
+            }
+        }
+        if !errors.is_empty() {
+            for e in errors {
+                tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
+            }
+            if let Some(m) = &self.metrics {
+                m.error(Cause::Gathering, errors.len());
+            }
+            if self.policy == ErrorHandling::HttpError {
+                let mut msg = String::from("an error has occurred while serving metrics:\n\n");
+                for e in errors {
+                    let _ = writeln!(msg, "{e}");
+                }
+                lock(stream).fail_scrape(msg);
+                return;
+            }
+        }
+        // Last, so this scrape's errors are already counted in it.
+        if let Some(m) = &self.metrics {
+            if let Err(error) = collect_contained(m.as_ref(), &mut encoder) {
+                tracing::error!(%error, "self-metrics failed");
+            }
+        }
+        let mut stream = lock(stream);
+        encoder.finish_chunks(|family| stream.push(family));
+        stream.finish();
+    }
+}
+
+fn lock(stream: &Mutex<Stream>) -> std::sync::MutexGuard<'_, Stream> {
+    stream.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,190 @@
+//! The way from a scrape to the response body: whole when it is small,
+//! compressed chunks while it is written when it is not.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use super::{InFlight, Outcome, CHUNK};
+use crate::http::body::{Chunk, ChunkSender};
+use crate::http::compress::{Compression, Compressor};
+use crate::http::instrument::{Cause, HandlerMetrics};
+
+/// Turns the scrape into the response: one whole body when it fits in
+/// [`CHUNK`] bytes, else compressed chunks of about [`CHUNK`] uncompressed
+/// bytes each, sent as soon as they are ready. It receives the families
+/// streamed while collectors run, then the rest at the end.
+pub(super) struct Stream {
+    compression: Compression,
+    /// Started once the scrape is known to be streamed.
+    compressor: Option<Compressor>,
+    /// Uncompressed bytes not yet compressed.
+    pending: Vec<u8>,
+    /// Taken when the response head is decided.
+    head: Option<oneshot::Sender<Outcome>>,
+    chunks: ChunkSender,
+    metrics: Option<Arc<HandlerMetrics>>,
+    /// Set when the client went away or the body was aborted: skip the rest.
+    done: bool,
+    /// Whether the response may be streamed; when not, it is all kept for
+    /// one whole answer however large it grows.
+    streamable: bool,
+    /// This scrape's in-flight slot (the streamed body holds another handle).
+    guard: Option<Arc<InFlight>>,
+}
+
+impl Stream {
+    /// A stream for one scrape in `compression`; the outcome goes to `head`
+    /// when it is decided. Unless `streamable`, the whole scrape is kept for
+    /// one answer however large it grows.
+    pub(super) fn new(
+        compression: Compression,
+        head: oneshot::Sender<Outcome>,
+        chunks: ChunkSender,
+        metrics: Option<Arc<HandlerMetrics>>,
+        streamable: bool,
+        guard: Option<Arc<InFlight>>,
+    ) -> Self {
+        Stream {
+            compression,
+            compressor: None,
+            pending: Vec::new(),
+            head: Some(head),
+            chunks,
+            metrics,
+            done: false,
+            streamable,
+            guard,
+        }
+    }
+
+    pub(super) fn push(&mut self, family: &[u8]) {
+        if self.done {
+            return;
+        }
+        self.pending.extend_from_slice(family);
+        if self.pending.len() < CHUNK || !self.streamable {
+            return;
+        }
+        if self.compressor.is_none() {
+            match Compressor::new(self.compression) {
+                Ok(c) => self.compressor = Some(c),
+                Err(error) => return self.fail(&error),
+            }
+            let Some(head) = self.head.take() else {
+                self.done = true;
+                return;
+            };
+            if head.send(Outcome::Streaming).is_err() {
+                self.done = true; // timed out meanwhile
+                return;
+            }
+        }
+        self.flush();
+    }
+
+    /// Compresses and sends `pending`.
+    fn flush(&mut self) {
+        let Some(compressor) = &mut self.compressor else {
+            return;
+        };
+        let out = compressor.push(&self.pending);
+        self.pending.clear();
+        match out {
+            Ok(out) => self.send(out),
+            Err(error) => self.fail(&error),
+        }
+    }
+
+    fn send(&mut self, out: Vec<u8>) {
+        // A send error means the client went away: stop encoding.
+        if !out.is_empty() && !self.chunks.send(Bytes::from(out)) {
+            self.done = true;
+        }
+    }
+
+    pub(super) fn finish(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(head) = self.head.take() {
+            // Never started streaming: the whole scrape is in `pending`.
+            let whole = match self.compression {
+                Compression::Identity => Ok(std::mem::take(&mut self.pending)),
+                c => Compressor::new(c).and_then(|mut comp| {
+                    let mut out = comp.push(&self.pending)?;
+                    out.extend(comp.finish()?);
+                    Ok(out)
+                }),
+            };
+            let outcome = match whole {
+                Ok(bytes) => Outcome::Whole(bytes),
+                Err(error) => {
+                    self.count_encoding_error(&error);
+                    Outcome::Failed(format!("error encoding metrics: {error}\n"))
+                }
+            };
+            drop(self.guard.take());
+            let _ = head.send(outcome);
+            return;
+        }
+        self.flush();
+        if self.done {
+            return;
+        }
+        if let Some(compressor) = self.compressor.take() {
+            match compressor.finish() {
+                Ok(out) => self.send(out),
+                Err(error) => return self.fail(&error),
+            }
+        }
+        if !self.done {
+            self.chunks.send_last(Chunk::End);
+            self.done = true;
+        }
+    }
+
+    /// A collector failed under [`ErrorHandling::HttpError`]: answer 500 if
+    /// nothing was sent yet, else abort the body already under way.
+    pub(super) fn fail_scrape(&mut self, message: String) {
+        match self.head.take() {
+            Some(head) => {
+                drop(self.guard.take());
+                let _ = head.send(Outcome::Failed(message));
+            }
+            None => self.abort(message),
+        }
+        self.done = true;
+    }
+
+    /// Ends a streamed body with an error, so the client sees a failed
+    /// transfer rather than a body that looks complete.
+    fn abort(&mut self, reason: String) {
+        if !self.done {
+            self.chunks.send_last(Chunk::Abort(reason));
+            self.done = true;
+        }
+    }
+
+    fn fail(&mut self, error: &std::io::Error) {
+        self.count_encoding_error(error);
+        match self.head.take() {
+            Some(head) => {
+                drop(self.guard.take());
+                let _ = head.send(Outcome::Failed(format!(
+                    "error encoding metrics: {error}\n"
+                )));
+            }
+            None => self.abort(format!("error encoding metrics: {error}")),
+        }
+        self.done = true;
+    }
+
+    fn count_encoding_error(&self, error: &std::io::Error) {
+        tracing::error!(%error, "error compressing metrics");
+        if let Some(m) = &self.metrics {
+            m.error(Cause::Encoding, 1);
+        }
+    }
+}
