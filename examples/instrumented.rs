@@ -47,7 +47,7 @@ fn latency(registry: &Registry) -> Result<Arc<Metric<Latency>>, Box<dyn std::err
     let proto = Histogram::builder()
         .native(1.1)
         .native_max_buckets(160)
-        .native_min_reset_duration(Duration::from_secs(3600))
+        .native_min_reset_duration(Duration::from_hours(1))
         .build()?;
     let metric = Arc::new(Metric::new(
         desc,

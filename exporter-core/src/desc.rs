@@ -684,7 +684,7 @@ mod tests {
         assert!(legacy.is_legacy());
         assert!(std::ptr::eq(
             legacy.for_escaping(EscapingScheme::Values).unwrap(),
-            &legacy
+            std::ptr::from_ref(&legacy)
         ));
     }
 

@@ -184,7 +184,7 @@ mod tests {
     }
 
     /// The cases of Go's `TestEscapeName` (prometheus/common v0.70.1
-    /// model/metric_test.go), except that a legacy name stays as it is under
+    /// `model/metric_test.go`), except that a legacy name stays as it is under
     /// `dots` too, as Go's `EscapeMetricFamily` (what encoders call) leaves it.
     #[test]
     fn escapes_as_go_does() {

@@ -510,13 +510,13 @@ mod tests {
     }
 }
 
-/// A native (sparse, exponential) histogram sample, as client_model's
+/// A native (sparse, exponential) histogram sample, as `client_model`'s
 /// `Histogram` message carries it: bucket `i` of `schema` holds the
 /// observations in `(2^((i-1)/2^schema), 2^(i/2^schema)]` (the negative side
 /// mirrors it), and the zero bucket those within `zero_threshold` of zero.
 ///
 /// Counts are per bucket, not cumulative; only buckets that hold something
-/// need to be listed. The encoder writes them as client_model defines them
+/// need to be listed. The encoder writes them as `client_model` defines them
 /// (spans and delta-encoded counts) in protobuf; the text formats have no
 /// place for them and write only the `+Inf` bucket, `_sum` and `_count`, as
 /// Go's `text_create.go` and `openmetrics_create.go` do.
@@ -611,7 +611,7 @@ impl NativeHistogramSnapshot {
         if !(-4..=8).contains(&schema) {
             return Err(NativeHistogramError::Schema(schema));
         }
-        if !(zero_threshold >= 0.0) {
+        if zero_threshold.is_nan() || zero_threshold < 0.0 {
             return Err(NativeHistogramError::ZeroThreshold(zero_threshold));
         }
         let side = |buckets: &mut Vec<(i32, u64)>| -> Result<u64, NativeHistogramError> {

@@ -104,47 +104,47 @@ up{job="a"} 1
 # EOF
 "#;
 
-/// The same families under an escaping scheme: `H` the histogram, `R` its
-/// label, `C` the counter, `F` the counter's OpenMetrics family name, `M` its
-/// label, `G` the gauge.
-const TEXT_ESCAPED: &str = r#"# HELP H Duration.
-# TYPE H histogram
-H_bucket{R="/",le="0.1"} 1
-H_bucket{R="/",le="1"} 3
-H_bucket{R="/",le="+Inf"} 4
-H_sum{R="/"} 1.5
-H_count{R="/"} 4
-# HELP C Requests.
-# TYPE C counter
-C{M="GET",code="200"} 5
-# HELP G CPU.
-# TYPE G gauge
-G 0.5
+/// The same families under an escaping scheme: `<H>` the histogram, `<R>`
+/// its label, `<C>` the counter, `<F>` the counter's OpenMetrics family name,
+/// `<M>` its label, `<G>` the gauge.
+const TEXT_ESCAPED: &str = r#"# HELP <H> Duration.
+# TYPE <H> histogram
+<H>_bucket{<R>="/",le="0.1"} 1
+<H>_bucket{<R>="/",le="1"} 3
+<H>_bucket{<R>="/",le="+Inf"} 4
+<H>_sum{<R>="/"} 1.5
+<H>_count{<R>="/"} 4
+# HELP <C> Requests.
+# TYPE <C> counter
+<C>{<M>="GET",code="200"} 5
+# HELP <G> CPU.
+# TYPE <G> gauge
+<G> 0.5
 # HELP up Up.
 # TYPE up gauge
 up{job="a"} 1
 "#;
 
-const OPENMETRICS_ESCAPED: &str = r#"# HELP H Duration.
-# TYPE H histogram
-H_bucket{R="/",le="0.1"} 1
-H_bucket{R="/",le="1.0"} 3
-H_bucket{R="/",le="+Inf"} 4
-H_sum{R="/"} 1.5
-H_count{R="/"} 4
-# HELP F Requests.
-# TYPE F counter
-C{M="GET",code="200"} 5
-# HELP G CPU.
-# TYPE G gauge
-G 0.5
+const OPENMETRICS_ESCAPED: &str = r#"# HELP <H> Duration.
+# TYPE <H> histogram
+<H>_bucket{<R>="/",le="0.1"} 1
+<H>_bucket{<R>="/",le="1.0"} 3
+<H>_bucket{<R>="/",le="+Inf"} 4
+<H>_sum{<R>="/"} 1.5
+<H>_count{<R>="/"} 4
+# HELP <F> Requests.
+# TYPE <F> counter
+<C>{<M>="GET",code="200"} 5
+# HELP <G> CPU.
+# TYPE <G> gauge
+<G> 0.5
 # HELP up Up.
 # TYPE up gauge
 up{job="a"} 1
 # EOF
 "#;
 
-/// `(scheme, H, R, C, F, M, G)`, from Go's `EscapeName`.
+/// `(scheme, [<H>, <R>, <C>, <F>, <M>, <G>])`, from Go's `EscapeName`.
 const ESCAPED: [(EscapingScheme, [&str; 6]); 3] = [
     (
         EscapingScheme::Underscores,
@@ -183,36 +183,12 @@ const ESCAPED: [(EscapingScheme, [&str; 6]); 3] = [
 ];
 
 fn fill(template: &str, names: [&str; 6]) -> String {
-    let [h, r, c, f, m, g] = names;
-    template
-        .lines()
-        .map(|line| {
-            let (head, rest) = match line.find(|ch| ch == '{' || ch == ' ') {
-                Some(i) if !line.starts_with('#') => line.split_at(i),
-                _ => ("", line),
-            };
-            let head = match head {
-                "H_bucket" => format!("{h}_bucket"),
-                "H_sum" => format!("{h}_sum"),
-                "H_count" => format!("{h}_count"),
-                "C" => c.to_owned(),
-                "G" => g.to_owned(),
-                other => other.to_owned(),
-            };
-            let rest = rest
-                .replace("# HELP H ", &format!("# HELP {h} "))
-                .replace("# TYPE H ", &format!("# TYPE {h} "))
-                .replace("# HELP C ", &format!("# HELP {c} "))
-                .replace("# TYPE C ", &format!("# TYPE {c} "))
-                .replace("# HELP F ", &format!("# HELP {f} "))
-                .replace("# TYPE F ", &format!("# TYPE {f} "))
-                .replace("# HELP G ", &format!("# HELP {g} "))
-                .replace("# TYPE G ", &format!("# TYPE {g} "))
-                .replace("{R=", &format!("{{{r}="))
-                .replace("{M=", &format!("{{{m}="));
-            format!("{head}{rest}\n")
+    ["<H>", "<R>", "<C>", "<F>", "<M>", "<G>"]
+        .iter()
+        .zip(names)
+        .fold(template.to_owned(), |out, (slot, name)| {
+            out.replace(slot, name)
         })
-        .collect()
 }
 
 #[test]
@@ -282,11 +258,11 @@ fn protobuf_carries_names_as_they_are_under_allow_utf8_and_escaped_otherwise() {
         ]
     );
     assert_eq!(utf8[1].1, ["code", "http.method"]);
-    for (scheme, [h, r, c, _, m, g]) in ESCAPED {
+    for (scheme, [hist, route, counter, _, method, gauge]) in ESCAPED {
         let got = decode(scheme);
-        assert_eq!(names(&got), [h, c, g, "up"], "{scheme:?}");
-        assert_eq!(got[0].1, [r], "{scheme:?}");
-        let mut want = [m, "code"];
+        assert_eq!(names(&got), [hist, counter, gauge, "up"], "{scheme:?}");
+        assert_eq!(got[0].1, [route], "{scheme:?}");
+        let mut want = [method, "code"];
         want.sort_unstable();
         assert_eq!(got[1].1, want, "{scheme:?}");
     }

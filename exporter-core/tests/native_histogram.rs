@@ -2,6 +2,9 @@
 //! from the factor, Go's bucket limiting (reset, zero bucket, resolution),
 //! families, and what a scrape writes in each format.
 
+// Bucket arithmetic is exact (powers of two, Go's `frac == 0.5`).
+#![allow(clippy::float_cmp)]
+
 use exporter_core::metric::{
     native_bucket_index, native_bucket_upper_bound, native_schema_for_factor, native_widened_index,
     BucketError, Family, Histogram, NATIVE_DEFAULT_ZERO_THRESHOLD,
@@ -261,7 +264,7 @@ fn exemplars_are_checked() {
 #[allow(dead_code, unreachable_pub, missing_docs)]
 mod client_model;
 
-use exporter_core::value::NativeHistogramSnapshot;
+use exporter_core::value::{NativeHistogramError, NativeHistogramSnapshot};
 use exporter_core::{Desc, Format, MetricEncoder, MetricType};
 use prost::Message;
 
@@ -359,7 +362,7 @@ fn protobuf_carries_spans_deltas_zero_bucket_and_created_time() {
 fn text_and_openmetrics_write_a_native_only_histogram_as_go_does() {
     let family = observed();
     let text = String::from_utf8(scrape(Format::Text, false, |enc| {
-        write_family(enc, &family)
+        write_family(enc, &family);
     }))
     .unwrap();
     assert_eq!(
@@ -370,7 +373,7 @@ fn text_and_openmetrics_write_a_native_only_histogram_as_go_does() {
          latency_seconds_count{method=\"GET\"} 7\n"
     );
     let om = String::from_utf8(scrape(Format::OpenMetrics, false, |enc| {
-        write_family(enc, &family)
+        write_family(enc, &family);
     }))
     .unwrap();
     assert_eq!(
@@ -382,7 +385,7 @@ fn text_and_openmetrics_write_a_native_only_histogram_as_go_does() {
     );
     // With `_created` lines on, the histogram's created time follows.
     let om = String::from_utf8(scrape(Format::OpenMetrics, true, |enc| {
-        write_family(enc, &family)
+        write_family(enc, &family);
     }))
     .unwrap();
     assert!(
@@ -493,7 +496,6 @@ fn const_native_histograms_from_snapshots() {
     assert_eq!(spans, [(0, 4)]);
     assert_eq!(p.positive_delta, [4, -4, 0, 1]);
     // Go's checks.
-    use exporter_core::value::NativeHistogramError;
     assert_eq!(
         NativeHistogramSnapshot::from_buckets(9, 0.0, 0, [], [], 0.0, 0),
         Err(NativeHistogramError::Schema(9))

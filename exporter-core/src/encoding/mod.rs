@@ -341,7 +341,7 @@ impl FamilyEncoder<'_> {
     /// holds already (Go's `NewConstNativeHistogram`).
     ///
     /// Protobuf carries its buckets (spans and delta-encoded counts, as
-    /// client_model defines them); the text formats have no place for them
+    /// `client_model` defines them); the text formats have no place for them
     /// and write the `+Inf` bucket, `_sum` and `_count`, as Go does.
     ///
     /// # Example

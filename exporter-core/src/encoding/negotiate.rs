@@ -347,9 +347,10 @@ mod tests {
 
     #[test]
     fn long_lists_sort_by_q_then_concreteness() {
+        use std::fmt::Write as _;
         let mut header = String::new();
         for i in 0..20 {
-            header.push_str(&format!("a{i}/b;q=0.{},", i % 8 + 1));
+            let _ = write!(header, "a{i}/b;q=0.{},", i % 8 + 1);
         }
         header.push_str("*/*;q=0.9,c/*;q=0.9,c/d;q=0.9,e/f;q=nan");
         let c = parse_accept(&header);

@@ -273,7 +273,7 @@ impl HistogramBuilder {
     pub fn build(self) -> Result<Histogram, BucketError> {
         let native = match self.factor {
             None => None,
-            Some(f) if !(f > 1.0) => return Err(BucketError::NativeFactor(f)),
+            Some(f) if f.is_nan() || f <= 1.0 => return Err(BucketError::NativeFactor(f)),
             Some(f) => {
                 if !self.zero_threshold.is_finite() {
                     return Err(BucketError::NativeZeroThreshold(self.zero_threshold));
@@ -326,6 +326,7 @@ impl Histogram {
     /// latency.with(&["GET"], |h| h.observe(0.25));
     /// # Ok::<(), exporter_core::metric::BucketError>(())
     /// ```
+    #[must_use]
     pub fn empty_like(&self) -> Self {
         Self::from_parts(self.bounds.to_vec(), self.native.as_ref().map(|n| n.config))
     }
@@ -429,7 +430,7 @@ impl Histogram {
             && state.last_reset.elapsed() >= config.min_reset_duration
         {
             *state = NativeState::new(config);
-            for c in self.counts.iter() {
+            for c in &self.counts {
                 c.store(0, Ordering::Relaxed);
             }
             self.sum.store(0.0f64.to_bits(), Ordering::Relaxed);
@@ -596,6 +597,60 @@ impl fmt::Debug for Histogram {
     }
 }
 
+impl Histogram {
+    /// Runs `f` with the exemplars borrowed as the encoder takes them: the
+    /// classic ones by bucket, the native ones. Allocates only when there
+    /// are exemplars.
+    fn with_exemplars<R>(
+        &self,
+        f: impl FnOnce(&[Option<Exemplar<'_>>], &[Exemplar<'_>]) -> R,
+    ) -> R {
+        let Some(store) = self.exemplars.get() else {
+            return f(&[], &[]);
+        };
+        let store = store.lock().unwrap_or_else(PoisonError::into_inner);
+        let classic_labels: Vec<Option<Vec<(&str, &str)>>> = store
+            .classic
+            .iter()
+            .map(|e| e.as_ref().map(OwnedExemplar::labels))
+            .collect();
+        let native_labels: Vec<Vec<(&str, &str)>> =
+            store.native.iter().map(OwnedExemplar::labels).collect();
+        let classic: Vec<Option<Exemplar<'_>>> = store
+            .classic
+            .iter()
+            .zip(&classic_labels)
+            .map(|(e, l)| match (e, l) {
+                (Some(e), Some(l)) => Some(e.borrowed(l)),
+                _ => None,
+            })
+            .collect();
+        let native: Vec<Exemplar<'_>> = store
+            .native
+            .iter()
+            .zip(&native_labels)
+            .map(|(e, l)| e.borrowed(l))
+            .collect();
+        f(&classic, &native)
+    }
+}
+
+impl OwnedExemplar {
+    fn labels(&self) -> Vec<(&str, &str)> {
+        self.labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    fn borrowed<'a>(&self, labels: &'a [(&'a str, &'a str)]) -> Exemplar<'a> {
+        Exemplar::new(labels, self.value).with_timestamp(self.timestamp)
+    }
+}
+
+/// The native buckets as the encoder takes them, copied under the lock.
+type NativeCopy = (i32, f64, u64, Vec<(i32, u64)>, Vec<(i32, u64)>);
+
 impl EncodeMetric for Histogram {
     const METRIC_TYPE: MetricType = MetricType::Histogram;
 
@@ -607,12 +662,12 @@ impl EncodeMetric for Histogram {
     where
         L: EncodeLabelValues + ?Sized,
     {
+        // Common layouts fit on the stack: no allocation per series per scrape.
+        const INLINE: usize = 32;
         // A native histogram is read under its write lock, so that no
         // observation is half done: count, sum and buckets agree (Prometheus
         // refuses a native histogram whose count is below its buckets').
         let native_state = self.native.as_ref().map(|n| n.write());
-        // Common layouts fit on the stack: no allocation per series per scrape.
-        const INLINE: usize = 32;
         let n = self.bounds.len();
         let mut inline = [(0.0, 0u64); INLINE];
         let mut heap = Vec::new();
@@ -633,7 +688,7 @@ impl EncodeMetric for Histogram {
         }
         let count = acc + self.counts[n].load(Ordering::Relaxed);
         let sum = self.sum();
-        let native = native_state.map(|state| {
+        let native: Option<NativeCopy> = native_state.map(|state| {
             (
                 state.schema,
                 state.zero_threshold,
@@ -646,54 +701,7 @@ impl EncodeMetric for Histogram {
             timestamp_ms: None,
             created: family.wants_created().then(|| self.created()),
         };
-        // Exemplars, borrowed for the encoder (only when there are some).
-        let store = self
-            .exemplars
-            .get()
-            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner));
-        fn labels_of(e: &OwnedExemplar) -> Vec<(&str, &str)> {
-            e.labels
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect()
-        }
-        let classic_labels: Vec<Option<Vec<(&str, &str)>>> = store
-            .as_ref()
-            .map(|s| {
-                s.classic
-                    .iter()
-                    .map(|e| e.as_ref().map(labels_of))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let native_labels: Vec<Vec<(&str, &str)>> = store
-            .as_ref()
-            .map(|s| s.native.iter().map(labels_of).collect())
-            .unwrap_or_default();
-        let classic_exemplars: Vec<Option<Exemplar<'_>>> = match &store {
-            Some(s) => s
-                .classic
-                .iter()
-                .zip(&classic_labels)
-                .map(|(e, l)| match (e, l) {
-                    (Some(e), Some(l)) => {
-                        Some(Exemplar::new(l, e.value).with_timestamp(e.timestamp))
-                    }
-                    _ => None,
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        let native_exemplars: Vec<Exemplar<'_>> = match &store {
-            Some(s) => s
-                .native
-                .iter()
-                .zip(&native_labels)
-                .map(|(e, l)| Exemplar::new(l, e.value).with_timestamp(e.timestamp))
-                .collect(),
-            None => Vec::new(),
-        };
-        match &native {
+        self.with_exemplars(|classic_exemplars, native_exemplars| match &native {
             None => family.histogram_with(
                 labels,
                 &HistogramValue {
@@ -702,7 +710,7 @@ impl EncodeMetric for Histogram {
                     count,
                 },
                 &opts,
-                &classic_exemplars,
+                classic_exemplars,
             ),
             Some((schema, zero_threshold, zero_count, positive, negative)) => family
                 .native_histogram_with(
@@ -718,10 +726,10 @@ impl EncodeMetric for Histogram {
                     },
                     buckets,
                     &opts,
-                    &classic_exemplars,
-                    &native_exemplars,
+                    classic_exemplars,
+                    native_exemplars,
                 ),
-        }
+        })
     }
 }
 

@@ -98,6 +98,7 @@ fn bounds(schema: i32) -> &'static [f64] {
 /// assert_eq!(native_bucket_index(1.05, 3), 1); // (1, 1.0905]
 /// ```
 #[inline]
+#[allow(clippy::float_cmp)] // Go's exact `frac == 0.5`: a power of two ends a bucket.
 pub fn native_bucket_index(v: f64, schema: i32) -> i32 {
     let mut a = v.abs();
     let inf = a.is_infinite();
@@ -124,6 +125,7 @@ pub fn native_bucket_index(v: f64, schema: i32) -> i32 {
 /// The upper bound of native bucket `key` in `schema` (Go's `getLe`): the
 /// last bucket of finite numbers ends at `f64::MAX`, the one after it (which
 /// counts `±Inf`) at `+Inf`.
+#[allow(clippy::float_cmp)] // Go's exact `frac == 0.5`.
 pub fn native_bucket_upper_bound(key: i32, schema: i32) -> f64 {
     if schema < 0 {
         let exp = key.checked_shl(schema.unsigned_abs()).unwrap_or(i32::MAX);

@@ -172,11 +172,7 @@ impl MetricsHandler {
         let format = negotiated.format;
         let compression = compress::negotiate(req.accept_encoding(), &self.opts.compressions);
         let mut head = Response::builder().header(header::CONTENT_TYPE, negotiated.content_type());
-        if let Some(start) = self.opts.process_start_time {
-            let secs = match start.duration_since(std::time::UNIX_EPOCH) {
-                Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-            };
+        if let Some(secs) = self.opts.process_start_secs() {
             head = head.header("Process-Start-Time-Unix", secs);
         }
         if let Some(coding) = compression.content_encoding() {

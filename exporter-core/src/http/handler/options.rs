@@ -159,6 +159,15 @@ impl HandlerOpts {
         self
     }
 
+    /// The `Process-Start-Time-Unix` value: whole seconds, as Go's `Unix()`.
+    pub(super) fn process_start_secs(&self) -> Option<i64> {
+        let start = self.process_start_time?;
+        Some(match start.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+        })
+    }
+
     /// Add the `promhttp_metric_handler_*` self-metrics to every scrape
     /// (Go's `InstrumentMetricHandler`). Default is `true`.
     #[must_use]
