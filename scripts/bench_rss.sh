@@ -3,11 +3,15 @@
 # (issue 10: protobuf within 1.5x of text). Each format gets a fresh process: the peak
 # (VmHWM) after one scrape minus the resident size before it (VmRSS, idle).
 # Usage: scripts/bench_rss.sh [series]   (default 1000000)
+#        BIN=path/to/big_snapshot scripts/bench_rss.sh   (a binary built elsewhere, e.g. a baseline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 series=${1:-1000000}
-cargo build --release -q -p exporter-benches --example big_snapshot
-bin=target/release/examples/big_snapshot
+bin=${BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --release -q -p exporter-benches --example big_snapshot
+    bin=target/release/examples/big_snapshot
+fi
 proto='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
 for format in text protobuf; do
     out=$(mktemp)
