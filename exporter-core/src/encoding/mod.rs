@@ -62,8 +62,9 @@ pub enum Format {
 }
 
 impl Format {
-    /// The `Content-Type` header value for responses in this format, as Go's
-    /// `expfmt` spells it.
+    /// The `Content-Type` of this format as Go's `expfmt` constants spell it,
+    /// without the `escaping=` term Go's handler appends: a response's exact
+    /// header is [`Negotiated::content_type`].
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Text => "text/plain; version=0.0.4; charset=utf-8",
