@@ -369,3 +369,38 @@ fn a_left_out_counter_still_checks_its_label_count() {
     );
     assert!(enc.dropped_series().is_empty());
 }
+
+/// The name-collision check is skipped for a family created after the very
+/// same families as in the last scrape on this thread; any other sequence
+/// is checked, so a collision is found whatever scraped before.
+#[test]
+fn name_collisions_are_found_after_scrapes_that_passed() {
+    let hist = Desc::new("lat_seconds", "L.", MetricType::Histogram, [] as [&str; 0]).unwrap();
+    let count = Desc::new(
+        "lat_seconds_count",
+        "C.",
+        MetricType::Gauge,
+        [] as [&str; 0],
+    )
+    .unwrap();
+    let other = Desc::new("other", "O.", MetricType::Gauge, [] as [&str; 0]).unwrap();
+    for round in 0..3 {
+        // Passes, and is remembered.
+        let mut enc = MetricEncoder::new(Format::Text);
+        enc.family(&hist).unwrap();
+        enc.family(&other).unwrap();
+        drop(enc);
+        // Same first family, then a colliding one.
+        let mut enc = MetricEncoder::new(Format::Text);
+        enc.family(&hist).unwrap();
+        assert!(enc.family(&count).is_err(), "round {round}");
+        drop(enc);
+        // The colliding pair the other way round, after a passing `count` first.
+        let mut enc = MetricEncoder::new(Format::Text);
+        enc.family(&count).unwrap();
+        drop(enc);
+        let mut enc = MetricEncoder::new(Format::Text);
+        enc.family(&count).unwrap();
+        assert!(enc.family(&hist).is_err(), "round {round}");
+    }
+}

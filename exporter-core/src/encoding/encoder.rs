@@ -128,8 +128,9 @@ impl MetricEncoder {
     pub fn new(format: Format) -> Self {
         MetricEncoder {
             format,
-            families: Vec::new(),
-            index: hashbrown::HashMap::new(),
+            // Room for a small exporter's families without growing.
+            families: Vec::with_capacity(8),
+            index: hashbrown::HashMap::with_capacity(8),
             epoch: 0,
             families_before: 0,
             undo: Vec::new(),
@@ -310,6 +311,7 @@ impl MetricEncoder {
             self.index.remove(fam.desc.name());
         }
         if let Some(idx) = streamed.filter(|&i| i >= self.families_before) {
+            self.check.forget_memo();
             // Its header went out: keep it, so that it is not written twice.
             let fam = added.swap_remove(idx - self.families_before);
             self.index
@@ -317,6 +319,12 @@ impl MetricEncoder {
             self.families.push(fam);
         }
         self.check.rollback();
+    }
+
+    /// About how many bytes [`finish_into`](Self::finish_into) would write
+    /// (the families' buffers; protobuf adds a few bytes per family).
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.families.iter().map(|f| f.body.len()).sum()
     }
 
     /// Writes every family (sorted by name, empty ones left out) to `out`,

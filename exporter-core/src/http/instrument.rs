@@ -54,10 +54,16 @@ pub(crate) enum Cause {
     Encoding,
 }
 
+/// The codes counted from the start, in atomics (every scrape writes them).
+const CODES: [u16; 3] = [200, 500, 503];
+
 /// Counters shared by every clone of one handler.
 #[derive(Debug)]
 pub(crate) struct HandlerMetrics {
-    by_code: Mutex<BTreeMap<u16, u64>>,
+    /// Requests answered with each of [`CODES`].
+    usual: [AtomicU64; 3],
+    /// Any other code (405, 400...), rare: behind a lock.
+    other: Mutex<BTreeMap<u16, u64>>,
     in_flight: AtomicI64,
     gathering_errors: AtomicU64,
     encoding_errors: AtomicU64,
@@ -66,7 +72,8 @@ pub(crate) struct HandlerMetrics {
 impl HandlerMetrics {
     pub(crate) fn new() -> Self {
         HandlerMetrics {
-            by_code: Mutex::new([(200, 0), (500, 0), (503, 0)].into_iter().collect()),
+            usual: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+            other: Mutex::new(BTreeMap::new()),
             in_flight: AtomicI64::new(0),
             gathering_errors: AtomicU64::new(0),
             encoding_errors: AtomicU64::new(0),
@@ -74,8 +81,15 @@ impl HandlerMetrics {
     }
 
     pub(crate) fn observe(&self, code: u16) {
-        let mut by_code = self.by_code.lock().unwrap_or_else(PoisonError::into_inner);
-        *by_code.entry(code).or_insert(0) += 1;
+        match CODES.iter().position(|&c| c == code) {
+            Some(i) => {
+                self.usual[i].fetch_add(1, Ordering::Relaxed);
+            }
+            None => {
+                let mut other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
+                *other.entry(code).or_insert(0) += 1;
+            }
+        }
     }
 
     pub(crate) fn error(&self, cause: Cause, n: usize) {
@@ -119,12 +133,20 @@ impl Collector for HandlerMetrics {
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
-        let by_code: Vec<(u16, u64)> = {
-            let by_code = self.by_code.lock().unwrap_or_else(PoisonError::into_inner);
-            by_code.iter().map(|(c, n)| (*c, *n)).collect()
-        };
         let mut family = encoder.family(&DESCS.requests)?;
         let mut buf = itoa::Buffer::new();
+        let mut by_code: Vec<(u16, u64)> = {
+            let other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
+            other.iter().map(|(c, n)| (*c, *n)).collect()
+        };
+        by_code.extend(
+            CODES
+                .iter()
+                .zip(&self.usual)
+                .map(|(c, n)| (*c, n.load(Ordering::Relaxed))),
+        );
+        // In code order, as a map of them would list them.
+        by_code.sort_unstable();
         for (code, n) in by_code {
             family.sample(&[buf.format(code)], n)?;
         }

@@ -67,6 +67,31 @@ pub(crate) struct ScrapeCheck {
     scratch: Vec<u8>,
     /// Counter series left out of this scrape for their value.
     dropped: Vec<DroppedSeries>,
+    /// Name-collision checks already passed by the same families.
+    memo: CollisionMemo,
+}
+
+/// Which families' name-collision checks need not run again: a family
+/// created after the very same families (names and types, in order) as in
+/// the last scrape on this thread was checked against them then. A
+/// registry's families come in the same order scrape after scrape, and the
+/// check costs a thousand instructions and more per family (a dozen table
+/// lookups), more than the rest of a small scrape.
+#[derive(Debug)]
+struct CollisionMemo {
+    /// The families created so far, as a running hash of their names and
+    /// types in order of creation, and its value when the collector began.
+    created: u64,
+    created_at_begin: u64,
+    /// The running hash after each family created in this scrape whose
+    /// check passed (or was known to pass), and its length at the begin.
+    verified: Vec<u64>,
+    verified_at_begin: usize,
+    /// `verified` of the last scrape on this thread.
+    last: Vec<u64>,
+    /// Whether `last` may be trusted: not after a rollback kept a streamed
+    /// family the running hash does not account for.
+    trusted: bool,
 }
 
 /// A counter series left out of a scrape because its value cannot be a
@@ -100,6 +125,8 @@ thread_local! {
     /// one starts at the right capacity instead of growing (and rehashing)
     /// its way there.
     static SPARE: std::cell::Cell<Option<HashSet64>> = const { std::cell::Cell::new(None) };
+    /// `ScrapeCheck::verified` of the last scrape on this thread.
+    static VERIFIED: std::cell::Cell<Option<Vec<u64>>> = const { std::cell::Cell::new(None) };
 }
 
 impl Drop for ScrapeCheck {
@@ -107,6 +134,10 @@ impl Drop for ScrapeCheck {
         let mut seen = std::mem::take(&mut self.seen);
         seen.clear();
         SPARE.with(|s| s.set(Some(seen)));
+        if self.memo.trusted {
+            let verified = std::mem::take(&mut self.memo.verified);
+            VERIFIED.with(|v| v.set(Some(verified)));
+        }
     }
 }
 
@@ -124,6 +155,14 @@ impl Default for ScrapeCheck {
             keyed: false,
             scratch: Vec::new(),
             dropped: Vec::new(),
+            memo: CollisionMemo {
+                created: 0,
+                created_at_begin: 0,
+                verified: Vec::new(),
+                verified_at_begin: 0,
+                last: VERIFIED.with(std::cell::Cell::take).unwrap_or_default(),
+                trusted: true,
+            },
         }
     }
 }
@@ -150,6 +189,8 @@ impl ScrapeCheck {
         self.seen.checkpoint();
         self.added_identities.clear();
         self.keyed = false;
+        self.memo.created_at_begin = self.memo.created;
+        self.memo.verified_at_begin = self.memo.verified.len();
     }
 
     /// Called when the current collector failed: forget its series.
@@ -162,6 +203,15 @@ impl ScrapeCheck {
         }
         self.added_identities.clear();
         self.keyed = false;
+        self.memo.created = self.memo.created_at_begin;
+        self.memo.verified.truncate(self.memo.verified_at_begin);
+    }
+
+    /// A rollback kept a family (it was streamed already) that the running
+    /// hash of created families does not account for: check every family
+    /// from now on, and leave no list for the next scrape.
+    pub(crate) fn forget_memo(&mut self) {
+        self.memo.trusted = false;
     }
 
     /// Called when a collector opens the family `desc`.
@@ -317,14 +367,25 @@ impl ScrapeCheck {
         desc: &Desc,
         lookup: impl Fn(&str) -> Option<MetricType>,
     ) -> Result<(), CollectError> {
-        match collision(desc.name(), desc.metric_type(), lookup) {
-            None => Ok(()),
-            Some((other, other_type)) => Err(CollectError::other(NameCollision {
-                name: desc.name().to_owned(),
-                other,
-                other_type,
-            })),
+        // A fixed seed: the running hash must be the same scrape after scrape.
+        let memo = &mut self.memo;
+        let created = hash_bytes(
+            memo.created ^ desc.metric_type() as u64,
+            desc.name().as_bytes(),
+        );
+        let known = memo.trusted && memo.last.get(memo.verified.len()) == Some(&created);
+        if !known {
+            if let Some((other, other_type)) = collision(desc.name(), desc.metric_type(), lookup) {
+                return Err(CollectError::other(NameCollision {
+                    name: desc.name().to_owned(),
+                    other,
+                    other_type,
+                }));
+            }
         }
+        memo.created = created;
+        memo.verified.push(created);
+        Ok(())
     }
 }
 

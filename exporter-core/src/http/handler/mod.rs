@@ -78,7 +78,7 @@ impl Drop for InFlight {
 /// How the scrape tells the request what to answer.
 enum Outcome {
     Whole(Vec<u8>),
-    Streaming,
+    Streaming(body::ChunkReceiver),
     Failed(String),
 }
 
@@ -171,24 +171,27 @@ impl MetricsHandler {
         let negotiated = negotiate_accept(req.accept(), self.opts.enable_openmetrics);
         let format = negotiated.format;
         let compression = compress::negotiate(req.accept_encoding(), &self.opts.compressions);
-        let mut head = Response::builder().header(header::CONTENT_TYPE, negotiated.content_type());
+        // Headers from static strings: nothing to parse or allocate per request.
+        let mut head = Response::new(Body::empty());
+        let headers = head.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(negotiated.content_type()),
+        );
         if let Some(secs) = self.opts.process_start_secs() {
-            head = head.header("Process-Start-Time-Unix", secs);
+            headers.insert("process-start-time-unix", HeaderValue::from(secs));
         }
         if let Some(coding) = compression.content_encoding() {
-            head = head.header(header::CONTENT_ENCODING, coding);
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
         }
         if !self.opts.compressions.is_empty() {
-            head = head.header(header::VARY, "Accept-Encoding");
+            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
         }
         if req.method == Method::HEAD {
-            return head
-                .body(Body::empty())
-                .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"));
+            return head;
         }
 
         let (head_tx, head_rx) = oneshot::channel();
-        let (chunk_tx, chunk_rx) = body::channel(CHANNEL_CHUNKS);
         let job = Job {
             gatherer: Arc::clone(&self.gatherer),
             metrics: self.metrics.clone(),
@@ -201,7 +204,7 @@ impl MetricsHandler {
             compression,
             guard: Some(Arc::clone(&guard)),
         };
-        job.spawn(head_tx, chunk_tx);
+        job.spawn(head_tx);
         let outcome = match self.opts.timeout {
             // The scrape goes on in the background and keeps its slot until it is done.
             Some(limit) => match tokio::time::timeout(limit, head_rx).await {
@@ -218,10 +221,10 @@ impl MetricsHandler {
         };
         let body = match outcome {
             Ok(Outcome::Whole(bytes)) => Body::full(bytes),
-            Ok(Outcome::Streaming) => {
+            Ok(Outcome::Streaming(chunks)) => {
                 *streamed = true;
                 guard.streamed.store(true, Ordering::Relaxed);
-                Body::stream(chunk_rx, Box::new(guard))
+                Body::stream(chunks, Box::new(guard))
             }
             Ok(Outcome::Failed(message)) => {
                 return plain_owned(StatusCode::INTERNAL_SERVER_ERROR, message)
@@ -236,8 +239,8 @@ impl MetricsHandler {
                 );
             }
         };
-        head.body(body)
-            .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad response\n"))
+        *head.body_mut() = body;
+        head
     }
 }
 

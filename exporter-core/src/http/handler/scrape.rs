@@ -11,7 +11,6 @@ use tokio::sync::oneshot;
 use super::stream::Stream;
 use super::{ErrorHandling, InFlight, Outcome, CHUNK};
 use crate::encoding::{Format, MetricEncoder, Scope};
-use crate::http::body::ChunkSender;
 use crate::http::compress::Compression;
 use crate::http::instrument::{Cause, HandlerMetrics};
 use crate::registry::{collect_contained, GatherError, Gatherer};
@@ -47,16 +46,15 @@ impl Job {
     /// handing a small scrape to another thread and back. Either streams.
     /// A current-thread runtime has no worker to spare for a task that
     /// waits for the client to read, so there every scrape takes a thread.
-    pub(super) fn spawn(mut self, head: oneshot::Sender<Outcome>, chunks: ChunkSender) {
+    pub(super) fn spawn(mut self, head: oneshot::Sender<Outcome>) {
         let runtime = Handle::current();
         let on_task =
             runtime.runtime_flavor() == RuntimeFlavor::MultiThread && !self.gatherer.may_block();
         if on_task {
-            // A worker that must wait for the client to read hands its other
-            // tasks to another thread meanwhile (`block_in_place`).
-            let chunks = chunks.waiting_in_place();
             drop(runtime.spawn(async move {
-                let (mut encoder, stream) = self.start(head, chunks);
+                // Waiting for the client to read, this worker hands its other
+                // tasks to another thread meanwhile (`block_in_place`).
+                let (mut encoder, stream) = self.start(head, true);
                 let errors = self
                     .gatherer
                     .gather_async(&mut encoder, self.deadline)
@@ -65,7 +63,7 @@ impl Job {
             }));
         } else {
             drop(runtime.spawn_blocking(move || {
-                let (mut encoder, stream) = self.start(head, chunks);
+                let (mut encoder, stream) = self.start(head, false);
                 // Async collectors run concurrently until the deadline.
                 let errors = Handle::current()
                     .block_on(self.gatherer.gather_async(&mut encoder, self.deadline));
@@ -78,14 +76,13 @@ impl Job {
     fn start(
         &mut self,
         head: oneshot::Sender<Outcome>,
-        chunks: ChunkSender,
+        in_place: bool,
     ) -> (MetricEncoder, Arc<Mutex<Stream>>) {
         let stream = Arc::new(Mutex::new(Stream::new(
             self.compression,
             head,
-            chunks,
+            in_place,
             self.metrics.clone(),
-            true,
             // Released before a whole or failed answer is handed over, so a
             // client that gets its response can never find its own slot still taken.
             self.guard.take(),
@@ -151,9 +148,7 @@ impl Job {
                 tracing::error!(%error, "self-metrics failed");
             }
         }
-        let mut stream = lock(stream);
-        encoder.finish_chunks(|family| stream.push(family));
-        stream.finish();
+        lock(stream).finish_with(encoder);
     }
 }
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use super::{InFlight, Outcome, CHUNK};
-use crate::http::body::{Chunk, ChunkSender};
+use super::{InFlight, Outcome, CHANNEL_CHUNKS, CHUNK};
+use crate::encoding::MetricEncoder;
+use crate::http::body::{self, Chunk, ChunkSender};
 use crate::http::compress::{Compression, Compressor};
 use crate::http::instrument::{Cause, HandlerMetrics};
 
@@ -23,27 +24,27 @@ pub(super) struct Stream {
     pending: Vec<u8>,
     /// Taken when the response head is decided.
     head: Option<oneshot::Sender<Outcome>>,
-    chunks: ChunkSender,
+    /// Made when the scrape turns out big enough to stream: a small one
+    /// (most) never pays for the channel.
+    chunks: Option<ChunkSender>,
+    /// The scrape runs on an async worker, which waits for the client
+    /// inside `block_in_place` (see [`ChunkSender::waiting_in_place`]).
+    in_place: bool,
     metrics: Option<Arc<HandlerMetrics>>,
     /// Set when the client went away or the body was aborted: skip the rest.
     done: bool,
-    /// Whether the response may be streamed; when not, it is all kept for
-    /// one whole answer however large it grows.
-    streamable: bool,
     /// This scrape's in-flight slot (the streamed body holds another handle).
     guard: Option<Arc<InFlight>>,
 }
 
 impl Stream {
     /// A stream for one scrape in `compression`; the outcome goes to `head`
-    /// when it is decided. Unless `streamable`, the whole scrape is kept for
-    /// one answer however large it grows.
+    /// when it is decided.
     pub(super) fn new(
         compression: Compression,
         head: oneshot::Sender<Outcome>,
-        chunks: ChunkSender,
+        in_place: bool,
         metrics: Option<Arc<HandlerMetrics>>,
-        streamable: bool,
         guard: Option<Arc<InFlight>>,
     ) -> Self {
         Stream {
@@ -51,10 +52,10 @@ impl Stream {
             compressor: None,
             pending: Vec::new(),
             head: Some(head),
-            chunks,
+            chunks: None,
+            in_place,
             metrics,
             done: false,
-            streamable,
             guard,
         }
     }
@@ -64,7 +65,7 @@ impl Stream {
             return;
         }
         self.pending.extend_from_slice(family);
-        if self.pending.len() < CHUNK || !self.streamable {
+        if self.pending.len() < CHUNK {
             return;
         }
         if self.compressor.is_none() {
@@ -76,12 +77,31 @@ impl Stream {
                 self.done = true;
                 return;
             };
-            if head.send(Outcome::Streaming).is_err() {
+            let (tx, rx) = body::channel(CHANNEL_CHUNKS);
+            self.chunks = Some(if self.in_place {
+                tx.waiting_in_place()
+            } else {
+                tx
+            });
+            if head.send(Outcome::Streaming(rx)).is_err() {
                 self.done = true; // timed out meanwhile
                 return;
             }
         }
         self.flush();
+    }
+
+    /// Takes the rest of the scrape (what was not streamed while collectors
+    /// ran) and ends the response.
+    pub(super) fn finish_with(&mut self, encoder: MetricEncoder) {
+        if self.head.is_some() && self.pending.is_empty() && encoder.encoded_len() < CHUNK {
+            // A small scrape, the usual one: written straight into `pending`
+            // (the first family's buffer becomes it), one copy fewer.
+            encoder.finish_into(&mut self.pending);
+        } else {
+            encoder.finish_chunks(|family| self.push(family));
+        }
+        self.finish();
     }
 
     /// Compresses and sends `pending`.
@@ -99,12 +119,15 @@ impl Stream {
 
     fn send(&mut self, out: Vec<u8>) {
         // A send error means the client went away: stop encoding.
-        if !out.is_empty() && !self.chunks.send(Bytes::from(out)) {
+        let Some(chunks) = &self.chunks else {
+            return;
+        };
+        if !out.is_empty() && !chunks.send(Bytes::from(out)) {
             self.done = true;
         }
     }
 
-    pub(super) fn finish(&mut self) {
+    fn finish(&mut self) {
         if self.done {
             return;
         }
@@ -140,7 +163,9 @@ impl Stream {
             }
         }
         if !self.done {
-            self.chunks.send_last(Chunk::End);
+            if let Some(chunks) = &self.chunks {
+                chunks.send_last(Chunk::End);
+            }
             self.done = true;
         }
     }
@@ -162,7 +187,9 @@ impl Stream {
     /// transfer rather than a body that looks complete.
     fn abort(&mut self, reason: String) {
         if !self.done {
-            self.chunks.send_last(Chunk::Abort(reason));
+            if let Some(chunks) = &self.chunks {
+                chunks.send_last(Chunk::Abort(reason));
+            }
             self.done = true;
         }
     }
