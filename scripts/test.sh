@@ -26,6 +26,14 @@ e2e_pid=$!
 trap 'kill -TERM "$e2e_pid" 2>/dev/null || true' EXIT INT TERM
 wait "$e2e_pid"
 
+echo "==> end-to-end: redis_exporter and node_mini against a real Redis, node_exporter, promtool, prometheus_client and a real Prometheus"
+cargo build -p redis_exporter -p node_mini
+timeout --signal=TERM --kill-after=15 300 \
+    python3 tests/e2e/check_exporters.py \
+    --redis-exporter "$target_dir/debug/redis_exporter" --node-mini "$target_dir/debug/node_mini" &
+e2e_pid=$!
+wait "$e2e_pid"
+
 echo "==> end-to-end: native histograms of the instrumented example, protobuf and a real Prometheus (native-histograms)"
 cargo build --example instrumented
 timeout --signal=TERM --kill-after=15 300 \

@@ -10,7 +10,8 @@ use crate::error::CollectError;
 pub(crate) mod scrape;
 #[cfg(feature = "async")]
 pub use self::scrape::{
-    from_async_fn, AsyncCollector, FromAsyncFn, NeedsAsync, ScrapeFuture, Snapshot,
+    from_async_fn, scrape_deadline, AsyncCollector, BadRequest, FromAsyncFn, NeedsAsync,
+    ScrapeFuture, ScrapeRequest, Snapshot,
 };
 
 /// Something that produces metric families at scrape time.
@@ -157,6 +158,7 @@ where
     FromFn {
         scrape,
         may_block: true,
+        name: None,
     }
 }
 
@@ -164,6 +166,7 @@ where
 pub struct FromFn<F> {
     scrape: F,
     may_block: bool,
+    name: Option<String>,
 }
 
 impl<F> FromFn<F> {
@@ -177,11 +180,35 @@ impl<F> FromFn<F> {
         self.may_block = false;
         self
     }
+
+    /// A readable name for logs and errors; the default is the snapshot's
+    /// type path.
+    ///
+    /// ```
+    /// use exporter_core::{collector, Collector, CollectError};
+    ///
+    /// #[derive(Collector)]
+    /// struct Disk {
+    ///     /// Free bytes.
+    ///     #[metric(gauge)]
+    ///     disk_free_bytes: f64,
+    /// }
+    ///
+    /// let c = collector::from_fn(|| Ok(Disk { disk_free_bytes: 1.0 })).named("disk");
+    /// assert_eq!(c.name(), "disk");
+    /// ```
+    #[must_use]
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
 }
 
 impl<F> std::fmt::Debug for FromFn<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FromFn").finish_non_exhaustive()
+        f.debug_struct("FromFn")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -203,7 +230,9 @@ where
     }
 
     fn name(&self) -> &str {
-        std::any::type_name::<T>()
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| std::any::type_name::<T>())
     }
 }
 

@@ -36,9 +36,9 @@
 //!
 //! ```text
 //! __private                        (hidden) what generated code names
-//! runtime                          the exporter surface: flags, logging, landing page, signals
+//! runtime testutil                 the exporter surface: flags, logging, landing page, signals; the test kit
 //! http                             the metrics handler, the server, TLS and basic auth
-//! interop process                  bridges to other crates; ready-made collectors
+//! scrape interop process           scrapers (flags, `<ns>_up`, `/probe`); bridges to other crates; ready-made collectors
 //! registry                         collectors registered; gathering a scrape
 //! metric                           live instruments (counters, histograms, families)
 //! collector                        what a registry asks of a collector
@@ -89,7 +89,10 @@ pub mod process;
 pub mod registry;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+#[cfg(feature = "async")]
+pub mod scrape;
 pub(crate) mod short_copy;
+pub mod testutil;
 pub mod value;
 
 #[doc(hidden)]

@@ -295,25 +295,31 @@ def zstd_decompressor():
     return run
 
 
-def check_prometheus_server(target, procs, tmp):
-    """A real Prometheus scraping the exporter every 1s reports it up, with no scrape error."""
+def check_prometheus_server(target, procs, tmp, job="hello_world", stored=None):
+    """A real Prometheus scraping the exporter every 1s reports it up, with no scrape error.
+
+    `stored(api)` -> (ok, why not) then checks what Prometheus stored (default: `up` 1 and
+    the hello world's series).
+    """
+    stored = stored or query_up_and_hello
     tool = shutil.which("prometheus")
     if not tool:
         missing("prometheus (Debian package prometheus)")
     port = free_port()
-    config = os.path.join(tmp, "prometheus.yml")
+    config = os.path.join(tmp, f"prometheus-{job}.yml")
     with open(config, "w") as f:
         f.write(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-            "scrape_configs:\n  - job_name: hello_world\n"
+            f"scrape_configs:\n  - job_name: {job}\n"
             f"    static_configs:\n      - targets: ['{target}']\n"
         )
-    log = open(os.path.join(tmp, "prometheus.log"), "wb")
+    log_path = os.path.join(tmp, f"prometheus-{job}.log")
+    log = open(log_path, "wb")
     proc = subprocess.Popen(
         [
             tool,
             f"--config.file={config}",
-            f"--storage.tsdb.path={os.path.join(tmp, 'tsdb')}",
+            f"--storage.tsdb.path={os.path.join(tmp, 'tsdb-' + job)}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--log.level=warn",
         ],
@@ -328,7 +334,7 @@ def check_prometheus_server(target, procs, tmp):
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             log.flush()
-            raise CheckFailed(f"prometheus exited with {proc.returncode}: {tail(os.path.join(tmp, 'prometheus.log'))}")
+            raise CheckFailed(f"prometheus exited with {proc.returncode}: {tail(log_path)}")
         try:
             status, _, body = http_get(api + "/api/v1/targets?state=active", timeout=2)
             if status == 200:
@@ -340,7 +346,7 @@ def check_prometheus_server(target, procs, tmp):
                     last = f"target health {mine[0]['health']!r}, lastError {mine[0]['lastError']!r}"
                     # `unknown` until the first scrape; `down` is worth another scrape or two.
                 else:
-                    ok, last = query_up_and_hello(api)
+                    ok, last = stored(api)
                     if ok:
                         return
         except (OSError, ValueError, KeyError) as e:
@@ -376,19 +382,21 @@ def tail(path, n=20):
         return ""
 
 
-def start_exporter(binary, procs, tmp):
+def start_exporter(binary, procs, tmp, name="hello_world", args=(), listen_flag="--web.listen-address"):
+    """Starts `binary args` listening on a free loopback port; returns `host:port` once
+    /metrics answers 200 (bounded by STARTUP_TIMEOUT)."""
     port = free_port()
     addr = f"127.0.0.1:{port}"
-    log_path = os.path.join(tmp, "hello_world.log")
+    log_path = os.path.join(tmp, f"{name}.log")
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [binary, "--web.listen-address", addr], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        [binary, listen_flag, addr, *args], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
     )
     procs.append(proc)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise CheckFailed(f"hello_world exited with {proc.returncode}: {tail(log_path)}")
+            raise CheckFailed(f"{name} exited with {proc.returncode}: {tail(log_path)}")
         try:
             status, _, _ = http_get(f"http://{addr}/metrics", timeout=1)
             if status == 200:
@@ -396,7 +404,57 @@ def start_exporter(binary, procs, tmp):
         except OSError:
             pass
         time.sleep(0.1)
-    raise CheckFailed(f"hello_world not serving on {addr} after {STARTUP_TIMEOUT:.0f}s: {tail(log_path)}")
+    raise CheckFailed(f"{name} not serving on {addr} after {STARTUP_TIMEOUT:.0f}s: {tail(log_path)}")
+
+
+# --- running checks (shared with check_exporters.py) ----------------------------------
+
+def run_check(results, name, fn, *a):
+    """Runs one check, appends (name, "passed" | "failed" | "skipped", detail) to `results`
+    and prints its line; a missing tool is a skip, or a failure under CI=true."""
+    t0 = time.monotonic()
+    try:
+        fn(*a)
+        results.append((name, "passed", ""))
+    except Skip as e:
+        results.append((name, "failed" if CI else "skipped", f"{e}" + (" [CI=true: a missing tool fails]" if CI else "")))
+    except CheckFailed as e:
+        results.append((name, "failed", str(e)))
+    except Exception:  # a crash in a parser is a failed check, with its traceback
+        results.append((name, "failed", traceback.format_exc().strip()))
+    status, detail = results[-1][1], results[-1][2]
+    mark = {"passed": "ok", "failed": "FAILED", "skipped": "SKIPPED"}[status]
+    print(f"e2e {name} ... {mark} ({time.monotonic() - t0:.1f}s)", flush=True)
+    if detail:
+        for line in detail.splitlines():
+            print(f"    {line}", flush=True)
+
+
+def stop_all(procs):
+    """Terminates every process started (then kills those that do not stop in 10 s)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def summary(results):
+    """Prints the closing `e2e: N passed, N failed, N skipped` line; returns the exit status."""
+    counts = {k: sum(1 for r in results if r[1] == k) for k in ("passed", "failed", "skipped")}
+    if counts["skipped"]:
+        print(
+            "e2e: WARNING: {} check(s) SKIPPED for missing tools: {} (CI=true makes this a failure)".format(
+                counts["skipped"], ", ".join(r[0] for r in results if r[1] == "skipped")
+            ),
+            flush=True,
+        )
+    print(f"e2e: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped", flush=True)
+    return 1 if counts["failed"] else 0
 
 
 def main():
@@ -413,22 +471,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="e2e-hello-")
 
     def run(name, fn, *a):
-        t0 = time.monotonic()
-        try:
-            fn(*a)
-            results.append((name, "passed", ""))
-        except Skip as e:
-            results.append((name, "failed" if CI else "skipped", f"{e}" + (" [CI=true: a missing tool fails]" if CI else "")))
-        except CheckFailed as e:
-            results.append((name, "failed", str(e)))
-        except Exception:  # a crash in a parser is a failed check, with its traceback
-            results.append((name, "failed", traceback.format_exc().strip()))
-        status, detail = results[-1][1], results[-1][2]
-        mark = {"passed": "ok", "failed": "FAILED", "skipped": "SKIPPED"}[status]
-        print(f"e2e {name} ... {mark} ({time.monotonic() - t0:.1f}s)", flush=True)
-        if detail:
-            for line in detail.splitlines():
-                print(f"    {line}", flush=True)
+        run_check(results, name, fn, *a)
 
     try:
         try:
@@ -447,27 +490,9 @@ def main():
             run("zstd", checks.zstd)
             run("prometheus_server_scrape", check_prometheus_server, addr, procs, tmp)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
-
-    counts = {k: sum(1 for r in results if r[1] == k) for k in ("passed", "failed", "skipped")}
-    if counts["skipped"]:
-        print(
-            "e2e: WARNING: {} check(s) SKIPPED for missing tools: {} (CI=true makes this a failure)".format(
-                counts["skipped"], ", ".join(r[0] for r in results if r[1] == "skipped")
-            ),
-            flush=True,
-        )
-    print(f"e2e: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped", flush=True)
-    return 1 if counts["failed"] else 0
+    return summary(results)
 
 
 if __name__ == "__main__":

@@ -78,17 +78,30 @@ where
     F: Fn() -> Fut + Send + Sync,
     Fut: Future<Output = Result<T, CollectError>> + Send + 'static,
 {
-    FromAsyncFn { scrape }
+    FromAsyncFn { scrape, name: None }
 }
 
 /// The async collector returned by [`from_async_fn`].
 pub struct FromAsyncFn<F> {
     scrape: F,
+    name: Option<String>,
+}
+
+impl<F> FromAsyncFn<F> {
+    /// A readable name for logs and errors (`error gathering metrics
+    /// collector=replication`); the default is the snapshot's type path.
+    #[must_use]
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
 }
 
 impl<F> std::fmt::Debug for FromAsyncFn<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FromAsyncFn").finish_non_exhaustive()
+        f.debug_struct("FromAsyncFn")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -108,7 +121,9 @@ where
     }
 
     fn name(&self) -> &str {
-        std::any::type_name::<T>()
+        self.name
+            .as_deref()
+            .unwrap_or_else(|| std::any::type_name::<T>())
     }
 }
 
@@ -173,6 +188,8 @@ pub(crate) async fn run_all(
             Poll::Ready(())
         }
     });
+    // The scrapes see the deadline through `scrape_deadline()` while polled.
+    let all = DEADLINE.scope(deadline, all);
     match deadline {
         None => all.await,
         Some(deadline) => {
@@ -185,4 +202,195 @@ pub(crate) async fn run_all(
     done.into_iter()
         .map(|d| d.unwrap_or(Err(CollectError::TimedOut)))
         .collect()
+}
+
+tokio::task_local! {
+    /// The deadline of the scrape being gathered, for `scrape_deadline()`.
+    static DEADLINE: Option<std::time::Instant>;
+    /// The request being served, for gatherers that read `collect[]` or `target`.
+    static REQUEST: std::sync::Arc<ScrapeRequest>;
+}
+
+/// The deadline of the scrape being gathered, when there is one: the
+/// scraper's timeout (`X-Prometheus-Scrape-Timeout-Seconds`) less the
+/// handler's offset, or the handler's configured timeout.
+///
+/// An async collector calls it *inside* its future (it is set while the
+/// scrapes of [`Registry::gather_async`](crate::Registry::gather_async) are
+/// polled) to bound its own network calls, so that it returns a partial
+/// answer or a clear error in time instead of being cancelled at the
+/// deadline. `None` outside a scrape or when the scrape has no deadline.
+///
+/// # Example
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use exporter_core::{collector, CollectError, Collector, Format, MetricEncoder, Registry};
+///
+/// #[derive(Collector)]
+/// struct Lag {
+///     /// Seconds the replica is behind.
+///     #[metric(gauge)]
+///     replication_lag_seconds: f64,
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+/// let registry = Registry::new();
+/// registry.register_async(collector::from_async_fn(|| async {
+///     // Bound the query by the scrape's deadline (at most 5 s without one).
+///     let left = collector::scrape_deadline()
+///         .map_or(Duration::from_secs(5), |d| d.saturating_duration_since(Instant::now()));
+///     let lag = tokio::time::timeout(left, async { 0.25 })
+///         .await
+///         .map_err(|_| CollectError::TimedOut)?;
+///     Ok(Lag { replication_lag_seconds: lag })
+/// }).named("replication"))?;
+/// let mut encoder = MetricEncoder::new(Format::Text);
+/// let deadline = Instant::now() + Duration::from_secs(1);
+/// assert!(registry.gather_async(&mut encoder, Some(deadline)).await.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn scrape_deadline() -> Option<std::time::Instant> {
+    DEADLINE.try_with(|d| *d).ok().flatten()
+}
+
+/// What one HTTP request asks of the scrape beyond the format: the
+/// `collect[]` names (node_exporter's per-request filter), and for `/probe`
+/// the `target` and `module`. The handler reads it from the query string,
+/// asks the gatherer to [check](crate::Gatherer::check_request) it (an
+/// error is a 400) and gathers inside [`scope`](Self::scope), where a
+/// gatherer reads it with [`current`](Self::current).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScrapeRequest {
+    collect: Vec<String>,
+    target: Option<String>,
+    module: Option<String>,
+}
+
+/// A request that asks nothing.
+pub(crate) static NO_REQUEST: ScrapeRequest = ScrapeRequest {
+    collect: Vec::new(),
+    target: None,
+    module: None,
+};
+
+impl ScrapeRequest {
+    /// Reads `collect[]`, `target` and `module` from a URL query string
+    /// (percent-decoded; `+` is a space; other parameters are ignored).
+    ///
+    /// ```
+    /// use exporter_core::collector::ScrapeRequest;
+    ///
+    /// let r = ScrapeRequest::from_query(Some("collect[]=cpu&collect%5B%5D=meminfo&target=db%3A5432"));
+    /// assert_eq!(r.collect(), ["cpu", "meminfo"]);
+    /// assert_eq!(r.target(), Some("db:5432"));
+    /// assert_eq!(r.module(), None);
+    /// ```
+    pub fn from_query(query: Option<&str>) -> Self {
+        let mut request = ScrapeRequest::default();
+        let Some(query) = query else {
+            return request;
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match decode(key).as_str() {
+                "collect[]" => request.collect.push(decode(value)),
+                // The last one wins, as Go's `Query().Get` takes the first: either
+                // way one value; a request repeating it is the client's mistake.
+                "target" => request.target = Some(decode(value)),
+                "module" => request.module = Some(decode(value)),
+                _ => {}
+            }
+        }
+        request
+    }
+
+    /// A request naming `collect[]` scrapers.
+    #[must_use]
+    pub fn with_collect<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.collect.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// A request for `target` (as `/probe?target=` gives it).
+    #[must_use]
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// A request for `module`.
+    #[must_use]
+    pub fn with_module(mut self, module: impl Into<String>) -> Self {
+        self.module = Some(module.into());
+        self
+    }
+
+    /// The `collect[]` values, in request order; empty means no filter.
+    pub fn collect(&self) -> &[String] {
+        &self.collect
+    }
+
+    /// The `target` parameter.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// The `module` parameter.
+    pub fn module(&self) -> Option<&str> {
+        self.module.as_deref()
+    }
+
+    /// Runs `fut` (a gather) with this request as [`current`](Self::current).
+    pub async fn scope<F: Future>(self, fut: F) -> F::Output {
+        REQUEST.scope(std::sync::Arc::new(self), fut).await
+    }
+
+    /// The request whose gather is running on this task, if any.
+    pub fn current() -> Option<std::sync::Arc<ScrapeRequest>> {
+        REQUEST.try_with(std::sync::Arc::clone).ok()
+    }
+}
+
+/// A request the gatherer cannot serve: answered with HTTP 400 and this
+/// message (an unknown `collect[]` name, a missing or refused `target`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadRequest(pub String);
+
+/// Percent-decodes one query component; `+` is a space, a malformed escape
+/// is kept literally, invalid UTF-8 is replaced.
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                bytes.get(i + 1).and_then(|b| hex(*b)),
+                bytes.get(i + 2).and_then(|b| hex(*b)),
+            ) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Runs `fut` with `deadline` as [`scrape_deadline`].
+pub(crate) async fn with_deadline<F: Future>(
+    deadline: Option<std::time::Instant>,
+    fut: F,
+) -> F::Output {
+    DEADLINE.scope(deadline, fut).await
 }

@@ -46,6 +46,7 @@ pub fn serve(listener: TcpListener, handler: MetricsHandler) -> Serve {
             path: "/metrics".to_owned(),
             landing: None,
             probes: false,
+            extra: Vec::new(),
             #[cfg(feature = "tls")]
             auth: None,
         },
@@ -74,6 +75,8 @@ struct Routes {
     path: String,
     landing: Option<Bytes>,
     probes: bool,
+    /// Other paths served by handlers of their own (the scrapers' `/probe`).
+    extra: Vec<(String, MetricsHandler)>,
     #[cfg(feature = "tls")]
     auth: Option<Arc<super::tls::BasicAuth>>,
 }
@@ -111,6 +114,13 @@ impl Serve {
     /// Default is none (404).
     pub fn landing_page(mut self, html: impl Into<Bytes>) -> Self {
         self.routes.landing = Some(html.into());
+        self
+    }
+
+    /// Serves `handler` at `path` too (the scrapers' `/probe`, with a
+    /// gatherer of its own); the metrics path wins if they are the same.
+    pub fn route(mut self, path: impl Into<String>, handler: MetricsHandler) -> Self {
+        self.routes.extra.push((path.into(), handler));
         self
     }
 
@@ -257,6 +267,9 @@ impl Routes {
         let path = req.uri().path();
         if path == self.path {
             return self.handler.handle(&req).await;
+        }
+        if let Some((_, handler)) = self.extra.iter().find(|(p, _)| p == path) {
+            return handler.handle(&req).await;
         }
         let page: Option<(Bytes, &'static str)> = match (path, &self.landing) {
             ("/", Some(html)) => Some((html.clone(), "text/html; charset=utf-8")),

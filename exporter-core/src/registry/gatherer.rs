@@ -26,6 +26,20 @@ pub trait Gatherer: Send + Sync {
         Box::pin(std::future::ready(self.gather_into(encoder)))
     }
 
+    /// Checks what a request asks beyond the format (its `collect[]` names,
+    /// `target`, `module`) before anything is gathered; an error is answered
+    /// with HTTP 400 and its message. The default accepts every request.
+    /// The scrapers' gatherer ([`scrape`](crate::scrape)) refuses unknown
+    /// `collect[]` names and, for `/probe`, targets it may not reach.
+    #[cfg(feature = "async")]
+    fn check_request(
+        &self,
+        request: &crate::collector::ScrapeRequest,
+    ) -> Result<(), crate::collector::BadRequest> {
+        let _ = request;
+        Ok(())
+    }
+
     /// Whether a collector of this gatherer may block the thread it runs on
     /// (see [`Collector::may_block`](crate::Collector::may_block)); the HTTP
     /// handler then runs its scrapes on a blocking thread. Default is `true`.
@@ -69,6 +83,14 @@ impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
         deadline: Option<std::time::Instant>,
     ) -> GatherFuture<'a> {
         (**self).gather_async(encoder, deadline)
+    }
+
+    #[cfg(feature = "async")]
+    fn check_request(
+        &self,
+        request: &crate::collector::ScrapeRequest,
+    ) -> Result<(), crate::collector::BadRequest> {
+        (**self).check_request(request)
     }
 
     fn claims(&self) -> Claims {
@@ -176,6 +198,17 @@ impl Gatherer for Gatherers {
             }
             errors
         })
+    }
+
+    /// Every gatherer must accept the request.
+    #[cfg(feature = "async")]
+    fn check_request(
+        &self,
+        request: &crate::collector::ScrapeRequest,
+    ) -> Result<(), crate::collector::BadRequest> {
+        self.gatherers
+            .iter()
+            .try_for_each(|g| g.check_request(request))
     }
 
     /// What all of them claim together.

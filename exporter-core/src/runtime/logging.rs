@@ -21,9 +21,21 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber. A second call (or one after another
-/// subscriber was set, as in tests) keeps the first.
-pub(crate) fn init(level: Level, format: LogFormat) {
+/// Installs the `--log.level` / `--log.format` logging the runtime uses
+/// (logfmt or JSON lines on stderr, like Go exporters' promslog), for an
+/// exporter that parses its flags with [`ExporterBuilder::try_parse_from`](super::ExporterBuilder::try_parse_from)
+/// and builds its own server instead of calling `run()`. A second call (or
+/// one after another subscriber was set, as in tests) keeps the first.
+///
+/// ```
+/// use exporter_core::runtime::{init_logging, Exporter};
+///
+/// let config = Exporter::builder("demo_exporter")
+///     .try_parse_from(["demo_exporter", "--log.level=debug", "--log.format=json"])?;
+/// init_logging(config.log_level, config.log_format);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn init_logging(level: Level, format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr);

@@ -10,11 +10,19 @@
 //! | `--web.disable-exporter-metrics` | off | leave out `promhttp_*`, `process_*` and `<name>_build_info` |
 //! | `--log.level` | `info` | `debug`, `info`, `warn` or `error` |
 //! | `--log.format` | `logfmt` | `logfmt` or `json` |
+//! | `--collect.<name>`, `--no-collect.<name>` | the scraper's | with [`ExporterBuilder::scrapers`]: turn one scraper on or off (the prefix is the exporter's) |
+//! | `--collect.disable-defaults` | off | only the scrapers named with `--collect.<name>` |
 //!
-//! It serves the metrics, a landing page at `/`, `/-/healthy` and `/-/ready`,
-//! and shuts down gracefully on SIGINT or SIGTERM, finishing the scrapes in
-//! flight. Bad flags print clap's message and exit with status 2; an address
-//! that cannot be bound is reported by name and exits with status 1.
+//! It serves the metrics, a landing page at `/`, `/-/healthy` and `/-/ready`
+//! (and `/probe` with [`ExporterBuilder::probe`]), and shuts down gracefully
+//! on SIGINT or SIGTERM, finishing the scrapes in flight. Bad flags print
+//! clap's message and exit with status 2; an address that cannot be bound is
+//! reported by name and exits with status 1.
+//!
+//! An exporter adds flags of its own with [`ExporterBuilder::flags`] and
+//! gets them back parsed in [`Config::args`] or in
+//! [`run_with`](ExporterBuilder::run_with)'s closure; see the README's
+//! "Writing an exporter" and the [`scrape`](crate::scrape) module.
 //!
 //! # Example
 //!
@@ -40,6 +48,7 @@
 //! }
 //! ```
 
+mod flags;
 mod landing;
 mod logging;
 
@@ -55,7 +64,12 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use tokio::net::TcpListener;
 use tracing::Level;
 
-pub use logging::LogFormat;
+/// clap, re-exported so an exporter's own flags (`#[derive(clap::Args)]`
+/// with the `clap-derive` feature) need no clap dependency of their own:
+/// `use exporter_core::runtime::clap;` then derive as usual.
+pub use clap;
+pub use flags::NoFlags;
+pub use logging::{init_logging, LogFormat};
 
 use crate::collector::Collector;
 use crate::desc::DescError;
@@ -63,6 +77,7 @@ use crate::http::{serve, HandlerOpts, MetricsHandler, Serve};
 use crate::process::BuildInfo;
 use crate::registry::RegisterError;
 use crate::registry::{Gatherers, Registry};
+use crate::scrape::{Connect, Probe, Scrapers, Selection};
 
 /// Entry point of the runtime: `Exporter::builder("name")`.
 #[derive(Debug)]
@@ -76,6 +91,9 @@ impl Exporter {
     /// name prefix such as `node_exporter`).
     pub fn builder(name: impl Into<String>) -> ExporterBuilder {
         ExporterBuilder {
+            flags: std::marker::PhantomData,
+            scrapers: None,
+            probe: None,
             name: name.into(),
             description: String::new(),
             version: "unknown".to_owned(),
@@ -90,8 +108,13 @@ impl Exporter {
 }
 
 /// Configures and runs an exporter; see the [module docs](self).
-#[derive(Debug)]
-pub struct ExporterBuilder {
+///
+/// `A` is the exporter's own flags ([`flags`](Self::flags)), `T` what its
+/// scrapers' [`Connect`] step makes ([`scrapers`](Self::scrapers)).
+pub struct ExporterBuilder<A = NoFlags, T = ()> {
+    flags: std::marker::PhantomData<fn() -> A>,
+    scrapers: Option<Scrapers<T>>,
+    probe: Option<ProbeSource<A>>,
     name: String,
     description: String,
     version: String,
@@ -103,10 +126,33 @@ pub struct ExporterBuilder {
     build_info: bool,
 }
 
-/// The flags, parsed.
+impl<A, T> std::fmt::Debug for ExporterBuilder<A, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExporterBuilder")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("scrapers", &self.scrapers)
+            .field("probe", &self.probe.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the `/probe` settings come from.
+enum ProbeSource<A> {
+    Fixed(Probe),
+    FromFlags(Box<dyn FnOnce(&A) -> Probe + Send>),
+}
+
+/// The flags, parsed: the standard ones, the exporter's own (`args`) and
+/// which scrapers are enabled.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct Config {
+pub struct Config<A = NoFlags> {
+    /// The exporter's own flags ([`ExporterBuilder::flags`]).
+    pub args: A,
+    /// The scrapers enabled by `--collect.<name>`, `--no-collect.<name>`
+    /// and `--collect.disable-defaults`; `None` without scrapers.
+    pub scrapers: Option<Selection>,
     /// `--web.listen-address`, in order.
     pub listen_addresses: Vec<String>,
     /// `--web.telemetry-path`.
@@ -123,7 +169,123 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
-impl ExporterBuilder {
+impl<T: Send + Sync + 'static> ExporterBuilder<NoFlags, T> {
+    /// Adds the exporter's own flags, a `clap::Args` type (with clap's
+    /// `derive`, re-exported here as [`clap`]: `#[derive(clap::Args)]`),
+    /// flattened into the standard command: `--help` shows both, `env`
+    /// fallbacks work, a malformed value exits with status 2. The parsed
+    /// value is [`Config::args`], and what [`run_with`](Self::run_with)'s
+    /// closure gets. Call it before [`probe_with`](Self::probe_with).
+    ///
+    /// ```
+    /// # #[cfg(feature = "clap-derive")] {
+    /// use exporter_core::runtime::{clap, Exporter};
+    ///
+    /// #[derive(clap::Args, Debug)]
+    /// struct Flags {
+    ///     /// Address of the Redis server.
+    ///     #[arg(long = "redis.addr", env = "REDIS_ADDR", default_value = "redis://localhost:6379")]
+    ///     addr: String,
+    /// }
+    ///
+    /// let builder = Exporter::builder("redis_exporter").flags::<Flags>();
+    /// let config = builder.try_parse_from(["redis_exporter", "--redis.addr", "redis://db:6379"])?;
+    /// assert_eq!(config.args.addr, "redis://db:6379");
+    /// assert!(builder.command().render_help().to_string().contains("--redis.addr"));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn flags<A: clap::Args + Send + 'static>(self) -> ExporterBuilder<A, T> {
+        ExporterBuilder {
+            flags: std::marker::PhantomData,
+            scrapers: self.scrapers,
+            probe: match self.probe {
+                Some(ProbeSource::Fixed(p)) => Some(ProbeSource::Fixed(p)),
+                _ => None,
+            },
+            name: self.name,
+            description: self.description,
+            version: self.version,
+            default_listen_address: self.default_listen_address,
+            registry: self.registry,
+            register_error: self.register_error,
+            handler_opts: self.handler_opts,
+            process_metrics: self.process_metrics,
+            build_info: self.build_info,
+        }
+    }
+}
+
+impl<A: clap::Args + Send + 'static> ExporterBuilder<A, ()> {
+    /// Serves `scrapers` at the metrics path (replacing any set before):
+    /// each gets `--collect.<name>` / `--no-collect.<name>` (see
+    /// [`scrape`](crate::scrape)), the enabled ones run concurrently at
+    /// every scrape. `T` is what their [`Connect`] step, given to
+    /// [`run_with`](Self::run_with), makes.
+    ///
+    /// ```
+    /// use exporter_core::runtime::Exporter;
+    /// use exporter_core::scrape::{scraper, ScrapeContext, ScrapeError, Scrapers};
+    /// use exporter_core::Collector;
+    ///
+    /// #[derive(Collector)]
+    /// struct Load {
+    ///     /// 1m load average.
+    ///     #[metric(gauge)]
+    ///     node_load1: f64,
+    /// }
+    ///
+    /// let scrapers = Scrapers::new("node").collect_flag_prefix("collector").with(
+    ///     scraper("loadavg", "Exposes load average", |_: ScrapeContext| async {
+    ///         Ok::<_, ScrapeError>(Load { node_load1: 0.5 })
+    ///     }),
+    /// );
+    /// let builder = Exporter::builder("node_mini").scrapers(scrapers);
+    /// let config = builder.try_parse_from(["node_mini", "--no-collector.loadavg"])?;
+    /// assert_eq!(config.scrapers.unwrap().enabled().count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn scrapers<T: Send + Sync + 'static>(
+        self,
+        scrapers: Scrapers<T>,
+    ) -> ExporterBuilder<A, T> {
+        ExporterBuilder {
+            flags: std::marker::PhantomData,
+            scrapers: Some(scrapers),
+            probe: self.probe,
+            name: self.name,
+            description: self.description,
+            version: self.version,
+            default_listen_address: self.default_listen_address,
+            registry: self.registry,
+            register_error: self.register_error,
+            handler_opts: self.handler_opts,
+            process_metrics: self.process_metrics,
+            build_info: self.build_info,
+        }
+    }
+}
+
+impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A, T> {
+    /// Serves the scrapers at `/probe?target=` too, with `probe`'s
+    /// allow-list (every target is refused until it allows some: see
+    /// [`Probe`]).
+    #[must_use]
+    pub fn probe(mut self, probe: Probe) -> Self {
+        self.probe = Some(ProbeSource::Fixed(probe));
+        self
+    }
+
+    /// As [`probe`](Self::probe), with the settings made from the parsed
+    /// flags (an exporter's `--probe.allow-host`).
+    #[must_use]
+    pub fn probe_with(mut self, probe: impl FnOnce(&A) -> Probe + Send + 'static) -> Self {
+        self.probe = Some(ProbeSource::FromFlags(Box::new(probe)));
+        self
+    }
+
     /// One line on what the exporter exports, for `--help` and the landing
     /// page. Default is empty.
     #[must_use]
@@ -190,9 +352,15 @@ impl ExporterBuilder {
         self
     }
 
-    /// The clap command with the standard flags.
+    /// The clap command with the standard flags, the scrapers' flags and
+    /// the exporter's own.
     pub fn command(&self) -> Command {
         let command = self.base_command();
+        let command = A::augment_args(command);
+        let command = match &self.scrapers {
+            Some(s) => flags::augment(command, s),
+            None => command,
+        };
         #[cfg(feature = "tls")]
         let command = command.arg(
             Arg::new("web.config.file")
@@ -268,13 +436,20 @@ impl ExporterBuilder {
     ///
     /// clap's error for unknown or invalid flags, `--help` and `--version`;
     /// [`clap::Error::exit`] prints it and exits with the right status.
-    pub fn try_parse_from<I, T>(&self, args: I) -> Result<Config, clap::Error>
+    pub fn try_parse_from<I, S>(&self, args: I) -> Result<Config<A>, clap::Error>
     where
-        I: IntoIterator<Item = T>,
-        T: Into<OsString> + Clone,
+        I: IntoIterator<Item = S>,
+        S: Into<OsString> + Clone,
     {
-        let m = self.command().try_get_matches_from(args)?;
-        Ok(config_from(&m))
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let mut command = self.command();
+        if let Some(s) = &self.scrapers {
+            flags::check_unknown(&mut command, s, &args)?;
+        }
+        let m = command.try_get_matches_from_mut(args)?;
+        let parsed = A::from_arg_matches(&m).map_err(|e| e.format(&mut command))?;
+        let selection = self.scrapers.as_ref().map(|s| flags::selection(s, &m));
+        Ok(config_from(&m, parsed, selection))
     }
 
     /// Binds every listen address and builds the server, without serving
@@ -284,7 +459,12 @@ impl ExporterBuilder {
     ///
     /// An address that cannot be bound (named in the error), a collector
     /// that failed to register, or a name that makes an invalid build info.
-    pub async fn bind(self, config: &Config) -> Result<Bound, Error> {
+    #[allow(clippy::too_many_lines)] // one linear set-up; split, it reads worse
+    pub async fn bind_with(
+        self,
+        config: &Config<A>,
+        connect: impl Connect<T>,
+    ) -> Result<Bound, Error> {
         if let Some(e) = self.register_error {
             return Err(ErrorKind::Register(e).into());
         }
@@ -304,9 +484,39 @@ impl ExporterBuilder {
             .handler_opts
             .max_requests_in_flight(config.max_requests)
             .self_metrics(exporter_metrics);
-        // The user's registry followed by the exporter's own metrics; as
-        // `Gatherers`, so async collectors are awaited and big families streamed.
-        let gatherer = Gatherers::new().with(self.registry).with(Arc::new(own));
+        // The user's registry, the scrapers, then the exporter's own metrics;
+        // as `Gatherers`, so async collectors are awaited and big families streamed.
+        let mut gatherer = Gatherers::new().with(self.registry);
+        let mut probe_handler = None;
+        if let Some(scrapers) = &self.scrapers {
+            let selection = config
+                .scrapers
+                .clone()
+                .unwrap_or_else(|| scrapers.default_selection());
+            let connect = Arc::new(connect);
+            let probe = match self.probe {
+                Some(ProbeSource::Fixed(p)) => Some(p),
+                Some(ProbeSource::FromFlags(f)) => Some(f(&config.args)),
+                None => None,
+            };
+            if let Some(probe) = probe {
+                let g = scrapers
+                    .probe_gatherer(
+                        selection.clone(),
+                        SharedConnect(Arc::clone(&connect)),
+                        probe,
+                    )
+                    .map_err(ErrorKind::Scrapers)?;
+                // blackbox_exporter's `/probe` carries the probe's metrics only.
+                let probe_opts = opts.clone().self_metrics(false);
+                probe_handler = Some(MetricsHandler::from_arc(Arc::new(g), probe_opts));
+            }
+            let g = scrapers
+                .gatherer(selection, SharedConnect(connect))
+                .map_err(ErrorKind::Scrapers)?;
+            gatherer.push(Arc::new(g));
+        }
+        let gatherer = gatherer.with(Arc::new(own));
         let handler = MetricsHandler::from_arc(Arc::new(gatherer), opts);
         let page = landing::render(
             &self.name,
@@ -346,6 +556,10 @@ impl ExporterBuilder {
                 .metrics_path(config.telemetry_path.clone())
                 .landing_page(page.clone())
                 .probes(true);
+            let server = match &probe_handler {
+                Some(probe) => server.route("/probe", probe.clone()),
+                None => server,
+            };
             #[cfg(feature = "tls")]
             let server = match &web_config {
                 Some(web) => server.web_config(web.clone()),
@@ -360,21 +574,35 @@ impl ExporterBuilder {
         })
     }
 
-    /// Parses the process's arguments, sets up logging, binds and serves
-    /// until SIGINT or SIGTERM; the return value is the process's exit code.
+    /// Parses the process's arguments, sets up logging, makes the scrapers'
+    /// [`Connect`] step from the exporter's parsed flags with `connect`,
+    /// binds and serves until SIGINT or SIGTERM; the return value is the
+    /// process's exit code.
     ///
     /// Bad flags print clap's message and exit with status 2 (`--help` and
-    /// `--version` with 0).
-    pub async fn run(self) -> ExitCode {
+    /// `--version` with 0); an error from `connect` (a password file that
+    /// cannot be read) is logged and exits with status 1.
+    pub async fn run_with<C, E>(self, connect: impl FnOnce(&A) -> Result<C, E>) -> ExitCode
+    where
+        C: Connect<T>,
+        E: std::fmt::Display,
+    {
         let config = match self.try_parse_from(std::env::args_os()) {
             Ok(config) => config,
             Err(e) => e.exit(),
         };
         let signal = shutdown_signal();
-        logging::init(config.log_level, config.log_format);
+        init_logging(config.log_level, config.log_format);
+        let connect = match connect(&config.args) {
+            Ok(connect) => connect,
+            Err(error) => {
+                tracing::error!(%error, "cannot start");
+                return ExitCode::FAILURE;
+            }
+        };
         let name = self.name.clone();
         let version = self.version.clone();
-        let bound = match self.bind(&config).await {
+        let bound = match self.bind_with(&config, connect).await {
             Ok(bound) => bound,
             Err(error) => {
                 tracing::error!(%error, "cannot start");
@@ -398,9 +626,50 @@ impl ExporterBuilder {
     }
 }
 
-fn config_from(m: &ArgMatches) -> Config {
+impl<A: clap::Args + Send + 'static> ExporterBuilder<A, ()> {
+    /// Binds every listen address and builds the server, without serving
+    /// yet: tests bind `127.0.0.1:0` and read [`Bound::local_addrs`].
+    ///
+    /// # Errors
+    ///
+    /// An address that cannot be bound (named in the error), a collector
+    /// that failed to register, or a name that makes an invalid build info.
+    pub async fn bind(self, config: &Config<A>) -> Result<Bound, Error> {
+        self.bind_with(config, ()).await
+    }
+
+    /// Parses the process's arguments, sets up logging, binds and serves
+    /// until SIGINT or SIGTERM; the return value is the process's exit code.
+    ///
+    /// Bad flags print clap's message and exit with status 2 (`--help` and
+    /// `--version` with 0).
+    pub async fn run(self) -> ExitCode {
+        self.run_with(|_| Ok::<_, std::convert::Infallible>(()))
+            .await
+    }
+}
+
+/// One connect step serving both `/metrics` and `/probe`.
+struct SharedConnect<C>(Arc<C>);
+
+impl<T, C: Connect<T>> Connect<T> for SharedConnect<C> {
+    fn connect(
+        &self,
+        ctx: &crate::scrape::ConnectContext,
+    ) -> impl Future<Output = Result<T, crate::scrape::ScrapeError>> + Send {
+        self.0.connect(ctx)
+    }
+
+    fn reports_up(&self) -> bool {
+        self.0.reports_up()
+    }
+}
+
+fn config_from<A>(m: &ArgMatches, args: A, scrapers: Option<Selection>) -> Config<A> {
     let string = |id: &str| m.get_one::<String>(id).cloned().unwrap_or_default();
     Config {
+        args,
+        scrapers,
         listen_addresses: m
             .get_many::<String>("web.listen-address")
             .map(|v| v.cloned().collect())
@@ -536,6 +805,8 @@ enum ErrorKind {
     Register(RegisterError),
     #[error("invalid exporter name for build info: {0}")]
     BuildInfo(DescError),
+    #[error("cannot serve the scrapers: {0}")]
+    Scrapers(crate::scrape::ScrapersError),
     #[cfg(feature = "tls")]
     #[error("{0}")]
     WebConfig(crate::http::WebConfigError),

@@ -142,6 +142,10 @@ impl MetricsHandler {
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             return resp;
         }
+        // `collect[]`, `target`: refused before anything runs (see `scrape`).
+        if let Err(refused) = self.gatherer.check_request(&req.request) {
+            return plain_owned(StatusCode::BAD_REQUEST, format!("{refused}\n"));
+        }
         let permit = match &self.limit {
             Some(limit) => match Arc::clone(limit).try_acquire_owned() {
                 Ok(permit) => Some(permit),
@@ -201,6 +205,7 @@ impl MetricsHandler {
             created_lines: self.opts.enable_openmetrics_created_samples,
             deadline: req.deadline(self.opts.scrape_timeout_offset, self.opts.timeout),
             names: req.names,
+            request: req.request,
             compression,
             guard: Some(Arc::clone(&guard)),
         };

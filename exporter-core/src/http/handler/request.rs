@@ -19,6 +19,8 @@ pub(super) struct RequestInfo {
     scrape_timeout: Option<HeaderValue>,
     /// `name[]` query parameters: only these families are written.
     pub(super) names: Vec<String>,
+    /// `collect[]`, `target` and `module`, for the scrapers.
+    pub(super) request: crate::collector::ScrapeRequest,
 }
 
 impl RequestInfo {
@@ -30,6 +32,7 @@ impl RequestInfo {
             accept_encoding: headers.get(header::ACCEPT_ENCODING).cloned(),
             scrape_timeout: headers.get(&SCRAPE_TIMEOUT).cloned(),
             names: query_values(req.uri().query(), "name[]"),
+            request: crate::collector::ScrapeRequest::from_query(req.uri().query()),
         }
     }
 

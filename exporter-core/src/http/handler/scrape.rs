@@ -26,6 +26,8 @@ pub(super) struct Job {
     /// OpenMetrics `_created` lines.
     pub(super) created_lines: bool,
     pub(super) names: Vec<String>,
+    /// Read by gatherers while they run (`ScrapeRequest::current`).
+    pub(super) request: crate::collector::ScrapeRequest,
     pub(super) compression: Compression,
     /// The request's in-flight slot, taken by the scrape's [`Stream`].
     pub(super) guard: Option<Arc<InFlight>>,
@@ -55,9 +57,9 @@ impl Job {
                 // Waiting for the client to read, this worker hands its other
                 // tasks to another thread meanwhile (`block_in_place`).
                 let (mut encoder, stream) = self.start(head, true);
-                let errors = self
-                    .gatherer
-                    .gather_async(&mut encoder, self.deadline)
+                let request = std::mem::take(&mut self.request);
+                let errors = request
+                    .scope(self.gatherer.gather_async(&mut encoder, self.deadline))
                     .await;
                 self.finish(encoder, &stream, &errors);
             }));
@@ -65,8 +67,10 @@ impl Job {
             drop(runtime.spawn_blocking(move || {
                 let (mut encoder, stream) = self.start(head, false);
                 // Async collectors run concurrently until the deadline.
-                let errors = Handle::current()
-                    .block_on(self.gatherer.gather_async(&mut encoder, self.deadline));
+                let request = std::mem::take(&mut self.request);
+                let errors = Handle::current().block_on(
+                    request.scope(self.gatherer.gather_async(&mut encoder, self.deadline)),
+                );
                 self.finish(encoder, &stream, &errors);
             }));
         }

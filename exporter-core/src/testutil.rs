@@ -1,0 +1,605 @@
+//! A test kit for exporter authors, Go's `prometheus/testutil`: collect a
+//! collector or gatherer to text, compare with expected exposition text
+//! (order-insensitive, with a readable diff), read one series' value, count
+//! series, and lint with promlint's rules.
+//!
+//! # Example
+//!
+//! ```
+//! use exporter_core::{testutil, Collector};
+//!
+//! #[derive(Collector)]
+//! #[collector(namespace = "app")]
+//! struct Jobs {
+//!     /// Jobs by state.
+//!     #[metric(gauge, labels(state))]
+//!     jobs: Vec<([&'static str; 1], f64)>,
+//! }
+//!
+//! let jobs = Jobs { jobs: vec![(["running"], 2.0), (["queued"], 5.0)] };
+//! // Order of families and series does not matter.
+//! testutil::assert_collects(&jobs, r#"
+//!     ## HELP app_jobs Jobs by state.
+//!     ## TYPE app_jobs gauge
+//!     app_jobs{state="queued"} 5
+//!     app_jobs{state="running"} 2
+//! "#);
+//! assert_eq!(testutil::value(&jobs, "app_jobs", &[("state", "queued")]), Some(5.0));
+//! assert_eq!(testutil::series_count(&jobs)?, 2);
+//! assert!(testutil::lint(&jobs)?.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::collector::Collector;
+use crate::encoding::{Format, MetricEncoder};
+use crate::error::CollectError;
+use crate::registry::GatherError;
+use crate::registry::Gatherer;
+
+/// Collects `collector` once into the Prometheus text format.
+///
+/// # Errors
+///
+/// The collector's error.
+pub fn collect_text(collector: &dyn Collector) -> Result<String, CollectError> {
+    let mut encoder = MetricEncoder::new(Format::Text);
+    collector.collect(&mut encoder)?;
+    Ok(finish(encoder))
+}
+
+/// Gathers `gatherer` (a registry, several) into the text format.
+///
+/// # Errors
+///
+/// The failures of the gather, if any.
+pub fn gather_text(gatherer: &dyn Gatherer) -> Result<String, Vec<GatherError>> {
+    let mut encoder = MetricEncoder::new(Format::Text);
+    let errors = gatherer.gather_into(&mut encoder);
+    if errors.is_empty() {
+        Ok(finish(encoder))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Gathers `gatherer` awaiting its async collectors and scrapers (no
+/// deadline) into the text format.
+///
+/// # Errors
+///
+/// The failures of the gather, if any.
+#[cfg(feature = "async")]
+pub async fn gather_async_text(gatherer: &dyn Gatherer) -> Result<String, GatherErrors> {
+    let mut encoder = MetricEncoder::new(Format::Text);
+    let errors = gatherer.gather_async(&mut encoder, None).await;
+    if errors.is_empty() {
+        Ok(finish(encoder))
+    } else {
+        Err(GatherErrors(errors))
+    }
+}
+
+/// The failures of a gather, as one error.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct GatherErrors(pub Vec<GatherError>);
+
+fn finish(encoder: MetricEncoder) -> String {
+    let mut out = Vec::new();
+    encoder.finish_into(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Compares exposition text `got` with `expected`, ignoring the order of
+/// families, of series, and of labels within a series, blank lines and
+/// leading indentation; values compare as numbers (`1` = `1.0`).
+///
+/// # Errors
+///
+/// A [`Mismatch`] whose display is a per-family diff (`-` expected, `+` got).
+pub fn compare(got: &str, expected: &str) -> Result<(), Mismatch> {
+    compare_families(got, expected, &[])
+}
+
+/// [`compare`], looking only at the families named in `names` (all when empty),
+/// as Go's `CollectAndCompare(c, expected, names...)`.
+///
+/// # Errors
+///
+/// A [`Mismatch`] naming the differing lines.
+pub fn compare_families(got: &str, expected: &str, names: &[&str]) -> Result<(), Mismatch> {
+    let keep = |name: &str| names.is_empty() || names.contains(&name);
+    let got = parse(got);
+    let expected = parse(expected);
+    let all: BTreeSet<&String> = got.keys().chain(expected.keys()).collect();
+    let mut diff = String::new();
+    let empty = Family::default();
+    for name in all.into_iter().filter(|n| keep(n)) {
+        let g = got.get(name).unwrap_or(&empty);
+        let e = expected.get(name).unwrap_or(&empty);
+        if g == e {
+            continue;
+        }
+        let _ = writeln!(diff, "family {name}:");
+        for (label, a, b) in [("HELP", &e.help, &g.help), ("TYPE", &e.kind, &g.kind)] {
+            if a != b {
+                if let Some(a) = a {
+                    let _ = writeln!(diff, "-   # {label} {name} {a}");
+                }
+                if let Some(b) = b {
+                    let _ = writeln!(diff, "+   # {label} {name} {b}");
+                }
+            }
+        }
+        for line in e.samples.difference(&g.samples) {
+            let _ = writeln!(diff, "-   {line}");
+        }
+        for line in g.samples.difference(&e.samples) {
+            let _ = writeln!(diff, "+   {line}");
+        }
+    }
+    if diff.is_empty() {
+        Ok(())
+    } else {
+        Err(Mismatch { diff })
+    }
+}
+
+/// Collects `collector` and [`compare_families`] with `expected`.
+///
+/// # Errors
+///
+/// The collector's error or the mismatch.
+pub fn collect_and_compare(
+    collector: &dyn Collector,
+    expected: &str,
+    names: &[&str],
+) -> Result<(), TestError> {
+    let got = collect_text(collector)?;
+    compare_families(&got, expected, names)?;
+    Ok(())
+}
+
+/// Asserts that `collector` collects exactly `expected` (see [`compare`]).
+/// For tests.
+///
+/// # Panics
+///
+/// When the collector fails or its output differs, with the diff.
+#[track_caller]
+#[allow(clippy::panic)] // an assertion: panicking is its job
+pub fn assert_collects(collector: &dyn Collector, expected: &str) {
+    if let Err(error) = collect_and_compare(collector, expected, &[]) {
+        panic!("collector output differs from the expected text:\n{error}");
+    }
+}
+
+/// The value of the series `name{labels}` in what `collector` collects
+/// (labels in any order; `None` if absent or the collector fails).
+pub fn value(collector: &dyn Collector, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text_value(&collect_text(collector).ok()?, name, labels)
+}
+
+/// The value of the series `name{labels}` in exposition text.
+pub fn text_value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let mut want: Vec<(String, String)> = labels
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    want.sort();
+    text.lines()
+        .filter_map(|l| sample(l.trim()))
+        .find_map(|s| (s.name == name && s.labels == want).then_some(s.value))
+}
+
+/// How many series (sample lines) `collector` collects: Go's `CollectAndCount`.
+///
+/// # Errors
+///
+/// The collector's error.
+pub fn series_count(collector: &dyn Collector) -> Result<usize, CollectError> {
+    let text = collect_text(collector)?;
+    Ok(text.lines().filter(|l| sample(l.trim()).is_some()).count())
+}
+
+/// Lints what `collector` collects with promlint's rules (see [`lint_text`]).
+///
+/// # Errors
+///
+/// The collector's error.
+pub fn lint(collector: &dyn Collector) -> Result<Vec<Problem>, CollectError> {
+    Ok(lint_text(&collect_text(collector)?))
+}
+
+/// Lints exposition text with the rules of Go's `promlint`: missing help,
+/// counters without `_total` (and non-counters with it), non-base units,
+/// abbreviated units, the type in the name, colons, camelCase metric and
+/// label names, and names or labels reserved by histograms and summaries.
+/// These are also the checks `#[derive(Collector)]` makes at compile time,
+/// so a derived struct lints clean; they matter for hand-written collectors.
+///
+/// ```
+/// use exporter_core::testutil::lint_text;
+///
+/// let problems = lint_text("# TYPE httpRequests counter\nhttpRequests 1\n");
+/// let texts: Vec<_> = problems.iter().map(|p| p.text.as_str()).collect();
+/// assert!(texts.contains(&"no help text"));
+/// assert!(texts.contains(&"counter metrics should have \"_total\" suffix"));
+/// assert!(texts.contains(&"metric names should be written in 'snake_case' not 'camelCase'"));
+/// ```
+pub fn lint_text(text: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (name, family) in parse(text) {
+        let mut push = |text: String| {
+            problems.push(Problem {
+                metric: name.clone(),
+                text,
+            });
+        };
+        let kind = family.kind.as_deref().unwrap_or("untyped");
+        if family.help.as_deref().is_none_or(str::is_empty) {
+            push("no help text".to_owned());
+        }
+        let lower = name.to_ascii_lowercase();
+        let has_token =
+            |t: &str| lower.contains(&format!("_{t}_")) || lower.ends_with(&format!("_{t}"));
+        if let Some((unit, base)) = unit_of(&name) {
+            if unit != base {
+                push(format!("use base unit {base:?} instead of {unit:?}"));
+            }
+        }
+        for t in [
+            "counter",
+            "gauge",
+            "histogram",
+            "summary",
+            "gaugehistogram",
+            "info",
+            "stateset",
+        ] {
+            if has_token(t) {
+                push(format!("metric name should not include type '{t}'"));
+            }
+        }
+        if name.contains(':') {
+            push("metric names should not contain ':'".to_owned());
+        }
+        if camel(&name) {
+            push("metric names should be written in 'snake_case' not 'camelCase'".to_owned());
+        }
+        for _ in family.label_names.iter().filter(|l| camel(l)) {
+            push("label names should be written in 'snake_case' not 'camelCase'".to_owned());
+        }
+        for a in [
+            "s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d",
+        ] {
+            if has_token(a) {
+                push("metric names should not contain abbreviated units".to_owned());
+            }
+        }
+        if kind == "counter" && !name.ends_with("_total") {
+            push("counter metrics should have \"_total\" suffix".to_owned());
+        }
+        if kind != "counter" && kind != "untyped" && name.ends_with("_total") {
+            push("non-counter metrics should not have \"_total\" suffix".to_owned());
+        }
+        if kind != "untyped" {
+            let (histogram, summary) = (kind == "histogram", kind == "summary");
+            if !histogram && name.ends_with("_bucket") {
+                push("non-histogram metrics should not have \"_bucket\" suffix".to_owned());
+            }
+            for suffix in ["_count", "_sum"] {
+                if !histogram && !summary && name.ends_with(suffix) {
+                    push(format!(
+                        "non-histogram and non-summary metrics should not have \"{suffix}\" suffix"
+                    ));
+                }
+            }
+            if !histogram && family.label_names.contains("le") {
+                push("non-histogram metrics should not have \"le\" label".to_owned());
+            }
+            if !summary && family.label_names.contains("quantile") {
+                push("non-summary metrics should not have \"quantile\" label".to_owned());
+            }
+        }
+    }
+    problems
+}
+
+/// One lint finding: the family and what is wrong, in promlint's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The family name.
+    pub metric: String,
+    /// promlint's message.
+    pub text: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.metric, self.text)
+    }
+}
+
+/// Output that differs from the expected text; displays as a diff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{diff}")]
+pub struct Mismatch {
+    /// Per differing family: `-` lines expected but missing, `+` lines got
+    /// but not expected.
+    pub diff: String,
+}
+
+/// Why a collect-and-compare failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TestError {
+    /// The collector failed.
+    #[error("collect failed: {0}")]
+    Collect(#[from] CollectError),
+    /// The output differs.
+    #[error("{0}")]
+    Mismatch(#[from] Mismatch),
+}
+
+fn camel(name: &str) -> bool {
+    name.as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
+/// promlint's `metricUnits`: the first unit token of `name` and its base unit.
+fn unit_of(name: &str) -> Option<(&str, &'static str)> {
+    const UNITS: [(&str, &str); 24] = [
+        ("amperes", "amperes"),
+        ("bytes", "bytes"),
+        ("celsius", "celsius"),
+        ("grams", "grams"),
+        ("joules", "joules"),
+        ("kelvin", "kelvin"),
+        ("meters", "meters"),
+        ("metres", "metres"),
+        ("seconds", "seconds"),
+        ("volts", "volts"),
+        ("minutes", "seconds"),
+        ("hours", "seconds"),
+        ("days", "seconds"),
+        ("weeks", "seconds"),
+        ("kelvins", "kelvin"),
+        ("fahrenheit", "celsius"),
+        ("rankine", "celsius"),
+        ("inches", "meters"),
+        ("yards", "meters"),
+        ("miles", "meters"),
+        ("bits", "bytes"),
+        ("calories", "joules"),
+        ("pounds", "grams"),
+        ("ounces", "grams"),
+    ];
+    const PREFIXES: [&str; 18] = [
+        "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega",
+        "mibi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
+    ];
+    let base = |s: &str| UNITS.iter().find(|(u, _)| *u == s).map(|(_, b)| *b);
+    for token in name.split('_') {
+        if let Some(b) = base(token) {
+            return Some((token, b));
+        }
+        for p in PREFIXES {
+            if let Some(b) = token.strip_prefix(p).and_then(base) {
+                return Some((token, b));
+            }
+        }
+    }
+    None
+}
+
+/// One family of parsed text: help, type, its sample lines normalised.
+#[derive(Debug, Default, PartialEq)]
+struct Family {
+    help: Option<String>,
+    kind: Option<String>,
+    samples: BTreeSet<String>,
+    label_names: BTreeSet<String>,
+}
+
+/// One sample line: name, sorted labels, value, and the rest (timestamp).
+struct Sample {
+    name: String,
+    labels: Vec<(String, String)>,
+    value: f64,
+    rest: String,
+}
+
+/// Families by name; a sample belongs to the family whose header came last
+/// if its name is that family's or a histogram/summary sample of it.
+fn parse(text: &str) -> BTreeMap<String, Family> {
+    let mut families: BTreeMap<String, Family> = BTreeMap::new();
+    let mut current = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(rest) = line.strip_prefix('#') {
+            let mut parts = rest.trim_start().splitn(3, ' ');
+            let (Some(kw), Some(name)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let value = parts.next().unwrap_or("").to_owned();
+            let family = families.entry(name.to_owned()).or_default();
+            match kw {
+                "HELP" => family.help = Some(value),
+                "TYPE" => family.kind = Some(value),
+                _ => continue,
+            }
+            name.clone_into(&mut current);
+            continue;
+        }
+        let Some(s) = sample(line) else { continue };
+        let belongs = s.name == current
+            || ["_bucket", "_count", "_sum", "_total", "_created", "_info"]
+                .iter()
+                .any(|suffix| s.name.strip_suffix(suffix) == Some(current.as_str()));
+        let key = if belongs {
+            current.clone()
+        } else {
+            s.name.clone()
+        };
+        let family = families.entry(key).or_default();
+        let labels: Vec<String> = s
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={}", quote(v)))
+            .collect();
+        let mut normal = s.name.clone();
+        if !labels.is_empty() {
+            let _ = write!(normal, "{{{}}}", labels.join(","));
+        }
+        let _ = write!(normal, " {}", number(s.value));
+        if !s.rest.is_empty() {
+            let _ = write!(normal, " {}", s.rest);
+        }
+        family
+            .label_names
+            .extend(s.labels.into_iter().map(|(k, _)| k));
+        family.samples.insert(normal);
+    }
+    families
+}
+
+fn quote(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".to_owned()
+    } else if v.is_infinite() {
+        if v > 0.0 { "+Inf" } else { "-Inf" }.to_owned()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Parses `name{k="v",...} value [timestamp]`; `None` for anything else.
+fn sample(line: &str) -> Option<Sample> {
+    if line.starts_with('#') {
+        return None;
+    }
+    let end = line.find(['{', ' ', '\t']).unwrap_or(line.len());
+    let name = &line[..end];
+    if name.is_empty() {
+        return None;
+    }
+    let mut rest = &line[end..];
+    let mut labels = Vec::new();
+    if let Some(inner) = rest.strip_prefix('{') {
+        let mut chars = inner.char_indices();
+        let mut key = String::new();
+        loop {
+            let (i, c) = chars.next()?;
+            match c {
+                '}' => {
+                    rest = &inner[i + 1..];
+                    break;
+                }
+                ',' | ' ' => {}
+                '=' => {
+                    if chars.next()?.1 != '"' {
+                        return None;
+                    }
+                    let mut value = String::new();
+                    loop {
+                        match chars.next()?.1 {
+                            '"' => break,
+                            '\\' => match chars.next()?.1 {
+                                'n' => value.push('\n'),
+                                other => value.push(other),
+                            },
+                            other => value.push(other),
+                        }
+                    }
+                    labels.push((std::mem::take(&mut key).trim().to_owned(), value));
+                }
+                c => key.push(c),
+            }
+        }
+    }
+    let mut fields = rest.split_whitespace();
+    let value = match fields.next()? {
+        "+Inf" | "Inf" => f64::INFINITY,
+        "-Inf" => f64::NEG_INFINITY,
+        v => v.parse().ok()?,
+    };
+    labels.sort();
+    Some(Sample {
+        name: name.to_owned(),
+        labels,
+        value,
+        rest: fields.collect::<Vec<_>>().join(" "),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_ignores_order_and_spelling_of_numbers_and_shows_a_diff() {
+        let got = "# HELP a A.\n# TYPE a gauge\na{x=\"1\",y=\"q\\\"\"} 1\na{x=\"2\"} 2.5\n# HELP b B.\n# TYPE b gauge\nb 3\n";
+        let same = "# TYPE b gauge\n# HELP b B.\nb 3.0\n# HELP a A.\n# TYPE a gauge\na{x=\"2\"} 2.5\na{y=\"q\\\"\",x=\"1\"} 1e0\n";
+        assert_eq!(compare(got, same), Ok(()));
+        let other = "# HELP a A.\n# TYPE a gauge\na{x=\"1\",y=\"q\\\"\"} 1\na{x=\"2\"} 2\n";
+        let diff = compare(got, other).unwrap_err().diff;
+        assert!(
+            diff.contains("family a:\n-   a{x=\"2\"} 2\n+   a{x=\"2\"} 2.5\n"),
+            "{diff}"
+        );
+        assert!(
+            diff.contains("family b:\n+   # HELP b B.\n+   # TYPE b gauge\n+   b 3\n"),
+            "{diff}"
+        );
+        assert_eq!(
+            compare_families(got, other, &["b"]).map_err(|e| e.diff.contains("family a")),
+            Err(false)
+        );
+        assert_eq!(text_value(got, "a", &[("y", "q\""), ("x", "1")]), Some(1.0));
+        assert_eq!(text_value(got, "a", &[("x", "3")]), None);
+    }
+
+    #[test]
+    fn lint_finds_promlint_problems() {
+        let text = "# HELP x_milliseconds X.\n# TYPE x_milliseconds gauge\nx_milliseconds 1\n\
+                    # HELP y_total Y.\n# TYPE y_total gauge\ny_total{le=\"1\",fooBar=\"a\"} 1\n\
+                    # HELP job:rate_s R.\n# TYPE job:rate_s gauge\njob:rate_s 1\n\
+                    # HELP ok_seconds_total Fine.\n# TYPE ok_seconds_total counter\nok_seconds_total 1\n";
+        let found: Vec<String> = lint_text(text).iter().map(ToString::to_string).collect();
+        for expected in [
+            "x_milliseconds: use base unit \"seconds\" instead of \"milliseconds\"",
+            "y_total: non-counter metrics should not have \"_total\" suffix",
+            "y_total: non-histogram metrics should not have \"le\" label",
+            "y_total: label names should be written in 'snake_case' not 'camelCase'",
+            "job:rate_s: metric names should not contain ':'",
+            "job:rate_s: metric names should not contain abbreviated units",
+        ] {
+            assert!(
+                found.iter().any(|f| f == expected),
+                "{expected} not in {found:?}"
+            );
+        }
+        assert!(
+            !found.iter().any(|f| f.starts_with("ok_seconds_total")),
+            "{found:?}"
+        );
+    }
+}
