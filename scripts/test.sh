@@ -14,6 +14,41 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "==> cargo test (unit, integration, UI, doc tests)"
 cargo test --workspace
 
+echo "==> publishing: cargo package --list (licenses, README, the derive's shared name.rs)"
+for crate in exporter-core exporter-derive; do
+    files=$(cargo package --list --allow-dirty -p "$crate")
+    for f in LICENSE-MIT LICENSE-APACHE README.md Cargo.toml; do
+        grep -qx "$f" <<<"$files" || { echo "$crate does not ship $f" >&2; exit 1; }
+    done
+done
+# The derive shares the name rules with exporter-core through a symlink; the package
+# must carry the file itself.
+if [ -e exporter-derive/src/name.rs ]; then
+    cargo package --list --allow-dirty -p exporter-derive | grep -qx "src/name.rs" ||
+        { echo "exporter-derive does not ship src/name.rs" >&2; exit 1; }
+fi
+
+echo "==> cargo doc --workspace --all-features -D warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps
+
+echo "==> cargo check -p exporter-core: no default features, then each feature alone (no warnings)"
+check_alone() {
+    # Warnings fail too (cargo replays them on a cached check): a feature alone
+    # must not leave code unused.
+    local out
+    out=$(cargo check -q -p exporter-core --no-default-features "$@" 2>&1) || { echo "$out"; exit 1; }
+    if grep -q '^warning' <<<"$out"; then echo "$out"; exit 1; fi
+}
+check_alone
+features=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys
+pkg = [p for p in json.load(sys.stdin)["packages"] if p["name"] == "exporter-core"][0]
+print(" ".join(f for f in pkg["features"] if f != "default"))')
+for feature in $features; do
+    echo "    --features $feature"
+    check_alone --features "$feature"
+done
+
 echo "==> end-to-end: hello_world against promtool, prometheus_client, protobuf, gzip/zstd and a real Prometheus"
 cargo build --example hello_world
 target_dir=$(cargo metadata --format-version 1 --no-deps |
@@ -31,6 +66,12 @@ cargo build -p redis_exporter -p node_mini
 timeout --signal=TERM --kill-after=15 300 \
     python3 tests/e2e/check_exporters.py \
     --redis-exporter "$target_dir/debug/redis_exporter" --node-mini "$target_dir/debug/node_mini" &
+e2e_pid=$!
+wait "$e2e_pid"
+
+echo "==> end-to-end: a real Prometheus scraping the hello world over TLS with a client certificate and basic auth"
+timeout --signal=TERM --kill-after=15 180 \
+    python3 tests/e2e/check_tls.py --binary "$target_dir/debug/examples/hello_world" &
 e2e_pid=$!
 wait "$e2e_pid"
 

@@ -323,6 +323,7 @@ impl MetricEncoder {
 
     /// About how many bytes [`finish_into`](Self::finish_into) would write
     /// (the families' buffers; protobuf adds a few bytes per family).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn encoded_len(&self) -> usize {
         self.families.iter().map(|f| f.body.len()).sum()
     }

@@ -132,6 +132,8 @@ impl MetricEncoder {
     ///
     /// With `stop_on_failure`, no family starts streaming after a collector
     /// of the scrape failed (the caller is going to answer with an error).
+    // The HTTP handler is what streams.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn spill_to(&mut self, threshold: usize, sink: Sink, stop_on_failure: bool) {
         self.spill = Some(Box::new(Spill {
             threshold: threshold.max(1),
@@ -167,6 +169,8 @@ impl MetricEncoder {
     }
 
     /// A collector of this scrape failed (see `stop_on_failure`).
+    // Async gathering is what learns of failures before encoding.
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
     pub(crate) fn note_failure(&mut self) {
         if let Some(spill) = &mut self.spill {
             spill.failed = true;

@@ -53,17 +53,25 @@
 mod body;
 mod compress;
 mod default;
+#[cfg(any(feature = "runtime", feature = "tls"))]
+mod duration;
 mod handler;
 mod instrument;
+mod send_timeout;
 mod server;
-#[cfg(feature = "tls")]
-mod tls;
 mod tower;
+#[cfg(feature = "tls")]
+mod web_config;
 
 pub use body::{Body, BodyError};
 pub use compress::Compression;
 pub use default::handler;
+#[cfg(any(feature = "runtime", feature = "tls"))]
+pub(crate) use duration::parse_go_duration;
 pub use handler::{ErrorHandling, HandlerOpts, MetricsHandler};
 pub use server::{serve, Serve};
 #[cfg(feature = "tls")]
-pub use tls::{WebConfig, WebConfigError};
+#[doc(hidden)]
+pub use web_config::{parse_basic_credentials, subject_alt_names};
+#[cfg(feature = "tls")]
+pub use web_config::{WebConfig, WebConfigError, BCRYPT_COSTS};

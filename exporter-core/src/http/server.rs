@@ -1,8 +1,13 @@
-//! A small HTTP/1 server around the handler: the metrics path, optionally a
-//! landing page and the `/-/healthy` and `/-/ready` probes, 404 elsewhere.
+//! A small HTTP server around the handler: the metrics path, optionally a landing
+//! page and the `/-/healthy` and `/-/ready` probes, 404 elsewhere; with a
+//! [`WebConfig`](super::WebConfig), TLS (HTTP/2 by ALPN), basic auth, extra
+//! headers and a rate limit.
 //!
-//! Hostile clients are bounded: request headers must arrive within the
-//! header read timeout and fit in the header size limit (431 otherwise).
+//! Limits follow Go's net/http and exporter-toolkit: request headers must arrive
+//! within the header read timeout (10 s), a request head may be 1 MiB with at most
+//! 1000 header fields (431 beyond), an HTTP/1.1 request without `Host` gets 400, and
+//! a client that stops reading a response for the send timeout (30 s) is dropped, so
+//! slow readers cannot hold every scrape slot.
 
 use std::convert::Infallible;
 use std::future::{Future, IntoFuture};
@@ -13,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -23,6 +28,12 @@ use tokio::net::TcpListener;
 
 use super::body::Body;
 use super::handler::{plain, MetricsHandler};
+use super::send_timeout::SendTimeout;
+
+/// Default largest request head: Go's `http.DefaultMaxHeaderBytes`.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+/// Most header fields in a request; hyper keeps a slot for each, so it is bounded.
+const MAX_HEADERS: usize = 1000;
 
 /// Serves `handler` at `/metrics` on `listener` until the future is dropped
 /// or, with [`Serve::with_graceful_shutdown`], until a signal.
@@ -48,12 +59,11 @@ pub fn serve(listener: TcpListener, handler: MetricsHandler) -> Serve {
             probes: false,
             extra: Vec::new(),
             #[cfg(feature = "tls")]
-            auth: None,
+            web: None,
         },
         header_read_timeout: Duration::from_secs(10),
-        max_header_bytes: 64 * 1024,
-        #[cfg(feature = "tls")]
-        tls: None,
+        send_timeout: Duration::from_secs(30),
+        max_header_bytes: MAX_HEADER_BYTES,
         signal: Box::pin(std::future::pending()),
     }
 }
@@ -64,9 +74,8 @@ pub struct Serve {
     listener: TcpListener,
     routes: Routes,
     header_read_timeout: Duration,
+    send_timeout: Duration,
     max_header_bytes: usize,
-    #[cfg(feature = "tls")]
-    tls: Option<tokio_rustls::TlsAcceptor>,
     signal: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
@@ -78,7 +87,7 @@ struct Routes {
     /// Other paths served by handlers of their own (the scrapers' `/probe`).
     extra: Vec<(String, MetricsHandler)>,
     #[cfg(feature = "tls")]
-    auth: Option<Arc<super::tls::BasicAuth>>,
+    web: Option<super::WebConfig>,
 }
 
 impl std::fmt::Debug for Serve {
@@ -87,6 +96,7 @@ impl std::fmt::Debug for Serve {
             .field("listener", &self.listener)
             .field("path", &self.routes.path)
             .field("header_read_timeout", &self.header_read_timeout)
+            .field("send_timeout", &self.send_timeout)
             .field("max_header_bytes", &self.max_header_bytes)
             .finish_non_exhaustive()
     }
@@ -104,7 +114,8 @@ impl Serve {
         self
     }
 
-    /// The path the metrics are served at. Default is `/metrics`.
+    /// The path the metrics are served at. Default is `/metrics`. A path with
+    /// characters that need percent-encoding (`/métriques`) is matched in either form.
     pub fn metrics_path(mut self, path: impl Into<String>) -> Self {
         self.routes.path = path.into();
         self
@@ -131,25 +142,33 @@ impl Serve {
     }
 
     /// How long a client may take to send its request headers (also how
-    /// long an idle keep-alive connection stays open). Default is 10 seconds.
+    /// long an idle keep-alive connection stays open, and the deadline of a TLS
+    /// handshake). Default is 10 seconds.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
     }
 
+    /// How long a response may wait for a client that does not read it before the
+    /// connection is closed. Default is 30 seconds.
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.send_timeout = timeout;
+        self
+    }
+
     /// The largest request head (request line and headers) accepted; larger
-    /// ones get 431. Clamped to at least 8 KiB. Default is 64 KiB.
+    /// ones get 431. Clamped to at least 8 KiB. Default is 1 MiB, as Go's.
     pub fn max_header_bytes(mut self, bytes: usize) -> Self {
         self.max_header_bytes = bytes.max(8192);
         self
     }
 
-    /// TLS and basic auth from a `web-config.yml` ([`WebConfig`](super::WebConfig)).
-    /// Basic auth covers every path. Default is plain HTTP without auth.
+    /// TLS, basic auth, headers and rate limit from a `web-config.yml`
+    /// ([`WebConfig`](super::WebConfig)); re-read while serving when it was loaded
+    /// from a file. Basic auth covers every path. Default is plain HTTP without auth.
     #[cfg(feature = "tls")]
     pub fn web_config(mut self, config: super::WebConfig) -> Self {
-        self.tls = config.tls;
-        self.routes.auth = config.auth;
+        self.routes.web = Some(config);
         self
     }
 
@@ -167,9 +186,8 @@ impl Serve {
             listener,
             routes,
             header_read_timeout,
+            send_timeout,
             max_header_bytes,
-            #[cfg(feature = "tls")]
-            tls,
             mut signal,
         } = self;
         let mut builder = http1::Builder::new();
@@ -179,9 +197,20 @@ impl Serve {
             // A complete head up to twice the limit is read and refused with
             // 431; a longer one fills the buffer and is refused the same way.
             .max_buf_size(max_header_bytes.saturating_mul(2))
-            .max_header_size(max_header_bytes);
+            .max_header_size(max_header_bytes)
+            .max_headers(MAX_HEADERS);
+        #[cfg(feature = "tls")]
+        if let Some(web) = &routes.web {
+            web.watch();
+        }
         let graceful = GracefulShutdown::new();
         let routes = Arc::new(routes);
+        let conn = Conn {
+            http1: builder,
+            header_read_timeout,
+            send_timeout,
+            max_header_bytes,
+        };
         loop {
             let (stream, _peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -197,46 +226,81 @@ impl Serve {
                 () = &mut signal => break,
             };
             let routes = Arc::clone(&routes);
-            let service = service_fn(move |req: Request<Incoming>| {
-                let routes = Arc::clone(&routes);
-                async move { Ok::<_, Infallible>(routes.route(req).await) }
-            });
             let watcher = graceful.watcher();
-            let builder = builder.clone();
-            #[cfg(feature = "tls")]
-            let tls = tls.clone();
+            let conn = conn.clone();
             tokio::spawn(async move {
+                let stream = SendTimeout::new(stream, conn.send_timeout);
                 #[cfg(feature = "tls")]
-                if let Some(tls) = tls {
+                if let Some(tls) = routes.web.as_ref().and_then(super::WebConfig::tls) {
                     // The handshake gets the same deadline as the request head.
-                    let stream =
-                        match tokio::time::timeout(header_read_timeout, tls.accept(stream)).await {
-                            Ok(Ok(stream)) => stream,
-                            Ok(Err(error)) => {
-                                tracing::debug!(%error, "TLS handshake failed");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::debug!("TLS handshake timed out");
-                                return;
-                            }
-                        };
-                    let conn = builder.serve_connection(TokioIo::new(stream), service);
-                    if let Err(error) = watcher.watch(conn).await {
-                        tracing::debug!(%error, "connection ended with an error");
-                    }
-                    return;
+                    let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+                    let stream = match tokio::time::timeout(conn.header_read_timeout, accept).await
+                    {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(error)) => {
+                            tracing::debug!(%error, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                    return conn.serve(stream, routes, watcher, h2).await;
                 }
-                let conn = builder.serve_connection(TokioIo::new(stream), service);
-                // A client that goes away or times out is not a server error.
-                if let Err(error) = watcher.watch(conn).await {
-                    tracing::debug!(%error, "connection ended with an error");
-                }
+                conn.serve(stream, routes, watcher, false).await;
             });
         }
         drop(listener);
         graceful.shutdown().await;
         Ok(())
+    }
+}
+
+/// How connections are served.
+#[derive(Clone)]
+struct Conn {
+    http1: http1::Builder,
+    header_read_timeout: Duration,
+    send_timeout: Duration,
+    max_header_bytes: usize,
+}
+
+impl Conn {
+    async fn serve<S>(
+        &self,
+        stream: S,
+        routes: Arc<Routes>,
+        watcher: hyper_util::server::graceful::Watcher,
+        h2: bool,
+    ) where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = service_fn(move |req: Request<Incoming>| {
+            let routes = Arc::clone(&routes);
+            async move { Ok::<_, Infallible>(routes.route(req).await) }
+        });
+        // A client that goes away or times out is not a server error.
+        let result = if h2 {
+            let mut builder =
+                hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder
+                .timer(TokioTimer::new())
+                .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX))
+                .keep_alive_interval(self.header_read_timeout)
+                .keep_alive_timeout(self.header_read_timeout);
+            watcher
+                .watch(builder.serve_connection(TokioIo::new(stream), service))
+                .await
+        } else {
+            watcher
+                .watch(self.http1.serve_connection(TokioIo::new(stream), service))
+                .await
+        };
+        if let Err(error) = result {
+            tracing::debug!(%error, "connection ended with an error");
+        }
     }
 }
 
@@ -251,25 +315,63 @@ impl IntoFuture for Serve {
 
 impl Routes {
     async fn route(&self, req: Request<Incoming>) -> Response<Body> {
-        #[cfg(feature = "tls")]
-        if let Some(auth) = &self.auth {
-            let header = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .map(HeaderValue::as_bytes);
-            if !auth.allows(header).await {
-                let mut resp = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
-                resp.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
-                return resp;
-            }
+        // Go's net/http: "HTTP/1.1 requests must include a Host header".
+        if req.version() == Version::HTTP_11 && !req.headers().contains_key(header::HOST) {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "400 Bad Request: missing required Host header\n",
+            );
         }
+        #[cfg(feature = "tls")]
+        if let Some(web) = &self.web {
+            // exporter-toolkit's order: the file, the rate limit, headers, basic auth.
+            let Ok(current) = web.current() else {
+                return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error\n");
+            };
+            if current.limiter.as_ref().is_some_and(|l| !l.allow()) {
+                return plain(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests\n");
+            }
+            let mut resp = match &current.auth {
+                Some(auth) => {
+                    let header = req
+                        .headers()
+                        .get(header::AUTHORIZATION)
+                        .map(HeaderValue::as_bytes);
+                    if auth.allows(header).await {
+                        self.route_path(&req).await
+                    } else {
+                        let mut resp = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+                        resp.headers_mut()
+                            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+                        resp
+                    }
+                }
+                None => self.route_path(&req).await,
+            };
+            for (name, value) in &current.headers {
+                resp.headers_mut().insert(name.clone(), value.clone());
+            }
+            return resp;
+        }
+        self.route_path(&req).await
+    }
+
+    /// Whether the request's path is `path`, literally or once percent-decoded.
+    fn is(req_path: &str, path: &str) -> bool {
+        req_path == path
+            || (req_path.contains('%')
+                && percent_encoding::percent_decode_str(req_path)
+                    .decode_utf8()
+                    .is_ok_and(|decoded| decoded == path))
+    }
+
+    async fn route_path(&self, req: &Request<Incoming>) -> Response<Body> {
         let path = req.uri().path();
-        if path == self.path {
-            return self.handler.handle(&req).await;
+        if Self::is(path, &self.path) {
+            return self.handler.handle(req).await;
         }
         if let Some((_, handler)) = self.extra.iter().find(|(p, _)| p == path) {
-            return handler.handle(&req).await;
+            return handler.handle(req).await;
         }
         let page: Option<(Bytes, &'static str)> = match (path, &self.landing) {
             ("/", Some(html)) => Some((html.clone(), "text/html; charset=utf-8")),

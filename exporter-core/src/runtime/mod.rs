@@ -6,7 +6,9 @@
 //! | `--web.listen-address` | `0.0.0.0:8080` (see [`ExporterBuilder::default_listen_address`]) | address to listen on; repeat for several; `:PORT` means all interfaces |
 //! | `--web.telemetry-path` | `/metrics` | path of the metrics |
 //! | `--web.max-requests` | `40` | scrapes served at once, more get 503; `0` is no limit |
-//! | `--web.config.file` | none | TLS and basic auth, exporter-toolkit's `web-config.yml` (`tls` feature) |
+//! | `--web.config.file` | none | TLS, basic auth, headers and rate limit, exporter-toolkit's `web-config.yml` (`tls` feature); re-read on change and on SIGHUP |
+//! | `--web.systemd-socket` | off | serve the sockets systemd passes (`LISTEN_FDS`) instead of `--web.listen-address` |
+//! | `--web.shutdown-timeout` | `5s` | after SIGINT/SIGTERM, how long scrapes in flight may finish before the process exits anyway |
 //! | `--web.disable-exporter-metrics` | off | leave out `promhttp_*`, `process_*` and `<name>_build_info` |
 //! | `--log.level` | `info` | `debug`, `info`, `warn` or `error` |
 //! | `--log.format` | `logfmt` | `logfmt` or `json` |
@@ -15,9 +17,12 @@
 //!
 //! It serves the metrics, a landing page at `/`, `/-/healthy` and `/-/ready`
 //! (and `/probe` with [`ExporterBuilder::probe`]), and shuts down gracefully
-//! on SIGINT or SIGTERM, finishing the scrapes in flight. Bad flags print
-//! clap's message and exit with status 2; an address that cannot be bound is
-//! reported by name and exits with status 1.
+//! on SIGINT or SIGTERM, finishing the scrapes in flight for at most
+//! `--web.shutdown-timeout` (then it exits with status 1: a blocked collector or
+//! a slow bcrypt check cannot keep it alive). As Go programs do, it raises its
+//! soft limit of open files to the hard limit and listens with the kernel's
+//! `somaxconn` backlog. Bad flags print clap's message and exit with status 2;
+//! an address that cannot be bound is reported by name and exits with status 1.
 //!
 //! An exporter adds flags of its own with [`ExporterBuilder::flags`] and
 //! gets them back parsed in [`Config::args`] or in
@@ -163,6 +168,10 @@ pub struct Config<A = NoFlags> {
     pub disable_exporter_metrics: bool,
     /// `--web.config.file`, with the `tls` feature.
     pub web_config_file: Option<std::path::PathBuf>,
+    /// `--web.systemd-socket`: serve the sockets passed by systemd.
+    pub systemd_socket: bool,
+    /// `--web.shutdown-timeout`.
+    pub shutdown_timeout: std::time::Duration,
     /// `--log.level`.
     pub log_level: Level,
     /// `--log.format`.
@@ -413,6 +422,23 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
                     .action(ArgAction::SetTrue),
             )
             .arg(
+                Arg::new("web.systemd-socket")
+                    .long("web.systemd-socket")
+                    .help("Use systemd socket activation listeners instead of port listeners (Linux only)")
+                    .action(ArgAction::SetTrue),
+            )
+            .arg(
+                Arg::new("web.shutdown-timeout")
+                    .long("web.shutdown-timeout")
+                    .value_name("DURATION")
+                    .help("After SIGINT or SIGTERM, how long requests in flight may take before the process exits")
+                    .default_value("5s")
+                    .value_parser(|s: &str| {
+                        crate::http::parse_go_duration(s)
+                            .ok_or("expected a duration such as `5s` or `500ms`")
+                    }),
+            )
+            .arg(
                 Arg::new("log.level")
                     .long("log.level")
                     .value_name("LEVEL")
@@ -533,20 +559,7 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
         };
         let mut servers = Vec::new();
         let mut addrs = Vec::new();
-        for addr in &config.listen_addresses {
-            // Go's `:9100` means every interface.
-            let host_port = if addr.starts_with(':') {
-                format!("0.0.0.0{addr}")
-            } else {
-                addr.clone()
-            };
-            let listener =
-                TcpListener::bind(&host_port)
-                    .await
-                    .map_err(|source| ErrorKind::Bind {
-                        addr: addr.clone(),
-                        source,
-                    })?;
+        for (listener, addr) in listeners(config).await? {
             let local = listener.local_addr().map_err(|source| ErrorKind::Bind {
                 addr: addr.clone(),
                 source,
@@ -571,6 +584,8 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
             servers,
             addrs,
             handler,
+            #[cfg(feature = "tls")]
+            web_config,
         })
     }
 
@@ -600,6 +615,14 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
                 return ExitCode::FAILURE;
             }
         };
+        raise_open_files_limit();
+        let deadline = config.shutdown_timeout;
+        // After the signal, the graceful shutdown has `deadline`; then the process
+        // exits from a thread of its own, whatever the runtime is still waiting for.
+        let signal = async move {
+            signal.await;
+            exit_after(deadline);
+        };
         let name = self.name.clone();
         let version = self.version.clone();
         let bound = match self.bind_with(&config, connect).await {
@@ -610,6 +633,10 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
             }
         };
         tracing::info!(%name, %version, "starting");
+        #[cfg(all(feature = "tls", unix))]
+        if let Some(web) = &bound.web_config {
+            reload_on_sighup(web.clone());
+        }
         for addr in bound.local_addrs() {
             tracing::info!(address = %addr, path = %config.telemetry_path, "listening");
         }
@@ -680,6 +707,11 @@ fn config_from<A>(m: &ArgMatches, args: A, scrapers: Option<Selection>) -> Confi
             .copied()
             .unwrap_or(40),
         disable_exporter_metrics: m.get_flag("web.disable-exporter-metrics"),
+        systemd_socket: m.get_flag("web.systemd-socket"),
+        shutdown_timeout: m
+            .get_one::<std::time::Duration>("web.shutdown-timeout")
+            .copied()
+            .unwrap_or(std::time::Duration::from_secs(5)),
         web_config_file: m
             .try_get_one::<std::path::PathBuf>("web.config.file")
             .ok()
@@ -704,6 +736,8 @@ pub struct Bound {
     servers: Vec<Serve>,
     addrs: Vec<SocketAddr>,
     handler: MetricsHandler,
+    #[cfg(feature = "tls")]
+    web_config: Option<crate::http::WebConfig>,
 }
 
 impl Bound {
@@ -753,6 +787,133 @@ impl Bound {
         }
         stop.abort();
         result
+    }
+}
+
+/// The listeners: systemd's sockets with `--web.systemd-socket`, else each
+/// `--web.listen-address` bound with the kernel's `somaxconn` backlog (as Go does;
+/// tokio's default of 1024, or 128 elsewhere, stalls bursts of connects).
+async fn listeners<A>(config: &Config<A>) -> Result<Vec<(TcpListener, String)>, Error> {
+    let mut out = Vec::new();
+    if config.systemd_socket {
+        let mut fds = listenfd::ListenFd::from_env();
+        let bind_error = |source| ErrorKind::Bind {
+            addr: "systemd socket".to_owned(),
+            source,
+        };
+        for i in 0..fds.len() {
+            if let Some(listener) = fds.take_tcp_listener(i).map_err(bind_error)? {
+                listener.set_nonblocking(true).map_err(bind_error)?;
+                out.push((
+                    TcpListener::from_std(listener).map_err(bind_error)?,
+                    format!("systemd socket {i}"),
+                ));
+            }
+        }
+        if out.is_empty() {
+            return Err(bind_error(io::Error::other(
+                "no socket activation file descriptors found (LISTEN_FDS)",
+            ))
+            .into());
+        }
+        return Ok(out);
+    }
+    let backlog = listen_backlog();
+    for addr in &config.listen_addresses {
+        // Go's `:9100` means every interface.
+        let host_port = if addr.starts_with(':') {
+            format!("0.0.0.0{addr}")
+        } else {
+            addr.clone()
+        };
+        let bind_error = |source| ErrorKind::Bind {
+            addr: addr.clone(),
+            source,
+        };
+        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address");
+        let mut bound = None;
+        for sock_addr in tokio::net::lookup_host(&host_port)
+            .await
+            .map_err(bind_error)?
+        {
+            match listen(sock_addr, backlog) {
+                Ok(listener) => {
+                    bound = Some(listener);
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let listener = bound.ok_or_else(|| bind_error(last))?;
+        out.push((listener, addr.clone()));
+    }
+    Ok(out)
+}
+
+fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As std and Go do on Unix, so a restart does not wait for TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
+/// `net.core.somaxconn` (at most 65535), as Go's `maxListenerBacklog`; 4096 if unknown.
+fn listen_backlog() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .map_or(4096, |n| n.clamp(1, 65535))
+}
+
+/// Raises the soft limit of open files to the hard limit, as Go 1.19+ does at start:
+/// with the usual soft 1024, a couple of thousand idle connections make accepts fail.
+fn raise_open_files_limit() {
+    #[cfg(unix)]
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),
+    }
+}
+
+/// Ends the process with status 1 after `deadline`, from a thread of its own.
+fn exit_after(deadline: std::time::Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("shutdown-deadline".into())
+        .spawn(move || {
+            std::thread::sleep(deadline);
+            tracing::warn!(
+                timeout = ?deadline,
+                "requests still running at the shutdown deadline; exiting"
+            );
+            std::process::exit(1);
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the shutdown deadline");
+    }
+}
+
+/// Re-reads the web configuration on SIGHUP (whose default would end the process).
+#[cfg(all(feature = "tls", unix))]
+fn reload_on_sighup(web: crate::http::WebConfig) {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::hangup()) {
+        Ok(mut hup) => {
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("received SIGHUP, re-reading the web configuration");
+                    let web = web.clone();
+                    // A broken file is logged by the re-read and answered with 500.
+                    let _ = tokio::task::spawn_blocking(move || web.reload()).await;
+                }
+            });
+        }
+        Err(error) => tracing::warn!(%error, "cannot handle SIGHUP"),
     }
 }
 

@@ -1,0 +1,208 @@
+//! Listener and connection limits as Go's net/http and exporter-toolkit set them
+//! (issue 11, item 7): a 1 MiB request head with at most 1000 fields, `Host` required
+//! on HTTP/1.1, a send timeout for clients that stop reading, a percent-encoded
+//! telemetry path, the `somaxconn` backlog and systemd socket activation.
+
+#![allow(clippy::unwrap_used)]
+
+mod http_support;
+mod process_support;
+
+use std::time::{Duration, Instant};
+
+use exporter_core::http::MetricsHandler;
+use exporter_core::Registry;
+use http_support::{raw, start, start_with, Big, Fixed};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn fixed_handler() -> MetricsHandler {
+    let registry = Registry::new();
+    registry.register(Fixed::new()).unwrap();
+    MetricsHandler::new(registry)
+}
+
+fn request_with_headers(count: usize, value_len: usize) -> Vec<u8> {
+    let mut req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".to_vec();
+    let value = "v".repeat(value_len);
+    for i in 0..count {
+        req.extend_from_slice(format!("X-Test-{i}: {value}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    req
+}
+
+#[tokio::test]
+async fn a_request_head_of_up_to_a_mebibyte_and_a_thousand_fields_is_served() {
+    let server = start(fixed_handler()).await;
+    // 900 KB in 200 fields: over the old 64 KiB limit, under Go's 1 MB.
+    let big = raw(server.addr, &request_with_headers(200, 4500)).await;
+    assert!(
+        big.starts_with("HTTP/1.1 200"),
+        "{}",
+        &big[..big.len().min(200)]
+    );
+    let many = raw(server.addr, &request_with_headers(990, 10)).await;
+    assert!(
+        many.starts_with("HTTP/1.1 200"),
+        "{}",
+        &many[..many.len().min(200)]
+    );
+    // Past either bound: 431.
+    let too_big = raw(server.addr, &request_with_headers(300, 4500)).await;
+    assert!(
+        too_big.starts_with("HTTP/1.1 431"),
+        "{}",
+        &too_big[..too_big.len().min(200)]
+    );
+    let too_many = raw(server.addr, &request_with_headers(1100, 10)).await;
+    assert!(
+        too_many.starts_with("HTTP/1.1 431"),
+        "{}",
+        &too_many[..too_many.len().min(200)]
+    );
+}
+
+#[tokio::test]
+async fn http_1_1_without_host_is_400() {
+    let server = start(fixed_handler()).await;
+    let answer = raw(
+        server.addr,
+        b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // HTTP/1.0 does not need one.
+    let answer = raw(server.addr, b"GET /metrics HTTP/1.0\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_percent_encoded_telemetry_path_is_reachable() {
+    let server = start_with(fixed_handler(), |s| s.metrics_path("/métriques")).await;
+    let answer = raw(
+        server.addr,
+        b"GET /m%C3%A9triques HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("test_fixed"), "{answer}");
+    let other = raw(
+        server.addr,
+        b"GET /m%C3%A9trique HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(other.starts_with("HTTP/1.1 404"), "{other}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_dropped_after_the_send_timeout() {
+    // A ~40 MB scrape, far more than the socket buffers hold.
+    let registry = Registry::new();
+    registry.register(Big::new(400_000, 60)).unwrap();
+    let handler = MetricsHandler::new(registry);
+    let body_len = {
+        let server = start(handler.clone()).await;
+        let full = raw(
+            server.addr,
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        full.len()
+    };
+    assert!(body_len > 30_000_000, "{body_len}");
+    let server = start_with(handler.clone(), |s| {
+        s.send_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stalled
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    // The client reads nothing for 3 s, then everything the server still sends.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let start = Instant::now();
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let read = tokio::time::timeout(Duration::from_secs(10), stalled.read(&mut buf))
+            .await
+            .expect("the connection stayed open");
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received += n,
+        }
+    }
+    assert!(
+        received < body_len / 2,
+        "received {received} of {body_len} bytes: the connection was not dropped"
+    );
+    assert!(start.elapsed() < Duration::from_secs(10));
+    // The scrape's slot is let go soon after (its producer sees the closed body).
+    let freed = Instant::now();
+    while handler.in_flight() != 0 {
+        assert!(
+            freed.elapsed() < Duration::from_secs(5),
+            "the dropped client's scrape still holds its slot"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[test]
+fn the_listen_backlog_is_somaxconn() {
+    let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let exporter = process_support::spawn(process_support::exporter(&[]));
+    let out = std::process::Command::new("ss")
+        .args(["-ltnH", &format!("sport = :{}", exporter.addr.port())])
+        .output()
+        .expect("ss (iproute2) is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // For a listening socket, ss's Send-Q column is the backlog.
+    let send_q: u32 = text.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert_eq!(send_q, somaxconn.min(65535), "{text}");
+}
+
+#[test]
+fn systemd_socket_activation() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = std::process::Command::new("systemd-socket-activate");
+    command
+        .arg("-l")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(process_support::BIN)
+        .arg("--web.systemd-socket");
+    // systemd-socket-activate listens, and starts the exporter at the first connection.
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let start = Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "not listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let answer = process_support::get(addr, "/metrics", "");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("test_up 1"));
+    // Without sockets from systemd, the flag is a clear start-up error.
+    let out = std::process::Command::new(process_support::BIN)
+        .arg("--web.systemd-socket")
+        .env_remove("LISTEN_FDS")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LISTEN_FDS"));
+}
