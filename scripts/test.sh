@@ -75,6 +75,13 @@ timeout --signal=TERM --kill-after=15 180 \
 e2e_pid=$!
 wait "$e2e_pid"
 
+echo "==> end-to-end: native histograms of the instrumented example, protobuf and a real Prometheus (native-histograms)"
+cargo build --example instrumented
+timeout --signal=TERM --kill-after=15 300 \
+    python3 tests/e2e/check_native.py --binary "$target_dir/debug/examples/instrumented" &
+e2e_pid=$!
+wait "$e2e_pid"
+
 echo "==> adversarial: every fuzz target for ${FUZZ_SECONDS:-15} s (scripts/fuzz.sh)"
 bash scripts/fuzz.sh
 

@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::escape;
+use crate::escaping::{self, EscapingScheme};
 use crate::name::{self, NameError};
 
 pub use crate::name::MetricType;
@@ -47,6 +48,10 @@ struct DescInner {
     variable_labels: Vec<String>,
     const_labels: Vec<(String, String)>,
     rendered: Rendered,
+    /// For a descriptor with a name or label name that is not a legacy one:
+    /// the descriptor as `underscores`, `dots` and `values` write it (built
+    /// once; an error when escaping makes two label names one).
+    escaped: Option<Box<[Result<Desc, DescError>; 3]>>,
 }
 
 /// Pre-rendered bytes, computed once in [`Desc`] construction.
@@ -65,6 +70,11 @@ pub(crate) struct Rendered {
     /// `,name="` for each variable label, in order; the comma is skipped
     /// before the first pair of a series.
     pub(crate) label_starts: Box<[Box<str>]>,
+    /// For a name that is not a legacy metric name: `"name"`, quoted and
+    /// escaped, as `# HELP`/`# TYPE` and the quoted sample syntax
+    /// (`{"name",...}`) write it under `allow-utf-8`. The `head` then starts
+    /// with `{` and this.
+    pub(crate) quoted_name: Option<Box<str>>,
 }
 
 impl Desc {
@@ -136,6 +146,48 @@ impl Desc {
 
     pub(crate) fn rendered(&self) -> &Rendered {
         &self.inner.rendered
+    }
+
+    /// Whether the name and every label name are legacy names
+    /// (`[a-zA-Z_:][a-zA-Z0-9_:]*`), which every escaping scheme writes as
+    /// they are. (Label names are tested with the metric-name rule, as Go's
+    /// `EscapeMetricFamily` does.)
+    pub fn is_legacy(&self) -> bool {
+        self.inner.escaped.is_none()
+    }
+
+    /// The descriptor as `scheme` writes it: this one for a legacy
+    /// descriptor or under `allow-utf-8`, else a copy with names escaped
+    /// (built once, when this one was).
+    ///
+    /// ```
+    /// use exporter_core::{Desc, MetricType};
+    /// use exporter_core::escaping::EscapingScheme;
+    ///
+    /// let d = Desc::new("http.server.duration", "Time.", MetricType::Histogram, ["http.method"])?;
+    /// assert!(!d.is_legacy());
+    /// let e = d.for_escaping(EscapingScheme::Underscores)?;
+    /// assert_eq!(e.name(), "http_server_duration");
+    /// assert_eq!(e.variable_labels(), ["http_method"]);
+    /// assert_eq!(d.for_escaping(EscapingScheme::AllowUtf8)?.name(), "http.server.duration");
+    /// # Ok::<(), exporter_core::DescError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`DescError::DuplicateLabel`] when escaping makes two label names one
+    /// (`a.b` and `a_b` both `a_b`).
+    pub fn for_escaping(&self, scheme: EscapingScheme) -> Result<&Desc, DescError> {
+        let Some(escaped) = &self.inner.escaped else {
+            return Ok(self);
+        };
+        let i = match scheme {
+            EscapingScheme::AllowUtf8 => return Ok(self),
+            EscapingScheme::Underscores => 0,
+            EscapingScheme::Dots => 1,
+            EscapingScheme::Values => 2,
+        };
+        escaped[i].as_ref().map_err(Clone::clone)
     }
 
     /// Returns a copy with `prefix` before the name and `labels` added to the
@@ -267,14 +319,21 @@ impl DescBuilder {
             mut const_labels,
         } = self;
         let name = name::build_fq_name(&namespace, &subsystem, &name);
-        name::check_metric_name(&name).map_err(|source| DescError::MetricName {
+        check_utf8_metric_name(&name).map_err(|source| DescError::MetricName {
             name: name.clone(),
             source,
         })?;
         name::check_help(&help).map_err(|_| DescError::MissingHelp { name: name.clone() })?;
         if metric_type == MetricType::StateSet {
-            // A stateset's samples carry a label named after the family.
-            name::check_label_name(&name).map_err(|source| DescError::LabelName {
+            // A stateset's samples carry a label named after the family. A
+            // legacy metric name is written bare under every scheme, so it
+            // must be a legacy label name too (no `:`).
+            let check = if escaping::is_legacy_metric_name(&name) {
+                name::check_label_name
+            } else {
+                check_utf8_label_name
+            };
+            check(&name).map_err(|source| DescError::LabelName {
                 label: name.clone(),
                 source,
             })?;
@@ -291,7 +350,7 @@ impl DescBuilder {
             .chain(variable_labels.iter());
         let mut seen: Vec<&str> = Vec::new();
         for label in all_labels {
-            name::check_label_name(label).map_err(|source| DescError::LabelName {
+            check_utf8_label_name(label).map_err(|source| DescError::LabelName {
                 label: label.clone(),
                 source,
             })?;
@@ -315,6 +374,30 @@ impl DescBuilder {
             seen.push(label);
         }
         const_labels.sort_by(|a, b| a.0.cmp(&b.0));
+        let legacy = escaping::is_legacy_metric_name(&name)
+            && const_labels
+                .iter()
+                .map(|(k, _)| k)
+                .chain(&variable_labels)
+                .all(|l| escaping::is_legacy_metric_name(l));
+        let escaped = (!legacy).then(|| {
+            let build = |scheme| {
+                let esc = |n: &str| escaping::escape_name(n, scheme).into_owned();
+                let mut b = Desc::builder(esc(&name), metric_type)
+                    .help(help.clone())
+                    .labels(variable_labels.iter().map(|l| esc(l)));
+                b.unit.clone_from(&unit);
+                for (k, v) in &const_labels {
+                    b = b.const_label(esc(k), v.clone());
+                }
+                b.build()
+            };
+            Box::new([
+                build(EscapingScheme::Underscores),
+                build(EscapingScheme::Dots),
+                build(EscapingScheme::Values),
+            ])
+        });
         let rendered = render(&name, &help, &const_labels, &variable_labels);
         Ok(Desc {
             inner: Arc::new(DescInner {
@@ -325,8 +408,30 @@ impl DescBuilder {
                 variable_labels,
                 const_labels,
                 rendered,
+                escaped,
             }),
         })
+    }
+}
+
+/// A metric name as client_golang 1.24 validates it (UTF-8 validation):
+/// any non-empty string. A Rust string is always valid UTF-8.
+fn check_utf8_metric_name(name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        Err(NameError::Empty)
+    } else {
+        Ok(())
+    }
+}
+
+/// A label name as client_golang 1.24 validates it: any non-empty string
+/// that does not start with `__`, which Prometheus reserves.
+fn check_utf8_label_name(name: &str) -> Result<(), NameError> {
+    check_utf8_metric_name(name)?;
+    if name.starts_with("__") {
+        Err(NameError::Reserved)
+    } else {
+        Ok(())
     }
 }
 
@@ -343,18 +448,25 @@ fn render(
         if i > 0 {
             labels.push(b',');
         }
-        labels.extend_from_slice(k.as_bytes());
+        labels.extend_from_slice(quote_label_name(k).as_bytes());
         labels.extend_from_slice(b"=\"");
         escape::label_value_into(&mut labels, v);
         labels.push(b'"');
     }
     // Escaping only inserts ASCII before ASCII characters, so the bytes stay UTF-8.
     let const_labels = String::from_utf8_lossy(&labels);
-    let head = match (const_labels.is_empty(), variable_labels.first()) {
-        (true, None) => name.to_owned(),
-        (false, None) => format!("{name}{{{const_labels}"),
-        (true, Some(first)) => format!("{name}{{{first}=\""),
-        (false, Some(first)) => format!("{name}{{{const_labels},{first}=\""),
+    let quoted_name = (!escaping::is_legacy_metric_name(name)).then(|| quote(name));
+    let first = variable_labels.first().map(|l| quote_label_name(l));
+    let head = match (&quoted_name, const_labels.is_empty(), first) {
+        (None, true, None) => name.to_owned(),
+        (None, false, None) => format!("{name}{{{const_labels}"),
+        (None, true, Some(first)) => format!("{name}{{{first}=\""),
+        (None, false, Some(first)) => format!("{name}{{{const_labels},{first}=\""),
+        // The quoted syntax: the name is the first thing inside the braces.
+        (Some(q), true, None) => format!("{{{q}"),
+        (Some(q), false, None) => format!("{{{q},{const_labels}"),
+        (Some(q), true, Some(first)) => format!("{{{q},{first}=\""),
+        (Some(q), false, Some(first)) => format!("{{{q},{const_labels},{first}=\""),
     };
     Rendered {
         help: String::from_utf8_lossy(&help_out).into(),
@@ -362,8 +474,30 @@ fn render(
         const_labels: const_labels.into(),
         label_starts: variable_labels
             .iter()
-            .map(|label| format!(",{label}=\"").into_boxed_str())
+            .map(|label| format!(",{}=\"", quote_label_name(label)).into_boxed_str())
             .collect(),
+        quoted_name: quoted_name.map(String::into_boxed_str),
+    }
+}
+
+/// `"name"`, with `\`, newline and `"` escaped: Go's `writeName` for a name
+/// that is not a legacy one.
+pub(crate) fn quote(name: &str) -> String {
+    let mut out = Vec::with_capacity(name.len() + 2);
+    out.push(b'"');
+    escape::label_value_into(&mut out, name);
+    out.push(b'"');
+    // Escaping only inserts ASCII before ASCII characters, so the bytes stay UTF-8.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A label name as Go's text encoders write it: bare when it is a legacy
+/// metric name (Go tests label names with the metric-name rule), else quoted.
+fn quote_label_name(label: &str) -> std::borrow::Cow<'_, str> {
+    if escaping::is_legacy_metric_name(label) {
+        std::borrow::Cow::Borrowed(label)
+    } else {
+        std::borrow::Cow::Owned(quote(label))
     }
 }
 
@@ -464,10 +598,52 @@ mod tests {
     }
 
     #[test]
-    fn rejects_bad_input() {
+    fn utf8_names_render_in_the_quoted_syntax_and_escape_once() {
+        let d = gauge("http.server.duration")
+            .const_label("k", "v")
+            .labels(["http.method", "code"])
+            .build()
+            .unwrap();
+        assert!(!d.is_legacy());
+        let r = d.rendered();
+        assert_eq!(
+            &*r.head,
+            "{\"http.server.duration\",k=\"v\",\"http.method\"=\""
+        );
+        assert_eq!(&*r.label_starts[1], ",code=\"");
+        assert_eq!(r.quoted_name.as_deref(), Some("\"http.server.duration\""));
+        let dots = d.for_escaping(EscapingScheme::Dots).unwrap();
+        assert_eq!(dots.name(), "http_dot_server_dot_duration");
+        assert!(dots.is_legacy());
+        assert_eq!(
+            &*dots.rendered().head,
+            "http_dot_server_dot_duration{k=\"v\",http_dot_method=\""
+        );
+        // Escaping that makes two labels one is an error for that scheme only.
+        let clash = gauge("x").labels(["a.b", "a_b"]).build().unwrap();
         assert!(matches!(
-            gauge("a-b").build(),
-            Err(DescError::MetricName { .. })
+            clash.for_escaping(EscapingScheme::Underscores),
+            Err(DescError::DuplicateLabel { .. })
+        ));
+        assert!(clash.for_escaping(EscapingScheme::Dots).is_ok());
+        assert!(clash.for_escaping(EscapingScheme::AllowUtf8).is_ok());
+        // Legacy descriptors are their own escaped form.
+        let legacy = gauge("up").build().unwrap();
+        assert!(legacy.is_legacy());
+        assert!(std::ptr::eq(
+            legacy.for_escaping(EscapingScheme::Values).unwrap(),
+            std::ptr::from_ref(&legacy)
+        ));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        // Any non-empty UTF-8 is a name now (client_golang 1.24); `__` label
+        // prefixes and the reserved labels are still refused.
+        assert!(gauge("a-b").build().is_ok());
+        assert!(matches!(
+            gauge("x").labels([""]).build(),
+            Err(DescError::LabelName { .. })
         ));
         // Go's `BuildFQName` gives "" for an empty name: a namespace alone is no name.
         assert!(matches!(

@@ -411,7 +411,6 @@ pub use exporter_derive::{LabelSet, LabelValue};
 /// crate-internal so that code written against the old name while the
 /// rename landed still builds; nothing in the crate uses it any more.
 #[allow(unused_imports)]
-pub(crate) use self::LabelSet as EncodeLabelValues;
 
 /// The label names of a key type: what `#[derive(LabelSet)]` implements, so
 /// a `#[derive(Collector)]` field keyed by the struct needs no `labels(...)`.

@@ -46,7 +46,7 @@
 //! encoding                         the formats, the checks of one scrape, wrapping's rewrite
 //! error                            what collecting reports
 //! desc labels                      descriptors and label values
-//! value escape                     sample values; escaping of help and label values
+//! value escape escaping            sample values; escaping of help and label values, and of names
 //! name short_copy                  leaves: the name grammar (shared with the derive); byte copies
 //! ```
 //!
@@ -79,6 +79,7 @@ pub mod desc;
 pub mod encoding;
 pub mod error;
 pub(crate) mod escape;
+pub mod escaping;
 pub mod field;
 #[cfg(feature = "http")]
 pub mod http;

@@ -73,7 +73,7 @@ impl Model {
 }
 
 fn encode(format: Format) -> Vec<u8> {
-    common::encode(format, common::ALL)
+    common::encode_created(format, common::ALL)
 }
 
 fn om_ts(ts: Option<f64>) -> Option<i64> {

@@ -9,11 +9,12 @@
 
 mod common;
 
-use common::encode_str;
 use exporter_core::Format;
 
+/// With `_created` lines, which are off by default (as in Go): the expected
+/// outputs below show them.
 fn om(f: common::Fixture) -> String {
-    encode_str(Format::OpenMetrics, &[f])
+    String::from_utf8(common::encode_created(Format::OpenMetrics, &[f])).unwrap()
 }
 
 #[test]
@@ -153,7 +154,7 @@ fn unit_line_only_when_the_name_ends_in_the_unit() {
 }
 
 fn om_all(f: &[common::Fixture]) -> String {
-    encode_str(Format::OpenMetrics, f)
+    String::from_utf8(common::encode_created(Format::OpenMetrics, f)).unwrap()
 }
 
 #[test]

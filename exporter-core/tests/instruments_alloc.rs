@@ -36,3 +36,36 @@ fn labelled_update_of_an_existing_series_does_not_allocate() {
     });
     assert!(info.count_total > 0, "{info:?}");
 }
+
+/// Issue 10: a native observation whose bucket exists allocates nothing; the
+/// first ones in new buckets grow the bucket table.
+#[test]
+fn native_observation_of_an_existing_bucket_does_not_allocate() {
+    let proto = Histogram::builder().native(1.1).build().unwrap();
+    let hists = Family::<[String; 1], Histogram>::new_with(move || proto.empty_like());
+    hists.with(&["/"], |h| {
+        h.observe(0.2);
+        h.observe(-0.2);
+        h.observe(0.0);
+    });
+    let info = allocation_counter::measure(|| {
+        for _ in 0..1_000 {
+            hists.with(&["/"], |h| {
+                h.observe(0.2);
+                h.observe(-0.2);
+                h.observe(0.0);
+            });
+        }
+    });
+    assert_eq!(info.count_total, 0, "{info:?}");
+    assert_eq!(hists.get(&["/"]).map(|h| h.count()), Some(3_003));
+    // New buckets grow the bucket table: that is seen.
+    let info = allocation_counter::measure(|| {
+        hists.with(&["/"], |h| {
+            for i in 1..40 {
+                h.observe(f64::from(i) * 10.0);
+            }
+        });
+    });
+    assert!(info.count_total > 0, "{info:?}");
+}

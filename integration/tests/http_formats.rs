@@ -81,7 +81,7 @@ async fn openmetrics_only_when_enabled() {
     let reply = get(on.addr, "/metrics", &[("accept", OPENMETRICS)]).await;
     assert_eq!(
         reply.header("content-type"),
-        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores")
     );
     let text = reply.text();
     assert!(text.ends_with("# EOF\n"), "{text}");
@@ -107,7 +107,7 @@ async fn protobuf_by_accept() {
     let reply = get(server.addr, "/metrics", &[("accept", PROTOBUF)]).await;
     assert_eq!(
         reply.header("content-type"),
-        Some(exporter_core::Format::Protobuf.content_type())
+        Some("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores")
     );
     let fams = families(&reply.body);
     let names: Vec<&str> = fams.iter().filter_map(|f| f.name.as_deref()).collect();

@@ -26,7 +26,8 @@ async fn serves_text_that_parses() {
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
+        // Go's Content-Type, with the escaping scheme (Go's default).
+        Some("text/plain; version=0.0.4; charset=utf-8; escaping=underscores")
     );
     let text = reply.text();
     assert_eq!(
@@ -57,7 +58,8 @@ async fn other_methods_are_405_and_head_has_no_body() {
     assert!(head.body.is_empty());
     assert_eq!(
         head.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
+        // Go's Content-Type, with the escaping scheme (Go's default).
+        Some("text/plain; version=0.0.4; charset=utf-8; escaping=underscores")
     );
 }
 

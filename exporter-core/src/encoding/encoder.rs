@@ -8,6 +8,7 @@ use super::wrap::WrapStack;
 use super::{openmetrics, protobuf, spill, text, FamilyEncoder, Format};
 use crate::desc::Desc;
 use crate::error::CollectError;
+use crate::escaping::EscapingScheme;
 
 pub(super) struct Family {
     pub(super) desc: Desc,
@@ -22,6 +23,9 @@ pub(super) struct Family {
     pub(super) epoch: u64,
     /// Its bytes were streamed and it is complete: nothing may add to it.
     pub(super) streamed: bool,
+    /// The name the collector gave, when escaping changed it: two families
+    /// whose names escape to one are a collision, not one family.
+    pub(super) unescaped: Option<Box<str>>,
 }
 
 /// A family's name as the key of the encoder's index: the descriptor itself
@@ -64,6 +68,7 @@ impl Family {
             body,
             epoch,
             streamed: false,
+            unescaped: None,
         }
     }
 
@@ -103,6 +108,10 @@ pub struct MetricEncoder {
     pub(super) discard: Vec<u8>,
     /// Streaming families while they are written, when the server asked for it.
     pub(super) spill: Option<Box<spill::Spill>>,
+    /// How names that are not legacy names are written.
+    pub(super) escaping: EscapingScheme,
+    /// OpenMetrics `_created` lines (Go's `EnableOpenMetricsTextCreatedSamples`).
+    pub(super) created_lines: bool,
 }
 
 impl std::fmt::Debug for MetricEncoder {
@@ -130,7 +139,33 @@ impl MetricEncoder {
             filter: None,
             discard: Vec::new(),
             spill: None,
+            escaping: EscapingScheme::default(),
+            created_lines: false,
         }
+    }
+
+    /// How names that are not legacy names (`[a-zA-Z_:][a-zA-Z0-9_:]*`) are
+    /// written: as they are, quoted where the text formats need it, under
+    /// [`EscapingScheme::AllowUtf8`], or escaped as Go escapes them. Legacy
+    /// names are the same under every scheme. Default is Go's default,
+    /// [`EscapingScheme::Underscores`]; the HTTP handler sets what the
+    /// scraper's `Accept` asked for.
+    pub fn set_escaping(&mut self, scheme: EscapingScheme) {
+        self.escaping = scheme;
+    }
+
+    /// The escaping scheme in force.
+    pub fn escaping(&self) -> EscapingScheme {
+        self.escaping
+    }
+
+    /// Whether OpenMetrics output carries `_created` lines for counters,
+    /// histograms and summaries that have a created time. Default is off, as
+    /// Go's `EnableOpenMetricsTextCreatedSamples`: Prometheus reads the created
+    /// time from protobuf, and the extra lines cost a series each in
+    /// scrapers that store them. Protobuf always carries `created_timestamp`.
+    pub fn openmetrics_created_lines(&mut self, enabled: bool) {
+        self.created_lines = enabled;
     }
 
     /// Whether to refuse a series written twice in this scrape (Go's "collected
@@ -173,10 +208,15 @@ impl MetricEncoder {
     /// [`CollectError::Inconsistent`] when a family of that name was already
     /// written with a different type, help or label names.
     pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
-        let desc = self.wraps.apply(desc)?;
+        let original = self.wraps.apply(desc)?;
+        // The names the scraper gets: a copy built once per descriptor.
+        let desc = original
+            .for_escaping(self.escaping)
+            .map_err(|e| escaping_collision(original, e))?;
         self.check.open(desc)?;
         if let Some(filter) = &self.filter {
-            if !filter.contains(desc.name()) {
+            // `name[]` names the family as the collector named it.
+            if !filter.contains(original.name()) {
                 self.discard.clear();
                 return Ok(FamilyEncoder {
                     format: self.format,
@@ -186,6 +226,7 @@ impl MetricEncoder {
                     discarding: true,
                     spill_at: spill::DISCARD_AT,
                     spill: None,
+                    created_lines: self.created_lines,
                 });
             }
         }
@@ -194,6 +235,15 @@ impl MetricEncoder {
                 let fam = &mut self.families[idx];
                 if fam.streamed {
                     return Err(Self::streamed_error(desc.name()));
+                }
+                let before = fam.unescaped.as_deref().unwrap_or(fam.desc.name());
+                if before != original.name() {
+                    // Two names that escaping made one (`a.b` and `a_b`).
+                    return Err(CollectError::other(super::NameCollision {
+                        name: original.name().to_owned(),
+                        other: before.to_owned(),
+                        other_type: fam.desc.metric_type(),
+                    }));
                 }
                 if !consistent(&fam.desc, desc) {
                     return Err(CollectError::Inconsistent {
@@ -214,8 +264,11 @@ impl MetricEncoder {
                     index.get(name).map(|&i| families[i].desc.metric_type())
                 })?;
                 let idx = self.families.len();
-                self.families
-                    .push(Family::new(self.format, desc, self.epoch));
+                let mut fam = Family::new(self.format, desc, self.epoch);
+                if !std::ptr::eq(desc, original) {
+                    fam.unescaped = Some(original.name().into());
+                }
+                self.families.push(fam);
                 self.index.insert(FamilyName(desc.clone()), idx);
                 idx
             }
@@ -230,6 +283,7 @@ impl MetricEncoder {
             discarding: false,
             spill_at,
             spill: self.spill.as_deref_mut(),
+            created_lines: self.created_lines,
         })
     }
 
@@ -327,6 +381,26 @@ impl MetricEncoder {
         self.families
             .sort_unstable_by(|a, b| a.desc.name().cmp(b.desc.name()));
     }
+}
+
+/// A descriptor whose label names escaping made one: reported as a collision
+/// of the family with itself under that scheme.
+fn escaping_collision(desc: &Desc, e: crate::desc::DescError) -> CollectError {
+    CollectError::other(EscapingCollision {
+        name: desc.name().to_owned(),
+        source: e,
+    })
+}
+
+/// A family whose names collide once escaped for the scraper (two label
+/// names that become one); reported as [`CollectError::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("metric `{name}` cannot be escaped for this scraper: {source}")]
+pub struct EscapingCollision {
+    /// The family, as the collector named it.
+    pub name: String,
+    /// What escaping broke.
+    pub source: crate::desc::DescError,
 }
 
 fn trailer_into(format: Format, out: &mut Vec<u8>) {

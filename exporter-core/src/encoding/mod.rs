@@ -39,11 +39,13 @@ use crate::labels::{LabelSet, LabelWriter};
 use crate::value::{EncodeValue, Number};
 // The value types are the encoder's vocabulary too (its methods take them).
 #[doc(no_inline)]
-pub use crate::value::{Exemplar, ExemplarError, HistogramValue, SampleOpts, SummaryValue};
+pub use crate::value::{
+    Exemplar, ExemplarError, HistogramValue, NativeHistogramValue, SampleOpts, SummaryValue,
+};
 
 pub use check::{DroppedSeries, NameCollision};
-pub use encoder::MetricEncoder;
-pub use negotiate::negotiate;
+pub use encoder::{EscapingCollision, MetricEncoder};
+pub use negotiate::{negotiate, negotiate_accept, Negotiated, OpenMetricsVersion, MAX_CLAUSES};
 pub use spill::FamilyStreamed;
 pub(crate) use spill::{Claims, Scope};
 
@@ -60,8 +62,9 @@ pub enum Format {
 }
 
 impl Format {
-    /// The `Content-Type` header value for responses in this format, as Go's
-    /// `expfmt` spells it.
+    /// The `Content-Type` of this format as Go's `expfmt` constants spell it,
+    /// without the `escaping=` term Go's handler appends: a response's exact
+    /// header is [`Negotiated::content_type`].
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Text => "text/plain; version=0.0.4; charset=utf-8",
@@ -86,6 +89,8 @@ pub struct FamilyEncoder<'a> {
     /// `usize::MAX` when it may not be.
     spill_at: usize,
     spill: Option<&'a mut spill::Spill>,
+    /// OpenMetrics `_created` lines are written.
+    created_lines: bool,
 }
 
 impl FamilyEncoder<'_> {
@@ -326,11 +331,105 @@ impl FamilyEncoder<'_> {
         }
         self.check.series(self.desc, labels)?;
         self.guarded_series(|fam| match fam.format {
-            Format::Protobuf => fam.proto_histogram(labels, value, opts, exemplars),
+            Format::Protobuf => fam.proto_histogram(labels, value, opts, exemplars, None),
             Format::Text | Format::OpenMetrics => {
                 fam.text_histogram(labels, value, opts, exemplars)
             }
         })
+    }
+
+    /// Writes one native histogram series, such as one a snapshot struct
+    /// holds already (Go's `NewConstNativeHistogram`).
+    ///
+    /// Protobuf carries its buckets (spans and delta-encoded counts, as
+    /// `client_model` defines them); the text formats have no place for them
+    /// and write the `+Inf` bucket, `_sum` and `_count`, as Go does.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use exporter_core::value::NativeHistogramSnapshot;
+    /// use exporter_core::{Desc, Format, MetricEncoder, MetricType};
+    ///
+    /// let desc = Desc::new("latency_seconds", "Latency.", MetricType::Histogram, [] as [&str; 0])?;
+    /// let h = NativeHistogramSnapshot::from_buckets(0, 0.0, 0, [(1, 2)], [], 3.0, 2)?;
+    /// let mut enc = MetricEncoder::new(Format::Text);
+    /// enc.family(&desc)?.native_histogram(&(), &h.as_value())?;
+    /// let mut out = Vec::new();
+    /// enc.finish_into(&mut out);
+    /// assert!(String::from_utf8(out)?.contains("latency_seconds_bucket{le=\"+Inf\"} 2\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`histogram`](Self::histogram).
+    pub fn native_histogram<L>(
+        &mut self,
+        labels: &L,
+        value: &NativeHistogramValue<'_>,
+    ) -> Result<(), CollectError>
+    where
+        L: LabelSet + ?Sized,
+    {
+        self.native_histogram_with(labels, value, &[], &SampleOpts::default(), &[], &[])
+    }
+
+    /// Writes one histogram series that is native, or native and classic:
+    /// `classic` holds the classic buckets as in [`HistogramValue`] (empty
+    /// for a histogram that is only native; sum and count come from
+    /// `native`), `exemplars` those of the classic buckets as in
+    /// [`histogram_with`](Self::histogram_with), `native_exemplars` those of
+    /// the native histogram (protobuf only).
+    ///
+    /// # Errors
+    ///
+    /// As for [`histogram_with`](Self::histogram_with).
+    pub fn native_histogram_with<L>(
+        &mut self,
+        labels: &L,
+        native: &NativeHistogramValue<'_>,
+        classic: &[(f64, u64)],
+        opts: &SampleOpts,
+        exemplars: &[Option<Exemplar<'_>>],
+        native_exemplars: &[Exemplar<'_>],
+    ) -> Result<(), CollectError>
+    where
+        L: LabelSet + ?Sized,
+    {
+        self.expect_type(&[MetricType::Histogram], "histogram")?;
+        for e in exemplars.iter().flatten().chain(native_exemplars) {
+            e.validate()?;
+        }
+        self.check.series(self.desc, labels)?;
+        let value = HistogramValue {
+            buckets: classic,
+            sum: native.sum,
+            count: native.count,
+        };
+        self.guarded_series(|fam| match fam.format {
+            Format::Protobuf => fam.proto_histogram(
+                labels,
+                &value,
+                opts,
+                exemplars,
+                Some((native, native_exemplars)),
+            ),
+            Format::Text | Format::OpenMetrics => {
+                fam.text_histogram(labels, &value, opts, exemplars)
+            }
+        })
+    }
+
+    /// Whether created times reach the output: protobuf always carries them,
+    /// OpenMetrics when `_created` lines are on, text never. Instruments ask
+    /// before looking theirs up.
+    pub fn wants_created(&self) -> bool {
+        match self.format {
+            Format::Protobuf => true,
+            Format::OpenMetrics => self.created_lines,
+            Format::Text => false,
+        }
     }
 
     /// Writes one summary series.

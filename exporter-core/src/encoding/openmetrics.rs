@@ -51,7 +51,8 @@ pub(super) fn family_name(desc: &Desc) -> &str {
 
 /// Writes the `# HELP`, `# TYPE` and (when valid) `# UNIT` lines, in Go's order.
 pub(super) fn header_into(out: &mut Vec<u8>, desc: &Desc) {
-    let name = family_name(desc).as_bytes();
+    let name = super::text::name_as_written(desc, family_name(desc).into());
+    let name = name.as_bytes();
     out.extend_from_slice(b"# HELP ");
     out.extend_from_slice(name);
     out.push(b' ');
@@ -189,7 +190,8 @@ impl FamilyEncoder<'_> {
         self.check_arity(got)
     }
 
-    /// The OpenMetrics `<family>_created` line, when there is a created time.
+    /// The OpenMetrics `<family>_created` line, when there is a created time
+    /// and the scrape writes them (off by default, as in Go).
     pub(super) fn om_created<L: LabelSet + ?Sized>(
         &mut self,
         family: &str,
@@ -197,7 +199,7 @@ impl FamilyEncoder<'_> {
         opts: &SampleOpts,
     ) -> Result<(), CollectError> {
         match opts.created {
-            Some(created) => self.om_line(
+            Some(created) if self.created_lines => self.om_line(
                 &super::text::Line::new(
                     family,
                     "_created",
@@ -206,7 +208,7 @@ impl FamilyEncoder<'_> {
                 ),
                 labels,
             ),
-            None => Ok(()),
+            _ => Ok(()),
         }
     }
 }

@@ -11,14 +11,47 @@
 use prost::Message;
 
 use super::proto::{
-    Bucket, Counter, Exemplar, Gauge, Histogram, LabelPair, Metric, MetricFamily, ProtoMetricType,
-    Quantile, Summary, Timestamp, Untyped,
+    Bucket, BucketSpan, Counter, Exemplar, Gauge, Histogram, LabelPair, Metric, MetricFamily,
+    ProtoMetricType, Quantile, Summary, Timestamp, Untyped,
 };
 use super::FamilyEncoder;
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
 use crate::labels::{LabelSet, LabelWriter};
-use crate::value::{HistogramValue, Number, SampleOpts, SummaryValue};
+use crate::value::{HistogramValue, NativeHistogramValue, Number, SampleOpts, SummaryValue};
+
+/// client_golang's `makeBuckets`: `(index, count)` sorted by index as spans
+/// and delta-encoded counts. Gaps of one or two buckets are filled with empty
+/// buckets rather than starting a new span, as Go does.
+pub(super) fn spans_and_deltas(buckets: &[(i32, u64)]) -> (Vec<BucketSpan>, Vec<i64>) {
+    let mut spans: Vec<BucketSpan> = Vec::new();
+    let mut deltas = Vec::with_capacity(buckets.len());
+    let mut prev: i64 = 0;
+    let mut next_index: i64 = 0;
+    let mut push = |spans: &mut Vec<BucketSpan>, deltas: &mut Vec<i64>, count: i64| {
+        if let Some(span) = spans.last_mut() {
+            span.length = Some(span.length.unwrap_or(0) + 1);
+        }
+        deltas.push(count.wrapping_sub(prev));
+        prev = count;
+    };
+    for (n, &(index, count)) in buckets.iter().enumerate() {
+        let gap = i64::from(index) - next_index;
+        if n == 0 || gap > 2 {
+            spans.push(BucketSpan {
+                offset: Some(gap as i32),
+                length: Some(0),
+            });
+        } else {
+            for _ in 0..gap {
+                push(&mut spans, &mut deltas, 0);
+            }
+        }
+        push(&mut spans, &mut deltas, count as i64);
+        next_index = i64::from(index) + 1;
+    }
+    (spans, deltas)
+}
 
 /// The protobuf type for a descriptor's type.
 ///
@@ -148,6 +181,7 @@ impl FamilyEncoder<'_> {
         value: &HistogramValue<'_>,
         opts: &SampleOpts,
         exemplars: &[Option<crate::value::Exemplar<'_>>],
+        native: Option<(&NativeHistogramValue<'_>, &[crate::value::Exemplar<'_>])>,
     ) -> Result<(), CollectError>
     where
         L: LabelSet + ?Sized,
@@ -168,16 +202,42 @@ impl FamilyEncoder<'_> {
                 ..Default::default()
             })
             .collect();
+        let mut histogram = Histogram {
+            sample_count: Some(value.count),
+            sample_sum: Some(value.sum),
+            bucket,
+            created_timestamp: opts.created.and_then(Timestamp::from_secs_f64),
+            ..Default::default()
+        };
+        if let Some((native, native_exemplars)) = native {
+            // client_golang's `histogram.Write` for the native part.
+            let (positive_span, positive_delta) = spans_and_deltas(native.positive);
+            let (negative_span, negative_delta) = spans_and_deltas(native.negative);
+            histogram.schema = Some(native.schema);
+            histogram.zero_threshold = Some(native.zero_threshold);
+            histogram.zero_count = Some(native.zero_count);
+            histogram.positive_span = positive_span;
+            histogram.positive_delta = positive_delta;
+            histogram.negative_span = negative_span;
+            histogram.negative_delta = negative_delta;
+            // A native histogram with nothing in it and no zero bucket width
+            // gets a no-op span, or scrapers would take it for a classic one.
+            if native.zero_threshold == 0.0
+                && native.zero_count == 0
+                && histogram.positive_span.is_empty()
+                && histogram.negative_span.is_empty()
+            {
+                histogram.positive_span.push(BucketSpan {
+                    offset: Some(0),
+                    length: Some(0),
+                });
+            }
+            histogram.exemplars = native_exemplars.iter().map(exemplar_message).collect();
+        }
         let metric = Metric {
             label,
             timestamp_ms: opts.timestamp_ms,
-            histogram: Some(Histogram {
-                sample_count: Some(value.count),
-                sample_sum: Some(value.sum),
-                bucket,
-                created_timestamp: opts.created.and_then(Timestamp::from_secs_f64),
-                ..Default::default()
-            }),
+            histogram: Some(histogram),
             ..Default::default()
         };
         metric_into(self.body, &metric);

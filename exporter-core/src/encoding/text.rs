@@ -24,7 +24,7 @@ use crate::value::{
 
 /// Writes the `# HELP` and `# TYPE` lines of a family.
 pub(super) fn header_into(out: &mut Vec<u8>, desc: &Desc) {
-    let name = family_name(desc);
+    let name = name_as_written(desc, family_name(desc));
     out.extend_from_slice(b"# HELP ");
     out.extend_from_slice(name.as_bytes());
     out.push(b' ');
@@ -34,6 +34,17 @@ pub(super) fn header_into(out: &mut Vec<u8>, desc: &Desc) {
     out.push(b' ');
     out.extend_from_slice(desc.metric_type().as_text_str().as_bytes());
     out.push(b'\n');
+}
+
+/// A name on a `# HELP`/`# TYPE`/`# UNIT` line: bare, or for a descriptor
+/// whose name is not a legacy one (only under `allow-utf-8`; other schemes
+/// get an escaped descriptor), quoted, as Go's `writeName` does.
+pub(super) fn name_as_written<'n>(desc: &Desc, name: Cow<'n, str>) -> Cow<'n, str> {
+    if desc.rendered().quoted_name.is_some() {
+        Cow::Owned(crate::desc::quote(&name))
+    } else {
+        name
+    }
 }
 
 /// The family name in text and protobuf: the descriptor's name, except that an
@@ -119,7 +130,7 @@ impl<'a> ScalarLine<'a> {
             head: rendered.head.as_bytes(),
             close: if !rendered.label_starts.is_empty() {
                 3
-            } else if !rendered.const_labels.is_empty() {
+            } else if !rendered.const_labels.is_empty() || rendered.quoted_name.is_some() {
                 2
             } else {
                 1
@@ -196,19 +207,34 @@ pub(super) fn line_into<L: LabelSet + ?Sized>(
     labels: &L,
     flavor: Flavor,
 ) -> usize {
-    out.extend_from_slice(line.base.as_bytes());
-    out.extend_from_slice(line.suffix.as_bytes());
+    let quoted = desc.rendered().quoted_name.is_some();
+    if quoted {
+        // The quoted syntax (`allow-utf-8`): `{"name_suffix",labels...}`.
+        out.extend_from_slice(b"{\"");
+        crate::escape::label_value_into(out, line.base);
+        out.extend_from_slice(line.suffix.as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(line.base.as_bytes());
+        out.extend_from_slice(line.suffix.as_bytes());
+    }
     let const_labels = desc.rendered().const_labels.as_bytes();
     let names = desc.variable_labels();
     let got;
-    if const_labels.is_empty() && names.is_empty() && matches!(line.extra, Extra::None) {
+    if !quoted && const_labels.is_empty() && names.is_empty() && matches!(line.extra, Extra::None) {
         // No braces; still count what `labels` supplies (it should be nothing).
         got = write_labels(out, desc, labels, false);
     } else {
-        out.push(b'{');
+        if quoted {
+            if !const_labels.is_empty() {
+                out.push(b',');
+            }
+        } else {
+            out.push(b'{');
+        }
         out.extend_from_slice(const_labels);
-        got = write_labels(out, desc, labels, !const_labels.is_empty());
-        let comma = !const_labels.is_empty() || !names.is_empty();
+        got = write_labels(out, desc, labels, quoted || !const_labels.is_empty());
+        let comma = quoted || !const_labels.is_empty() || !names.is_empty();
         match line.extra {
             Extra::None => {}
             Extra::Float(name, v) => {

@@ -27,6 +27,9 @@ use super::atomic::Atomic;
 /// ```
 pub struct Counter<T: Atomic = u64> {
     value: T::Cell,
+    /// Seconds since the Unix epoch at creation: protobuf `created_timestamp`,
+    /// OpenMetrics `_created`.
+    created: f64,
 }
 
 /// Why a [`Counter<f64>`] refused an increment.
@@ -46,7 +49,13 @@ impl<T: Atomic> Counter<T> {
     pub fn new() -> Self {
         Counter {
             value: T::cell(T::ZERO),
+            created: super::created_now(),
         }
+    }
+
+    /// When the counter was created, in seconds since the Unix epoch.
+    pub fn created(&self) -> f64 {
+        self.created
     }
 
     /// Adds one.

@@ -2,15 +2,18 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use super::atomic::add_f64;
+use super::native::{self, NativeConfig, NativeState};
 use super::{Instrument, InstrumentOpts};
 use crate::desc::MetricType;
 use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::field::{EncodeFamily, EncodeMetric};
 use crate::labels::LabelSet;
-use crate::value::HistogramValue;
+use crate::value::{Exemplar, HistogramValue, NativeHistogramValue, SampleOpts};
 
 /// Go's `prometheus.DefBuckets`: request latencies in seconds, 5ms to 10s.
 pub const DEFAULT_BUCKETS: [f64; 11] = [
@@ -39,6 +42,12 @@ pub enum BucketError {
     /// An explicit bound is NaN.
     #[error("bucket bound is NaN")]
     NaN,
+    /// A native bucket factor that is not above 1 (or not a number).
+    #[error("native histogram bucket factor must be greater than 1, got {0}")]
+    NativeFactor(f64),
+    /// A native zero threshold that is NaN or infinite.
+    #[error("native histogram zero threshold must be a finite number, got {0}")]
+    NativeZeroThreshold(f64),
 }
 
 /// `count` buckets of `width`, the first with upper bound `start`
@@ -104,6 +113,14 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
 /// `+Inf` bucket always agree; under concurrent observation `_sum` may lag
 /// them by the observations in flight.
 ///
+/// A histogram can also be, or only be, a *native* histogram (Prometheus
+/// 2.40+ with `--enable-feature=native-histograms`, stable in 3.8):
+/// exponential buckets created as observations arrive, whose resolution is
+/// chosen from a bucket factor; see [`HistogramBuilder::native`]. Scrapers
+/// get them over protobuf; the text formats show the classic buckets, or for
+/// a histogram that is only native, the `+Inf` bucket, `_sum` and `_count`,
+/// as Go writes them.
+///
 /// # Example
 ///
 /// ```
@@ -114,6 +131,11 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
 /// latency.observe(0.7);
 /// assert_eq!(latency.count(), 2);
 /// assert_eq!(latency.sum(), 1.0);
+///
+/// // Native, with buckets growing by at most 10% each (schema 3).
+/// let native = Histogram::builder().native(1.1).build()?;
+/// native.observe(0.3);
+/// assert_eq!(native.native_schema(), Some(3));
 /// # Ok::<(), exporter_core::metric::BucketError>(())
 /// ```
 pub struct Histogram {
@@ -122,12 +144,192 @@ pub struct Histogram {
     /// Non-cumulative counts, one per bound plus the `+Inf` bucket.
     counts: Box<[AtomicU64]>,
     sum: AtomicU64,
+    /// Seconds since the Unix epoch (f64 bits) of creation or the last reset.
+    created: AtomicU64,
+    native: Option<Box<Native>>,
+    /// Exemplars, made on first use.
+    exemplars: std::sync::OnceLock<Mutex<Exemplars>>,
+}
+
+/// The native part: its options and its buckets. Observations of a native
+/// histogram take the read lock (classic counts included, so a reset, under
+/// the write lock, sees no observation half done).
+struct Native {
+    config: NativeConfig,
+    state: RwLock<NativeState>,
+}
+
+impl Native {
+    fn read(&self) -> RwLockReadGuard<'_, NativeState> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+    fn write(&self) -> RwLockWriteGuard<'_, NativeState> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// An exemplar kept by a live histogram, owned.
+#[derive(Debug, Clone)]
+struct OwnedExemplar {
+    labels: Vec<(String, String)>,
+    value: f64,
+    timestamp: f64,
+}
+
+#[derive(Debug, Default)]
+struct Exemplars {
+    /// The newest exemplar of each classic bucket (`+Inf` last).
+    classic: Vec<Option<OwnedExemplar>>,
+    /// The newest native exemplars, oldest first.
+    native: std::collections::VecDeque<OwnedExemplar>,
+}
+
+use super::created_now as now_secs;
+
+/// Builds a [`Histogram`]: classic buckets, native buckets, or both, with
+/// client_golang's `HistogramOpts` options and defaults.
+///
+/// Without [`native`](Self::native) the histogram is classic, with
+/// [`buckets`](Self::buckets) or Go's [`DEFAULT_BUCKETS`]. With it and
+/// without `buckets`, it is only native (no classic buckets, as in Go);
+/// with both, it is both.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct HistogramBuilder {
+    buckets: Option<Vec<f64>>,
+    factor: Option<f64>,
+    zero_threshold: f64,
+    max_buckets: u32,
+    min_reset_duration: Duration,
+    max_zero_threshold: f64,
+    max_exemplars: Option<usize>,
+}
+
+impl HistogramBuilder {
+    /// Classic bucket upper bounds (as [`Histogram::with_buckets`]).
+    /// Default is Go's [`DEFAULT_BUCKETS`] for a classic histogram, none for
+    /// a native one.
+    pub fn buckets(mut self, bounds: impl IntoIterator<Item = f64>) -> Self {
+        self.buckets = Some(bounds.into_iter().collect());
+        self
+    }
+
+    /// Makes the histogram native, with buckets that grow by at most
+    /// `factor` each (Go's `NativeHistogramBucketFactor`; 1.1 is a common
+    /// choice). The schema is the largest resolution that fits, from 8
+    /// (factor 1.0027) to -4 (65536). A factor not above 1 is an error at
+    /// [`build`](Self::build). Default is none (classic only).
+    pub fn native(mut self, factor: f64) -> Self {
+        self.factor = Some(factor);
+        self
+    }
+
+    /// Observations within this distance of zero go to the zero bucket
+    /// (Go's `NativeHistogramZeroThreshold`). Default is 2^-128
+    /// ([`NATIVE_DEFAULT_ZERO_THRESHOLD`](crate::metric::NATIVE_DEFAULT_ZERO_THRESHOLD)); a negative value means
+    /// zero (Go's `NativeHistogramZeroThresholdZero`).
+    pub fn native_zero_threshold(mut self, threshold: f64) -> Self {
+        self.zero_threshold = threshold;
+        self
+    }
+
+    /// The most native buckets to keep (Go's
+    /// `NativeHistogramMaxBucketNumber`); past it, Go's strategies apply:
+    /// reset, widen the zero bucket, or halve the resolution. Default is 0,
+    /// no limit.
+    pub fn native_max_buckets(mut self, max: u32) -> Self {
+        self.max_buckets = max;
+        self
+    }
+
+    /// A histogram past its bucket limit is reset (all counts to zero, the
+    /// created time renewed) when at least this long has passed since its
+    /// last reset (Go's `NativeHistogramMinResetDuration`). Default is zero:
+    /// never reset.
+    pub fn native_min_reset_duration(mut self, duration: Duration) -> Self {
+        self.min_reset_duration = duration;
+        self
+    }
+
+    /// How wide the zero bucket may grow to stay within the bucket limit
+    /// (Go's `NativeHistogramMaxZeroThreshold`). Default is 0: never widened.
+    pub fn native_max_zero_threshold(mut self, threshold: f64) -> Self {
+        self.max_zero_threshold = threshold;
+        self
+    }
+
+    /// How many native exemplars to keep, the newest (Go's
+    /// `NativeHistogramMaxExemplars`). Default is 10.
+    pub fn native_max_exemplars(mut self, max: usize) -> Self {
+        self.max_exemplars = Some(max);
+        self
+    }
+
+    /// Builds the histogram.
+    ///
+    /// # Errors
+    ///
+    /// [`BucketError`]: classic bounds as for [`Histogram::with_buckets`], a
+    /// native factor not above 1, a NaN or infinite zero threshold.
+    pub fn build(self) -> Result<Histogram, BucketError> {
+        let native = match self.factor {
+            None => None,
+            Some(f) if f.is_nan() || f <= 1.0 => return Err(BucketError::NativeFactor(f)),
+            Some(f) => {
+                if !self.zero_threshold.is_finite() {
+                    return Err(BucketError::NativeZeroThreshold(self.zero_threshold));
+                }
+                let zero_threshold = if self.zero_threshold < 0.0 {
+                    0.0
+                } else if self.zero_threshold == 0.0 {
+                    native::DEFAULT_ZERO_THRESHOLD
+                } else {
+                    self.zero_threshold
+                };
+                Some(NativeConfig {
+                    schema: native::native_schema_for_factor(f),
+                    zero_threshold,
+                    max_buckets: self.max_buckets,
+                    min_reset_duration: self.min_reset_duration,
+                    max_zero_threshold: self.max_zero_threshold,
+                    max_exemplars: self.max_exemplars.unwrap_or(10),
+                })
+            }
+        };
+        let classic = match (self.buckets, native.is_some()) {
+            (Some(b), _) => Histogram::with_buckets(b)?.bounds.into_vec(),
+            (None, true) => Vec::new(),
+            (None, false) => DEFAULT_BUCKETS.to_vec(),
+        };
+        Ok(Histogram::from_parts(classic, native))
+    }
 }
 
 impl Histogram {
     /// A histogram with Go's [`DEFAULT_BUCKETS`].
     pub fn new() -> Self {
         Self::from_sorted(DEFAULT_BUCKETS.to_vec())
+    }
+
+    /// A builder for classic, native or both (Go's `HistogramOpts`).
+    pub fn builder() -> HistogramBuilder {
+        HistogramBuilder::default()
+    }
+
+    /// A new, empty histogram with the same buckets and options: what a
+    /// [`Family`](super::Family) of such histograms builds each series with.
+    ///
+    /// ```
+    /// use exporter_core::metric::{Family, Histogram};
+    ///
+    /// let proto = Histogram::builder().native(1.1).build()?;
+    /// let latency = Family::<[String; 1], Histogram>::new_with(move || proto.empty_like());
+    /// latency.with(&["GET"], |h| h.observe(0.25));
+    /// # Ok::<(), exporter_core::metric::BucketError>(())
+    /// ```
+    #[must_use]
+    pub fn empty_like(&self) -> Self {
+        Self::from_parts(self.bounds.to_vec(), self.native.as_ref().map(|n| n.config))
     }
 
     /// A histogram with the given upper bounds. A trailing `+Inf` is allowed
@@ -153,29 +355,170 @@ impl Histogram {
     }
 
     fn from_sorted(bounds: Vec<f64>) -> Self {
+        Self::from_parts(bounds, None)
+    }
+
+    fn from_parts(bounds: Vec<f64>, native: Option<NativeConfig>) -> Self {
         let counts = (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect();
         Histogram {
             bounds: bounds.into_boxed_slice(),
             counts,
             sum: AtomicU64::new(0.0f64.to_bits()),
+            created: AtomicU64::new(now_secs().to_bits()),
+            native: native.map(|config| {
+                Box::new(Native {
+                    state: RwLock::new(NativeState::new(&config)),
+                    config,
+                })
+            }),
+            exemplars: std::sync::OnceLock::new(),
         }
     }
 
     /// Records one observation.
     ///
-    /// NaN lands in the `+Inf` bucket and makes the sum NaN, as in Go.
+    /// NaN lands in the `+Inf` bucket and makes the sum NaN, as in Go (and in
+    /// no native bucket). A native observation whose bucket exists takes a
+    /// read lock and one atomic add, and allocates nothing; the first one in a
+    /// bucket takes the write lock (and applies the bucket limit).
     #[inline]
     pub fn observe(&self, v: f64) {
+        match &self.native {
+            None => self.observe_classic(v),
+            Some(n) => {
+                {
+                    let state = n.read();
+                    if state.add_existing(state.slot(v)) {
+                        self.observe_classic(v);
+                        return;
+                    }
+                }
+                self.observe_new_bucket(n, v);
+            }
+        }
+    }
+
+    #[inline]
+    fn classic_index(&self, v: f64) -> usize {
         // First bound >= v; NaN compares false everywhere and lands past the end (+Inf).
-        let i = self.bounds.partition_point(|&b| b < v);
-        let i = if v.is_nan() { self.bounds.len() } else { i };
-        self.counts[i].fetch_add(1, Ordering::Relaxed);
+        if v.is_nan() {
+            self.bounds.len()
+        } else {
+            self.bounds.partition_point(|&b| b < v)
+        }
+    }
+
+    #[inline]
+    fn observe_classic(&self, v: f64) {
+        self.counts[self.classic_index(v)].fetch_add(1, Ordering::Relaxed);
         add_f64(&self.sum, v);
+    }
+
+    /// The slow path: a native bucket to create, then Go's `limitBuckets`.
+    #[cold]
+    fn observe_new_bucket(&self, n: &Native, v: f64) {
+        let mut state = n.write();
+        let slot = state.slot(v);
+        state.add(slot, 1);
+        self.observe_classic(v);
+        let config = &n.config;
+        if config.max_buckets == 0 || state.buckets() <= config.max_buckets as usize {
+            return;
+        }
+        // Go's order: reset if the minimum duration has passed, else widen the
+        // zero bucket, else halve the resolution.
+        if !config.min_reset_duration.is_zero()
+            && state.last_reset.elapsed() >= config.min_reset_duration
+        {
+            *state = NativeState::new(config);
+            for c in &self.counts {
+                c.store(0, Ordering::Relaxed);
+            }
+            self.sum.store(0.0f64.to_bits(), Ordering::Relaxed);
+            self.created.store(now_secs().to_bits(), Ordering::Relaxed);
+            // Repeat the latest observation so that it is not lost, as Go does.
+            let slot = state.slot(v);
+            state.add(slot, 1);
+            self.observe_classic(v);
+            return;
+        }
+        if state.widen_zero_bucket(config.max_zero_threshold) {
+            return;
+        }
+        state.halve_resolution();
+    }
+
+    /// Records one observation with an exemplar (e.g. a trace id): the newest
+    /// exemplar of its classic bucket, and one of the newest native ones.
+    ///
+    /// # Errors
+    ///
+    /// [`ExemplarError`](crate::value::ExemplarError) when the labels are
+    /// invalid or too long (the observation is recorded anyway).
+    pub fn observe_with_exemplar(
+        &self,
+        v: f64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), crate::value::ExemplarError> {
+        self.observe(v);
+        let timestamp = now_secs();
+        Exemplar::new(labels, v)
+            .with_timestamp(timestamp)
+            .validate()?;
+        let owned = OwnedExemplar {
+            labels: labels
+                .iter()
+                .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            value: v,
+            timestamp,
+        };
+        let store = self.exemplars.get_or_init(Mutex::default);
+        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = &self.native {
+            if n.config.max_exemplars > 0 {
+                if store.native.len() >= n.config.max_exemplars {
+                    store.native.pop_front();
+                }
+                store.native.push_back(owned.clone());
+            }
+        }
+        let i = self.classic_index(v);
+        if store.classic.len() <= i {
+            store.classic.resize(self.counts.len(), None);
+        }
+        store.classic[i] = Some(owned);
+        Ok(())
     }
 
     /// The finite upper bounds.
     pub fn buckets(&self) -> &[f64] {
         &self.bounds
+    }
+
+    /// The native schema, or `None` for a classic-only histogram. It goes down
+    /// when the bucket limit halves the resolution.
+    pub fn native_schema(&self) -> Option<i32> {
+        self.native.as_ref().map(|n| n.read().schema)
+    }
+
+    /// The number of native buckets in use (the zero bucket not counted).
+    pub fn native_bucket_count(&self) -> usize {
+        self.native.as_ref().map_or(0, |n| n.read().buckets())
+    }
+
+    /// The native zero bucket's threshold and count.
+    pub fn native_zero_bucket(&self) -> Option<(f64, u64)> {
+        self.native.as_ref().map(|n| {
+            let s = n.read();
+            (s.zero_threshold, s.zero.load(Ordering::Relaxed))
+        })
+    }
+
+    /// When the histogram was created or last reset, in seconds since the
+    /// Unix epoch: the protobuf `created_timestamp`, OpenMetrics `_created`.
+    pub fn created(&self) -> f64 {
+        f64::from_bits(self.created.load(Ordering::Relaxed))
     }
 
     /// The number of observations.
@@ -205,6 +548,37 @@ impl Histogram {
         let total = acc + self.counts[self.bounds.len()].load(Ordering::Relaxed);
         (buckets, total)
     }
+
+    /// The native buckets as a snapshot: `(schema, zero threshold, zero
+    /// count, positive, negative)`, each side `(index, count)` by index.
+    pub fn native_buckets(&self) -> Option<NativeBuckets> {
+        self.native.as_ref().map(|n| {
+            let s = n.read();
+            NativeBuckets {
+                schema: s.schema,
+                zero_threshold: s.zero_threshold,
+                zero_count: s.zero.load(Ordering::Relaxed),
+                positive: NativeState::sorted(&s.positive),
+                negative: NativeState::sorted(&s.negative),
+            }
+        })
+    }
+}
+
+/// The native buckets of a live [`Histogram`] at one moment
+/// ([`Histogram::native_buckets`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NativeBuckets {
+    /// The resolution.
+    pub schema: i32,
+    /// The zero bucket's half-width.
+    pub zero_threshold: f64,
+    /// Observations in the zero bucket.
+    pub zero_count: u64,
+    /// `(index, count)` of the positive buckets, by index.
+    pub positive: Vec<(i32, u64)>,
+    /// `(index, count)` of the negative buckets, by index.
+    pub negative: Vec<(i32, u64)>,
 }
 
 impl Default for Histogram {
@@ -219,9 +593,64 @@ impl fmt::Debug for Histogram {
             .field("buckets", &self.bounds)
             .field("count", &self.count())
             .field("sum", &self.sum())
+            .field("native_schema", &self.native_schema())
             .finish_non_exhaustive()
     }
 }
+
+impl Histogram {
+    /// Runs `f` with the exemplars borrowed as the encoder takes them: the
+    /// classic ones by bucket, the native ones. Allocates only when there
+    /// are exemplars.
+    fn with_exemplars<R>(
+        &self,
+        f: impl FnOnce(&[Option<Exemplar<'_>>], &[Exemplar<'_>]) -> R,
+    ) -> R {
+        let Some(store) = self.exemplars.get() else {
+            return f(&[], &[]);
+        };
+        let store = store.lock().unwrap_or_else(PoisonError::into_inner);
+        let classic_labels: Vec<Option<Vec<(&str, &str)>>> = store
+            .classic
+            .iter()
+            .map(|e| e.as_ref().map(OwnedExemplar::labels))
+            .collect();
+        let native_labels: Vec<Vec<(&str, &str)>> =
+            store.native.iter().map(OwnedExemplar::labels).collect();
+        let classic: Vec<Option<Exemplar<'_>>> = store
+            .classic
+            .iter()
+            .zip(&classic_labels)
+            .map(|(e, l)| match (e, l) {
+                (Some(e), Some(l)) => Some(e.borrowed(l)),
+                _ => None,
+            })
+            .collect();
+        let native: Vec<Exemplar<'_>> = store
+            .native
+            .iter()
+            .zip(&native_labels)
+            .map(|(e, l)| e.borrowed(l))
+            .collect();
+        f(&classic, &native)
+    }
+}
+
+impl OwnedExemplar {
+    fn labels(&self) -> Vec<(&str, &str)> {
+        self.labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    fn borrowed<'a>(&self, labels: &'a [(&'a str, &'a str)]) -> Exemplar<'a> {
+        Exemplar::new(labels, self.value).with_timestamp(self.timestamp)
+    }
+}
+
+/// The native buckets as the encoder takes them, copied under the lock.
+type NativeCopy = (i32, f64, u64, Vec<(i32, u64)>, Vec<(i32, u64)>);
 
 impl EncodeMetric for Histogram {
     const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
@@ -233,6 +662,10 @@ impl EncodeMetric for Histogram {
     ) -> Result<(), CollectError> {
         // Common layouts fit on the stack: no allocation per series per scrape.
         const INLINE: usize = 32;
+        // A native histogram is read under its write lock, so that no
+        // observation is half done: count, sum and buckets agree (Prometheus
+        // refuses a native histogram whose count is below its buckets').
+        let native_state = self.native.as_ref().map(|n| n.write());
         let n = self.bounds.len();
         let mut inline = [(0.0, 0u64); INLINE];
         let mut heap = Vec::new();
@@ -252,14 +685,49 @@ impl EncodeMetric for Histogram {
             *slot = (bound, acc);
         }
         let count = acc + self.counts[n].load(Ordering::Relaxed);
-        family.histogram(
-            labels,
-            &HistogramValue {
-                buckets,
-                sum: self.sum(),
-                count,
-            },
-        )
+        let sum = self.sum();
+        let native: Option<NativeCopy> = native_state.map(|state| {
+            (
+                state.schema,
+                state.zero_threshold,
+                state.zero.load(Ordering::Relaxed),
+                NativeState::sorted(&state.positive),
+                NativeState::sorted(&state.negative),
+            )
+        });
+        let opts = SampleOpts {
+            timestamp_ms: None,
+            created: family.wants_created().then(|| self.created()),
+        };
+        self.with_exemplars(|classic_exemplars, native_exemplars| match &native {
+            None => family.histogram_with(
+                labels,
+                &HistogramValue {
+                    buckets,
+                    sum,
+                    count,
+                },
+                &opts,
+                classic_exemplars,
+            ),
+            Some((schema, zero_threshold, zero_count, positive, negative)) => family
+                .native_histogram_with(
+                    labels,
+                    &NativeHistogramValue {
+                        schema: *schema,
+                        zero_threshold: *zero_threshold,
+                        zero_count: *zero_count,
+                        positive,
+                        negative,
+                        sum,
+                        count,
+                    },
+                    buckets,
+                    &opts,
+                    classic_exemplars,
+                    native_exemplars,
+                ),
+        })
     }
 }
 

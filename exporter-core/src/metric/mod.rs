@@ -63,7 +63,17 @@ macro_rules! one_value_instrument {
                 labels: &L,
                 family: &mut $crate::encoding::FamilyEncoder<'_>,
             ) -> Result<(), $crate::error::CollectError> {
-                family.sample(labels, self.get())
+                match $crate::metric::CreatedTime::created_time(self) {
+                    Some(created) if family.wants_created() => family.sample_with(
+                        labels,
+                        self.get(),
+                        &$crate::value::SampleOpts {
+                            timestamp_ms: None,
+                            created: Some(created),
+                        },
+                    ),
+                    _ => family.sample(labels, self.get()),
+                }
             }
 
             #[inline]
@@ -74,6 +84,13 @@ macro_rules! one_value_instrument {
             where
                 K: $crate::labels::LabelSet + 'a,
             {
+                if <Self as $crate::metric::CreatedTime>::HAS_CREATED && family.wants_created() {
+                    // Each series carries its own created time: one at a time.
+                    for (labels, metric) in series {
+                        metric.encode_metric(labels, family)?;
+                    }
+                    return Ok(());
+                }
                 family.samples(series.map(|(labels, metric)| (labels, metric.get())))
             }
         }
@@ -105,6 +122,7 @@ mod counter;
 mod family;
 mod gauge;
 mod histogram;
+mod native;
 mod standalone;
 mod summary;
 
@@ -115,12 +133,51 @@ pub use self::counter::{Counter, CounterError};
 pub use self::family::{Family, LabelQuery};
 pub use self::gauge::Gauge;
 pub use self::histogram::{
-    exponential_buckets, linear_buckets, BucketError, Histogram, DEFAULT_BUCKETS,
+    exponential_buckets, linear_buckets, BucketError, Histogram, HistogramBuilder, NativeBuckets,
+    DEFAULT_BUCKETS,
+};
+pub use self::native::{
+    native_bucket_index, native_bucket_upper_bound, native_schema_for_factor, native_widened_index,
+    DEFAULT_ZERO_THRESHOLD as NATIVE_DEFAULT_ZERO_THRESHOLD, MAX_SCHEMA as NATIVE_MAX_SCHEMA,
+    MIN_SCHEMA as NATIVE_MIN_SCHEMA,
 };
 pub use self::standalone::{Metric, MetricError};
 pub use self::summary::{
     Summary, SummaryBuilder, SummaryError, DEFAULT_AGE_BUCKETS, DEFAULT_MAX_AGE,
 };
+
+/// Seconds since the Unix epoch, now: an instrument's created time.
+pub(crate) fn created_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Which one-value instruments carry a created time (counters do, gauges
+/// do not), for the plumbing they share.
+#[doc(hidden)]
+pub trait CreatedTime {
+    /// Whether [`created_time`](Self::created_time) can be `Some`.
+    const HAS_CREATED: bool;
+    /// The created time, seconds since the Unix epoch.
+    fn created_time(&self) -> Option<f64>;
+}
+
+impl<T: Atomic> CreatedTime for Counter<T> {
+    const HAS_CREATED: bool = true;
+    #[inline]
+    fn created_time(&self) -> Option<f64> {
+        Some(self.created())
+    }
+}
+
+impl<T: Atomic> CreatedTime for Gauge<T> {
+    const HAS_CREATED: bool = false;
+    #[inline]
+    fn created_time(&self) -> Option<f64> {
+        None
+    }
+}
 
 /// Options the derive passes when it builds an instrument field from its
 /// `#[metric(...)]` attributes. Not a public API.

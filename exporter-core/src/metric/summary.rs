@@ -77,6 +77,9 @@ pub struct Summary {
     /// Each stream's time span: `max_age / age_buckets`.
     step: Duration,
     inner: Mutex<Window>,
+    /// Seconds since the Unix epoch at creation: protobuf `created_timestamp`,
+    /// OpenMetrics `_created`.
+    created: f64,
 }
 
 struct Window {
@@ -166,6 +169,7 @@ impl SummaryBuilder {
             .checked_add(step)
             .ok_or(SummaryError::MaxAge)?;
         Ok(Summary {
+            created: super::created_now(),
             objectives: objectives.into_boxed_slice(),
             step,
             inner: Mutex::new(Window {
@@ -201,6 +205,7 @@ impl Summary {
             // Unreachable for the callers' inputs; fall back to no objectives
             // rather than panic.
             Err(_) => Summary {
+                created: super::created_now(),
                 objectives: Box::new([]),
                 step: DEFAULT_MAX_AGE / DEFAULT_AGE_BUCKETS,
                 inner: Mutex::new(Window {
@@ -223,6 +228,11 @@ impl Summary {
         }
         w.count += 1;
         w.sum += v;
+    }
+
+    /// When the summary was created, in seconds since the Unix epoch.
+    pub fn created(&self) -> f64 {
+        self.created
     }
 
     /// The objectives, sorted by quantile.
@@ -325,13 +335,18 @@ impl EncodeMetric for Summary {
             }
             (w.count, w.sum)
         };
-        family.summary(
+        let opts = crate::value::SampleOpts {
+            timestamp_ms: None,
+            created: family.wants_created().then_some(self.created),
+        };
+        family.summary_with(
             labels,
             &SummaryValue {
                 quantiles,
                 sum,
                 count,
             },
+            &opts,
         )
     }
 }

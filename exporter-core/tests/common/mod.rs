@@ -9,7 +9,20 @@ pub type Fixture = fn(&mut MetricEncoder);
 
 /// Encodes `fixtures` in `format`.
 pub fn encode(format: Format, fixtures: &[Fixture]) -> Vec<u8> {
+    encode_opts(format, fixtures, false)
+}
+
+/// [`encode`] with OpenMetrics `_created` lines, which are off by default
+/// since issue 10 (Go's `EnableOpenMetricsTextCreatedSamples`): the golden
+/// OpenMetrics outputs show every part of the format.
+#[allow(dead_code)]
+pub fn encode_created(format: Format, fixtures: &[Fixture]) -> Vec<u8> {
+    encode_opts(format, fixtures, true)
+}
+
+fn encode_opts(format: Format, fixtures: &[Fixture], created_lines: bool) -> Vec<u8> {
     let mut enc = MetricEncoder::new(format);
+    enc.openmetrics_created_lines(created_lines);
     for f in fixtures {
         f(&mut enc);
     }

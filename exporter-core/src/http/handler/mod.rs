@@ -24,7 +24,7 @@ use self::scrape::Job;
 use super::body::{self, Body};
 use super::compress;
 use super::instrument::HandlerMetrics;
-use crate::encoding::negotiate;
+use crate::encoding::{negotiate_accept, Negotiated};
 use crate::registry::Gatherer;
 
 /// Uncompressed bytes per streamed chunk; smaller scrapes are sent whole.
@@ -133,6 +133,28 @@ impl MetricsHandler {
         }
     }
 
+    /// The response without its body: Go's Content-Type (escaping
+    /// included), the content coding, and `Process-Start-Time-Unix` when set.
+    /// Headers from static strings: nothing to parse or allocate per request.
+    fn head(&self, negotiated: Negotiated, compression: compress::Compression) -> Response<Body> {
+        let mut head = Response::new(Body::empty());
+        let headers = head.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(negotiated.content_type()),
+        );
+        if let Some(secs) = self.opts.process_start_secs() {
+            headers.insert("process-start-time-unix", HeaderValue::from(secs));
+        }
+        if let Some(coding) = compression.content_encoding() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        if !self.opts.compressions.is_empty() {
+            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        }
+        head
+    }
+
     /// The answer; sets `streamed` when its body is streamed (and counted
     /// when done, see [`InFlight`]).
     async fn respond(&self, req: RequestInfo, streamed: &mut bool) -> Response<Body> {
@@ -170,21 +192,12 @@ impl MetricsHandler {
             streamed: AtomicBool::new(false),
         });
 
-        let format = negotiate(req.accept(), self.opts.enable_openmetrics);
+        // Go's `NegotiateIncludingOpenMetrics`: format, version and name escaping,
+        // all echoed in the Content-Type exactly as Go writes it.
+        let negotiated = negotiate_accept(req.accept(), self.opts.enable_openmetrics);
+        let format = negotiated.format;
         let compression = compress::negotiate(req.accept_encoding(), &self.opts.compressions);
-        // Headers from static strings: nothing to parse or allocate per request.
-        let mut head = Response::new(Body::empty());
-        let headers = head.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(format.content_type()),
-        );
-        if let Some(coding) = compression.content_encoding() {
-            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
-        }
-        if !self.opts.compressions.is_empty() {
-            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        }
+        let mut head = self.head(negotiated, compression);
         if req.method == Method::HEAD {
             return head;
         }
@@ -195,6 +208,8 @@ impl MetricsHandler {
             metrics: self.metrics.clone(),
             policy: self.opts.error_handling,
             format,
+            escaping: negotiated.escaping,
+            created_lines: self.opts.enable_openmetrics_created_samples,
             deadline: req.deadline(self.opts.scrape_timeout_offset, self.opts.timeout),
             names: req.names,
             request: req.request,

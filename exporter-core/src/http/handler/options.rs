@@ -41,6 +41,8 @@ pub struct HandlerOpts {
     pub(super) timeout: Option<Duration>,
     pub(super) compressions: Vec<Compression>,
     pub(super) enable_openmetrics: bool,
+    pub(super) enable_openmetrics_created_samples: bool,
+    pub(super) process_start_time: Option<std::time::SystemTime>,
     pub(super) self_metrics: bool,
     pub(super) scrape_timeout_offset: Duration,
 }
@@ -53,6 +55,8 @@ impl Default for HandlerOpts {
             timeout: None,
             compressions: Compression::offered().to_vec(),
             enable_openmetrics: false,
+            enable_openmetrics_created_samples: false,
+            process_start_time: None,
             self_metrics: true,
             scrape_timeout_offset: Duration::from_millis(500),
         }
@@ -123,6 +127,45 @@ impl HandlerOpts {
     pub fn enable_openmetrics(mut self, enable: bool) -> Self {
         self.enable_openmetrics = enable;
         self
+    }
+
+    /// In OpenMetrics answers, write a `_created` line for every counter,
+    /// histogram and summary that has a created time (Go's
+    /// `EnableOpenMetricsTextCreatedSamples`). Default is `false`, as in Go:
+    /// Prometheus reads created times from protobuf (`created_timestamp`,
+    /// always written), and each line is one more series to a scraper that
+    /// stores them.
+    #[must_use]
+    pub fn enable_openmetrics_created_samples(mut self, enable: bool) -> Self {
+        self.enable_openmetrics_created_samples = enable;
+        self
+    }
+
+    /// Answer every scrape with a `Process-Start-Time-Unix` header holding
+    /// this time in whole seconds since the Unix epoch (Go's
+    /// `HandlerOpts.ProcessStartTime`), which lets a scraper tell a restarted
+    /// target from one whose counters went down. Default is none (no header).
+    ///
+    /// ```
+    /// use exporter_core::http::HandlerOpts;
+    /// use std::time::SystemTime;
+    ///
+    /// let opts = HandlerOpts::default().process_start_time(Some(SystemTime::now()));
+    /// # drop(opts);
+    /// ```
+    #[must_use]
+    pub fn process_start_time(mut self, start: Option<std::time::SystemTime>) -> Self {
+        self.process_start_time = start;
+        self
+    }
+
+    /// The `Process-Start-Time-Unix` value: whole seconds, as Go's `Unix()`.
+    pub(super) fn process_start_secs(&self) -> Option<i64> {
+        let start = self.process_start_time?;
+        Some(match start.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+        })
     }
 
     /// Add the `promhttp_metric_handler_*` self-metrics to every scrape

@@ -21,6 +21,10 @@ pub(super) struct Job {
     pub(super) metrics: Option<Arc<HandlerMetrics>>,
     pub(super) policy: ErrorHandling,
     pub(super) format: Format,
+    /// How names that are not legacy names are written, as the scraper asked.
+    pub(super) escaping: crate::escaping::EscapingScheme,
+    /// OpenMetrics `_created` lines.
+    pub(super) created_lines: bool,
     pub(super) names: Vec<String>,
     /// Read by gatherers while they run (`ScrapeRequest::current`).
     pub(super) request: crate::collector::ScrapeRequest,
@@ -88,6 +92,8 @@ impl Job {
             self.guard.take(),
         )));
         let mut encoder = MetricEncoder::new(self.format);
+        encoder.set_escaping(self.escaping);
+        encoder.openmetrics_created_lines(self.created_lines);
         encoder.filter_names(std::mem::take(&mut self.names));
         // Big families go out while they are written when the gatherer says
         // what it writes (so the encoder knows which are one collector's alone).
