@@ -407,11 +407,6 @@ tuple_labels!(8: A, B, C, D, E, F, G, H);
 #[cfg(feature = "derive")]
 pub use exporter_derive::{LabelSet, LabelValue};
 
-/// The trait's name before it was named after its derive, kept
-/// crate-internal so that code written against the old name while the
-/// rename landed still builds; nothing in the crate uses it any more.
-#[allow(unused_imports)]
-
 /// The label names of a key type: what `#[derive(LabelSet)]` implements, so
 /// a `#[derive(Collector)]` field keyed by the struct needs no `labels(...)`.
 #[diagnostic::on_unimplemented(

@@ -253,7 +253,8 @@ impl StaticCollector for BrokenSnapshot {
         Vec::new()
     }
     fn try_static_describe() -> Result<Vec<&'static Desc>, DescError> {
-        Desc::new("bad-name", "h", MetricType::Gauge, [] as [&str; 0]).map(|_| Vec::new())
+        // A label name with the reserved `__` prefix is refused, UTF-8 or not.
+        Desc::new("broken", "h", MetricType::Gauge, ["__reserved"]).map(|_| Vec::new())
     }
 }
 
