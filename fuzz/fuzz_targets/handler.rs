@@ -5,7 +5,7 @@
 //!
 //! Asserted, with and without OpenMetrics enabled, and with the self-metrics:
 //! - GET answers 200, HEAD 200 with an empty body, anything else 405 with `Allow`;
-//! - `Content-Type` is what `negotiate` picks for the `Accept` header;
+//! - `Content-Type` is what `negotiate_accept` picks for the `Accept` header;
 //! - `Content-Encoding` is what Go's `NegotiateContentEncoding` picks;
 //! - the body, decoded, equals the identity body of the same request
 //!   (without the self-metrics, which change between requests);
@@ -16,7 +16,7 @@
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use exporter_core::encoding::negotiate;
+use exporter_core::encoding::{negotiate, negotiate_accept};
 use exporter_core::http::{HandlerOpts, MetricsHandler};
 use exporter_fuzz as fz;
 use http::{header, HeaderValue, Method, Request, StatusCode};
@@ -125,11 +125,14 @@ fuzz_target!(|data: &[u8]| {
             "{:?}",
             String::from_utf8_lossy(&body)
         );
-        let format = negotiate(accept.as_deref(), om);
+        let negotiated = negotiate_accept(accept.as_deref(), om);
+        let format = negotiated.format;
         assert!(om || format != exporter_core::Format::OpenMetrics);
+        assert_eq!(format, negotiate(accept.as_deref(), om));
+        // The whole Content-Type, escaping term included, as Go writes it.
         assert_eq!(
             head.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
-            Some(format.content_type())
+            Some(negotiated.content_type())
         );
         let coding = head
             .get(header::CONTENT_ENCODING)

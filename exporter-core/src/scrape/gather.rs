@@ -509,12 +509,21 @@ impl Collector for Report<'_> {
                     .filter_map(|(label, run)| run.map(|run| (label, run)))
             };
             let count = ran().count();
+            // One series per scraper, whose names are unique (`Scrapers`
+            // checks them): keyed like a map, so not hashed for duplicates.
             let mut family = encoder.family(&self.reports.duration)?;
             family.reserve_series(count);
-            family.samples(ran().map(|(label, (seconds, _))| (label, seconds)))?;
+            let keyed = family.check_mut().set_keyed(true);
+            let written = family.samples(ran().map(|(label, (seconds, _))| (label, seconds)));
+            family.check_mut().set_keyed(keyed);
+            written?;
             let mut family = encoder.family(&self.reports.success)?;
             family.reserve_series(count);
-            family.samples(ran().map(|(label, (_, ok))| (label, f64::from(u8::from(ok)))))?;
+            let keyed = family.check_mut().set_keyed(true);
+            let written =
+                family.samples(ran().map(|(label, (_, ok))| (label, f64::from(u8::from(ok)))));
+            family.check_mut().set_keyed(keyed);
+            written?;
         }
         if let Some((ok, seconds)) = self.probe {
             encoder
