@@ -14,13 +14,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use criterion::{criterion_group, Criterion};
+use exporter_benches::peer::PrometheusHelloWorld;
 use exporter_core::http::{HandlerOpts, MetricsHandler};
 use exporter_core::{collector, Collector, Registry};
-use http_body_util::{BodyExt, Full};
-use hyper::{header, Request, Response, StatusCode};
-use prometheus::{Encoder, GaugeVec, Opts, TextEncoder};
+use http_body_util::BodyExt;
+use hyper::Request;
 
 #[derive(Collector)]
 struct HelloWorld {
@@ -44,50 +43,6 @@ fn exporter(self_metrics: bool) -> MetricsHandler {
     MetricsHandler::with_opts(registry, HandlerOpts::default().self_metrics(self_metrics))
 }
 
-/// The peer's per-request work, as in `peers/prometheus_hello_world.rs`.
-struct Peer {
-    registry: prometheus::Registry,
-    gauge: GaugeVec,
-}
-
-impl Peer {
-    fn new() -> Self {
-        let gauge = GaugeVec::new(
-            Opts::new(
-                "a_hello_world_exporter",
-                "Help Info for Hello World Exporter",
-            ),
-            &["name"],
-        )
-        .expect("valid gauge");
-        let registry = prometheus::Registry::new();
-        registry
-            .register(Box::new(gauge.clone()))
-            .expect("registered");
-        Peer { registry, gauge }
-    }
-
-    fn scrape(&self) -> Response<Full<Bytes>> {
-        self.gauge
-            .with_label_values(&["haohao"])
-            .set(f64::from(fastrand::u32(0..1000)));
-        self.gauge
-            .with_label_values(&["nana"])
-            .set(f64::from(fastrand::u32(0..100)));
-        let encoder = TextEncoder::new();
-        let mut body = Vec::new();
-        match encoder.encode(&self.registry.gather(), &mut body) {
-            Ok(()) => Response::builder()
-                .header(header::CONTENT_TYPE, encoder.format_type())
-                .body(Full::new(Bytes::from(body))),
-            Err(e) => Response::builder()
-                .status(StatusCode::INTERNAL_SERVER_ERROR)
-                .body(Full::new(Bytes::from(e.to_string()))),
-        }
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
-    }
-}
-
 /// `n` requests of `case`, run as a task on a 2-worker runtime (as the
 /// server runs them); returns the time they took.
 fn run(runtime: &tokio::runtime::Runtime, case: &str, n: u64) -> Duration {
@@ -97,7 +52,7 @@ fn run(runtime: &tokio::runtime::Runtime, case: &str, n: u64) -> Duration {
         "self" => Some(exporter(true)),
         _ => None,
     });
-    let peer = Arc::new(Peer::new());
+    let peer = Arc::new(PrometheusHelloWorld::new().expect("peer registry"));
     runtime.block_on(async move {
         tokio::spawn(async move {
             let req = Request::get("/metrics").body(()).expect("request");

@@ -2,4 +2,5 @@
 //!
 //! Run with: cargo bench -p exporter-benches
 
+pub mod peer;
 pub mod report;

@@ -10,48 +10,20 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use exporter_benches::peer::PrometheusHelloWorld;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper::{header, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use prometheus::{Encoder, GaugeVec, Opts, Registry, TextEncoder};
 
-struct Exporter {
-    registry: Registry,
-    gauge: GaugeVec,
-}
-
-impl Exporter {
-    fn scrape(&self) -> Response<Full<Bytes>> {
-        // As a collector would: read the "system" at scrape time.
-        self.gauge
-            .with_label_values(&["haohao"])
-            .set(f64::from(fastrand::u32(0..1000)));
-        self.gauge
-            .with_label_values(&["nana"])
-            .set(f64::from(fastrand::u32(0..100)));
-        let encoder = TextEncoder::new();
-        let mut body = Vec::new();
-        match encoder.encode(&self.registry.gather(), &mut body) {
-            Ok(()) => Response::builder()
-                .header(header::CONTENT_TYPE, encoder.format_type())
-                .body(Full::new(Bytes::from(body))),
-            Err(e) => Response::builder()
-                .status(StatusCode::INTERNAL_SERVER_ERROR)
-                .body(Full::new(Bytes::from(e.to_string()))),
-        }
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
-    }
-
-    fn handle(&self, req: &Request<Incoming>) -> Response<Full<Bytes>> {
-        if req.uri().path() == "/metrics" {
-            self.scrape()
-        } else {
-            let mut resp = Response::new(Full::new(Bytes::from_static(b"not found\n")));
-            *resp.status_mut() = StatusCode::NOT_FOUND;
-            resp
-        }
+fn handle(exporter: &PrometheusHelloWorld, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    if req.uri().path() == "/metrics" {
+        exporter.scrape()
+    } else {
+        let mut resp = Response::new(Full::new(Bytes::from_static(b"not found\n")));
+        *resp.status_mut() = StatusCode::NOT_FOUND;
+        resp
     }
 }
 
@@ -72,16 +44,7 @@ fn listen_address() -> Result<String, String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let registry = Registry::new();
-    let gauge = GaugeVec::new(
-        Opts::new(
-            "a_hello_world_exporter",
-            "Help Info for Hello World Exporter",
-        ),
-        &["name"],
-    )?;
-    registry.register(Box::new(gauge.clone()))?;
-    let exporter = Arc::new(Exporter { registry, gauge });
+    let exporter = Arc::new(PrometheusHelloWorld::new()?);
 
     let listener = tokio::net::TcpListener::bind(listen_address()?).await?;
     println!("serving on http://{}/metrics", listener.local_addr()?);
@@ -91,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let exporter = Arc::clone(&exporter);
-                async move { Ok::<_, Infallible>(exporter.handle(&req)) }
+                async move { Ok::<_, Infallible>(handle(&exporter, &req)) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
