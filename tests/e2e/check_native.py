@@ -44,6 +44,7 @@ from check_hello_world import (  # noqa: E402
     missing,
     require,
     require_content_type,
+    stop_all,
     tail,
 )
 
@@ -240,15 +241,7 @@ def main():
             run("protobuf_native", check_protobuf, addr)
             run("prometheus_native", check_prometheus, addr, procs, tmp)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
     counts = {k: sum(1 for r in results if r[1] == k) for k in ("passed", "failed", "skipped")}
     print(f"e2e native: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped", flush=True)

@@ -31,6 +31,10 @@ import urllib.parse
 import urllib.request
 import warnings
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from check_hello_world import stop_all  # noqa: E402
+
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 STARTUP_TIMEOUT = 20.0
 PROMETHEUS_TIMEOUT = 45.0
@@ -218,15 +222,7 @@ def main():
     except Exception as e:  # noqa: BLE001 - a crash is a failed check
         status, detail = "failed", f"{type(e).__name__}: {e}"
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
     mark = {"passed": "ok", "failed": "FAILED", "skipped": "SKIPPED"}[status]
     print(f"e2e-tls prometheus_tls_client_cert_basic_auth ... {mark} ({time.monotonic() - t0:.1f}s)", flush=True)
