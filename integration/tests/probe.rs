@@ -189,6 +189,11 @@ async fn missing_malformed_and_refused_targets_are_400_before_any_connection() {
             "/probe?target=user@127.0.0.2:1",
             "host `127.0.0.2` is not allowed",
         ),
+        // A password in the target is not repeated in the answer.
+        (
+            "/probe?target=redis%3A%2F%2F%3As3cret%40127.0.0.2%3A1",
+            "target `redis://:xxxxx@127.0.0.2:1` refused",
+        ),
         (
             "/probe?target=127.0.0.1:1&module=http",
             "unknown module `http`",
@@ -202,6 +207,7 @@ async fn missing_malformed_and_refused_targets_are_400_before_any_connection() {
         let reply = get(exporter.addr, path, &[]).await;
         assert_eq!(reply.status, 400, "{path}");
         assert!(reply.text().contains(message), "{path}: {}", reply.text());
+        assert!(!reply.text().contains("s3cret"), "{path}: {}", reply.text());
     }
     assert_eq!(exporter.connects.load(Ordering::SeqCst), 0);
 }

@@ -152,6 +152,8 @@ impl Probe {
         let Some(target) = request.target().filter(|t| !t.trim().is_empty()) else {
             return Err(BadRequest("missing `target` parameter".to_owned()));
         };
+        // What the 400 may repeat: never a password the target carries.
+        let shown = redacted(target);
         if let (Some(modules), Some(module)) = (&self.modules, request.module()) {
             if !modules.iter().any(|m| m == module) {
                 return Err(BadRequest(format!(
@@ -162,27 +164,47 @@ impl Probe {
         }
         let Some(host) = host_of(target) else {
             return Err(BadRequest(format!(
-                "cannot read a host in target `{target}`"
+                "cannot read a host in target `{shown}`"
             )));
         };
         match &self.allow {
             Allow::Nothing => {
                 return Err(BadRequest(format!(
-                    "target `{target}` refused: this exporter allows no probe targets"
+                    "target `{shown}` refused: this exporter allows no probe targets"
                 )))
             }
             Allow::Hosts(hosts) if !hosts.contains(&host) => {
                 return Err(BadRequest(format!(
-                    "target `{target}` refused: host `{host}` is not allowed"
+                    "target `{shown}` refused: host `{host}` is not allowed"
                 )))
             }
             Allow::Hosts(_) | Allow::Any => {}
         }
         if let Some(validate) = &self.validate {
             validate(target)
-                .map_err(|why| BadRequest(format!("target `{target}` refused: {why}")))?;
+                .map_err(|why| BadRequest(format!("target `{shown}` refused: {why}")))?;
         }
         Ok(())
+    }
+}
+
+/// `target` with the password of its user information replaced by `xxxxx`,
+/// as Go's `url.URL.Redacted` writes it (`redis://:xxxxx@host:6379`).
+fn redacted(target: &str) -> std::borrow::Cow<'_, str> {
+    let start = target.find("://").map_or(0, |i| i + 3);
+    let end = target[start..]
+        .find(['/', '?', '#'])
+        .map_or(target.len(), |i| start + i);
+    let Some(at) = target[start..end].rfind('@').map(|i| start + i) else {
+        return std::borrow::Cow::Borrowed(target);
+    };
+    match target[start..at].find(':') {
+        Some(colon) => std::borrow::Cow::Owned(format!(
+            "{}xxxxx{}",
+            &target[..=start + colon],
+            &target[at..]
+        )),
+        None => std::borrow::Cow::Borrowed(target),
     }
 }
 
@@ -213,7 +235,19 @@ fn normalize(host: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::host_of;
+    use super::{host_of, redacted};
+
+    #[test]
+    fn a_password_in_a_target_is_never_repeated() {
+        assert_eq!(
+            redacted("redis://:pw@cache:6379/0"),
+            "redis://:xxxxx@cache:6379/0"
+        );
+        assert_eq!(redacted("redis://u:p@ss@cache"), "redis://u:xxxxx@cache");
+        assert_eq!(redacted("redis://user@cache"), "redis://user@cache");
+        assert_eq!(redacted("cache:6379"), "cache:6379");
+        assert_eq!(redacted("http://h/p?a=b@c:d"), "http://h/p?a=b@c:d");
+    }
 
     #[test]
     fn hosts_are_read_without_lookup() {
