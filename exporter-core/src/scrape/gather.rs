@@ -1,6 +1,7 @@
 //! One scrape of the scrapers: connect, run concurrently under the
 //! deadline, encode each snapshot and the reports.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -141,11 +142,12 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         &self.shared.selection
     }
 
-    /// The scrapers a request runs: the selection, narrowed by `collect[]`.
-    fn mask(&self, request: &ScrapeRequest) -> Vec<bool> {
+    /// The scrapers a request runs: the selection, narrowed by `collect[]`
+    /// (borrowed when the request names none, the usual case).
+    fn mask(&self, request: &ScrapeRequest) -> Cow<'_, [bool]> {
         let enabled = self.shared.selection.mask();
         if request.collect().is_empty() {
-            return enabled.to_vec();
+            return Cow::Borrowed(enabled);
         }
         let mut mask = vec![false; enabled.len()];
         for name in request.collect() {
@@ -153,7 +155,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                 mask[i] = enabled[i];
             }
         }
-        mask
+        Cow::Owned(mask)
     }
 
     async fn gather(&self, encoder: &mut MetricEncoder, deadline: Option<Instant>) {
@@ -168,34 +170,42 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         };
         let deadline = deadline.or_else(|| fallback.and_then(|t| started.checked_add(t)));
         let mask = self.mask(request);
-        let collected = if self.shared.scrapers.coalesce {
-            self.coalesced(mask.clone(), request, deadline).await
+        // Shared only when coalescing: otherwise the collection is this
+        // request's alone and needs no `Arc`. The coalescing future is boxed
+        // apart so that it does not double the size of this one (which the
+        // `Gatherer` boxes per scrape: kept small, it is a cheap allocation).
+        let coalesced;
+        let alone;
+        let collected: &Collected = if self.shared.scrapers.coalesce {
+            coalesced = Box::pin(self.coalesced(mask.into_owned(), request, deadline)).await;
+            &coalesced
         } else {
-            Arc::new(self.collect(&mask, request, deadline).await)
+            alone = self.collect(&mask, request, deadline).await;
+            &alone
         };
-        let mut success = vec![None; mask.len()];
+        let mut ok = Vec::with_capacity(collected.runs.len());
         for run in &collected.runs {
-            let name = self.shared.scrapers.list[run.index].name();
-            let ok = match &run.result {
+            ok.push(match &run.result {
                 Ok(snapshot) => match collect_contained(snapshot.as_ref(), encoder) {
                     Ok(()) => true,
                     Err(error) => {
+                        let name = self.shared.scrapers.list[run.index].name();
                         tracing::error!(collector = %name, %error, "collector failed");
                         false
                     }
                 },
                 Err(_) => false,
-            };
-            success[run.index] = Some((run.seconds, ok));
+            });
         }
         let report = Report {
             reports: &self.shared.reports,
             labels: &self.shared.labels,
             up: collected.up,
-            runs: &success,
+            runs: &collected.runs,
+            ok: &ok,
             probe: self.shared.probe.as_ref().map(|_| {
-                let ok = collected.up != Some(false) && success.iter().flatten().all(|(_, ok)| *ok);
-                (ok, started.elapsed().as_secs_f64())
+                let all_ok = collected.up != Some(false) && ok.iter().all(|ok| *ok);
+                (all_ok, started.elapsed().as_secs_f64())
             }),
         };
         if let Err(error) = collect_contained(&report, encoder) {
@@ -258,15 +268,22 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         request: &ScrapeRequest,
         deadline: Option<Instant>,
     ) -> Collected {
+        // One timer for the whole collection (connect step and scrapers),
+        // registered only if something is still pending when it is polled.
+        let sleep = deadline.map(|d| tokio::time::sleep_until(tokio::time::Instant::from_std(d)));
+        let mut sleep = std::pin::pin!(sleep);
         let cctx = ConnectContext::new(request.target(), request.module(), deadline);
-        let connect = self.shared.connect.connect(&cctx);
-        let (result, _) = run_each(vec![connect], deadline)
-            .await
-            .into_iter()
-            .next()
-            .unwrap_or((Err(ScrapeError::TimedOut), Duration::ZERO));
+        let connected = {
+            let mut connect = [Slot {
+                index: 0,
+                state: State::Running(self.shared.connect.connect(&cctx)),
+            }];
+            run_each(&mut connect, sleep.as_mut().as_pin_mut(), deadline).await;
+            let [Slot { state, .. }] = connect;
+            state.into_result().0
+        };
         let reports_up = self.shared.connect.reports_up();
-        let target = match result {
+        let target = match connected {
             Ok(target) => target,
             Err(error) => {
                 let target = request.target().unwrap_or("");
@@ -278,18 +295,23 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
             }
         };
         let ctx = ScrapeContext::new(target, cctx);
-        let indices: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
-        let futures = indices
-            .iter()
-            .map(|&i| self.shared.scrapers.list[i].scrape(&ctx))
-            .collect();
-        let results = run_each(futures, deadline).await;
-        let runs = indices
+        let list = &self.shared.scrapers.list;
+        let mut slots = Vec::with_capacity(mask.iter().filter(|on| **on).count());
+        for (index, scraper) in list.iter().enumerate() {
+            if mask.get(index) == Some(&true) {
+                slots.push(Slot {
+                    index,
+                    state: State::Running(scraper.scrape(&ctx)),
+                });
+            }
+        }
+        run_each(&mut slots, sleep.as_mut().as_pin_mut(), deadline).await;
+        let runs = slots
             .into_iter()
-            .zip(results)
-            .map(|(index, (result, took))| {
+            .map(|Slot { index, state }| {
+                let (result, took) = state.into_result();
                 if let Err(error) = &result {
-                    let name = self.shared.scrapers.list[index].name();
+                    let name = list[index].name();
                     tracing::error!(collector = %name, %error, "collector failed");
                 }
                 Run {
@@ -312,21 +334,45 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
 
 type Running<'a, R> = Pin<Box<dyn Future<Output = Result<R, ScrapeError>> + Send + 'a>>;
 
-/// Runs `futures` concurrently on the current task (nothing spawned), each
-/// timed from the start to its end, panics contained, those still running
-/// at `deadline` dropped (`TimedOut`).
+/// The connect step or one scraper of a scrape: its future while it runs,
+/// then its result and how long it took.
+struct Slot<'a, R> {
+    /// The scraper's position in the set.
+    index: usize,
+    state: State<'a, R>,
+}
+
+enum State<'a, R> {
+    Running(Running<'a, R>),
+    Done(Result<R, ScrapeError>, Duration),
+}
+
+impl<R> State<'_, R> {
+    /// The result; a future still here after [`run_each`] timed out.
+    fn into_result(self) -> (Result<R, ScrapeError>, Duration) {
+        match self {
+            State::Done(result, took) => (result, took),
+            State::Running(_) => (Err(ScrapeError::TimedOut), Duration::ZERO),
+        }
+    }
+}
+
+/// Runs the futures of `slots` concurrently on the current task (nothing
+/// spawned, nothing allocated), each timed from the start to its end, panics
+/// contained, those still running when `sleep` (the deadline) fires dropped
+/// (`TimedOut`). The futures see `deadline` through `scrape_deadline()`.
 async fn run_each<R>(
-    futures: Vec<Running<'_, R>>,
+    slots: &mut [Slot<'_, R>],
+    mut sleep: Option<Pin<&mut tokio::time::Sleep>>,
     deadline: Option<Instant>,
-) -> Vec<(Result<R, ScrapeError>, Duration)> {
+) {
     let started = Instant::now();
-    let mut running: Vec<Option<Running<'_, R>>> = futures.into_iter().map(Some).collect();
-    let mut done: Vec<Option<(Result<R, ScrapeError>, Duration)>> =
-        running.iter().map(|_| None).collect();
     let all = std::future::poll_fn(|cx: &mut Context<'_>| {
         let mut pending = false;
-        for (slot, out) in running.iter_mut().zip(done.iter_mut()) {
-            let Some(fut) = slot else { continue };
+        for slot in slots.iter_mut() {
+            let State::Running(fut) = &mut slot.state else {
+                continue;
+            };
             let result = match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
                 Ok(Poll::Pending) => {
                     pending = true;
@@ -335,28 +381,28 @@ async fn run_each<R>(
                 Ok(Poll::Ready(result)) => result,
                 Err(payload) => Err(ScrapeError::Panicked(panic_message(payload.as_ref()))),
             };
-            *out = Some((result, started.elapsed()));
-            *slot = None;
+            slot.state = State::Done(result, started.elapsed());
         }
-        if pending {
+        // As `timeout_at` does: the futures first, so that those ready at
+        // the deadline still count.
+        let timed_out = pending
+            && sleep
+                .as_mut()
+                .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+        if pending && !timed_out {
             Poll::Pending
         } else {
             Poll::Ready(())
         }
     });
-    let all = crate::collector::scrape::with_deadline(deadline, all);
-    match deadline {
-        None => all.await,
-        Some(deadline) => {
-            let deadline = tokio::time::Instant::from_std(deadline);
-            let _ = tokio::time::timeout_at(deadline, all).await;
+    crate::collector::scrape::with_deadline(deadline, all).await;
+    // Those still running at the deadline are dropped here: cancelled.
+    let took = started.elapsed();
+    for slot in slots.iter_mut() {
+        if matches!(slot.state, State::Running(_)) {
+            slot.state = State::Done(Err(ScrapeError::TimedOut), took);
         }
     }
-    drop(running);
-    let took = started.elapsed();
-    done.into_iter()
-        .map(|d| d.unwrap_or((Err(ScrapeError::TimedOut), took)))
-        .collect()
 }
 
 impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
@@ -483,8 +529,10 @@ struct Report<'a> {
     reports: &'a Reports,
     labels: &'a [[String; 1]],
     up: Option<bool>,
-    /// Per scraper: `(seconds, success)` when it ran.
-    runs: &'a [Option<(f64, bool)>],
+    /// The scrapers that ran, in the set's order.
+    runs: &'a [Run],
+    /// Whether each of `runs` succeeded (its snapshot encoded too).
+    ok: &'a [bool],
     /// `(success, seconds)` on `/probe`.
     probe: Option<(bool, f64)>,
 }
@@ -501,27 +549,30 @@ impl Collector for Report<'_> {
                 .family(desc)?
                 .sample(&no_labels, f64::from(u8::from(up)))?;
         }
-        if self.runs.iter().any(Option::is_some) {
-            let ran = || {
-                self.labels
-                    .iter()
-                    .zip(self.runs)
-                    .filter_map(|(label, run)| run.map(|run| (label, run)))
-            };
-            let count = ran().count();
+        if !self.runs.is_empty() {
+            let count = self.runs.len();
+            let label = |run: &Run| self.labels.get(run.index);
             // One series per scraper, whose names are unique (`Scrapers`
             // checks them): keyed like a map, so not hashed for duplicates.
             let mut family = encoder.family(&self.reports.duration)?;
             family.reserve_series(count);
             let keyed = family.check_mut().set_keyed(true);
-            let written = family.samples(ran().map(|(label, (seconds, _))| (label, seconds)));
+            let written = family.samples(
+                self.runs
+                    .iter()
+                    .filter_map(|run| Some((label(run)?, run.seconds))),
+            );
             family.check_mut().set_keyed(keyed);
             written?;
             let mut family = encoder.family(&self.reports.success)?;
             family.reserve_series(count);
             let keyed = family.check_mut().set_keyed(true);
-            let written =
-                family.samples(ran().map(|(label, (_, ok))| (label, f64::from(u8::from(ok)))));
+            let written = family.samples(
+                self.runs
+                    .iter()
+                    .zip(self.ok)
+                    .filter_map(|(run, ok)| Some((label(run)?, f64::from(u8::from(*ok))))),
+            );
             family.check_mut().set_keyed(keyed);
             written?;
         }
