@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use super::set::{Scrapers, ScrapersError, Selection};
-use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError};
+use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError, ScrapeRun};
 use crate::collector::{panic_message, BadRequest, Collector, NeedsAsync, ScrapeRequest};
 use crate::desc::DescError;
 use crate::desc::{Desc, MetricType};
@@ -70,17 +70,27 @@ struct Shared<T> {
 /// Which scrapers, which target, which module.
 type Key = (Vec<bool>, Option<String>, Option<String>);
 
-/// The result of one collection, shareable by coalesced requests.
+/// The result of one collection, shared by coalesced requests.
 struct Collected {
     /// `None` when the exporter has no connect step.
     up: Option<bool>,
     runs: Vec<Run>,
 }
 
+/// One scraper of a shared collection.
 struct Run {
     index: usize,
     seconds: f64,
-    result: Result<Arc<dyn Collector>, ScrapeError>,
+    /// `None` when it failed (logged when it did).
+    snapshot: Option<Arc<dyn Collector>>,
+}
+
+/// One scraper of a scrape, as the reports show it.
+struct Ran {
+    index: usize,
+    seconds: f64,
+    /// It returned a snapshot and the snapshot was encoded.
+    ok: bool,
 }
 
 impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
@@ -170,42 +180,85 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         };
         let deadline = deadline.or_else(|| fallback.and_then(|t| started.checked_add(t)));
         let mask = self.mask(request);
-        // Shared only when coalescing: otherwise the collection is this
-        // request's alone and needs no `Arc`. The coalescing future is boxed
-        // apart so that it does not double the size of this one (which the
-        // `Gatherer` boxes per scrape: kept small, it is a cheap allocation).
-        let coalesced;
-        let alone;
-        let collected: &Collected = if self.shared.scrapers.coalesce {
-            coalesced = Box::pin(self.coalesced(mask.into_owned(), request, deadline)).await;
-            &coalesced
-        } else {
-            alone = self.collect(&mask, request, deadline).await;
-            &alone
-        };
-        let mut ok = Vec::with_capacity(collected.runs.len());
-        for run in &collected.runs {
-            ok.push(match &run.result {
-                Ok(snapshot) => match collect_contained(snapshot.as_ref(), encoder) {
-                    Ok(()) => true,
-                    Err(error) => {
-                        let name = self.shared.scrapers.list[run.index].name();
-                        tracing::error!(collector = %name, %error, "collector failed");
-                        false
-                    }
-                },
-                Err(_) => false,
-            });
+        if self.shared.scrapers.coalesce {
+            // Boxed apart so that it does not double the size of this
+            // future (which the `Gatherer` boxes per scrape).
+            let collected = Box::pin(self.coalesced(mask.into_owned(), request, deadline)).await;
+            let ran = collected
+                .runs
+                .iter()
+                .map(|run| Ran {
+                    index: run.index,
+                    seconds: run.seconds,
+                    ok: run
+                        .snapshot
+                        .as_ref()
+                        .is_some_and(|s| self.encode(run.index, s.as_ref(), encoder)),
+                })
+                .collect::<Vec<_>>();
+            self.report(encoder, collected.up, &ran, started);
+            return;
         }
+        // The collection is this request's alone: the snapshots are encoded
+        // where their scrapers left them, nothing is shared or copied.
+        let sleep = deadline.map(|d| tokio::time::sleep_until(tokio::time::Instant::from_std(d)));
+        let mut sleep = std::pin::pin!(sleep);
+        let cctx = ConnectContext::new(request.target(), request.module(), deadline);
+        let Some(target) = self
+            .connect(&cctx, request, sleep.as_mut().as_pin_mut(), deadline)
+            .await
+        else {
+            self.report(encoder, Some(false), &[], started);
+            return;
+        };
+        let ctx = ScrapeContext::new(target, cctx);
+        let slots = self
+            .scrape(&mask, &ctx, sleep.as_mut().as_pin_mut(), deadline)
+            .await;
+        let ran = slots
+            .iter()
+            .map(|slot| Ran {
+                index: slot.index,
+                seconds: slot.took.as_secs_f64(),
+                ok: slot
+                    .run
+                    .as_ref()
+                    .snapshot()
+                    .is_some_and(|s| self.encode(slot.index, s, encoder)),
+            })
+            .collect::<Vec<_>>();
+        drop(slots);
+        self.report(
+            encoder,
+            self.shared.connect.reports_up().then_some(true),
+            &ran,
+            started,
+        );
+    }
+
+    /// Encodes the snapshot of scraper `index`; false (logged) when that fails.
+    fn encode(&self, index: usize, snapshot: &dyn Collector, encoder: &mut MetricEncoder) -> bool {
+        match collect_contained(snapshot, encoder) {
+            Ok(()) => true,
+            Err(error) => {
+                let name = self.shared.scrapers.list[index].name();
+                tracing::error!(collector = %name, %error, "collector failed");
+                false
+            }
+        }
+    }
+
+    /// Writes `<ns>_up`, the scrapers' duration and success, and on
+    /// `/probe` `probe_success` and `probe_duration_seconds`.
+    fn report(&self, encoder: &mut MetricEncoder, up: Option<bool>, ran: &[Ran], started: Instant) {
         let report = Report {
             reports: &self.shared.reports,
             labels: &self.shared.labels,
-            up: collected.up,
-            runs: &collected.runs,
-            ok: &ok,
+            up,
+            ran,
             probe: self.shared.probe.as_ref().map(|_| {
-                let all_ok = collected.up != Some(false) && ok.iter().all(|ok| *ok);
-                (all_ok, started.elapsed().as_secs_f64())
+                let ok = up != Some(false) && ran.iter().all(|r| r.ok);
+                (ok, started.elapsed().as_secs_f64())
             }),
         };
         if let Err(error) = collect_contained(&report, encoder) {
@@ -254,77 +307,102 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                     .map(|(index, _)| Run {
                         index,
                         seconds: 0.0,
-                        result: Err(ScrapeError::TimedOut),
+                        snapshot: None,
                     })
                     .collect(),
             })
         })
     }
 
-    /// Connects, then runs the scrapers of `mask` concurrently.
+    /// Connects, then runs the scrapers of `mask` concurrently, and keeps
+    /// their snapshots for the requests that share them.
     async fn collect(
         &self,
         mask: &[bool],
         request: &ScrapeRequest,
         deadline: Option<Instant>,
     ) -> Collected {
-        // One timer for the whole collection (connect step and scrapers),
-        // registered only if something is still pending when it is polled.
         let sleep = deadline.map(|d| tokio::time::sleep_until(tokio::time::Instant::from_std(d)));
         let mut sleep = std::pin::pin!(sleep);
         let cctx = ConnectContext::new(request.target(), request.module(), deadline);
-        let connected = {
-            let mut connect = [Slot {
-                index: 0,
-                state: State::Running(self.shared.connect.connect(&cctx)),
-            }];
-            run_each(&mut connect, sleep.as_mut().as_pin_mut(), deadline).await;
-            let [Slot { state, .. }] = connect;
-            state.into_result().0
-        };
-        let reports_up = self.shared.connect.reports_up();
-        let target = match connected {
-            Ok(target) => target,
-            Err(error) => {
-                let target = request.target().unwrap_or("");
-                tracing::error!(%error, target, "target unreachable");
-                return Collected {
-                    up: Some(false),
-                    runs: Vec::new(),
-                };
-            }
+        let Some(target) = self
+            .connect(&cctx, request, sleep.as_mut().as_pin_mut(), deadline)
+            .await
+        else {
+            return Collected {
+                up: Some(false),
+                runs: Vec::new(),
+            };
         };
         let ctx = ScrapeContext::new(target, cctx);
+        let mut slots = self
+            .scrape(mask, &ctx, sleep.as_mut().as_pin_mut(), deadline)
+            .await;
+        let runs = slots
+            .iter_mut()
+            .map(|slot| Run {
+                index: slot.index,
+                seconds: slot.took.as_secs_f64(),
+                snapshot: slot.run.as_mut().take_shared(),
+            })
+            .collect();
+        Collected {
+            up: self.shared.connect.reports_up().then_some(true),
+            runs,
+        }
+    }
+
+    /// The connect step (`<ns>_up`) under the deadline: the target, or
+    /// `None` (logged) when it cannot be reached.
+    async fn connect(
+        &self,
+        cctx: &ConnectContext,
+        request: &ScrapeRequest,
+        sleep: Option<Pin<&mut tokio::time::Sleep>>,
+        deadline: Option<Instant>,
+    ) -> Option<T> {
+        let mut step = [ConnectStep::Running(self.shared.connect.connect(cctx))];
+        run_each(&mut step, sleep, deadline).await;
+        let [step] = step;
+        let error = match step {
+            ConnectStep::Done(Ok(target)) => return Some(target),
+            ConnectStep::Done(Err(error)) => error,
+            ConnectStep::Running(_) => ScrapeError::TimedOut,
+        };
+        let target = request.target().unwrap_or("");
+        tracing::error!(%error, target, "target unreachable");
+        None
+    }
+
+    /// Runs the scrapers of `mask` concurrently under the deadline; each
+    /// failure is logged with the scraper's name.
+    async fn scrape<'a>(
+        &'a self,
+        mask: &[bool],
+        ctx: &'a ScrapeContext<T>,
+        sleep: Option<Pin<&mut tokio::time::Sleep>>,
+        deadline: Option<Instant>,
+    ) -> Vec<ScrapeSlot<'a>> {
         let list = &self.shared.scrapers.list;
         let mut slots = Vec::with_capacity(mask.iter().filter(|on| **on).count());
         for (index, scraper) in list.iter().enumerate() {
             if mask.get(index) == Some(&true) {
-                slots.push(Slot {
+                slots.push(ScrapeSlot {
                     index,
-                    state: State::Running(scraper.scrape(&ctx)),
+                    run: scraper.scrape(ctx),
+                    took: Duration::ZERO,
+                    done: None,
                 });
             }
         }
-        run_each(&mut slots, sleep.as_mut().as_pin_mut(), deadline).await;
-        let runs = slots
-            .into_iter()
-            .map(|Slot { index, state }| {
-                let (result, took) = state.into_result();
-                if let Err(error) = &result {
-                    let name = list[index].name();
-                    tracing::error!(collector = %name, %error, "collector failed");
-                }
-                Run {
-                    index,
-                    seconds: took.as_secs_f64(),
-                    result,
-                }
-            })
-            .collect();
-        Collected {
-            up: reports_up.then_some(true),
-            runs,
+        run_each(&mut slots, sleep, deadline).await;
+        for slot in &mut slots {
+            if let Some(Err(error)) = slot.done.take() {
+                let name = list[slot.index].name();
+                tracing::error!(collector = %name, %error, "collector failed");
+            }
         }
+        slots
     }
 }
 
@@ -332,59 +410,109 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-type Running<'a, R> = Pin<Box<dyn Future<Output = Result<R, ScrapeError>> + Send + 'a>>;
-
-/// The connect step or one scraper of a scrape: its future while it runs,
-/// then its result and how long it took.
-struct Slot<'a, R> {
-    /// The scraper's position in the set.
-    index: usize,
-    state: State<'a, R>,
+/// One task of [`run_each`].
+trait Task {
+    /// Polls it unless it has finished (timed from `started`); true while
+    /// it is still running.
+    fn poll_task(&mut self, cx: &mut Context<'_>, started: Instant) -> bool;
+    /// At the deadline: drops it if it is still running (cancelled).
+    fn cut(&mut self, took: Duration);
 }
 
-enum State<'a, R> {
-    Running(Running<'a, R>),
-    Done(Result<R, ScrapeError>, Duration),
+type Connecting<'a, T> = Pin<Box<dyn Future<Output = Result<T, ScrapeError>> + Send + 'a>>;
+
+/// The connect step: its future, then its result.
+enum ConnectStep<'a, T> {
+    Running(Connecting<'a, T>),
+    Done(Result<T, ScrapeError>),
 }
 
-impl<R> State<'_, R> {
-    /// The result; a future still here after [`run_each`] timed out.
-    fn into_result(self) -> (Result<R, ScrapeError>, Duration) {
-        match self {
-            State::Done(result, took) => (result, took),
-            State::Running(_) => (Err(ScrapeError::TimedOut), Duration::ZERO),
+impl<T> Task for ConnectStep<'_, T> {
+    fn poll_task(&mut self, cx: &mut Context<'_>, _: Instant) -> bool {
+        let ConnectStep::Running(fut) = self else {
+            return false;
+        };
+        match contained(|| fut.as_mut().poll(cx)) {
+            Poll::Pending => true,
+            Poll::Ready(result) => {
+                *self = ConnectStep::Done(result);
+                false
+            }
+        }
+    }
+
+    fn cut(&mut self, _: Duration) {
+        if matches!(self, ConnectStep::Running(_)) {
+            *self = ConnectStep::Done(Err(ScrapeError::TimedOut));
         }
     }
 }
 
-/// Runs the futures of `slots` concurrently on the current task (nothing
-/// spawned, nothing allocated), each timed from the start to its end, panics
-/// contained, those still running when `sleep` (the deadline) fires dropped
-/// (`TimedOut`). The futures see `deadline` through `scrape_deadline()`.
-async fn run_each<R>(
-    slots: &mut [Slot<'_, R>],
+/// One scraper of a scrape: its future, then its snapshot, in one allocation.
+struct ScrapeSlot<'a> {
+    /// The scraper's position in the set.
+    index: usize,
+    run: Pin<Box<dyn ScrapeRun + 'a>>,
+    /// From the start of the scrape to its end.
+    took: Duration,
+    /// Its outcome once it has finished, until logged.
+    done: Option<Result<(), ScrapeError>>,
+}
+
+impl Task for ScrapeSlot<'_> {
+    fn poll_task(&mut self, cx: &mut Context<'_>, started: Instant) -> bool {
+        if self.done.is_some() {
+            return false;
+        }
+        let result = match contained(|| self.run.as_mut().poll_run(cx)) {
+            Poll::Pending => return true,
+            Poll::Ready(result) => result,
+        };
+        if result.is_err() {
+            // A panicked future is not polled again, nor kept.
+            self.run.as_mut().cancel();
+        }
+        self.took = started.elapsed();
+        self.done = Some(result);
+        false
+    }
+
+    fn cut(&mut self, took: Duration) {
+        if self.done.is_none() {
+            self.run.as_mut().cancel();
+            self.took = took;
+            self.done = Some(Err(ScrapeError::TimedOut));
+        }
+    }
+}
+
+/// Polls `poll` with a panic contained (as `Panicked`).
+fn contained<R>(
+    poll: impl FnOnce() -> Poll<Result<R, ScrapeError>>,
+) -> Poll<Result<R, ScrapeError>> {
+    match catch_unwind(AssertUnwindSafe(poll)) {
+        Ok(polled) => polled,
+        Err(payload) => Poll::Ready(Err(ScrapeError::Panicked(panic_message(payload.as_ref())))),
+    }
+}
+
+/// Runs `tasks` concurrently on the current task (nothing spawned, nothing
+/// allocated), panics contained, those still running when `sleep` (the
+/// deadline) fires dropped (`TimedOut`). The tasks see `deadline` through
+/// `scrape_deadline()`.
+async fn run_each<K: Task>(
+    tasks: &mut [K],
     mut sleep: Option<Pin<&mut tokio::time::Sleep>>,
     deadline: Option<Instant>,
 ) {
     let started = Instant::now();
     let all = std::future::poll_fn(|cx: &mut Context<'_>| {
         let mut pending = false;
-        for slot in slots.iter_mut() {
-            let State::Running(fut) = &mut slot.state else {
-                continue;
-            };
-            let result = match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => {
-                    pending = true;
-                    continue;
-                }
-                Ok(Poll::Ready(result)) => result,
-                Err(payload) => Err(ScrapeError::Panicked(panic_message(payload.as_ref()))),
-            };
-            slot.state = State::Done(result, started.elapsed());
+        for task in tasks.iter_mut() {
+            pending |= task.poll_task(cx, started);
         }
-        // As `timeout_at` does: the futures first, so that those ready at
-        // the deadline still count.
+        // As `timeout_at` does: the tasks first, so that those ready at the
+        // deadline still count.
         let timed_out = pending
             && sleep
                 .as_mut()
@@ -398,10 +526,8 @@ async fn run_each<R>(
     crate::collector::scrape::with_deadline(deadline, all).await;
     // Those still running at the deadline are dropped here: cancelled.
     let took = started.elapsed();
-    for slot in slots.iter_mut() {
-        if matches!(slot.state, State::Running(_)) {
-            slot.state = State::Done(Err(ScrapeError::TimedOut), took);
-        }
+    for task in tasks.iter_mut() {
+        task.cut(took);
     }
 }
 
@@ -530,9 +656,7 @@ struct Report<'a> {
     labels: &'a [[String; 1]],
     up: Option<bool>,
     /// The scrapers that ran, in the set's order.
-    runs: &'a [Run],
-    /// Whether each of `runs` succeeded (its snapshot encoded too).
-    ok: &'a [bool],
+    ran: &'a [Ran],
     /// `(success, seconds)` on `/probe`.
     probe: Option<(bool, f64)>,
 }
@@ -549,30 +673,26 @@ impl Collector for Report<'_> {
                 .family(desc)?
                 .sample(&no_labels, f64::from(u8::from(up)))?;
         }
-        if !self.runs.is_empty() {
-            let count = self.runs.len();
-            let label = |run: &Run| self.labels.get(run.index);
+        if !self.ran.is_empty() {
+            let count = self.ran.len();
+            let ran = || {
+                self.ran
+                    .iter()
+                    .filter_map(|r| Some((self.labels.get(r.index)?, r)))
+            };
             // One series per scraper, whose names are unique (`Scrapers`
             // checks them): keyed like a map, so not hashed for duplicates.
             let mut family = encoder.family(&self.reports.duration)?;
             family.reserve_series(count);
             let keyed = family.check_mut().set_keyed(true);
-            let written = family.samples(
-                self.runs
-                    .iter()
-                    .filter_map(|run| Some((label(run)?, run.seconds))),
-            );
+            let written = family.samples(ran().map(|(label, r)| (label, r.seconds)));
             family.check_mut().set_keyed(keyed);
             written?;
             let mut family = encoder.family(&self.reports.success)?;
             family.reserve_series(count);
             let keyed = family.check_mut().set_keyed(true);
-            let written = family.samples(
-                self.runs
-                    .iter()
-                    .zip(self.ok)
-                    .filter_map(|(run, ok)| Some((label(run)?, f64::from(u8::from(*ok))))),
-            );
+            let written =
+                family.samples(ran().map(|(label, r)| (label, f64::from(u8::from(r.ok)))));
             family.check_mut().set_keyed(keyed);
             written?;
         }
@@ -589,5 +709,129 @@ impl Collector for Report<'_> {
 
     fn name(&self) -> &'static str {
         "scrape reports"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use crate::scrape::{scraper, ScrapeContext, ScrapeError, Scrapers};
+    use crate::{Collector, Format, Gatherer, MetricEncoder};
+
+    #[derive(Collector)]
+    #[collector(crate = "crate")]
+    struct One {
+        /// A value.
+        #[metric(gauge)]
+        t_value: f64,
+    }
+
+    /// Counts its drops: shows when a scraper's future was dropped.
+    struct Guard(Arc<AtomicUsize>);
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A set of a quick scraper and one that hangs holding a `Guard`.
+    fn set(coalesce: bool, dropped: &Arc<AtomicUsize>) -> Scrapers {
+        let dropped = Arc::clone(dropped);
+        Scrapers::new("t")
+            .with(scraper("quick", "Quick", |_: ScrapeContext| async {
+                Ok::<_, ScrapeError>(One { t_value: 1.0 })
+            }))
+            .with(scraper("hangs", "Hangs", move |_: ScrapeContext| {
+                let guard = Guard(Arc::clone(&dropped));
+                async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await;
+                    Ok::<_, ScrapeError>(One { t_value: 2.0 })
+                }
+            }))
+            .coalesce(coalesce)
+    }
+
+    async fn gather(g: &dyn Gatherer, deadline: Duration) -> String {
+        let mut encoder = MetricEncoder::new(Format::Text);
+        let errors = g
+            .gather_async(&mut encoder, Some(Instant::now() + deadline))
+            .await;
+        assert!(errors.is_empty());
+        let mut out = Vec::new();
+        encoder.finish_into(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A scraper still running at the deadline is dropped (cancelled) then,
+    /// before the scrape is answered, coalesced or not; the other one's
+    /// snapshot is served.
+    #[test]
+    fn a_scraper_cut_at_the_deadline_is_dropped_before_the_answer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        for coalesce in [false, true] {
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let set = set(coalesce, &dropped);
+            let g = set.gatherer(set.default_selection(), ()).unwrap();
+            let text = rt.block_on(gather(&g, Duration::from_millis(50)));
+            assert_eq!(dropped.load(Ordering::SeqCst), 1, "coalesce {coalesce}");
+            assert!(text.contains("t_value 1\n"), "{text}");
+            assert!(!text.contains("t_value 2"), "{text}");
+            assert!(
+                text.contains("t_scrape_collector_success{collector=\"hangs\"} 0\n"),
+                "{text}"
+            );
+            assert!(
+                text.contains("t_scrape_collector_success{collector=\"quick\"} 1\n"),
+                "{text}"
+            );
+        }
+    }
+
+    /// A panicking scraper's future is dropped at once and reported as
+    /// failed; its panic does not reach the scrape.
+    #[test]
+    fn a_panicking_scraper_is_dropped_and_reported() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        for coalesce in [false, true] {
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let seen = Arc::clone(&dropped);
+            let set = Scrapers::new("t")
+                .with(scraper("boom", "Panics", move |_: ScrapeContext| {
+                    let guard = Guard(Arc::clone(&seen));
+                    async move {
+                        let _guard = guard;
+                        tokio::task::yield_now().await;
+                        if guard_is_set() {
+                            panic!("scraper broke");
+                        }
+                        Ok::<_, ScrapeError>(One { t_value: 3.0 })
+                    }
+                }))
+                .coalesce(coalesce);
+            let g = set.gatherer(set.default_selection(), ()).unwrap();
+            let text = rt.block_on(gather(&g, Duration::from_secs(5)));
+            assert_eq!(dropped.load(Ordering::SeqCst), 1, "coalesce {coalesce}");
+            assert!(!text.contains("t_value"), "{text}");
+            assert!(
+                text.contains("t_scrape_collector_success{collector=\"boom\"} 0\n"),
+                "{text}"
+            );
+        }
+    }
+
+    /// Always true; keeps the panic reachable for the compiler.
+    fn guard_is_set() -> bool {
+        std::hint::black_box(true)
     }
 }

@@ -75,6 +75,7 @@ mod set;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 pub use self::context::{ConnectContext, ScrapeContext};
 pub use self::gather::ScrapeGatherer;
@@ -355,9 +356,75 @@ impl From<std::io::Error> for ScrapeError {
     }
 }
 
-/// What a scrape of one scraper resolves to, type-erased.
-type Erased<'a> =
-    Pin<Box<dyn Future<Output = Result<Arc<dyn Collector>, ScrapeError>> + Send + 'a>>;
+/// One scraper's scrape, type-erased: its future, then (in the same
+/// allocation) the snapshot it returned, so a scrape costs one allocation
+/// per scraper.
+trait ScrapeRun: Send {
+    /// Polls the scrape; once it is ready the snapshot is kept inside.
+    fn poll_run(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ScrapeError>>;
+    /// The snapshot, once the scrape succeeded.
+    fn snapshot(self: Pin<&Self>) -> Option<&dyn Collector>;
+    /// Moves the snapshot out, for a collection shared by coalesced requests.
+    fn take_shared(self: Pin<&mut Self>) -> Option<Arc<dyn Collector>>;
+    /// Drops the future (cancels the scrape) or the snapshot.
+    fn cancel(self: Pin<&mut Self>);
+}
+
+pin_project_lite::pin_project! {
+    #[project = RunProj]
+    #[project_ref = RunProjRef]
+    #[project_replace = RunOwned]
+    enum RunOf<F, O> {
+        Running { #[pin] fut: F },
+        Done { output: O },
+        Gone,
+    }
+}
+
+impl<F, O> ScrapeRun for RunOf<F, O>
+where
+    F: Future<Output = Result<O, ScrapeError>> + Send,
+    O: ScrapeOutput,
+{
+    fn poll_run(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ScrapeError>> {
+        let result = match self.as_mut().project() {
+            RunProj::Running { fut } => match fut.poll(cx) {
+                Poll::Ready(result) => result,
+                Poll::Pending => return Poll::Pending,
+            },
+            RunProj::Done { .. } => return Poll::Ready(Ok(())),
+            RunProj::Gone => return Poll::Ready(Err(ScrapeError::TimedOut)),
+        };
+        Poll::Ready(match result {
+            Ok(output) => {
+                self.project_replace(RunOf::Done { output });
+                Ok(())
+            }
+            Err(error) => {
+                self.project_replace(RunOf::Gone);
+                Err(error)
+            }
+        })
+    }
+
+    fn snapshot(self: Pin<&Self>) -> Option<&dyn Collector> {
+        match self.project_ref() {
+            RunProjRef::Done { output } => Some(output),
+            RunProjRef::Running { .. } | RunProjRef::Gone => None,
+        }
+    }
+
+    fn take_shared(self: Pin<&mut Self>) -> Option<Arc<dyn Collector>> {
+        match self.project_replace(RunOf::Gone) {
+            RunOwned::Done { output } => Some(Arc::new(output)),
+            RunOwned::Running { .. } | RunOwned::Gone => None,
+        }
+    }
+
+    fn cancel(self: Pin<&mut Self>) {
+        self.project_replace(RunOf::Gone);
+    }
+}
 
 /// A [`Scraper`] behind a pointer, whatever its output type.
 trait DynScraper<T>: Send + Sync {
@@ -365,7 +432,7 @@ trait DynScraper<T>: Send + Sync {
     fn help(&self) -> &str;
     fn enabled_by_default(&self) -> bool;
     fn descs(&self) -> Vec<&'static Desc>;
-    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Erased<'a>;
+    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Pin<Box<dyn ScrapeRun + 'a>>;
 }
 
 impl<T: Send + Sync + 'static, S: Scraper<T>> DynScraper<T> for S {
@@ -385,10 +452,9 @@ impl<T: Send + Sync + 'static, S: Scraper<T>> DynScraper<T> for S {
         S::Output::descs()
     }
 
-    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Erased<'a> {
-        Box::pin(async move {
-            let output = Scraper::scrape(self, ctx).await?;
-            Ok(Arc::new(output) as Arc<dyn Collector>)
+    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Pin<Box<dyn ScrapeRun + 'a>> {
+        Box::pin(RunOf::Running {
+            fut: Scraper::scrape(self, ctx),
         })
     }
 }
