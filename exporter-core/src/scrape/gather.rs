@@ -123,7 +123,10 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         }
         let mut any = false;
         for s in &scrapers.list {
-            let descs = s.descs();
+            let descs = s.descs().map_err(|source| ScrapersError::Describe {
+                scraper: s.name().to_owned(),
+                source,
+            })?;
             any |= descs.is_empty();
             names.extend(descs.iter().map(|d| d.name().to_owned()));
         }

@@ -84,7 +84,7 @@ pub use self::set::{Scrapers, ScrapersError, Selection};
 pub use crate::collector::{BadRequest, ScrapeRequest};
 
 use crate::collector::{Collector, StaticCollector};
-use crate::desc::Desc;
+use crate::desc::{Desc, DescError};
 use crate::encoding::MetricEncoder;
 use crate::error::CollectError;
 
@@ -131,13 +131,31 @@ where
 /// What a [`Scraper`] may return: any [`StaticCollector`] (every derived
 /// struct), or an [`Unchecked`] collector.
 pub trait ScrapeOutput: Collector + Sized + 'static {
-    /// The descriptors known before any scrape; empty for unchecked output.
+    /// The descriptors known before any scrape; empty for unchecked output
+    /// (and for output whose descriptors could not be built: see
+    /// [`try_descs`](ScrapeOutput::try_descs)).
     fn descs() -> Vec<&'static Desc>;
+
+    /// [`descs`](ScrapeOutput::descs), or the error that kept a descriptor
+    /// from being built, so that a broken descriptor is reported when the
+    /// exporter starts instead of reading as unchecked output. The scraper
+    /// machinery calls this one.
+    ///
+    /// # Errors
+    ///
+    /// The [`DescError`](crate::DescError) of the first descriptor that failed.
+    fn try_descs() -> Result<Vec<&'static Desc>, DescError> {
+        Ok(Self::descs())
+    }
 }
 
 impl<C: StaticCollector + 'static> ScrapeOutput for C {
     fn descs() -> Vec<&'static Desc> {
         C::static_describe()
+    }
+
+    fn try_descs() -> Result<Vec<&'static Desc>, DescError> {
+        C::try_static_describe()
     }
 }
 
@@ -431,7 +449,7 @@ trait DynScraper<T>: Send + Sync {
     fn name(&self) -> &str;
     fn help(&self) -> &str;
     fn enabled_by_default(&self) -> bool;
-    fn descs(&self) -> Vec<&'static Desc>;
+    fn descs(&self) -> Result<Vec<&'static Desc>, DescError>;
     fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Pin<Box<dyn ScrapeRun + 'a>>;
 }
 
@@ -448,8 +466,8 @@ impl<T: Send + Sync + 'static, S: Scraper<T>> DynScraper<T> for S {
         Scraper::enabled_by_default(self)
     }
 
-    fn descs(&self) -> Vec<&'static Desc> {
-        S::Output::descs()
+    fn descs(&self) -> Result<Vec<&'static Desc>, DescError> {
+        S::Output::try_descs()
     }
 
     fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Pin<Box<dyn ScrapeRun + 'a>> {
