@@ -364,8 +364,11 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         sleep: Option<Pin<&mut tokio::time::Sleep>>,
         deadline: Option<Instant>,
     ) -> Option<T> {
+        if let Some(target) = self.shared.connect.ready() {
+            return Some(target);
+        }
         let mut step = [ConnectStep::Running(self.shared.connect.connect(cctx))];
-        run_each(&mut step, sleep, deadline).await;
+        run_each(&mut step, Instant::now(), sleep, deadline).await;
         let [step] = step;
         let error = match step {
             ConnectStep::Done(Ok(target)) => return Some(target),
@@ -398,7 +401,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                 });
             }
         }
-        run_each(&mut slots, sleep, deadline).await;
+        run_each(&mut slots, Instant::now(), sleep, deadline).await;
         for slot in &mut slots {
             if let Some(Err(error)) = slot.done.take() {
                 let name = list[slot.index].name();
@@ -418,6 +421,8 @@ trait Task {
     /// Polls it unless it has finished (timed from `started`); true while
     /// it is still running.
     fn poll_task(&mut self, cx: &mut Context<'_>, started: Instant) -> bool;
+    /// Whether it has not finished yet.
+    fn running(&self) -> bool;
     /// At the deadline: drops it if it is still running (cancelled).
     fn cut(&mut self, took: Duration);
 }
@@ -444,8 +449,12 @@ impl<T> Task for ConnectStep<'_, T> {
         }
     }
 
+    fn running(&self) -> bool {
+        matches!(self, ConnectStep::Running(_))
+    }
+
     fn cut(&mut self, _: Duration) {
-        if matches!(self, ConnectStep::Running(_)) {
+        if self.running() {
             *self = ConnectStep::Done(Err(ScrapeError::TimedOut));
         }
     }
@@ -480,8 +489,12 @@ impl Task for ScrapeSlot<'_> {
         false
     }
 
+    fn running(&self) -> bool {
+        self.done.is_none()
+    }
+
     fn cut(&mut self, took: Duration) {
-        if self.done.is_none() {
+        if self.running() {
             self.run.as_mut().cancel();
             self.took = took;
             self.done = Some(Err(ScrapeError::TimedOut));
@@ -505,10 +518,10 @@ fn contained<R>(
 /// `scrape_deadline()`.
 async fn run_each<K: Task>(
     tasks: &mut [K],
+    started: Instant,
     mut sleep: Option<Pin<&mut tokio::time::Sleep>>,
     deadline: Option<Instant>,
 ) {
-    let started = Instant::now();
     let all = std::future::poll_fn(|cx: &mut Context<'_>| {
         let mut pending = false;
         for task in tasks.iter_mut() {
@@ -528,9 +541,9 @@ async fn run_each<K: Task>(
     });
     crate::collector::scrape::with_deadline(deadline, all).await;
     // Those still running at the deadline are dropped here: cancelled.
-    let took = started.elapsed();
-    for task in tasks.iter_mut() {
-        task.cut(took);
+    let mut took = None;
+    for task in tasks.iter_mut().filter(|task| task.running()) {
+        task.cut(*took.get_or_insert_with(|| started.elapsed()));
     }
 }
 
@@ -829,6 +842,37 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// A target type of its own, connected by `()`: the connect step of
+    /// `()` is skipped only when it is the crate's own `Connect<()>`.
+    struct Port(u16);
+
+    impl crate::scrape::Connect<Port> for () {
+        async fn connect(&self, _: &crate::scrape::ConnectContext) -> Result<Port, ScrapeError> {
+            Ok(Port(6379))
+        }
+    }
+
+    #[test]
+    fn another_connect_of_unit_still_connects() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let set = Scrapers::<Port>::new("t").with(scraper(
+            "port",
+            "Port",
+            |ctx: ScrapeContext<Port>| async move {
+                Ok::<_, ScrapeError>(One {
+                    t_value: f64::from(ctx.target().0),
+                })
+            },
+        ));
+        let g = set.gatherer(set.default_selection(), ()).unwrap();
+        let text = rt.block_on(gather(&g, Duration::from_secs(5)));
+        assert!(text.contains("t_value 6379\n"), "{text}");
+        assert!(text.contains("t_up 1\n"), "{text}");
     }
 
     /// Always true, which the compiler cannot see: the panic stays reachable.

@@ -479,6 +479,9 @@ impl<T: Send + Sync + 'static, S: Scraper<T>> DynScraper<T> for S {
 
 /// A [`Connect`] behind a pointer.
 trait DynConnect<T>: Send + Sync {
+    /// The target at once when there is nothing to connect to (the `()`
+    /// step, whose `connect` is `Ok(())`): no future to box and poll.
+    fn ready(&self) -> Option<T>;
     fn connect<'a>(
         &'a self,
         ctx: &'a ConnectContext,
@@ -487,6 +490,17 @@ trait DynConnect<T>: Send + Sync {
 }
 
 impl<T: Send + 'static, C: Connect<T>> DynConnect<T> for C {
+    fn ready(&self) -> Option<T> {
+        if std::any::TypeId::of::<C>() != std::any::TypeId::of::<()>() {
+            return None;
+        }
+        // `C` is `()`, so `T` is `()` too (the one `Connect` of `()` in this
+        // crate; another crate's `impl Connect<Its> for ()` fails the
+        // downcast and connects as usual). A box of `()` allocates nothing.
+        let unit: Box<dyn std::any::Any> = Box::new(());
+        unit.downcast::<T>().ok().map(|t| *t)
+    }
+
     fn connect<'a>(
         &'a self,
         ctx: &'a ConnectContext,
