@@ -143,7 +143,7 @@ pub trait ScrapeOutput: Collector + Sized + 'static {
     ///
     /// # Errors
     ///
-    /// The [`DescError`](crate::DescError) of the first descriptor that failed.
+    /// The [`DescError`] of the first descriptor that failed.
     fn try_descs() -> Result<Vec<&'static Desc>, DescError> {
         Ok(Self::descs())
     }
