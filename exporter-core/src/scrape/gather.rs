@@ -685,9 +685,7 @@ impl Collector for Report<'_> {
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         let no_labels: [&str; 0] = [];
         if let (Some(desc), Some(up)) = (&self.reports.up, self.up) {
-            encoder
-                .family(desc)?
-                .sample(&no_labels, f64::from(u8::from(up)))?;
+            encoder.family(desc)?.sample(&no_labels, up)?;
         }
         if !self.ran.is_empty() {
             let count = self.ran.len();
@@ -707,15 +705,14 @@ impl Collector for Report<'_> {
             let mut family = encoder.family(&self.reports.success)?;
             family.reserve_series(count);
             let keyed = family.check_mut().set_keyed(true);
-            let written =
-                family.samples(ran().map(|(label, r)| (label, f64::from(u8::from(r.ok)))));
+            let written = family.samples(ran().map(|(label, r)| (label, r.ok)));
             family.check_mut().set_keyed(keyed);
             written?;
         }
         if let Some((ok, seconds)) = self.probe {
             encoder
                 .family(&self.reports.probe_success)?
-                .sample(&no_labels, f64::from(u8::from(ok)))?;
+                .sample(&no_labels, ok)?;
             encoder
                 .family(&self.reports.probe_duration)?
                 .sample(&no_labels, seconds)?;
@@ -773,7 +770,11 @@ mod tests {
     }
 
     async fn gather(g: &dyn Gatherer, deadline: Duration) -> String {
-        let mut encoder = MetricEncoder::new(Format::Text);
+        gather_as(g, deadline, Format::Text).await
+    }
+
+    async fn gather_as(g: &dyn Gatherer, deadline: Duration, format: Format) -> String {
+        let mut encoder = MetricEncoder::new(format);
         let errors = g
             .gather_async(&mut encoder, Some(Instant::now() + deadline))
             .await;
@@ -809,6 +810,40 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// The reports read the same in OpenMetrics (successes written as
+    /// integers, durations as floats).
+    #[test]
+    fn reports_in_openmetrics() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let set = set(false, &dropped);
+        let g = set.gatherer(set.default_selection(), ()).unwrap();
+        let text = rt.block_on(gather_as(
+            &g,
+            Duration::from_millis(20),
+            Format::OpenMetrics,
+        ));
+        assert!(text.ends_with("# EOF\n"), "{text}");
+        for line in [
+            "t_scrape_collector_success{collector=\"quick\"} 1\n",
+            "t_scrape_collector_success{collector=\"hangs\"} 0\n",
+            "# TYPE t_scrape_collector_duration_seconds gauge\n",
+        ] {
+            assert!(text.contains(line), "{line} not in {text}");
+        }
+        let hangs: f64 = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("t_scrape_collector_duration_seconds{collector=\"hangs\"} ")
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        assert!((0.015..5.0).contains(&hangs), "{hangs}");
     }
 
     /// A panicking scraper's future is dropped at once and reported as
