@@ -431,7 +431,7 @@ async fn snapshot_created_times_as_openmetrics_created_lines_when_enabled() {
     assert!(!reply.text().contains("_created"), "{}", reply.text());
 }
 
-/// Every sample of an OpenMetrics body as prometheus_client 0.26's strict
+/// Every sample of an OpenMetrics body as `prometheus_client` 0.26's strict
 /// parser reads it: `name{k=v,...} value`, labels sorted, one per line.
 fn python_openmetrics(body: &str) -> String {
     const DUMP: &str = r#"

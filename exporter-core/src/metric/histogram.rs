@@ -760,7 +760,7 @@ impl Instrument for Histogram {
         match native.zero_threshold {
             // The builder's "zero" is a negative threshold (Go's
             // `NativeHistogramZeroThresholdZero`); its 0 is Go's default.
-            Some(t) if t == 0.0 => builder = builder.native_zero_threshold(-1.0),
+            Some(0.0) => builder = builder.native_zero_threshold(-1.0),
             Some(t) => builder = builder.native_zero_threshold(t),
             None => {}
         }
