@@ -4,7 +4,8 @@
 # exporter's RSS over rounds 2 to the last must stay within 5 MB (tests/soak/soak.py).
 #
 #   SOAK=ci      (default) the CI setting: 5 rounds of 1 500 scrapes and 2 x 250
-#                connections each (about 15-20 s; spread 0.8-2.2 MB here)
+#                connections each, the first (warm-up) three times over (about 10-20 s;
+#                spread 0.1-1.9 MB here)
 #   SOAK=long    the local one: 10 rounds of 5 000 scrapes and 2 x 2 000 connections
 #                (2 000 held open at once, as in the issue; about 80 s). With glibc's
 #                malloc this one fails: RSS climbs for several rounds towards a plateau,

@@ -114,12 +114,31 @@ async fn a_client_that_stops_reading_is_dropped_after_the_send_timeout() {
         s.send_timeout(Duration::from_millis(500))
     })
     .await;
-    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let received = stall_then_read(server.addr).await;
+    assert!(
+        received < body_len / 2,
+        "received {received} of {body_len} bytes: the connection was not dropped"
+    );
+    // The scrape's slot is let go soon after (its producer sees the closed body).
+    let freed = Instant::now();
+    while handler.in_flight() != 0 {
+        assert!(
+            freed.elapsed() < Duration::from_secs(5),
+            "the dropped client's scrape still holds its slot"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Asks for `/metrics`, reads nothing for 3 s, then reads what the server
+/// still sends; the bytes received. Fails if the connection stays open 10 s
+/// after the stall.
+async fn stall_then_read(addr: std::net::SocketAddr) -> usize {
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
     stalled
         .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
-    // The client reads nothing for 3 s, then everything the server still sends.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let start = Instant::now();
     let mut received = 0usize;
@@ -133,20 +152,22 @@ async fn a_client_that_stops_reading_is_dropped_after_the_send_timeout() {
             Ok(n) => received += n,
         }
     }
-    assert!(
-        received < body_len / 2,
-        "received {received} of {body_len} bytes: the connection was not dropped"
-    );
     assert!(start.elapsed() < Duration::from_secs(10));
-    // The scrape's slot is let go soon after (its producer sees the closed body).
-    let freed = Instant::now();
-    while handler.in_flight() != 0 {
-        assert!(
-            freed.elapsed() < Duration::from_secs(5),
-            "the dropped client's scrape still holds its slot"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    received
+}
+
+/// `--web.send-timeout` reaches the server: the exporter process drops a
+/// client that stops reading a ~40 MB scrape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_send_timeout_flag_drops_a_client_that_stops_reading() {
+    let mut command = process_support::exporter(&["--web.send-timeout", "500ms"]);
+    command.env("TEST_EXPORTER_ROWS", "400000");
+    let exporter = process_support::spawn(command);
+    let received = stall_then_read(exporter.addr).await;
+    assert!(
+        received < 20_000_000,
+        "received {received} bytes of a ~40 MB scrape: the connection was not dropped"
+    );
 }
 
 #[test]

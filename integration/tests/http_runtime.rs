@@ -159,6 +159,9 @@ async fn bad_flags_are_usage_errors_with_status_2() {
         vec!["x", "--log.format", "xml"],
         vec!["x", "--web.telemetry-path", "metrics"],
         vec!["x", "--web.listen-address"],
+        vec!["x", "--web.send-timeout", "soon"],
+        vec!["x", "--web.send-timeout", "0s"],
+        vec!["x", "--web.shutdown-timeout", "soon"],
     ] {
         let err = b.try_parse_from(&args).unwrap_err();
         assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
@@ -171,6 +174,8 @@ async fn bad_flags_are_usage_errors_with_status_2() {
         "--web.telemetry-path",
         "--web.max-requests",
         "--web.disable-exporter-metrics",
+        "--web.shutdown-timeout",
+        "--web.send-timeout",
         "--log.level",
         "--log.format",
     ] {
@@ -180,6 +185,11 @@ async fn bad_flags_are_usage_errors_with_status_2() {
     assert_eq!(config.listen_addresses, ["0.0.0.0:8080"]);
     assert_eq!(config.telemetry_path, "/metrics");
     assert_eq!(config.max_requests, 40);
+    assert_eq!(config.send_timeout, Duration::from_secs(30));
+    let config = b
+        .try_parse_from(["x", "--web.send-timeout", "1m30s"])
+        .unwrap();
+    assert_eq!(config.send_timeout, Duration::from_secs(90));
 }
 
 #[tokio::test]

@@ -136,7 +136,9 @@ async fn get_while_collecting(
     (status, encoding, Ok(raw))
 }
 
-fn check_full_scrape(text: &str) {
+/// Every row, one family, and the self-metrics after it, `served` earlier
+/// scrapes counted.
+fn check_full_scrape(text: &str, served: f64) {
     let series = parse(text);
     let rows = series.keys().filter(|(n, _)| n == "test_stream").count();
     assert_eq!(rows, ROWS_BEFORE + ROWS_AFTER);
@@ -158,7 +160,7 @@ fn check_full_scrape(text: &str) {
             "promhttp_metric_handler_requests_total",
             &[("code", "200")]
         ),
-        Some(0.0)
+        Some(served)
     );
 }
 
@@ -182,7 +184,7 @@ async fn a_big_family_reaches_the_client_while_it_is_collected() {
     assert!(started.elapsed() < Duration::from_secs(9));
     let text = String::from_utf8(body.unwrap()).unwrap();
     assert!(text.starts_with("# HELP test_stream "));
-    check_full_scrape(&text);
+    check_full_scrape(&text, 0.0);
 }
 
 /// A gatherer none of whose collectors may block runs as a task on the
@@ -207,7 +209,48 @@ async fn a_scrape_that_cannot_block_runs_on_a_task_and_still_streams() {
         "nothing reached the client before the collector returned"
     );
     assert!(started.elapsed() < Duration::from_secs(9));
-    check_full_scrape(&String::from_utf8(body.unwrap()).unwrap());
+    check_full_scrape(&String::from_utf8(body.unwrap()).unwrap(), 0.0);
+}
+
+/// A small scrape that cannot block runs inline in the request's task; when
+/// one grows big there it is served whole (one `Content-Length` body, every
+/// row), and the scrape after it runs as a task again and streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_that_grows_inline_is_served_whole_and_the_next_streams() {
+    let (mut waiting, release) = Waiting::new();
+    waiting.blocking = false;
+    let waiting = std::sync::Arc::new(waiting);
+    let registry = Registry::new();
+    registry.register_arc(waiting.clone()).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+
+    waiting.small.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        let reply = get(server.addr, "/metrics", &[]).await;
+        assert_eq!(reply.status, 200);
+        assert!(reply.header("content-length").is_some());
+    }
+    // Big now, and inline: it cannot stream, so its wait is released up front.
+    waiting.small.store(false, Ordering::SeqCst);
+    release.send(()).unwrap();
+    let reply = get(server.addr, "/metrics", &[]).await;
+    assert_eq!(reply.status, 200);
+    let length: usize = reply.header("content-length").unwrap().parse().unwrap();
+    assert_eq!(length, reply.body.len());
+    assert!(length > CHUNK);
+    check_full_scrape(&reply.text(), 3.0);
+
+    // The handler saw a big scrape: the next one is a task and streams.
+    let started = Instant::now();
+    let (status, _, body) =
+        get_while_collecting(server.addr, &[], release, |raw| raw.len() >= CHUNK).await;
+    assert_eq!(status, 200);
+    assert!(
+        waiting.released.load(Ordering::SeqCst),
+        "nothing reached the client before the collector returned"
+    );
+    assert!(started.elapsed() < Duration::from_secs(9));
+    check_full_scrape(&String::from_utf8(body.unwrap()).unwrap(), 4.0);
 }
 
 /// A current-thread runtime has no worker to spare for a scrape that waits
@@ -275,7 +318,7 @@ async fn a_big_gzip_family_reaches_the_client_while_it_is_collected() {
         &mut text,
     )
     .unwrap();
-    check_full_scrape(&text);
+    check_full_scrape(&text, 0.0);
 }
 
 /// `test_big` (about 1 MB, streamed) is collected before `Failing`.

@@ -15,6 +15,16 @@
 //! trip to another thread and back. On a current-thread runtime every scrape
 //! takes a blocking thread.
 //!
+//! A scrape that cannot block runs inside the request's own task, with no
+//! task, channel or thread hand-off of its own, when the handler's previous
+//! scrape was under 32 KiB: the usual exporter, whose scrapes are small and
+//! about the same size from one to the next. The first scrape of a handler
+//! and any after a bigger one run as a task and may stream (below); a
+//! scrape that grows past 64 KiB while it runs inline is held whole, once,
+//! and the next one streams again. An inline scrape is cancelled at the
+//! [timeout](HandlerOpts::timeout) (its async collectors dropped) instead of
+//! finishing in the background.
+//!
 //! # What is held in memory
 //!
 //! A family is written to its own buffer while collectors run, because the

@@ -9,6 +9,7 @@
 //! | `--web.config.file` | none | TLS, basic auth, headers and rate limit, exporter-toolkit's `web-config.yml` (`tls` feature); re-read on change and on SIGHUP |
 //! | `--web.systemd-socket` | off | serve the sockets systemd passes (`LISTEN_FDS`) instead of `--web.listen-address` |
 //! | `--web.shutdown-timeout` | `5s` | after SIGINT/SIGTERM, how long scrapes in flight may finish before the process exits anyway |
+//! | `--web.send-timeout` | `30s` | how long a response may wait for a client that stopped reading it before the connection is closed |
 //! | `--web.disable-exporter-metrics` | off | leave out `promhttp_*`, `process_*` and `<name>_build_info` |
 //! | `--log.level` | `info` | `debug`, `info`, `warn` or `error` |
 //! | `--log.format` | `logfmt` | `logfmt` or `json` |
@@ -172,6 +173,8 @@ pub struct Config<A = NoFlags> {
     pub systemd_socket: bool,
     /// `--web.shutdown-timeout`.
     pub shutdown_timeout: std::time::Duration,
+    /// `--web.send-timeout` ([`Serve::send_timeout`](crate::http::Serve::send_timeout)).
+    pub send_timeout: std::time::Duration,
     /// `--log.level`.
     pub log_level: Level,
     /// `--log.format`.
@@ -439,6 +442,18 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
                     }),
             )
             .arg(
+                Arg::new("web.send-timeout")
+                    .long("web.send-timeout")
+                    .value_name("DURATION")
+                    .help("How long a response may wait for a client that stopped reading it before the connection is closed")
+                    .default_value("30s")
+                    .value_parser(|s: &str| {
+                        crate::http::parse_go_duration(s)
+                            .filter(|d| !d.is_zero())
+                            .ok_or("expected a duration above zero such as `30s` or `1m`")
+                    }),
+            )
+            .arg(
                 Arg::new("log.level")
                     .long("log.level")
                     .value_name("LEVEL")
@@ -568,6 +583,7 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
             let server = serve(listener, handler.clone())
                 .metrics_path(config.telemetry_path.clone())
                 .landing_page(page.clone())
+                .send_timeout(config.send_timeout)
                 .probes(true);
             let server = match &probe_handler {
                 Some(probe) => server.route("/probe", probe.clone()),
@@ -712,6 +728,10 @@ fn config_from<A>(m: &ArgMatches, args: A, scrapers: Option<Selection>) -> Confi
             .get_one::<std::time::Duration>("web.shutdown-timeout")
             .copied()
             .unwrap_or(std::time::Duration::from_secs(5)),
+        send_timeout: m
+            .get_one::<std::time::Duration>("web.send-timeout")
+            .copied()
+            .unwrap_or(std::time::Duration::from_secs(30)),
         web_config_file: m
             .try_get_one::<std::path::PathBuf>("web.config.file")
             .ok()

@@ -11,7 +11,7 @@ mod scrape;
 mod stream;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -31,6 +31,9 @@ use crate::registry::Gatherer;
 const CHUNK: usize = 64 * 1024;
 /// Chunks buffered between the scrape and the socket.
 const CHANNEL_CHUNKS: usize = 4;
+/// A scrape whose predecessor was smaller than this may run inline
+/// (half a chunk: a registry that grows a little still fits).
+const INLINE_UNDER: usize = CHUNK / 2;
 
 /// Serves a [`Gatherer`] over HTTP; cheap to clone (clones share the
 /// in-flight limit and the self-metrics).
@@ -44,6 +47,8 @@ pub struct MetricsHandler {
     opts: Arc<HandlerOpts>,
     metrics: Option<Arc<HandlerMetrics>>,
     limit: Option<Arc<Semaphore>>,
+    /// The size of the last scrape, unknown (`usize::MAX`) at first.
+    size_hint: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for MetricsHandler {
@@ -101,6 +106,7 @@ impl MetricsHandler {
             limit: (opts.max_requests_in_flight > 0)
                 .then(|| Arc::new(Semaphore::new(opts.max_requests_in_flight))),
             opts: Arc::new(opts),
+            size_hint: Arc::new(AtomicUsize::new(usize::MAX)),
         }
     }
 
@@ -202,7 +208,6 @@ impl MetricsHandler {
             return head;
         }
 
-        let (head_tx, head_rx) = oneshot::channel();
         let job = Job {
             gatherer: Arc::clone(&self.gatherer),
             metrics: self.metrics.clone(),
@@ -215,21 +220,24 @@ impl MetricsHandler {
             request: req.request,
             compression,
             guard: Some(Arc::clone(&guard)),
+            size_hint: Arc::clone(&self.size_hint),
         };
-        job.spawn(head_tx);
-        let outcome = match self.opts.timeout {
+        let outcome = if job.inline() {
+            // Cancelled at the timeout (its async collectors are dropped).
+            self.within_timeout(async move { Ok(job.run_inline().await) })
+                .await
+        } else {
+            let (head_tx, head_rx) = oneshot::channel();
+            job.spawn(head_tx);
             // The scrape goes on in the background and keeps its slot until it is done.
-            Some(limit) => match tokio::time::timeout(limit, head_rx).await {
-                Ok(outcome) => outcome,
-                Err(_) => {
-                    tracing::warn!(timeout = ?limit, "scrape timed out");
-                    return plain_owned(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        format!("exceeded configured timeout of {limit:?}\n"),
-                    );
-                }
-            },
-            None => head_rx.await,
+            self.within_timeout(head_rx).await
+        };
+        let Some(outcome) = outcome else {
+            let limit = self.opts.timeout.unwrap_or_default();
+            return plain_owned(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("exceeded configured timeout of {limit:?}\n"),
+            );
         };
         let body = match outcome {
             Ok(Outcome::Whole(bytes)) => Body::full(bytes),
@@ -253,6 +261,20 @@ impl MetricsHandler {
         };
         *head.body_mut() = body;
         head
+    }
+
+    /// `answer` within the configured timeout; `None` when it ran out.
+    async fn within_timeout<T>(&self, answer: impl Future<Output = T>) -> Option<T> {
+        match self.opts.timeout {
+            Some(limit) => {
+                let out = tokio::time::timeout(limit, answer).await.ok();
+                if out.is_none() {
+                    tracing::warn!(timeout = ?limit, "scrape timed out");
+                }
+                out
+            }
+            None => Some(answer.await),
+        }
     }
 }
 

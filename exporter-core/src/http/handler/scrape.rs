@@ -2,6 +2,7 @@
 //! gatherer may block, as a task of the server's runtime when none may.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -9,9 +10,9 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::oneshot;
 
 use super::stream::Stream;
-use super::{ErrorHandling, InFlight, Outcome, CHUNK};
+use super::{ErrorHandling, InFlight, Outcome, CHUNK, INLINE_UNDER};
 use crate::encoding::{Format, MetricEncoder, Scope};
-use crate::http::compress::Compression;
+use crate::http::compress::{Compression, Compressor};
 use crate::http::instrument::{Cause, HandlerMetrics};
 use crate::registry::{collect_contained, GatherError, Gatherer};
 
@@ -33,9 +34,53 @@ pub(super) struct Job {
     pub(super) guard: Option<Arc<InFlight>>,
     /// When async collectors are cancelled.
     pub(super) deadline: Option<Instant>,
+    /// The handler's last scrape size, which decides whether the next one
+    /// may run inline (see [`Job::inline`]).
+    pub(super) size_hint: Arc<AtomicUsize>,
 }
 
 impl Job {
+    /// Whether this scrape runs inside the request's own task: its
+    /// collectors cannot block, the runtime has workers to spare (as for
+    /// [`Job::spawn`]'s task), and the last scrape was small enough
+    /// that this one will not need streaming. Such a scrape, the usual
+    /// one, costs no task, no channel and no thread hand-off; the first
+    /// scrape of a handler and any after a big one take [`Job::spawn`],
+    /// which streams. A scrape that grows past the hint while inline is
+    /// held whole once, and the next one streams again.
+    pub(super) fn inline(&self) -> bool {
+        !self.gatherer.may_block()
+            && self.size_hint.load(Ordering::Relaxed) < INLINE_UNDER
+            && Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread
+    }
+
+    /// Runs the scrape in the caller's task and returns its answer.
+    pub(super) async fn run_inline(mut self) -> Outcome {
+        let mut encoder = self.encoder();
+        let request = std::mem::take(&mut self.request);
+        let errors = request
+            .scope(self.gatherer.gather_async(&mut encoder, self.deadline))
+            .await;
+        let outcome = match self.wrap_up(&mut encoder, &errors) {
+            Err(message) => Outcome::Failed(message),
+            Ok(()) => {
+                let mut body = Vec::new();
+                encoder.finish_into(&mut body);
+                self.size_hint.store(body.len(), Ordering::Relaxed);
+                match compress_whole(self.compression, body) {
+                    Ok(bytes) => Outcome::Whole(bytes),
+                    Err(error) => {
+                        count_encoding_error(self.metrics.as_deref(), &error);
+                        Outcome::Failed(format!("error encoding metrics: {error}\n"))
+                    }
+                }
+            }
+        };
+        // As a spawned scrape does: the slot is free before the answer is.
+        drop(self.guard.take());
+        outcome
+    }
+
     /// Starts the scrape where it belongs and returns at once; its answer
     /// arrives through `head`, its streamed bytes through `chunks`.
     ///
@@ -91,10 +136,7 @@ impl Job {
             // client that gets its response can never find its own slot still taken.
             self.guard.take(),
         )));
-        let mut encoder = MetricEncoder::new(self.format);
-        encoder.set_escaping(self.escaping);
-        encoder.openmetrics_created_lines(self.created_lines);
-        encoder.filter_names(std::mem::take(&mut self.names));
+        let mut encoder = self.encoder();
         // Big families go out while they are written when the gatherer says
         // what it writes (so the encoder knows which are one collector's alone).
         if self.format != Format::Protobuf && !self.gatherer.claims().is_any() {
@@ -112,8 +154,30 @@ impl Job {
         (encoder, stream)
     }
 
+    /// The encoder this request asked for.
+    fn encoder(&mut self) -> MetricEncoder {
+        let mut encoder = MetricEncoder::new(self.format);
+        encoder.set_escaping(self.escaping);
+        encoder.openmetrics_created_lines(self.created_lines);
+        encoder.filter_names(std::mem::take(&mut self.names));
+        encoder
+    }
+
     /// After the collectors: the errors, the self-metrics, the rest of the output.
     fn finish(&self, mut encoder: MetricEncoder, stream: &Mutex<Stream>, errors: &[GatherError]) {
+        if let Err(message) = self.wrap_up(&mut encoder, errors) {
+            lock(stream).fail_scrape(message);
+            return;
+        }
+        let mut stream = lock(stream);
+        stream.finish_with(encoder);
+        self.size_hint.store(stream.written(), Ordering::Relaxed);
+    }
+
+    /// Reports the dropped series and the collectors' errors, and writes the
+    /// self-metrics last; `Err` with the 500's message when the scrape fails
+    /// as a whole ([`ErrorHandling::HttpError`]).
+    fn wrap_up(&self, encoder: &mut MetricEncoder, errors: &[GatherError]) -> Result<(), String> {
         // Odd data from the target, not the exporter failing: reported, and
         // the rest of the scrape is served whatever the error policy.
         let dropped = encoder.dropped_series();
@@ -142,17 +206,37 @@ impl Job {
                 for e in errors {
                     let _ = writeln!(msg, "{e}");
                 }
-                lock(stream).fail_scrape(msg);
-                return;
+                return Err(msg);
             }
         }
         // Last, so this scrape's errors are already counted in it.
         if let Some(m) = &self.metrics {
-            if let Err(error) = collect_contained(m.as_ref(), &mut encoder) {
+            if let Err(error) = collect_contained(m.as_ref(), encoder) {
                 tracing::error!(%error, "self-metrics failed");
             }
         }
-        lock(stream).finish_with(encoder);
+        Ok(())
+    }
+}
+
+/// A whole body in `compression`.
+pub(super) fn compress_whole(compression: Compression, body: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    match compression {
+        Compression::Identity => Ok(body),
+        c => {
+            let mut comp = Compressor::new(c)?;
+            let mut out = comp.push(&body)?;
+            out.extend(comp.finish()?);
+            Ok(out)
+        }
+    }
+}
+
+/// A body that could not be compressed: logged and counted.
+pub(super) fn count_encoding_error(metrics: Option<&HandlerMetrics>, error: &std::io::Error) {
+    tracing::error!(%error, "error compressing metrics");
+    if let Some(m) = metrics {
+        m.error(Cause::Encoding, 1);
     }
 }
 

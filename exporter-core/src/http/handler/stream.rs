@@ -6,11 +6,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
+use super::scrape::{compress_whole, count_encoding_error};
 use super::{InFlight, Outcome, CHANNEL_CHUNKS, CHUNK};
 use crate::encoding::MetricEncoder;
 use crate::http::body::{self, Chunk, ChunkSender};
 use crate::http::compress::{Compression, Compressor};
-use crate::http::instrument::{Cause, HandlerMetrics};
+use crate::http::instrument::HandlerMetrics;
 
 /// Turns the scrape into the response: one whole body when it fits in
 /// [`CHUNK`] bytes, else compressed chunks of about [`CHUNK`] uncompressed
@@ -35,6 +36,8 @@ pub(super) struct Stream {
     done: bool,
     /// This scrape's in-flight slot (the streamed body holds another handle).
     guard: Option<Arc<InFlight>>,
+    /// Uncompressed bytes of the scrape so far.
+    written: usize,
 }
 
 impl Stream {
@@ -57,6 +60,7 @@ impl Stream {
             metrics,
             done: false,
             guard,
+            written: 0,
         }
     }
 
@@ -64,6 +68,7 @@ impl Stream {
         if self.done {
             return;
         }
+        self.written += family.len();
         self.pending.extend_from_slice(family);
         if self.pending.len() < CHUNK {
             return;
@@ -98,10 +103,16 @@ impl Stream {
             // A small scrape, the usual one: written straight into `pending`
             // (the first family's buffer becomes it), one copy fewer.
             encoder.finish_into(&mut self.pending);
+            self.written += self.pending.len();
         } else {
             encoder.finish_chunks(|family| self.push(family));
         }
         self.finish();
+    }
+
+    /// Uncompressed bytes of the scrape so far.
+    pub(super) fn written(&self) -> usize {
+        self.written
     }
 
     /// Compresses and sends `pending`.
@@ -133,18 +144,11 @@ impl Stream {
         }
         if let Some(head) = self.head.take() {
             // Never started streaming: the whole scrape is in `pending`.
-            let whole = match self.compression {
-                Compression::Identity => Ok(std::mem::take(&mut self.pending)),
-                c => Compressor::new(c).and_then(|mut comp| {
-                    let mut out = comp.push(&self.pending)?;
-                    out.extend(comp.finish()?);
-                    Ok(out)
-                }),
-            };
-            let outcome = match whole {
+            let outcome = match compress_whole(self.compression, std::mem::take(&mut self.pending))
+            {
                 Ok(bytes) => Outcome::Whole(bytes),
                 Err(error) => {
-                    self.count_encoding_error(&error);
+                    count_encoding_error(self.metrics.as_deref(), &error);
                     Outcome::Failed(format!("error encoding metrics: {error}\n"))
                 }
             };
@@ -195,7 +199,7 @@ impl Stream {
     }
 
     fn fail(&mut self, error: &std::io::Error) {
-        self.count_encoding_error(error);
+        count_encoding_error(self.metrics.as_deref(), error);
         match self.head.take() {
             Some(head) => {
                 drop(self.guard.take());
@@ -206,12 +210,5 @@ impl Stream {
             None => self.abort(format!("error encoding metrics: {error}")),
         }
         self.done = true;
-    }
-
-    fn count_encoding_error(&self, error: &std::io::Error) {
-        tracing::error!(%error, "error compressing metrics");
-        if let Some(m) = &self.metrics {
-            m.error(Cause::Encoding, 1);
-        }
     }
 }
