@@ -431,61 +431,117 @@ pub fn ends_in_unit(name: &str, t: MetricType, unit: &str) -> bool {
         && stem.as_bytes()[stem.len() - unit.len() - 1] == b'_'
 }
 
+/// Base units: a name word that is one of these needs no scaling.
+const BASE_UNITS: [&str; 10] = [
+    "amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres", "seconds",
+    "volts",
+];
+
+/// Whole-word units that are not base units, with the base unit to use
+/// (promlint's `metricUnits`, plus `kilograms` and `percent`).
+const OTHER_UNITS: [(&str, &str); 17] = [
+    ("minutes", "seconds"),
+    ("hours", "seconds"),
+    ("days", "seconds"),
+    ("weeks", "seconds"),
+    ("kilograms", "grams"),
+    ("kelvins", "kelvin"),
+    ("fahrenheit", "celsius"),
+    ("rankine", "celsius"),
+    ("inches", "meters"),
+    ("yards", "meters"),
+    ("miles", "meters"),
+    ("bits", "bytes"),
+    ("calories", "joules"),
+    ("pounds", "grams"),
+    ("ounces", "grams"),
+    ("percent", "ratio"),
+    ("percentage", "ratio"),
+];
+
+/// Abbreviated units, with the base unit to use.
+const UNIT_ABBREVIATIONS: [(&str, &str); 14] = [
+    ("sec", "seconds"),
+    ("secs", "seconds"),
+    ("ms", "seconds"),
+    ("msec", "seconds"),
+    ("us", "seconds"),
+    ("usec", "seconds"),
+    ("ns", "seconds"),
+    ("nsec", "seconds"),
+    ("kb", "bytes"),
+    ("mb", "bytes"),
+    ("gb", "bytes"),
+    ("kib", "bytes"),
+    ("mib", "bytes"),
+    ("gib", "bytes"),
+];
+
+/// promlint's other abbreviated units: one or two letters that a name uses
+/// for other things too (`slow_b` for "the second"), so only
+/// [`lint_family`] reports them, not the derive.
+const SHORT_UNIT_ABBREVIATIONS: [&str; 7] = ["s", "m", "h", "d", "b", "tb", "pb"];
+
+/// SI and binary prefixes a unit word may carry (`milliseconds`,
+/// `kilobytes`); `mibi` is promlint's spelling of `mebi`.
+const UNIT_PREFIXES: [&str; 19] = [
+    "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega",
+    "mebi", "mibi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
+];
+
 /// promlint's unit table: for a word of a name that is a unit but not a base
-/// unit (`milliseconds`, `ms`, `kilobytes`, `percent`), the base unit to use.
+/// unit (`milliseconds`, `ms`, `kilobytes`, `hours`, `percent`), the base
+/// unit to use. A prefixed unit is never a base unit (`kilograms`: `grams`).
 pub fn non_base_unit(word: &str) -> Option<&'static str> {
-    const BASE: [&str; 10] = [
-        "amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres", "seconds",
-        "volts",
-    ];
-    const OTHER: [(&str, &str); 14] = [
-        ("minutes", "seconds"),
-        ("hours", "seconds"),
-        ("days", "seconds"),
-        ("weeks", "seconds"),
-        ("kilograms", "grams"),
-        ("fahrenheit", "celsius"),
-        ("rankine", "celsius"),
-        ("inches", "meters"),
-        ("yards", "meters"),
-        ("miles", "meters"),
-        ("bits", "bytes"),
-        ("calories", "joules"),
-        ("percent", "ratio"),
-        ("percentage", "ratio"),
-    ];
-    const ABBREVIATIONS: [(&str, &str); 14] = [
-        ("sec", "seconds"),
-        ("secs", "seconds"),
-        ("ms", "seconds"),
-        ("msec", "seconds"),
-        ("us", "seconds"),
-        ("usec", "seconds"),
-        ("ns", "seconds"),
-        ("nsec", "seconds"),
-        ("kb", "bytes"),
-        ("mb", "bytes"),
-        ("gb", "bytes"),
-        ("kib", "bytes"),
-        ("mib", "bytes"),
-        ("gib", "bytes"),
-    ];
-    const PREFIXES: [&str; 18] = [
-        "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega",
-        "mebi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
-    ];
     let word = word.to_ascii_lowercase();
-    if let Some(&(_, base)) = OTHER.iter().chain(&ABBREVIATIONS).find(|(w, _)| *w == word) {
+    if let Some(&(_, base)) = OTHER_UNITS
+        .iter()
+        .chain(&UNIT_ABBREVIATIONS)
+        .find(|(w, _)| *w == word)
+    {
         return Some(base);
     }
-    for prefix in PREFIXES {
+    for prefix in UNIT_PREFIXES {
         if let Some(rest) = word.strip_prefix(prefix) {
-            if let Some(base) = BASE.iter().find(|b| **b == rest) {
+            if let Some(base) = BASE_UNITS.iter().find(|b| **b == rest) {
+                return Some(base);
+            }
+            if let Some(&(_, base)) = OTHER_UNITS.iter().find(|(w, _)| *w == rest) {
                 return Some(base);
             }
         }
     }
     None
+}
+
+/// Whether `word` is an abbreviated unit as promlint counts them (`ms`,
+/// `sec`, `kb`, and the one- and two-letter `s`, `m`, `h`, `d`, `b`, `tb`,
+/// `pb`, which [`non_base_unit`] leaves alone).
+pub fn is_unit_abbreviation(word: &str) -> bool {
+    UNIT_ABBREVIATIONS
+        .iter()
+        .map(|(w, _)| w)
+        .chain(&SHORT_UNIT_ABBREVIATIONS)
+        .any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// The words of a name, as the lints see them: split at `_`, `.` and `:`.
+fn name_words(name: &str) -> impl Iterator<Item = &str> {
+    name.split(['_', '.', ':'])
+}
+
+/// The first word of `name` that is a metric type (`counter`, `gauge`,
+/// `histogram`, `summary`, `untyped`), which the name need not repeat.
+pub fn type_in_name(name: &str) -> Option<&str> {
+    name_words(name).find(|p| ["counter", "gauge", "histogram", "summary", "untyped"].contains(p))
+}
+
+/// Whether a name is written in camelCase (a lower-case letter followed by
+/// an upper-case one), as promlint detects it.
+pub fn is_camel_case(name: &str) -> bool {
+    name.as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
 }
 
 /// A promlint-style naming lint. The derive reports each as an error unless
@@ -506,10 +562,26 @@ pub enum Lint {
     /// A name outside the legacy grammar: valid for Prometheus 3, but
     /// escaped (rewritten) for any scraper that does not ask for UTF-8 names.
     Utf8Name,
+    /// A family without help text ([`lint_family`] only: the derive requires help).
+    MissingHelp,
+    /// A `:` in a metric name, which Prometheus keeps for recording rules
+    /// ([`lint_family`] only).
+    Colon,
+    /// A camelCase metric or label name ([`lint_family`] only).
+    CamelCase,
+    /// `_bucket` on a family that is not a histogram, or `_count` / `_sum` on
+    /// one that is neither a histogram nor a summary ([`lint_family`] only:
+    /// the derive refuses the collisions these cause).
+    ReservedSuffix,
+    /// An `le` label on a family that is not a histogram, or `quantile` on
+    /// one that is not a summary ([`lint_family`] only: the derive refuses
+    /// them on the types that reserve them).
+    ReservedLabel,
 }
 
 impl Lint {
-    /// Every lint, with the name `allow(...)` uses for it.
+    /// The lints [`lint`] checks (those of `#[derive(Collector)]`), with the
+    /// name `allow(...)` uses for each.
     pub const ALL: [(&'static str, Lint); 6] = [
         ("counter_total", Lint::CounterTotal),
         ("non_counter_total", Lint::NonCounterTotal),
@@ -519,12 +591,21 @@ impl Lint {
         ("utf8_name", Lint::Utf8Name),
     ];
 
-    /// The name `allow(...)` uses for the lint.
+    /// The lint's name (the one `allow(...)` uses, for those in [`Lint::ALL`]).
     pub fn name(self) -> &'static str {
-        Lint::ALL
-            .iter()
-            .find(|(_, l)| *l == self)
-            .map_or("", |(n, _)| n)
+        match self {
+            Lint::CounterTotal => "counter_total",
+            Lint::NonCounterTotal => "non_counter_total",
+            Lint::BaseUnits => "base_units",
+            Lint::TypeInName => "type_in_name",
+            Lint::UnitSuffix => "unit_suffix",
+            Lint::Utf8Name => "utf8_name",
+            Lint::MissingHelp => "missing_help",
+            Lint::Colon => "colon",
+            Lint::CamelCase => "camel_case",
+            Lint::ReservedSuffix => "reserved_suffix",
+            Lint::ReservedLabel => "reserved_label",
+        }
     }
 }
 
@@ -581,9 +662,8 @@ pub fn lint(name: &str, t: MetricType, unit: Option<&str>) -> Vec<Finding> {
             Lint::BaseUnits,
             format!("unit `{u}` is not a base unit; use `{base}` and scale the value"),
         );
-    } else if let Some((word, base)) = name
-        .split(['_', '.', ':'])
-        .find_map(|w| non_base_unit(w).map(|base| (w, base)))
+    } else if let Some((word, base)) =
+        name_words(name).find_map(|w| non_base_unit(w).map(|base| (w, base)))
     {
         push(
             Lint::BaseUnits,
@@ -598,10 +678,7 @@ pub fn lint(name: &str, t: MetricType, unit: Option<&str>) -> Vec<Finding> {
             );
         }
     }
-    if let Some(part) = name
-        .split(['_', '.', ':'])
-        .find(|p| ["counter", "gauge", "histogram", "summary", "untyped"].contains(p))
-    {
+    if let Some(part) = type_in_name(name) {
         push(
             Lint::TypeInName,
             format!("metric name `{name}` contains its type `{part}`; the type is already in `# TYPE`, drop it"),
@@ -612,6 +689,145 @@ pub fn lint(name: &str, t: MetricType, unit: Option<&str>) -> Vec<Finding> {
             Lint::Utf8Name,
             format!("metric name `{name}` is not a legacy name (`[a-zA-Z_:][a-zA-Z0-9_:]*`); a scraper that does not ask for UTF-8 names gets it escaped"),
         );
+    }
+    out
+}
+
+/// Lints one exposed family as Go's `promlint` (and `promtool check
+/// metrics`) does, for families whose names were not checked at compile
+/// time (hand-written collectors, scraped text): the rules of [`lint`] plus
+/// promlint's others (help text, colons, camelCase metric and label names,
+/// abbreviated units, suffixes and labels that histograms and summaries
+/// reserve). The messages are promlint's words, so they read like
+/// `promtool`'s output; [`Lint::UnitSuffix`] and [`Lint::Utf8Name`], which
+/// promlint lacks, keep [`lint`]'s.
+///
+/// It is a superset of [`lint`] (every lint it reports, this reports too,
+/// except `_total` on an untyped family, which promlint leaves alone) and of
+/// promlint, with a wider unit table. [`lint`] stays the derive's set:
+/// colons and camelCase are valid names the derive accepts (recording rules,
+/// node_exporter's `MemTotal`), and help and reserved labels it checks as
+/// errors of their own.
+///
+/// ```
+/// use exporter_core::name::{lint_family, Lint, MetricType};
+///
+/// let findings = lint_family("httpRequests", MetricType::Counter, None, "", &["statusCode"]);
+/// let lints: Vec<Lint> = findings.iter().map(|f| f.lint).collect();
+/// assert_eq!(
+///     lints,
+///     [Lint::MissingHelp, Lint::CounterTotal, Lint::CamelCase, Lint::CamelCase]
+/// );
+/// assert_eq!(findings[1].message, "counter metrics should have \"_total\" suffix");
+/// ```
+pub fn lint_family(
+    name: &str,
+    t: MetricType,
+    unit: Option<&str>,
+    help: &str,
+    label_names: &[&str],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut push = |lint, message: String| out.push(Finding { lint, message });
+    if help.is_empty() {
+        push(Lint::MissingHelp, "no help text".to_owned());
+    }
+    for finding in lint(name, t, unit) {
+        match finding.lint {
+            Lint::CounterTotal => push(
+                Lint::CounterTotal,
+                "counter metrics should have \"_total\" suffix".to_owned(),
+            ),
+            Lint::NonCounterTotal if t != MetricType::Untyped => push(
+                Lint::NonCounterTotal,
+                "non-counter metrics should not have \"_total\" suffix".to_owned(),
+            ),
+            // Units and types are worded per word below (promlint has two
+            // rules for units); promlint leaves untyped families' `_total`.
+            Lint::NonCounterTotal | Lint::BaseUnits | Lint::TypeInName => {}
+            lint => push(lint, finding.message),
+        }
+    }
+    if let Some(base) = unit.and_then(non_base_unit) {
+        let unit = unit.unwrap_or_default();
+        push(
+            Lint::BaseUnits,
+            format!("use base unit {base:?} instead of {unit:?}"),
+        );
+    }
+    // Every word once (promlint stops at the first unit word; more is
+    // more help): whole unit words, abbreviations, metric types.
+    let mut seen: Vec<&str> = Vec::new();
+    for word in name_words(name) {
+        if seen.contains(&word) {
+            continue;
+        }
+        seen.push(word);
+        if is_unit_abbreviation(word) {
+            push(
+                Lint::BaseUnits,
+                "metric names should not contain abbreviated units".to_owned(),
+            );
+        } else if let Some(base) = non_base_unit(word) {
+            push(
+                Lint::BaseUnits,
+                format!("use base unit {base:?} instead of {word:?}"),
+            );
+        } else if type_in_name(word).is_some() {
+            push(
+                Lint::TypeInName,
+                format!("metric name should not include type '{word}'"),
+            );
+        }
+    }
+    if name.contains(':') {
+        push(
+            Lint::Colon,
+            "metric names should not contain ':'".to_owned(),
+        );
+    }
+    if is_camel_case(name) {
+        push(
+            Lint::CamelCase,
+            "metric names should be written in 'snake_case' not 'camelCase'".to_owned(),
+        );
+    }
+    for _ in label_names.iter().filter(|l| is_camel_case(l)) {
+        push(
+            Lint::CamelCase,
+            "label names should be written in 'snake_case' not 'camelCase'".to_owned(),
+        );
+    }
+    if t != MetricType::Untyped {
+        let (histogram, summary) = (t == MetricType::Histogram, t == MetricType::Summary);
+        if !histogram && name.ends_with("_bucket") {
+            push(
+                Lint::ReservedSuffix,
+                "non-histogram metrics should not have \"_bucket\" suffix".to_owned(),
+            );
+        }
+        for suffix in ["_count", "_sum"] {
+            if !histogram && !summary && name.ends_with(suffix) {
+                push(
+                    Lint::ReservedSuffix,
+                    format!(
+                        "non-histogram and non-summary metrics should not have \"{suffix}\" suffix"
+                    ),
+                );
+            }
+        }
+        if !histogram && label_names.contains(&"le") {
+            push(
+                Lint::ReservedLabel,
+                "non-histogram metrics should not have \"le\" label".to_owned(),
+            );
+        }
+        if !summary && label_names.contains(&"quantile") {
+            push(
+                Lint::ReservedLabel,
+                "non-summary metrics should not have \"quantile\" label".to_owned(),
+            );
+        }
     }
     out
 }
@@ -779,6 +995,176 @@ mod tests {
             "counter `requests` should end in `_total`; rename it `requests_total`"
         );
         assert_eq!(Lint::BaseUnits.to_string(), "base_units");
+    }
+
+    /// `lint_family` reports every lint `lint` reports (but `_total` on an
+    /// untyped family, as promlint), over a grid of names, types and units.
+    #[test]
+    fn lint_family_is_a_superset_of_lint() {
+        use MetricType::*;
+        let words = [
+            "http",
+            "requests",
+            "total",
+            "seconds",
+            "milliseconds",
+            "ms",
+            "kelvins",
+            "percent",
+            "counter",
+            "gauge",
+            "untyped",
+            "info",
+            "MemTotal",
+            "job:rate",
+            "a.b",
+        ];
+        let mut checked = 0;
+        for a in words {
+            for b in words {
+                let name = format!("{a}_{b}");
+                for t in [Counter, Gauge, Untyped, Histogram, Summary, Info, StateSet] {
+                    for unit in [None, Some("seconds"), Some("milliseconds")] {
+                        let family: Vec<Lint> = lint_family(&name, t, unit, "Help.", &[])
+                            .into_iter()
+                            .map(|f| f.lint)
+                            .collect();
+                        for f in lint(&name, t, unit) {
+                            if f.lint == Lint::NonCounterTotal && t == Untyped {
+                                continue;
+                            }
+                            assert!(
+                                family.contains(&f.lint),
+                                "{name} {t} {unit:?}: {:?} not in {family:?}",
+                                f.lint
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    /// promlint's rules, in its words (`promtool check metrics` prints them).
+    #[test]
+    fn lint_family_has_promlints_rules_in_its_words() {
+        use MetricType::*;
+        let texts = |name, t, help, labels: &[&str]| {
+            lint_family(name, t, None, help, labels)
+                .into_iter()
+                .map(|f| (f.lint, f.message))
+                .collect::<Vec<_>>()
+        };
+        let has = |found: &[(Lint, String)], lint: Lint, text: &str| {
+            assert!(
+                found.iter().any(|(l, m)| *l == lint && m == text),
+                "{lint:?} {text:?} not in {found:?}"
+            );
+        };
+        let f = texts("httpRequests", Counter, "", &["statusCode"]);
+        has(&f, Lint::MissingHelp, "no help text");
+        has(
+            &f,
+            Lint::CounterTotal,
+            "counter metrics should have \"_total\" suffix",
+        );
+        has(
+            &f,
+            Lint::CamelCase,
+            "metric names should be written in 'snake_case' not 'camelCase'",
+        );
+        has(
+            &f,
+            Lint::CamelCase,
+            "label names should be written in 'snake_case' not 'camelCase'",
+        );
+        let f = texts("job:latency_ms_total", Gauge, "H.", &["le", "quantile"]);
+        has(&f, Lint::Colon, "metric names should not contain ':'");
+        has(
+            &f,
+            Lint::BaseUnits,
+            "metric names should not contain abbreviated units",
+        );
+        has(
+            &f,
+            Lint::NonCounterTotal,
+            "non-counter metrics should not have \"_total\" suffix",
+        );
+        has(
+            &f,
+            Lint::ReservedLabel,
+            "non-histogram metrics should not have \"le\" label",
+        );
+        has(
+            &f,
+            Lint::ReservedLabel,
+            "non-summary metrics should not have \"quantile\" label",
+        );
+        let f = texts("disk_kilobytes_gauge_bucket", Summary, "H.", &[]);
+        has(
+            &f,
+            Lint::BaseUnits,
+            "use base unit \"bytes\" instead of \"kilobytes\"",
+        );
+        has(
+            &f,
+            Lint::TypeInName,
+            "metric name should not include type 'gauge'",
+        );
+        has(
+            &f,
+            Lint::ReservedSuffix,
+            "non-histogram metrics should not have \"_bucket\" suffix",
+        );
+        let f = texts("queue_sum", Gauge, "H.", &[]);
+        has(
+            &f,
+            Lint::ReservedSuffix,
+            "non-histogram and non-summary metrics should not have \"_sum\" suffix",
+        );
+        // promlint's one- and two-letter units, which the derive leaves alone.
+        for name in ["rate_s", "size_b", "age_d", "disk_tb"] {
+            assert_eq!(lint(name, Gauge, None), [], "{name}");
+            has(
+                &texts(name, Gauge, "H.", &[]),
+                Lint::BaseUnits,
+                "metric names should not contain abbreviated units",
+            );
+        }
+        // Untyped families keep `_total` and reserved suffixes and labels.
+        assert_eq!(texts("odd_total_sum", Untyped, "H.", &["le"]), []);
+        // A clean family, and an info family's `_info` suffix, lint clean.
+        assert_eq!(texts("http_requests_total", Counter, "H.", &["code"]), []);
+        assert_eq!(texts("build_info", Gauge, "H.", &["version"]), []);
+        assert_eq!(texts("build_info", Info, "H.", &["version"]), []);
+    }
+
+    #[test]
+    fn unit_table_knows_promlints_units() {
+        for (word, base) in [
+            ("kelvins", "kelvin"),
+            ("pounds", "grams"),
+            ("ounces", "grams"),
+            ("kilobits", "bytes"),
+            ("mibibytes", "bytes"),
+            ("mebibytes", "bytes"),
+            ("microseconds", "seconds"),
+            ("Hours", "seconds"),
+        ] {
+            assert_eq!(non_base_unit(word), Some(base), "{word}");
+        }
+        for word in ["seconds", "bytes", "kelvin", "s", "b", "info"] {
+            assert_eq!(non_base_unit(word), None, "{word}");
+        }
+        assert!(is_unit_abbreviation("MS") && is_unit_abbreviation("s"));
+        assert!(!is_unit_abbreviation("seconds"));
+        assert_eq!(type_in_name("queue_gauge_depth"), Some("gauge"));
+        assert_eq!(type_in_name("build_info"), None);
+        assert!(is_camel_case("MemTotal_bytes") && !is_camel_case("MEM_total"));
+        assert_eq!(Lint::CamelCase.to_string(), "camel_case");
+        assert!(Lint::ALL.iter().all(|(n, l)| l.name() == *n));
     }
 
     #[test]

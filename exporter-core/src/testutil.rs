@@ -36,6 +36,7 @@ use std::fmt::Write as _;
 use crate::collector::Collector;
 use crate::encoding::{Format, MetricEncoder};
 use crate::error::CollectError;
+use crate::name::MetricType;
 use crate::registry::GatherError;
 use crate::registry::Gatherer;
 
@@ -218,8 +219,11 @@ pub fn lint(collector: &dyn Collector) -> Result<Vec<Problem>, CollectError> {
 /// counters without `_total` (and non-counters with it), non-base units,
 /// abbreviated units, the type in the name, colons, camelCase metric and
 /// label names, and names or labels reserved by histograms and summaries.
-/// These are also the checks `#[derive(Collector)]` makes at compile time,
-/// so a derived struct lints clean; they matter for hand-written collectors.
+/// The rules are the shared ones of [`name::lint_family`](crate::name::lint_family),
+/// a superset of those `#[derive(Collector)]` checks at compile time
+/// ([`name::lint`](crate::name::lint)), so a derived struct lints clean
+/// (unless it opted out with `allow(...)`); they matter for hand-written
+/// collectors.
 ///
 /// ```
 /// use exporter_core::testutil::lint_text;
@@ -233,77 +237,22 @@ pub fn lint(collector: &dyn Collector) -> Result<Vec<Problem>, CollectError> {
 pub fn lint_text(text: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (name, family) in parse(text) {
-        let mut push = |text: String| {
+        let t = match family.kind.as_deref() {
+            Some("counter") => MetricType::Counter,
+            Some("gauge") => MetricType::Gauge,
+            Some("histogram") => MetricType::Histogram,
+            Some("summary") => MetricType::Summary,
+            Some("info") => MetricType::Info,
+            Some("stateset") => MetricType::StateSet,
+            _ => MetricType::Untyped,
+        };
+        let labels: Vec<&str> = family.label_names.iter().map(String::as_str).collect();
+        let help = family.help.as_deref().unwrap_or("");
+        for finding in crate::name::lint_family(&name, t, None, help, &labels) {
             problems.push(Problem {
                 metric: name.clone(),
-                text,
+                text: finding.message,
             });
-        };
-        let kind = family.kind.as_deref().unwrap_or("untyped");
-        if family.help.as_deref().is_none_or(str::is_empty) {
-            push("no help text".to_owned());
-        }
-        let lower = name.to_ascii_lowercase();
-        let has_token =
-            |t: &str| lower.contains(&format!("_{t}_")) || lower.ends_with(&format!("_{t}"));
-        if let Some((unit, base)) = unit_of(&name) {
-            if unit != base {
-                push(format!("use base unit {base:?} instead of {unit:?}"));
-            }
-        }
-        for t in [
-            "counter",
-            "gauge",
-            "histogram",
-            "summary",
-            "gaugehistogram",
-            "info",
-            "stateset",
-        ] {
-            if has_token(t) {
-                push(format!("metric name should not include type '{t}'"));
-            }
-        }
-        if name.contains(':') {
-            push("metric names should not contain ':'".to_owned());
-        }
-        if camel(&name) {
-            push("metric names should be written in 'snake_case' not 'camelCase'".to_owned());
-        }
-        for _ in family.label_names.iter().filter(|l| camel(l)) {
-            push("label names should be written in 'snake_case' not 'camelCase'".to_owned());
-        }
-        for a in [
-            "s", "ms", "us", "ns", "sec", "b", "kb", "mb", "gb", "tb", "pb", "m", "h", "d",
-        ] {
-            if has_token(a) {
-                push("metric names should not contain abbreviated units".to_owned());
-            }
-        }
-        if kind == "counter" && !name.ends_with("_total") {
-            push("counter metrics should have \"_total\" suffix".to_owned());
-        }
-        if kind != "counter" && kind != "untyped" && name.ends_with("_total") {
-            push("non-counter metrics should not have \"_total\" suffix".to_owned());
-        }
-        if kind != "untyped" {
-            let (histogram, summary) = (kind == "histogram", kind == "summary");
-            if !histogram && name.ends_with("_bucket") {
-                push("non-histogram metrics should not have \"_bucket\" suffix".to_owned());
-            }
-            for suffix in ["_count", "_sum"] {
-                if !histogram && !summary && name.ends_with(suffix) {
-                    push(format!(
-                        "non-histogram and non-summary metrics should not have \"{suffix}\" suffix"
-                    ));
-                }
-            }
-            if !histogram && family.label_names.contains("le") {
-                push("non-histogram metrics should not have \"le\" label".to_owned());
-            }
-            if !summary && family.label_names.contains("quantile") {
-                push("non-summary metrics should not have \"quantile\" label".to_owned());
-            }
         }
     }
     problems
@@ -343,58 +292,6 @@ pub enum TestError {
     /// The output differs.
     #[error("{0}")]
     Mismatch(#[from] Mismatch),
-}
-
-fn camel(name: &str) -> bool {
-    name.as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
-}
-
-/// promlint's `metricUnits`: the first unit token of `name` and its base unit.
-fn unit_of(name: &str) -> Option<(&str, &'static str)> {
-    const UNITS: [(&str, &str); 24] = [
-        ("amperes", "amperes"),
-        ("bytes", "bytes"),
-        ("celsius", "celsius"),
-        ("grams", "grams"),
-        ("joules", "joules"),
-        ("kelvin", "kelvin"),
-        ("meters", "meters"),
-        ("metres", "metres"),
-        ("seconds", "seconds"),
-        ("volts", "volts"),
-        ("minutes", "seconds"),
-        ("hours", "seconds"),
-        ("days", "seconds"),
-        ("weeks", "seconds"),
-        ("kelvins", "kelvin"),
-        ("fahrenheit", "celsius"),
-        ("rankine", "celsius"),
-        ("inches", "meters"),
-        ("yards", "meters"),
-        ("miles", "meters"),
-        ("bits", "bytes"),
-        ("calories", "joules"),
-        ("pounds", "grams"),
-        ("ounces", "grams"),
-    ];
-    const PREFIXES: [&str; 18] = [
-        "pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega",
-        "mibi", "giga", "gibi", "tera", "tebi", "peta", "pebi",
-    ];
-    let base = |s: &str| UNITS.iter().find(|(u, _)| *u == s).map(|(_, b)| *b);
-    for token in name.split('_') {
-        if let Some(b) = base(token) {
-            return Some((token, b));
-        }
-        for p in PREFIXES {
-            if let Some(b) = token.strip_prefix(p).and_then(base) {
-                return Some((token, b));
-            }
-        }
-    }
-    None
 }
 
 /// One family of parsed text: help, type, its sample lines normalised.
@@ -601,5 +498,39 @@ mod tests {
             !found.iter().any(|f| f.starts_with("ok_seconds_total")),
             "{found:?}"
         );
+    }
+    /// `lint_text` reports exactly what the shared rule set finds for each
+    /// family (no rules of its own), and leaves `_info` families alone.
+    #[test]
+    fn lint_is_the_shared_rule_set() {
+        use crate::name::{lint_family, MetricType};
+
+        let text =
+            "# HELP build_info Build.\n# TYPE build_info gauge\nbuild_info{version=\"1\"} 1\n\
+                    # TYPE rate_s_percent counter\nrate_s_percent{pathName=\"/\"} 1\n";
+        let found: Vec<String> = lint_text(text).iter().map(ToString::to_string).collect();
+        let expected: Vec<String> = lint_family(
+            "rate_s_percent",
+            MetricType::Counter,
+            None,
+            "",
+            &["pathName"],
+        )
+        .into_iter()
+        .map(|f| format!("rate_s_percent: {}", f.message))
+        .collect();
+        assert_eq!(found, expected);
+        for text in [
+            "no help text",
+            "counter metrics should have \"_total\" suffix",
+            "metric names should not contain abbreviated units",
+            "use base unit \"ratio\" instead of \"percent\"",
+            "label names should be written in 'snake_case' not 'camelCase'",
+        ] {
+            assert!(
+                found.contains(&format!("rate_s_percent: {text}")),
+                "{text} not in {found:?}"
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! One scrape of the scrapers: connect, run concurrently under the
 //! deadline, encode each snapshot and the reports.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use super::set::{Scrapers, ScrapersError, Selection};
-use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError};
+use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError, ScrapeRun};
 use crate::collector::{panic_message, BadRequest, Collector, NeedsAsync, ScrapeRequest};
 use crate::desc::DescError;
 use crate::desc::{Desc, MetricType};
@@ -69,17 +70,27 @@ struct Shared<T> {
 /// Which scrapers, which target, which module.
 type Key = (Vec<bool>, Option<String>, Option<String>);
 
-/// The result of one collection, shareable by coalesced requests.
+/// The result of one collection, shared by coalesced requests.
 struct Collected {
     /// `None` when the exporter has no connect step.
     up: Option<bool>,
     runs: Vec<Run>,
 }
 
+/// One scraper of a shared collection.
 struct Run {
     index: usize,
     seconds: f64,
-    result: Result<Arc<dyn Collector>, ScrapeError>,
+    /// `None` when it failed (logged when it did).
+    snapshot: Option<Arc<dyn Collector>>,
+}
+
+/// One scraper of a scrape, as the reports show it.
+struct Ran {
+    index: usize,
+    seconds: f64,
+    /// It returned a snapshot and the snapshot was encoded.
+    ok: bool,
 }
 
 impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
@@ -112,7 +123,10 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         }
         let mut any = false;
         for s in &scrapers.list {
-            let descs = s.descs();
+            let descs = s.descs().map_err(|source| ScrapersError::Describe {
+                scraper: s.name().to_owned(),
+                source,
+            })?;
             any |= descs.is_empty();
             names.extend(descs.iter().map(|d| d.name().to_owned()));
         }
@@ -141,11 +155,12 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         &self.shared.selection
     }
 
-    /// The scrapers a request runs: the selection, narrowed by `collect[]`.
-    fn mask(&self, request: &ScrapeRequest) -> Vec<bool> {
+    /// The scrapers a request runs: the selection, narrowed by `collect[]`
+    /// (borrowed when the request names none, the usual case).
+    fn mask(&self, request: &ScrapeRequest) -> Cow<'_, [bool]> {
         let enabled = self.shared.selection.mask();
         if request.collect().is_empty() {
-            return enabled.to_vec();
+            return Cow::Borrowed(enabled);
         }
         let mut mask = vec![false; enabled.len()];
         for name in request.collect() {
@@ -153,7 +168,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                 mask[i] = enabled[i];
             }
         }
-        mask
+        Cow::Owned(mask)
     }
 
     async fn gather(&self, encoder: &mut MetricEncoder, deadline: Option<Instant>) {
@@ -168,33 +183,84 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         };
         let deadline = deadline.or_else(|| fallback.and_then(|t| started.checked_add(t)));
         let mask = self.mask(request);
-        let collected = if self.shared.scrapers.coalesce {
-            self.coalesced(mask.clone(), request, deadline).await
-        } else {
-            Arc::new(self.collect(&mask, request, deadline).await)
-        };
-        let mut success = vec![None; mask.len()];
-        for run in &collected.runs {
-            let name = self.shared.scrapers.list[run.index].name();
-            let ok = match &run.result {
-                Ok(snapshot) => match collect_contained(snapshot.as_ref(), encoder) {
-                    Ok(()) => true,
-                    Err(error) => {
-                        tracing::error!(collector = %name, %error, "collector failed");
-                        false
-                    }
-                },
-                Err(_) => false,
-            };
-            success[run.index] = Some((run.seconds, ok));
+        if self.shared.scrapers.coalesce {
+            // Boxed apart so that it does not double the size of this
+            // future (which the `Gatherer` boxes per scrape).
+            let collected = Box::pin(self.coalesced(mask.into_owned(), request, deadline)).await;
+            let ran = collected
+                .runs
+                .iter()
+                .map(|run| Ran {
+                    index: run.index,
+                    seconds: run.seconds,
+                    ok: run
+                        .snapshot
+                        .as_ref()
+                        .is_some_and(|s| self.encode(run.index, s.as_ref(), encoder)),
+                })
+                .collect::<Vec<_>>();
+            self.report(encoder, collected.up, &ran, started);
+            return;
         }
+        // The collection is this request's alone: the snapshots are encoded
+        // where their scrapers left them, nothing is shared or copied.
+        let sleep = deadline.map(|d| tokio::time::sleep_until(tokio::time::Instant::from_std(d)));
+        let mut sleep = std::pin::pin!(sleep);
+        let cctx = ConnectContext::new(request.target(), request.module(), deadline);
+        let Some(target) = self
+            .connect(&cctx, request, sleep.as_mut().as_pin_mut(), deadline)
+            .await
+        else {
+            self.report(encoder, Some(false), &[], started);
+            return;
+        };
+        let ctx = ScrapeContext::new(target, cctx);
+        let slots = self
+            .scrape(&mask, &ctx, sleep.as_mut().as_pin_mut(), deadline)
+            .await;
+        let ran = slots
+            .iter()
+            .map(|slot| Ran {
+                index: slot.index,
+                seconds: slot.took.as_secs_f64(),
+                ok: slot
+                    .run
+                    .as_ref()
+                    .snapshot()
+                    .is_some_and(|s| self.encode(slot.index, s, encoder)),
+            })
+            .collect::<Vec<_>>();
+        drop(slots);
+        self.report(
+            encoder,
+            self.shared.connect.reports_up().then_some(true),
+            &ran,
+            started,
+        );
+    }
+
+    /// Encodes the snapshot of scraper `index`; false (logged) when that fails.
+    fn encode(&self, index: usize, snapshot: &dyn Collector, encoder: &mut MetricEncoder) -> bool {
+        match collect_contained(snapshot, encoder) {
+            Ok(()) => true,
+            Err(error) => {
+                let name = self.shared.scrapers.list[index].name();
+                tracing::error!(collector = %name, %error, "collector failed");
+                false
+            }
+        }
+    }
+
+    /// Writes `<ns>_up`, the scrapers' duration and success, and on
+    /// `/probe` `probe_success` and `probe_duration_seconds`.
+    fn report(&self, encoder: &mut MetricEncoder, up: Option<bool>, ran: &[Ran], started: Instant) {
         let report = Report {
             reports: &self.shared.reports,
             labels: &self.shared.labels,
-            up: collected.up,
-            runs: &success,
+            up,
+            ran,
             probe: self.shared.probe.as_ref().map(|_| {
-                let ok = collected.up != Some(false) && success.iter().flatten().all(|(_, ok)| *ok);
+                let ok = up != Some(false) && ran.iter().all(|r| r.ok);
                 (ok, started.elapsed().as_secs_f64())
             }),
         };
@@ -244,65 +310,105 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                     .map(|(index, _)| Run {
                         index,
                         seconds: 0.0,
-                        result: Err(ScrapeError::TimedOut),
+                        snapshot: None,
                     })
                     .collect(),
             })
         })
     }
 
-    /// Connects, then runs the scrapers of `mask` concurrently.
+    /// Connects, then runs the scrapers of `mask` concurrently, and keeps
+    /// their snapshots for the requests that share them.
     async fn collect(
         &self,
         mask: &[bool],
         request: &ScrapeRequest,
         deadline: Option<Instant>,
     ) -> Collected {
+        let sleep = deadline.map(|d| tokio::time::sleep_until(tokio::time::Instant::from_std(d)));
+        let mut sleep = std::pin::pin!(sleep);
         let cctx = ConnectContext::new(request.target(), request.module(), deadline);
-        let connect = self.shared.connect.connect(&cctx);
-        let (result, _) = run_each(vec![connect], deadline)
+        let Some(target) = self
+            .connect(&cctx, request, sleep.as_mut().as_pin_mut(), deadline)
             .await
-            .into_iter()
-            .next()
-            .unwrap_or((Err(ScrapeError::TimedOut), Duration::ZERO));
-        let reports_up = self.shared.connect.reports_up();
-        let target = match result {
-            Ok(target) => target,
-            Err(error) => {
-                let target = request.target().unwrap_or("");
-                tracing::error!(%error, target, "target unreachable");
-                return Collected {
-                    up: Some(false),
-                    runs: Vec::new(),
-                };
-            }
+        else {
+            return Collected {
+                up: Some(false),
+                runs: Vec::new(),
+            };
         };
         let ctx = ScrapeContext::new(target, cctx);
-        let indices: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
-        let futures = indices
-            .iter()
-            .map(|&i| self.shared.scrapers.list[i].scrape(&ctx))
-            .collect();
-        let results = run_each(futures, deadline).await;
-        let runs = indices
-            .into_iter()
-            .zip(results)
-            .map(|(index, (result, took))| {
-                if let Err(error) = &result {
-                    let name = self.shared.scrapers.list[index].name();
-                    tracing::error!(collector = %name, %error, "collector failed");
-                }
-                Run {
-                    index,
-                    seconds: took.as_secs_f64(),
-                    result,
-                }
+        let mut slots = self
+            .scrape(mask, &ctx, sleep.as_mut().as_pin_mut(), deadline)
+            .await;
+        let runs = slots
+            .iter_mut()
+            .map(|slot| Run {
+                index: slot.index,
+                seconds: slot.took.as_secs_f64(),
+                snapshot: slot.run.as_mut().take_shared(),
             })
             .collect();
         Collected {
-            up: reports_up.then_some(true),
+            up: self.shared.connect.reports_up().then_some(true),
             runs,
         }
+    }
+
+    /// The connect step (`<ns>_up`) under the deadline: the target, or
+    /// `None` (logged) when it cannot be reached.
+    async fn connect(
+        &self,
+        cctx: &ConnectContext,
+        request: &ScrapeRequest,
+        sleep: Option<Pin<&mut tokio::time::Sleep>>,
+        deadline: Option<Instant>,
+    ) -> Option<T> {
+        if let Some(target) = self.shared.connect.ready() {
+            return Some(target);
+        }
+        let mut step = [ConnectStep::Running(self.shared.connect.connect(cctx))];
+        run_each(&mut step, Instant::now(), sleep, deadline).await;
+        let [step] = step;
+        let error = match step {
+            ConnectStep::Done(Ok(target)) => return Some(target),
+            ConnectStep::Done(Err(error)) => error,
+            ConnectStep::Running(_) => ScrapeError::TimedOut,
+        };
+        let target = request.target().unwrap_or("");
+        tracing::error!(%error, target, "target unreachable");
+        None
+    }
+
+    /// Runs the scrapers of `mask` concurrently under the deadline; each
+    /// failure is logged with the scraper's name.
+    async fn scrape<'a>(
+        &'a self,
+        mask: &[bool],
+        ctx: &'a ScrapeContext<T>,
+        sleep: Option<Pin<&mut tokio::time::Sleep>>,
+        deadline: Option<Instant>,
+    ) -> Vec<ScrapeSlot<'a>> {
+        let list = &self.shared.scrapers.list;
+        let mut slots = Vec::with_capacity(mask.iter().filter(|on| **on).count());
+        for (index, scraper) in list.iter().enumerate() {
+            if mask.get(index) == Some(&true) {
+                slots.push(ScrapeSlot {
+                    index,
+                    run: scraper.scrape(ctx),
+                    took: Duration::ZERO,
+                    done: None,
+                });
+            }
+        }
+        run_each(&mut slots, Instant::now(), sleep, deadline).await;
+        for slot in &mut slots {
+            if let Some(Err(error)) = slot.done.take() {
+                let name = list[slot.index].name();
+                tracing::error!(collector = %name, %error, "collector failed");
+            }
+        }
+        slots
     }
 }
 
@@ -310,53 +416,135 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-type Running<'a, R> = Pin<Box<dyn Future<Output = Result<R, ScrapeError>> + Send + 'a>>;
+/// One task of [`run_each`].
+trait Task {
+    /// Polls it unless it has finished (timed from `started`); true while
+    /// it is still running.
+    fn poll_task(&mut self, cx: &mut Context<'_>, started: Instant) -> bool;
+    /// Whether it has not finished yet.
+    fn running(&self) -> bool;
+    /// At the deadline: drops it if it is still running (cancelled).
+    fn cut(&mut self, took: Duration);
+}
 
-/// Runs `futures` concurrently on the current task (nothing spawned), each
-/// timed from the start to its end, panics contained, those still running
-/// at `deadline` dropped (`TimedOut`).
-async fn run_each<R>(
-    futures: Vec<Running<'_, R>>,
+type Connecting<'a, T> = Pin<Box<dyn Future<Output = Result<T, ScrapeError>> + Send + 'a>>;
+
+/// The connect step: its future, then its result.
+enum ConnectStep<'a, T> {
+    Running(Connecting<'a, T>),
+    Done(Result<T, ScrapeError>),
+}
+
+impl<T> Task for ConnectStep<'_, T> {
+    fn poll_task(&mut self, cx: &mut Context<'_>, _: Instant) -> bool {
+        let ConnectStep::Running(fut) = self else {
+            return false;
+        };
+        match contained(|| fut.as_mut().poll(cx)) {
+            Poll::Pending => true,
+            Poll::Ready(result) => {
+                *self = ConnectStep::Done(result);
+                false
+            }
+        }
+    }
+
+    fn running(&self) -> bool {
+        matches!(self, ConnectStep::Running(_))
+    }
+
+    fn cut(&mut self, _: Duration) {
+        if self.running() {
+            *self = ConnectStep::Done(Err(ScrapeError::TimedOut));
+        }
+    }
+}
+
+/// One scraper of a scrape: its future, then its snapshot, in one allocation.
+struct ScrapeSlot<'a> {
+    /// The scraper's position in the set.
+    index: usize,
+    run: Pin<Box<dyn ScrapeRun + 'a>>,
+    /// From the start of the scrape to its end.
+    took: Duration,
+    /// Its outcome once it has finished, until logged.
+    done: Option<Result<(), ScrapeError>>,
+}
+
+impl Task for ScrapeSlot<'_> {
+    fn poll_task(&mut self, cx: &mut Context<'_>, started: Instant) -> bool {
+        if self.done.is_some() {
+            return false;
+        }
+        let result = match contained(|| self.run.as_mut().poll_run(cx)) {
+            Poll::Pending => return true,
+            Poll::Ready(result) => result,
+        };
+        if result.is_err() {
+            // A panicked future is not polled again, nor kept.
+            self.run.as_mut().cancel();
+        }
+        self.took = started.elapsed();
+        self.done = Some(result);
+        false
+    }
+
+    fn running(&self) -> bool {
+        self.done.is_none()
+    }
+
+    fn cut(&mut self, took: Duration) {
+        if self.running() {
+            self.run.as_mut().cancel();
+            self.took = took;
+            self.done = Some(Err(ScrapeError::TimedOut));
+        }
+    }
+}
+
+/// Polls `poll` with a panic contained (as `Panicked`).
+fn contained<R>(
+    poll: impl FnOnce() -> Poll<Result<R, ScrapeError>>,
+) -> Poll<Result<R, ScrapeError>> {
+    match catch_unwind(AssertUnwindSafe(poll)) {
+        Ok(polled) => polled,
+        Err(payload) => Poll::Ready(Err(ScrapeError::Panicked(panic_message(payload.as_ref())))),
+    }
+}
+
+/// Runs `tasks` concurrently on the current task (nothing spawned, nothing
+/// allocated), panics contained, those still running when `sleep` (the
+/// deadline) fires dropped (`TimedOut`). The tasks see `deadline` through
+/// `scrape_deadline()`.
+async fn run_each<K: Task>(
+    tasks: &mut [K],
+    started: Instant,
+    mut sleep: Option<Pin<&mut tokio::time::Sleep>>,
     deadline: Option<Instant>,
-) -> Vec<(Result<R, ScrapeError>, Duration)> {
-    let started = Instant::now();
-    let mut running: Vec<Option<Running<'_, R>>> = futures.into_iter().map(Some).collect();
-    let mut done: Vec<Option<(Result<R, ScrapeError>, Duration)>> =
-        running.iter().map(|_| None).collect();
+) {
     let all = std::future::poll_fn(|cx: &mut Context<'_>| {
         let mut pending = false;
-        for (slot, out) in running.iter_mut().zip(done.iter_mut()) {
-            let Some(fut) = slot else { continue };
-            let result = match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => {
-                    pending = true;
-                    continue;
-                }
-                Ok(Poll::Ready(result)) => result,
-                Err(payload) => Err(ScrapeError::Panicked(panic_message(payload.as_ref()))),
-            };
-            *out = Some((result, started.elapsed()));
-            *slot = None;
+        for task in tasks.iter_mut() {
+            pending |= task.poll_task(cx, started);
         }
-        if pending {
+        // As `timeout_at` does: the tasks first, so that those ready at the
+        // deadline still count.
+        let timed_out = pending
+            && sleep
+                .as_mut()
+                .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+        if pending && !timed_out {
             Poll::Pending
         } else {
             Poll::Ready(())
         }
     });
-    let all = crate::collector::scrape::with_deadline(deadline, all);
-    match deadline {
-        None => all.await,
-        Some(deadline) => {
-            let deadline = tokio::time::Instant::from_std(deadline);
-            let _ = tokio::time::timeout_at(deadline, all).await;
-        }
+    crate::collector::scrape::with_deadline(deadline, all).await;
+    // Those still running at the deadline are dropped here: cancelled.
+    let mut took = None;
+    for task in tasks.iter_mut().filter(|task| task.running()) {
+        task.cut(*took.get_or_insert_with(|| started.elapsed()));
     }
-    drop(running);
-    let took = started.elapsed();
-    done.into_iter()
-        .map(|d| d.unwrap_or((Err(ScrapeError::TimedOut), took)))
-        .collect()
 }
 
 impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
@@ -483,8 +671,8 @@ struct Report<'a> {
     reports: &'a Reports,
     labels: &'a [[String; 1]],
     up: Option<bool>,
-    /// Per scraper: `(seconds, success)` when it ran.
-    runs: &'a [Option<(f64, bool)>],
+    /// The scrapers that ran, in the set's order.
+    ran: &'a [Ran],
     /// `(success, seconds)` on `/probe`.
     probe: Option<(bool, f64)>,
 }
@@ -497,38 +685,34 @@ impl Collector for Report<'_> {
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         let no_labels: [&str; 0] = [];
         if let (Some(desc), Some(up)) = (&self.reports.up, self.up) {
-            encoder
-                .family(desc)?
-                .sample(&no_labels, f64::from(u8::from(up)))?;
+            encoder.family(desc)?.sample(&no_labels, up)?;
         }
-        if self.runs.iter().any(Option::is_some) {
+        if !self.ran.is_empty() {
+            let count = self.ran.len();
             let ran = || {
-                self.labels
+                self.ran
                     .iter()
-                    .zip(self.runs)
-                    .filter_map(|(label, run)| run.map(|run| (label, run)))
+                    .filter_map(|r| Some((self.labels.get(r.index)?, r)))
             };
-            let count = ran().count();
             // One series per scraper, whose names are unique (`Scrapers`
             // checks them): keyed like a map, so not hashed for duplicates.
             let mut family = encoder.family(&self.reports.duration)?;
             family.reserve_series(count);
             let keyed = family.check_mut().set_keyed(true);
-            let written = family.samples(ran().map(|(label, (seconds, _))| (label, seconds)));
+            let written = family.samples(ran().map(|(label, r)| (label, r.seconds)));
             family.check_mut().set_keyed(keyed);
             written?;
             let mut family = encoder.family(&self.reports.success)?;
             family.reserve_series(count);
             let keyed = family.check_mut().set_keyed(true);
-            let written =
-                family.samples(ran().map(|(label, (_, ok))| (label, f64::from(u8::from(ok)))));
+            let written = family.samples(ran().map(|(label, r)| (label, r.ok)));
             family.check_mut().set_keyed(keyed);
             written?;
         }
         if let Some((ok, seconds)) = self.probe {
             encoder
                 .family(&self.reports.probe_success)?
-                .sample(&no_labels, f64::from(u8::from(ok)))?;
+                .sample(&no_labels, ok)?;
             encoder
                 .family(&self.reports.probe_duration)?
                 .sample(&no_labels, seconds)?;
@@ -538,5 +722,196 @@ impl Collector for Report<'_> {
 
     fn name(&self) -> &'static str {
         "scrape reports"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use crate::scrape::{scraper, ScrapeContext, ScrapeError, Scrapers};
+    use crate::{Collector, Format, Gatherer, MetricEncoder};
+
+    #[derive(Collector)]
+    #[collector(crate = "crate")]
+    struct One {
+        /// A value.
+        #[metric(gauge)]
+        t_value: f64,
+    }
+
+    /// Counts its drops: shows when a scraper's future was dropped.
+    struct Guard(Arc<AtomicUsize>);
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A set of a quick scraper and one that hangs holding a `Guard`.
+    fn set(coalesce: bool, dropped: &Arc<AtomicUsize>) -> Scrapers {
+        let dropped = Arc::clone(dropped);
+        Scrapers::new("t")
+            .with(scraper("quick", "Quick", |_: ScrapeContext| async {
+                Ok::<_, ScrapeError>(One { t_value: 1.0 })
+            }))
+            .with(scraper("hangs", "Hangs", move |_: ScrapeContext| {
+                let guard = Guard(Arc::clone(&dropped));
+                async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await;
+                    Ok::<_, ScrapeError>(One { t_value: 2.0 })
+                }
+            }))
+            .coalesce(coalesce)
+    }
+
+    async fn gather(g: &dyn Gatherer, deadline: Duration) -> String {
+        gather_as(g, deadline, Format::Text).await
+    }
+
+    async fn gather_as(g: &dyn Gatherer, deadline: Duration, format: Format) -> String {
+        let mut encoder = MetricEncoder::new(format);
+        let errors = g
+            .gather_async(&mut encoder, Some(Instant::now() + deadline))
+            .await;
+        assert!(errors.is_empty());
+        let mut out = Vec::new();
+        encoder.finish_into(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A scraper still running at the deadline is dropped (cancelled) then,
+    /// before the scrape is answered, coalesced or not; the other one's
+    /// snapshot is served.
+    #[test]
+    fn a_scraper_cut_at_the_deadline_is_dropped_before_the_answer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        for coalesce in [false, true] {
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let set = set(coalesce, &dropped);
+            let g = set.gatherer(set.default_selection(), ()).unwrap();
+            let text = rt.block_on(gather(&g, Duration::from_millis(50)));
+            assert_eq!(dropped.load(Ordering::SeqCst), 1, "coalesce {coalesce}");
+            assert!(text.contains("t_value 1\n"), "{text}");
+            assert!(!text.contains("t_value 2"), "{text}");
+            assert!(
+                text.contains("t_scrape_collector_success{collector=\"hangs\"} 0\n"),
+                "{text}"
+            );
+            assert!(
+                text.contains("t_scrape_collector_success{collector=\"quick\"} 1\n"),
+                "{text}"
+            );
+        }
+    }
+
+    /// The reports read the same in OpenMetrics (successes written as
+    /// integers, durations as floats).
+    #[test]
+    fn reports_in_openmetrics() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let set = set(false, &dropped);
+        let g = set.gatherer(set.default_selection(), ()).unwrap();
+        let text = rt.block_on(gather_as(
+            &g,
+            Duration::from_millis(20),
+            Format::OpenMetrics,
+        ));
+        assert!(text.ends_with("# EOF\n"), "{text}");
+        for line in [
+            "t_scrape_collector_success{collector=\"quick\"} 1\n",
+            "t_scrape_collector_success{collector=\"hangs\"} 0\n",
+            "# TYPE t_scrape_collector_duration_seconds gauge\n",
+        ] {
+            assert!(text.contains(line), "{line} not in {text}");
+        }
+        let hangs: f64 = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("t_scrape_collector_duration_seconds{collector=\"hangs\"} ")
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        assert!((0.015..5.0).contains(&hangs), "{hangs}");
+    }
+
+    /// A panicking scraper's future is dropped at once and reported as
+    /// failed; its panic does not reach the scrape.
+    #[test]
+    fn a_panicking_scraper_is_dropped_and_reported() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        for coalesce in [false, true] {
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let seen = Arc::clone(&dropped);
+            let set = Scrapers::new("t")
+                .with(scraper("boom", "Panics", move |_: ScrapeContext| {
+                    let guard = Guard(Arc::clone(&seen));
+                    async move {
+                        let _guard = guard;
+                        tokio::task::yield_now().await;
+                        assert!(!broken(), "scraper broke");
+                        Ok::<_, ScrapeError>(One { t_value: 3.0 })
+                    }
+                }))
+                .coalesce(coalesce);
+            let g = set.gatherer(set.default_selection(), ()).unwrap();
+            let text = rt.block_on(gather(&g, Duration::from_secs(5)));
+            assert_eq!(dropped.load(Ordering::SeqCst), 1, "coalesce {coalesce}");
+            assert!(!text.contains("t_value"), "{text}");
+            assert!(
+                text.contains("t_scrape_collector_success{collector=\"boom\"} 0\n"),
+                "{text}"
+            );
+        }
+    }
+
+    /// A target type of its own, connected by `()`: the connect step of
+    /// `()` is skipped only when it is the crate's own `Connect<()>`.
+    struct Port(u16);
+
+    impl crate::scrape::Connect<Port> for () {
+        async fn connect(&self, _: &crate::scrape::ConnectContext) -> Result<Port, ScrapeError> {
+            Ok(Port(6379))
+        }
+    }
+
+    #[test]
+    fn another_connect_of_unit_still_connects() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let set = Scrapers::<Port>::new("t").with(scraper(
+            "port",
+            "Port",
+            |ctx: ScrapeContext<Port>| async move {
+                Ok::<_, ScrapeError>(One {
+                    t_value: f64::from(ctx.target().0),
+                })
+            },
+        ));
+        let g = set.gatherer(set.default_selection(), ()).unwrap();
+        let text = rt.block_on(gather(&g, Duration::from_secs(5)));
+        assert!(text.contains("t_value 6379\n"), "{text}");
+        assert!(text.contains("t_up 1\n"), "{text}");
+    }
+
+    /// Always true, which the compiler cannot see: the panic stays reachable.
+    fn broken() -> bool {
+        std::hint::black_box(true)
     }
 }

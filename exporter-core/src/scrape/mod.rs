@@ -75,6 +75,7 @@ mod set;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 pub use self::context::{ConnectContext, ScrapeContext};
 pub use self::gather::ScrapeGatherer;
@@ -83,7 +84,7 @@ pub use self::set::{Scrapers, ScrapersError, Selection};
 pub use crate::collector::{BadRequest, ScrapeRequest};
 
 use crate::collector::{Collector, StaticCollector};
-use crate::desc::Desc;
+use crate::desc::{Desc, DescError};
 use crate::encoding::MetricEncoder;
 use crate::error::CollectError;
 
@@ -130,13 +131,31 @@ where
 /// What a [`Scraper`] may return: any [`StaticCollector`] (every derived
 /// struct), or an [`Unchecked`] collector.
 pub trait ScrapeOutput: Collector + Sized + 'static {
-    /// The descriptors known before any scrape; empty for unchecked output.
+    /// The descriptors known before any scrape; empty for unchecked output
+    /// (and for output whose descriptors could not be built: see
+    /// [`try_descs`](ScrapeOutput::try_descs)).
     fn descs() -> Vec<&'static Desc>;
+
+    /// [`descs`](ScrapeOutput::descs), or the error that kept a descriptor
+    /// from being built, so that a broken descriptor is reported when the
+    /// exporter starts instead of reading as unchecked output. The scraper
+    /// machinery calls this one.
+    ///
+    /// # Errors
+    ///
+    /// The [`DescError`] of the first descriptor that failed.
+    fn try_descs() -> Result<Vec<&'static Desc>, DescError> {
+        Ok(Self::descs())
+    }
 }
 
 impl<C: StaticCollector + 'static> ScrapeOutput for C {
     fn descs() -> Vec<&'static Desc> {
         C::static_describe()
+    }
+
+    fn try_descs() -> Result<Vec<&'static Desc>, DescError> {
+        C::try_static_describe()
     }
 }
 
@@ -355,17 +374,83 @@ impl From<std::io::Error> for ScrapeError {
     }
 }
 
-/// What a scrape of one scraper resolves to, type-erased.
-type Erased<'a> =
-    Pin<Box<dyn Future<Output = Result<Arc<dyn Collector>, ScrapeError>> + Send + 'a>>;
+/// One scraper's scrape, type-erased: its future, then (in the same
+/// allocation) the snapshot it returned, so a scrape costs one allocation
+/// per scraper.
+trait ScrapeRun: Send {
+    /// Polls the scrape; once it is ready the snapshot is kept inside.
+    fn poll_run(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ScrapeError>>;
+    /// The snapshot, once the scrape succeeded.
+    fn snapshot(self: Pin<&Self>) -> Option<&dyn Collector>;
+    /// Moves the snapshot out, for a collection shared by coalesced requests.
+    fn take_shared(self: Pin<&mut Self>) -> Option<Arc<dyn Collector>>;
+    /// Drops the future (cancels the scrape) or the snapshot.
+    fn cancel(self: Pin<&mut Self>);
+}
+
+pin_project_lite::pin_project! {
+    #[project = RunProj]
+    #[project_ref = RunProjRef]
+    #[project_replace = RunOwned]
+    enum RunOf<F, O> {
+        Running { #[pin] fut: F },
+        Done { output: O },
+        Gone,
+    }
+}
+
+impl<F, O> ScrapeRun for RunOf<F, O>
+where
+    F: Future<Output = Result<O, ScrapeError>> + Send,
+    O: ScrapeOutput,
+{
+    fn poll_run(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ScrapeError>> {
+        let result = match self.as_mut().project() {
+            RunProj::Running { fut } => match fut.poll(cx) {
+                Poll::Ready(result) => result,
+                Poll::Pending => return Poll::Pending,
+            },
+            RunProj::Done { .. } => return Poll::Ready(Ok(())),
+            RunProj::Gone => return Poll::Ready(Err(ScrapeError::TimedOut)),
+        };
+        Poll::Ready(match result {
+            Ok(output) => {
+                self.project_replace(RunOf::Done { output });
+                Ok(())
+            }
+            Err(error) => {
+                self.project_replace(RunOf::Gone);
+                Err(error)
+            }
+        })
+    }
+
+    fn snapshot(self: Pin<&Self>) -> Option<&dyn Collector> {
+        match self.project_ref() {
+            RunProjRef::Done { output } => Some(output),
+            RunProjRef::Running { .. } | RunProjRef::Gone => None,
+        }
+    }
+
+    fn take_shared(self: Pin<&mut Self>) -> Option<Arc<dyn Collector>> {
+        match self.project_replace(RunOf::Gone) {
+            RunOwned::Done { output } => Some(Arc::new(output)),
+            RunOwned::Running { .. } | RunOwned::Gone => None,
+        }
+    }
+
+    fn cancel(self: Pin<&mut Self>) {
+        self.project_replace(RunOf::Gone);
+    }
+}
 
 /// A [`Scraper`] behind a pointer, whatever its output type.
 trait DynScraper<T>: Send + Sync {
     fn name(&self) -> &str;
     fn help(&self) -> &str;
     fn enabled_by_default(&self) -> bool;
-    fn descs(&self) -> Vec<&'static Desc>;
-    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Erased<'a>;
+    fn descs(&self) -> Result<Vec<&'static Desc>, DescError>;
+    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Pin<Box<dyn ScrapeRun + 'a>>;
 }
 
 impl<T: Send + Sync + 'static, S: Scraper<T>> DynScraper<T> for S {
@@ -381,20 +466,22 @@ impl<T: Send + Sync + 'static, S: Scraper<T>> DynScraper<T> for S {
         Scraper::enabled_by_default(self)
     }
 
-    fn descs(&self) -> Vec<&'static Desc> {
-        S::Output::descs()
+    fn descs(&self) -> Result<Vec<&'static Desc>, DescError> {
+        S::Output::try_descs()
     }
 
-    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Erased<'a> {
-        Box::pin(async move {
-            let output = Scraper::scrape(self, ctx).await?;
-            Ok(Arc::new(output) as Arc<dyn Collector>)
+    fn scrape<'a>(&'a self, ctx: &'a ScrapeContext<T>) -> Pin<Box<dyn ScrapeRun + 'a>> {
+        Box::pin(RunOf::Running {
+            fut: Scraper::scrape(self, ctx),
         })
     }
 }
 
 /// A [`Connect`] behind a pointer.
 trait DynConnect<T>: Send + Sync {
+    /// The target at once when there is nothing to connect to (the `()`
+    /// step, whose `connect` is `Ok(())`): no future to box and poll.
+    fn ready(&self) -> Option<T>;
     fn connect<'a>(
         &'a self,
         ctx: &'a ConnectContext,
@@ -403,6 +490,17 @@ trait DynConnect<T>: Send + Sync {
 }
 
 impl<T: Send + 'static, C: Connect<T>> DynConnect<T> for C {
+    fn ready(&self) -> Option<T> {
+        if std::any::TypeId::of::<C>() != std::any::TypeId::of::<()>() {
+            return None;
+        }
+        // `C` is `()`, so `T` is `()` too (the one `Connect` of `()` in this
+        // crate; another crate's `impl Connect<Its> for ()` fails the
+        // downcast and connects as usual). A box of `()` allocates nothing.
+        let unit: Box<dyn std::any::Any> = Box::new(());
+        unit.downcast::<T>().ok().map(|t| *t)
+    }
+
     fn connect<'a>(
         &'a self,
         ctx: &'a ConnectContext,

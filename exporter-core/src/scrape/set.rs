@@ -220,11 +220,14 @@ impl<T: Send + Sync + 'static> Scrapers<T> {
         let registry = Registry::new();
         let reports = super::gather::Reports::new(&self.namespace, true)?;
         let mut seen: Vec<Desc> = Vec::new();
-        let sources = std::iter::once(("", reports.descs())).chain(
-            self.list
-                .iter()
-                .map(|s| (s.name(), s.descs().into_iter().collect())),
-        );
+        let mut sources = vec![("", reports.descs())];
+        for s in &self.list {
+            let descs = s.descs().map_err(|source| ScrapersError::Describe {
+                scraper: s.name().to_owned(),
+                source,
+            })?;
+            sources.push((s.name(), descs));
+        }
         for (scraper, descs) in sources {
             for desc in descs {
                 let same_id =
@@ -357,6 +360,14 @@ pub enum ScrapersError {
         scraper: String,
         /// The family name.
         family: String,
+    },
+    /// A scraper's output failed to build one of its descriptors.
+    #[error("scraper `{scraper}`: its output cannot be described: {source}")]
+    Describe {
+        /// The scraper.
+        scraper: String,
+        /// Why the descriptor could not be built.
+        source: DescError,
     },
     /// The namespace makes invalid metric names.
     #[error("invalid namespace: {0}")]
@@ -547,5 +558,67 @@ mod tests {
             matches!(&err, ScrapersError::Conflict { family, .. } if family == "ns_up"),
             "{err}"
         );
+    }
+    /// Output whose descriptor cannot be built: `static_describe` has
+    /// nothing to give, `try_static_describe` says why.
+    struct Broken;
+
+    fn broken_desc() -> DescError {
+        Desc::new("broken", "Broken.", MetricType::Gauge, ["__reserved"]).unwrap_err()
+    }
+
+    impl Collector for Broken {
+        fn describe(&self) -> Vec<&Desc> {
+            Vec::new()
+        }
+
+        fn try_describe(&self) -> Result<Vec<&Desc>, DescError> {
+            Err(broken_desc())
+        }
+
+        fn collect(&self, _: &mut MetricEncoder) -> Result<(), CollectError> {
+            Ok(())
+        }
+    }
+
+    impl crate::collector::StaticCollector for Broken {
+        fn static_describe() -> Vec<&'static Desc> {
+            Vec::new()
+        }
+
+        fn try_static_describe() -> Result<Vec<&'static Desc>, DescError> {
+            Err(broken_desc())
+        }
+    }
+
+    /// A scraper whose output fails to describe itself is refused when the
+    /// set is checked and when a gatherer is built, naming the scraper and
+    /// the descriptor error, instead of being served as unchecked output.
+    #[test]
+    fn output_that_fails_to_describe_itself_is_an_error_not_unchecked() {
+        use crate::scrape::ScrapeOutput;
+
+        assert!(Broken::descs().is_empty());
+        assert_eq!(Broken::try_descs().unwrap_err(), broken_desc());
+        let broken = || {
+            scraper("broken", "h", |_: ScrapeContext| async {
+                Ok::<_, ScrapeError>(Broken)
+            })
+        };
+        let set = Scrapers::new("ns").with(unchecked("fine")).with(broken());
+        for err in [
+            set.check().unwrap_err(),
+            set.gatherer(set.default_selection(), ()).unwrap_err(),
+        ] {
+            assert!(
+                matches!(&err, ScrapersError::Describe { scraper, source }
+                    if scraper == "broken" && *source == broken_desc()),
+                "{err}"
+            );
+            assert!(err.to_string().contains("scraper `broken`"), "{err}");
+        }
+        // Unchecked output is still accepted: it describes nothing on purpose.
+        let set = Scrapers::new("ns").with(unchecked("fine"));
+        assert!(set.gatherer(set.default_selection(), ()).is_ok());
     }
 }
