@@ -3,7 +3,8 @@
 //! An application instrumented for Prometheus 3: a *native* request-latency
 //! histogram with labels, under an OpenTelemetry-style UTF-8 name,
 //! `http.server.request.duration` (labels `http.request.method` and
-//! `http.response.status_code`).
+//! `http.response.status_code`), declared with `#[derive(Collector)]`: the
+//! constructor builds the native histogram family from `native(...)`.
 //!
 //! What a scraper gets depends on what it asks for (see the README's
 //! "Prometheus 3" section):
@@ -29,32 +30,26 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use exporter_core::metric::{Family, Histogram, Metric};
+use exporter_core::metric::{Family, Histogram};
 use exporter_core::runtime::Exporter;
-use exporter_core::{Desc, MetricType, Registry};
+use exporter_core::{Collector, Registry};
 
-type Latency = Family<[String; 2], Histogram>;
-
-fn latency(registry: &Registry) -> Result<Arc<Metric<Latency>>, Box<dyn std::error::Error>> {
-    let desc = Desc::new(
-        "http.server.request.duration",
-        "Duration of HTTP server requests.",
-        MetricType::Histogram,
-        ["http.request.method", "http.response.status_code"],
-    )?;
-    // Buckets at most 10% wide (schema 3), at most 160 of them, as
-    // client_golang users commonly set.
-    let proto = Histogram::builder()
-        .native(1.1)
-        .native_max_buckets(160)
-        .native_min_reset_duration(Duration::from_hours(1))
-        .build()?;
-    let metric = Arc::new(Metric::new(
-        desc,
-        Latency::new_with(move || proto.empty_like()),
-    )?);
-    registry.register_arc(metric.clone())?;
-    Ok(metric)
+/// The application's metrics, built by the derive's constructor.
+#[derive(Collector)]
+#[collector(new)]
+struct HttpServer {
+    // Native buckets at most 10% wide (schema 3), at most 160 of them, reset
+    // at most once an hour when there would be more, as client_golang users
+    // commonly set. A UTF-8 name is an explicit choice (`allow(utf8_name)`):
+    // scrapers that do not ask for `allow-utf-8` get it escaped.
+    #[metric(
+        name = "http.server.request.duration",
+        help = "Duration of HTTP server requests.",
+        labels("http.request.method", "http.response.status_code"),
+        native(factor = 1.1, max_buckets = 160, min_reset_duration = "1h"),
+        allow(utf8_name)
+    )]
+    request_duration: Family<[String; 2], Histogram>,
 }
 
 /// Observations recorded at start-up, `i / n` seconds for `i` in `1..=n`.
@@ -64,25 +59,24 @@ const DEMO_REQUESTS: u32 = 1000;
 async fn main() -> ExitCode {
     let n = DEMO_REQUESTS;
     let registry = Arc::new(Registry::new());
-    let latency = match latency(&registry) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot register the latency histogram: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let metrics = Arc::new(HttpServer::new());
+    if let Err(e) = registry.register_arc(metrics.clone()) {
+        eprintln!("cannot register the metrics: {e}");
+        return ExitCode::FAILURE;
+    }
     for i in 1..=n {
-        latency
-            .metric()
+        metrics
+            .request_duration
             .with(&["GET", "200"], |h| h.observe(f64::from(i) / f64::from(n)));
     }
-    let live = latency.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
             let seconds = f64::from(fastrand::u32(1..500)) / 1000.0;
-            live.metric().with(&["POST", "201"], |h| h.observe(seconds));
+            metrics
+                .request_duration
+                .with(&["POST", "201"], |h| h.observe(seconds));
         }
     });
     Exporter::builder("instrumented")

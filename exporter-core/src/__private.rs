@@ -18,7 +18,7 @@ pub use crate::labels::{
     count_or, Arity, LabelArity, LabelCount, LabelNames, LabelSet, LabelValue, LabelValueWriter,
     LabelWriter,
 };
-pub use crate::metric::{Instrument, InstrumentOpts};
+pub use crate::metric::{Instrument, InstrumentOpts, NativeOpts};
 pub use std::sync::OnceLock;
 
 /// Builds a descriptor whose every part the derive already validated at compile time.

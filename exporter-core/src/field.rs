@@ -4,8 +4,9 @@
 //! Two traits, one per level:
 //!
 //! - [`EncodeMetric`]: **one series' value**, written with the label values
-//!   it is given: numbers, `bool`, `Duration`, `SystemTime`, histogram and
-//!   summary values, and the live [`Counter`](crate::Counter),
+//!   it is given: numbers, `bool`, `Duration`, `SystemTime`, histogram
+//!   (classic and native) and summary values, counter and histogram
+//!   snapshots with their created time, and the live [`Counter`](crate::Counter),
 //!   [`Gauge`](crate::Gauge), [`Histogram`](crate::Histogram) and
 //!   [`Summary`](crate::Summary). It is the `V` of `Vec<(L, V)>` and the `M`
 //!   of a [`Family<K, M>`](crate::Family).
@@ -88,18 +89,22 @@ use crate::desc::MetricType;
 use crate::encoding::FamilyEncoder;
 use crate::error::CollectError;
 use crate::labels::{LabelSet, LabelValue};
-use crate::value::{HistogramSnapshot, HistogramValue, SummarySnapshot, SummaryValue};
+use crate::value::{
+    unix_seconds, CounterSnapshot, EncodeValue, HistogramSnapshot, HistogramValue,
+    NativeHistogramSnapshot, NativeHistogramValue, SampleOpts, SummarySnapshot, SummaryValue,
+};
 
 /// The value of one series: written into its family with the label values
 /// it is given.
 ///
 /// Implemented by numbers, `bool`, `Duration`, `SystemTime`,
-/// [`HistogramValue`], [`SummaryValue`], their owned snapshots, and the live
-/// instruments of [`metric`](crate::metric).
+/// [`HistogramValue`], [`NativeHistogramValue`], [`SummaryValue`], their
+/// owned snapshots, [`CounterSnapshot`] (a counter value with its created
+/// time), and the live instruments of [`metric`](crate::metric).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a metric value",
     label = "not a metric value",
-    note = "metric values implement `exporter_core::field::EncodeMetric`: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue` (or the owned `HistogramSnapshot`, `SummarySnapshot`), and the live `Counter`, `Gauge`, `Histogram`, `Summary`"
+    note = "metric values implement `exporter_core::field::EncodeMetric`: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue`, `NativeHistogramValue` (or the owned `HistogramSnapshot`, `SummarySnapshot`, `NativeHistogramSnapshot`), `CounterSnapshot<T>`, and the live `Counter`, `Gauge`, `Histogram`, `Summary`"
 )]
 pub trait EncodeMetric {
     /// The metric type the value implies, if any (a histogram value is a
@@ -149,7 +154,7 @@ pub trait EncodeMetric {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a metric field",
     label = "unsupported metric field type",
-    note = "metric fields implement `exporter_core::field::EncodeFamily`: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue` (or the owned `HistogramSnapshot`, `SummarySnapshot`), `Option<T>`, and `Vec<(L, V)>`, `&[(L, V)]`, `BTreeMap<L, V>`, `HashMap<L, V>` whose keys `L` are label values such as `[String; N]`, tuples or a `#[derive(LabelSet)]` struct; and the live instruments of `exporter_core::metric`",
+    note = "metric fields implement `exporter_core::field::EncodeFamily`: integers, `f64`, `f32`, `bool`, `Duration`, `SystemTime`, `HistogramValue`, `SummaryValue`, `NativeHistogramValue` (or the owned `HistogramSnapshot`, `SummarySnapshot`, `NativeHistogramSnapshot`), `CounterSnapshot<T>`, `Option<T>`, and `Vec<(L, V)>`, `&[(L, V)]`, `BTreeMap<L, V>`, `HashMap<L, V>` whose keys `L` are label values such as `[String; N]`, tuples or a `#[derive(LabelSet)]` struct; and the live instruments of `exporter_core::metric`",
     note = "to nest another `#[derive(Collector)]` struct, mark the field `#[metric(flatten)]`"
 )]
 pub trait EncodeFamily {
@@ -229,6 +234,15 @@ impl EncodeMetric for HistogramValue<'_> {
     }
 }
 
+/// The sample options of a snapshot's created time, when the scrape writes it.
+#[inline]
+fn created_opts(created: Option<SystemTime>, family: &FamilyEncoder<'_>) -> SampleOpts {
+    SampleOpts {
+        timestamp_ms: None,
+        created: created.filter(|_| family.wants_created()).map(unix_seconds),
+    }
+}
+
 impl EncodeMetric for HistogramSnapshot {
     const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
 
@@ -238,7 +252,61 @@ impl EncodeMetric for HistogramSnapshot {
         labels: &L,
         family: &mut FamilyEncoder<'_>,
     ) -> Result<(), CollectError> {
-        family.histogram(labels, &self.as_value())
+        let opts = created_opts(self.created, family);
+        family.histogram_with(labels, &self.as_value(), &opts, &[])
+    }
+}
+
+impl EncodeMetric for NativeHistogramValue<'_> {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
+
+    #[inline]
+    fn encode_metric<L: LabelSet + ?Sized>(
+        &self,
+        labels: &L,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError> {
+        family.native_histogram(labels, self)
+    }
+}
+
+impl EncodeMetric for NativeHistogramSnapshot {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Histogram);
+
+    #[inline]
+    fn encode_metric<L: LabelSet + ?Sized>(
+        &self,
+        labels: &L,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError> {
+        let opts = created_opts(self.created(), family);
+        family.native_histogram_with(labels, &self.as_value(), &[], &opts, &[], &[])
+    }
+}
+
+/// A counter with its created time: written like a number, one series at a
+/// time (each carries its own created time).
+impl<T: EncodeValue> EncodeMetric for CounterSnapshot<T> {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Counter);
+
+    #[inline]
+    fn encode_metric<L: LabelSet + ?Sized>(
+        &self,
+        labels: &L,
+        family: &mut FamilyEncoder<'_>,
+    ) -> Result<(), CollectError> {
+        let opts = created_opts(self.created, family);
+        family.sample_with(labels, &self.value, &opts)
+    }
+}
+
+impl<T: EncodeValue> EncodeFamily for CounterSnapshot<T> {
+    const METRIC_TYPE: Option<MetricType> = Some(MetricType::Counter);
+    const LABELS: Option<usize> = Some(0);
+
+    #[inline]
+    fn encode_family(&self, family: &mut FamilyEncoder<'_>) -> Result<(), CollectError> {
+        self.encode_metric(&(), family)
     }
 }
 
@@ -264,13 +332,16 @@ impl EncodeMetric for SummarySnapshot {
         labels: &L,
         family: &mut FamilyEncoder<'_>,
     ) -> Result<(), CollectError> {
-        family.summary(labels, &self.as_value())
+        let opts = created_opts(self.created, family);
+        family.summary_with(labels, &self.as_value(), &opts)
     }
 }
 
 one_series!(
     HistogramValue<'_>,
     HistogramSnapshot,
+    NativeHistogramValue<'_>,
+    NativeHistogramSnapshot,
     SummaryValue<'_>,
     SummarySnapshot
 );

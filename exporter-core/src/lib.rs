@@ -119,8 +119,10 @@ pub use crate::metric::{Counter, Family, Gauge, Histogram, Summary};
 pub use crate::registry::{default_registry, Gatherer, Registry};
 #[doc(inline)]
 pub use crate::registry::{GatherError, RegisterError};
-/// Owned histogram and summary values, for snapshot struct fields.
-pub use crate::value::{HistogramSnapshot, SummarySnapshot};
+/// Owned counter, histogram and summary values, for snapshot struct fields.
+pub use crate::value::{
+    CounterSnapshot, HistogramSnapshot, NativeHistogramSnapshot, SummarySnapshot,
+};
 
 #[doc = include_str!("../docs/derive.md")]
 #[cfg(feature = "derive")]

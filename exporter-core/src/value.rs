@@ -157,6 +157,34 @@ pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
 
 /// An owned histogram snapshot, for structs that keep their values (see
 /// [`HistogramValue`] for the borrowed form and the meaning of the fields).
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::{Collector, HistogramSnapshot, Registry};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// #[derive(Collector)]
+/// struct Stats {
+///     /// Query latency, as the database reports it.
+///     #[metric(histogram)]
+///     query_seconds: HistogramSnapshot,
+/// }
+///
+/// let started = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let registry = Registry::new();
+/// registry.register(Stats {
+///     query_seconds: HistogramSnapshot {
+///         buckets: vec![(0.1, 3), (1.0, 5)],
+///         sum: 1.7,
+///         count: 6,
+///         ..HistogramSnapshot::default()
+///     }
+///     .with_created(started),
+/// })?;
+/// assert!(registry.gather_text().contains("query_seconds_bucket{le=\"+Inf\"} 6\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistogramSnapshot {
     /// `(upper bound, cumulative count)` in increasing bound order.
@@ -165,6 +193,11 @@ pub struct HistogramSnapshot {
     pub sum: f64,
     /// Number of observations.
     pub count: u64,
+    /// When the system being exported started counting (its start or last
+    /// reset): protobuf `created_timestamp`, OpenMetrics `_created` (when
+    /// enabled), as Go's `NewConstHistogramWithCreatedTimestamp`. Default is
+    /// none: the series carries no created time.
+    pub created: Option<SystemTime>,
 }
 
 impl HistogramSnapshot {
@@ -175,6 +208,13 @@ impl HistogramSnapshot {
             sum: self.sum,
             count: self.count,
         }
+    }
+
+    /// Sets [`created`](Self::created).
+    #[must_use]
+    pub fn with_created(mut self, created: SystemTime) -> Self {
+        self.created = Some(created);
+        self
     }
 }
 
@@ -187,6 +227,10 @@ pub struct SummarySnapshot {
     pub sum: f64,
     /// Number of observations.
     pub count: u64,
+    /// When the system being exported started counting: protobuf
+    /// `created_timestamp`, OpenMetrics `_created` (when enabled), as Go's
+    /// `NewConstSummaryWithCreatedTimestamp`. Default is none.
+    pub created: Option<SystemTime>,
 }
 
 impl SummarySnapshot {
@@ -198,6 +242,80 @@ impl SummarySnapshot {
             count: self.count,
         }
     }
+
+    /// Sets [`created`](Self::created).
+    #[must_use]
+    pub fn with_created(mut self, created: SystemTime) -> Self {
+        self.created = Some(created);
+        self
+    }
+}
+
+/// A counter's value as a snapshot struct reads it, with the time the
+/// system being exported started counting (Go's
+/// `NewConstMetricWithCreatedTimestamp`).
+///
+/// A plain integer field is a counter without a created time; wrap it in
+/// `CounterSnapshot` to carry one. The field type implies a counter, so
+/// `#[metric(counter)]` may be left out; it works wherever a number does
+/// (`Option`, `Vec<(L, V)>`, maps).
+///
+/// # Example
+///
+/// ```
+/// use exporter_core::{Collector, CounterSnapshot, Format, MetricEncoder, Registry};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// #[derive(Collector)]
+/// struct Stats {
+///     /// Queries run since the server started.
+///     queries_total: CounterSnapshot<u64>,
+/// }
+///
+/// let started = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let registry = Registry::new();
+/// registry.register(Stats {
+///     queries_total: CounterSnapshot::new(42).with_created(started),
+/// })?;
+/// // OpenMetrics `_created` lines are off by default, as in Go.
+/// let mut encoder = MetricEncoder::new(Format::OpenMetrics);
+/// encoder.openmetrics_created_lines(true);
+/// exporter_core::Gatherer::gather_into(&registry, &mut encoder);
+/// let mut out = Vec::new();
+/// encoder.finish_into(&mut out);
+/// let text = String::from_utf8(out)?;
+/// assert!(text.contains("queries_total 42\nqueries_created 1700000000.0\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CounterSnapshot<T> {
+    /// The counter's value.
+    pub value: T,
+    /// When the counter started counting. Default is none.
+    pub created: Option<SystemTime>,
+}
+
+impl<T> CounterSnapshot<T> {
+    /// A counter value without a created time.
+    pub fn new(value: T) -> Self {
+        CounterSnapshot {
+            value,
+            created: None,
+        }
+    }
+
+    /// Sets [`created`](Self::created).
+    #[must_use]
+    pub fn with_created(mut self, created: SystemTime) -> Self {
+        self.created = Some(created);
+        self
+    }
+}
+
+/// Seconds since the Unix epoch (negative before it): a created time as
+/// [`SampleOpts::created`] takes it.
+pub(crate) fn unix_seconds(t: SystemTime) -> f64 {
+    t.to_number().as_f64()
 }
 
 /// A Rust type that can be the value of a sample.
@@ -588,6 +706,7 @@ pub struct NativeHistogramSnapshot {
     negative: Vec<(i32, u64)>,
     sum: f64,
     count: u64,
+    created: Option<SystemTime>,
 }
 
 impl NativeHistogramSnapshot {
@@ -643,7 +762,33 @@ impl NativeHistogramSnapshot {
             negative,
             sum,
             count,
+            created: None,
         })
+    }
+
+    /// Sets when the system being exported started counting: protobuf
+    /// `created_timestamp`, OpenMetrics `_created` (when enabled), as the
+    /// `createdTimestamp` of Go's `NewConstNativeHistogram`. Default is none.
+    ///
+    /// ```
+    /// use exporter_core::value::NativeHistogramSnapshot;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let started = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let h = NativeHistogramSnapshot::from_buckets(0, 0.0, 0, [(1, 2)], [], 3.0, 2)?
+    ///     .with_created(started);
+    /// assert_eq!(h.created(), Some(started));
+    /// # Ok::<(), exporter_core::value::NativeHistogramError>(())
+    /// ```
+    #[must_use]
+    pub fn with_created(mut self, created: SystemTime) -> Self {
+        self.created = Some(created);
+        self
+    }
+
+    /// When the histogram started counting, if known.
+    pub fn created(&self) -> Option<SystemTime> {
+        self.created
     }
 
     /// The borrowed form the encoder writes.

@@ -3,6 +3,8 @@
 //! token for error spans; unknown and repeated keys are rejected here, on the
 //! offending token.
 
+use std::time::Duration;
+
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
@@ -98,13 +100,14 @@ enum FieldKey {
     Buckets,
     Objectives,
     MaxAge,
+    Native,
     Flatten,
     Skip,
     Allow,
 }
 
 impl FieldKey {
-    const ALL: [(&'static str, FieldKey); 18] = [
+    const ALL: [(&'static str, FieldKey); 19] = [
         ("counter", FieldKey::Type(Kind::Counter)),
         ("gauge", FieldKey::Type(Kind::Gauge)),
         ("untyped", FieldKey::Type(Kind::Untyped)),
@@ -120,9 +123,33 @@ impl FieldKey {
         ("buckets", FieldKey::Buckets),
         ("objectives", FieldKey::Objectives),
         ("max_age", FieldKey::MaxAge),
+        ("native", FieldKey::Native),
         ("flatten", FieldKey::Flatten),
         ("skip", FieldKey::Skip),
         ("allow", FieldKey::Allow),
+    ];
+}
+
+/// Every key of `native(...)`: Go's `HistogramOpts` `NativeHistogram*`
+/// fields, named as the `HistogramBuilder` setters they map to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NativeKey {
+    Factor,
+    ZeroThreshold,
+    MaxBuckets,
+    MinResetDuration,
+    MaxZeroThreshold,
+    MaxExemplars,
+}
+
+impl NativeKey {
+    const ALL: [(&'static str, NativeKey); 6] = [
+        ("factor", NativeKey::Factor),
+        ("zero_threshold", NativeKey::ZeroThreshold),
+        ("max_buckets", NativeKey::MaxBuckets),
+        ("min_reset_duration", NativeKey::MinResetDuration),
+        ("max_zero_threshold", NativeKey::MaxZeroThreshold),
+        ("max_exemplars", NativeKey::MaxExemplars),
     ];
 }
 
@@ -215,6 +242,19 @@ pub(crate) struct ConstLabel {
     pub(crate) value: LitStr,
 }
 
+/// `native(...)` of a histogram field: each option with its span (the
+/// value's, where range errors point).
+pub(crate) struct NativeAttrs {
+    /// The `native` keyword.
+    pub(crate) span: Span,
+    pub(crate) factor: Option<Sp<f64>>,
+    pub(crate) zero_threshold: Option<Sp<f64>>,
+    pub(crate) max_buckets: Option<Sp<u32>>,
+    pub(crate) min_reset_duration: Option<Sp<Duration>>,
+    pub(crate) max_zero_threshold: Option<Sp<f64>>,
+    pub(crate) max_exemplars: Option<Sp<usize>>,
+}
+
 /// `#[collector(...)]` on the struct.
 #[derive(Default)]
 pub(crate) struct ContainerAttrs {
@@ -239,6 +279,7 @@ pub(crate) struct FieldAttrs {
     pub(crate) objectives: Option<Sp<Vec<Objective>>>,
     /// `max_age = 600`: the summary window in seconds.
     pub(crate) max_age: Option<Sp<f64>>,
+    pub(crate) native: Option<NativeAttrs>,
     pub(crate) flatten: Option<Span>,
     pub(crate) skip: Option<Span>,
     pub(crate) allow: Vec<Sp<Lint>>,
@@ -255,6 +296,18 @@ fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<
     if slot.is_some() {
         cx.syn_error(meta.error(format_args!(
             "duplicate `{}` attribute; remove one",
+            path_str(&meta.path)
+        )));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// As [`set`], for an option inside `native(...)`.
+fn set_native<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>) {
+    if slot.is_some() {
+        cx.syn_error(meta.error(format_args!(
+            "duplicate `{}` in `native(...)`; remove one",
             path_str(&meta.path)
         )));
     } else {
@@ -360,6 +413,165 @@ fn parse_objectives(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<(Sp<f64>, Sp<
     Ok(list.into_iter().collect())
 }
 
+/// `native(factor = 1.1, ...)`; `path_span` is the `native` keyword's.
+fn parse_native(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    path_span: Span,
+) -> syn::Result<NativeAttrs> {
+    const EXPECTED: &str = "expected `native(factor = ...)`, e.g. `native(factor = 1.1)`, with optional `zero_threshold`, `max_buckets`, `min_reset_duration`, `max_zero_threshold`, `max_exemplars`";
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(path_span, EXPECTED));
+    }
+    let mut out = NativeAttrs {
+        span: path_span,
+        factor: None,
+        zero_threshold: None,
+        max_buckets: None,
+        min_reset_duration: None,
+        max_zero_threshold: None,
+        max_exemplars: None,
+    };
+    meta.parse_nested_meta(|inner| {
+        let Some(key) = lookup(&NativeKey::ALL, &inner.path) else {
+            return Err(inner.error(format_args!(
+                "unknown `native` option `{}`; {}expected `factor`, `zero_threshold`, `max_buckets`, `min_reset_duration`, `max_zero_threshold` or `max_exemplars`",
+                path_str(&inner.path),
+                suggestion(&inner.path, &NativeKey::ALL),
+            )));
+        };
+        let name = path_str(&inner.path);
+        let value = inner.value().map_err(|_| {
+            inner.error(format_args!("expected `{name} = ...` inside `native(...)`"))
+        })?;
+        match key {
+            NativeKey::Factor => {
+                let v = parse_number(value).map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected a number: the bucket growth factor, e.g. `native(factor = 1.1)`",
+                    )
+                })?;
+                set_native(cx, &mut out.factor, v, &inner);
+            }
+            NativeKey::ZeroThreshold => {
+                let v = parse_number(value)?;
+                set_native(cx, &mut out.zero_threshold, v, &inner);
+            }
+            NativeKey::MaxZeroThreshold => {
+                let v = parse_number(value)?;
+                set_native(cx, &mut out.max_zero_threshold, v, &inner);
+            }
+            NativeKey::MaxBuckets => {
+                let v = parse_count(value, "max_buckets = 160")?;
+                set_native(cx, &mut out.max_buckets, v, &inner);
+            }
+            NativeKey::MaxExemplars => {
+                let v = parse_count(value, "max_exemplars = 10")?;
+                set_native(cx, &mut out.max_exemplars, v, &inner);
+            }
+            NativeKey::MinResetDuration => {
+                let v = parse_duration(value)?;
+                set_native(cx, &mut out.min_reset_duration, v, &inner);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A whole number that fits `T` (`max_buckets = 160`); `example` shows the form.
+fn parse_count<T>(input: syn::parse::ParseStream<'_>, example: &str) -> syn::Result<Sp<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let lit: syn::Lit = input.parse()?;
+    match &lit {
+        syn::Lit::Int(i) => {
+            let value = i.base10_parse::<T>().map_err(|_| {
+                syn::Error::new(
+                    lit.span(),
+                    format_args!("number out of range; give a count such as `{example}`"),
+                )
+            })?;
+            Ok(Sp {
+                value,
+                span: lit.span(),
+            })
+        }
+        _ => Err(syn::Error::new(
+            lit.span(),
+            format_args!("expected a whole number, e.g. `{example}`"),
+        )),
+    }
+}
+
+/// `min_reset_duration`: seconds (`3600`, as `max_age`) or a Go duration
+/// string (`"1h"`, `"90m"`, `"1h30m"`, `"500ms"`).
+fn parse_duration(input: syn::parse::ParseStream<'_>) -> syn::Result<Sp<Duration>> {
+    const EXPECTED: &str =
+        "expected seconds or a duration such as `\"1h\"`, `\"30m\"`, `\"1h30m\"`, `\"90s\"`";
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        let value =
+            parse_go_duration(&lit.value()).ok_or_else(|| syn::Error::new(lit.span(), EXPECTED))?;
+        return Ok(Sp {
+            value,
+            span: lit.span(),
+        });
+    }
+    let secs = parse_number(input).map_err(|e| syn::Error::new(e.span(), EXPECTED))?;
+    let value = if secs.value < 0.0 {
+        None
+    } else {
+        Duration::try_from_secs_f64(secs.value).ok()
+    }
+    .ok_or_else(|| syn::Error::new(secs.span, EXPECTED))?;
+    Ok(Sp {
+        value,
+        span: secs.span,
+    })
+}
+
+/// A duration as Go's `time.ParseDuration` writes one, unsigned: numbers
+/// (with an optional fraction) each followed by a unit, `ns`, `us` (`µs`),
+/// `ms`, `s`, `m` or `h`, e.g. `"1h30m"`. `None` for anything else, or a
+/// duration too long for `Duration`.
+fn parse_go_duration(s: &str) -> Option<Duration> {
+    let mut rest = s;
+    let mut total = 0.0f64;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(digits);
+        if number.is_empty() || number == "." {
+            return None;
+        }
+        let value: f64 = number.parse().ok()?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let scale = match unit {
+            "ns" => 1e-9,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        total += value * scale;
+        rest = tail;
+    }
+    Duration::try_from_secs_f64(total).ok()
+}
+
 /// Parses every `#[collector(...)]` on the container.
 pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
@@ -405,7 +617,7 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         let result = attr.parse_nested_meta(|meta| {
             let Some(key) = lookup(&FieldKey::ALL, &meta.path) else {
                 return Err(meta.error(format_args!(
-                    "unknown metric attribute `{}`; {}expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels`, `buckets`, `objectives`, `max_age`, `flatten`, `skip` or `allow`",
+                    "unknown metric attribute `{}`; {}expected a type (`counter`, `gauge`, ...), `name`, `help`, `unit`, `labels`, `const_labels`, `buckets`, `native`, `objectives`, `max_age`, `flatten`, `skip` or `allow`",
                     path_str(&meta.path),
                     suggestion(&meta.path, &FieldKey::ALL),
                 )));
@@ -457,6 +669,10 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 FieldKey::MaxAge => {
                     let value = parse_number(meta.value()?)?;
                     set(cx, &mut out.max_age, value, &meta);
+                }
+                FieldKey::Native => {
+                    let native = parse_native(cx, &meta, span)?;
+                    set(cx, &mut out.native, native, &meta);
                 }
                 FieldKey::Flatten => set(cx, &mut out.flatten, span, &meta),
                 FieldKey::Skip => set(cx, &mut out.skip, span, &meta),
@@ -513,5 +729,23 @@ pub(crate) fn doc_help(attrs: &[Attribute]) -> Option<String> {
         None
     } else {
         Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_go_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("1h"), Some(Duration::from_hours(1)));
+        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_mins(90)));
+        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_go_duration("2us"), Some(Duration::from_micros(2)));
+        for bad in ["", "1", "h", "1x", "-1h", "1h-", ".h", "1e3s"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad}");
+        }
     }
 }

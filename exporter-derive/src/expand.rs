@@ -3,13 +3,15 @@
 //! type, `const` checks of each field type against its attributes, and the
 //! optional constructor of instrument structs.
 
+use std::time::Duration;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, WherePredicate};
 
 use crate::ast::Input;
-use crate::attr::{Kind, Lint};
+use crate::attr::{Kind, Lint, NativeAttrs};
 use crate::ctxt::Ctxt;
 use crate::fallback;
 use crate::generics;
@@ -360,7 +362,10 @@ fn const_checks(
                 let keyword = kind.value.keyword();
                 let shown = shown_type(m.field.ty);
                 let (live, snapshot) = if kind.value == Kind::Histogram {
-                    ("Histogram", "HistogramSnapshot")
+                    (
+                        "Histogram",
+                        "HistogramSnapshot` or `NativeHistogramSnapshot",
+                    )
                 } else {
                     ("Summary", "SummarySnapshot")
                 };
@@ -409,6 +414,43 @@ fn const_checks(
                         at,
                         quote!(#private::metric_type_differs(#implied, #counter)),
                         format!("`_total` is for counters, but `{name}` is not one; drop the suffix, or add `allow(non_counter_total)`"),
+                    ));
+                }
+                // Constructor options of one type, on a field whose type
+                // implies another (a `Counter` with `buckets(...)`).
+                let options = [
+                    (
+                        attrs.buckets.as_ref().map(|b| b.span),
+                        "buckets(...)",
+                        Kind::Histogram,
+                    ),
+                    (
+                        attrs.native.as_ref().map(|n| n.span),
+                        "native(...)",
+                        Kind::Histogram,
+                    ),
+                    (
+                        attrs.objectives.as_ref().map(|o| o.span),
+                        "objectives(...)",
+                        Kind::Summary,
+                    ),
+                    (
+                        attrs.max_age.as_ref().map(|m| m.span),
+                        "max_age",
+                        Kind::Summary,
+                    ),
+                ];
+                for (span, option, kind) in options {
+                    let Some(span) = span else { continue };
+                    let variant = format_ident!("{}", kind.variant());
+                    out.push(check(
+                        span,
+                        quote!(#private::metric_type_differs(#implied, #private::MetricType::#variant)),
+                        format!(
+                            "`{option}` applies to {}s, but the type of `{field}` is not one; remove it, or use a {} field type",
+                            kind.keyword(),
+                            kind.keyword()
+                        ),
                     ));
                 }
                 for label in attrs.labels.iter().flat_map(|l| &l.value) {
@@ -606,11 +648,16 @@ fn constructor(
                     quote!(::core::option::Option::Some(::core::time::Duration::from_secs_f64(#secs)))
                 },
             );
+            let native = attrs.native.as_ref().map_or_else(
+                || quote!(::core::option::Option::None),
+                |n| native_opts(n, krate),
+            );
             quote_spanned! {ty.span()=>
                 #field: <#ty as #krate::__private::Instrument>::from_opts(&#krate::__private::InstrumentOpts {
                     buckets: #buckets,
                     objectives: #objectives,
                     max_age: #max_age,
+                    native: #native,
                 }),
             }
         } else {
@@ -646,6 +693,41 @@ fn constructor(
                 Self::new()
             }
         }
+    }
+}
+
+/// `Some(NativeOpts { .. })` of a `native(...)` attribute; options left out
+/// take Go's defaults (`valid` checked the rest).
+fn native_opts(n: &NativeAttrs, krate: &syn::Path) -> TokenStream {
+    let some = |v: Option<TokenStream>| {
+        v.map_or_else(
+            || quote!(::core::option::Option::None),
+            |v| quote!(::core::option::Option::Some(#v)),
+        )
+    };
+    let factor = float(n.factor.map_or(1.1, |f| f.value));
+    let zero_threshold = some(n.zero_threshold.map(|z| float(z.value)));
+    let max_buckets = n.max_buckets.map_or(0, |m| m.value);
+    let max_buckets = proc_macro2::Literal::u32_unsuffixed(max_buckets);
+    let min_reset = n.min_reset_duration.map_or(Duration::ZERO, |d| d.value);
+    let (secs, nanos) = (
+        proc_macro2::Literal::u64_unsuffixed(min_reset.as_secs()),
+        proc_macro2::Literal::u32_unsuffixed(min_reset.subsec_nanos()),
+    );
+    let max_zero_threshold = float(n.max_zero_threshold.map_or(0.0, |m| m.value));
+    let max_exemplars = some(
+        n.max_exemplars
+            .map(|m| proc_macro2::Literal::usize_unsuffixed(m.value).into_token_stream()),
+    );
+    quote! {
+        ::core::option::Option::Some(#krate::__private::NativeOpts {
+            factor: #factor,
+            zero_threshold: #zero_threshold,
+            max_buckets: #max_buckets,
+            min_reset_duration: ::core::time::Duration::new(#secs, #nanos),
+            max_zero_threshold: #max_zero_threshold,
+            max_exemplars: #max_exemplars,
+        })
     }
 }
 

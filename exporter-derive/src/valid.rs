@@ -8,7 +8,7 @@ use proc_macro2::Span;
 use syn::{Ident, LitStr, Type};
 
 use crate::ast::{Field, Input};
-use crate::attr::{Kind, Lint, Sp};
+use crate::attr::{Kind, Lint, NativeAttrs, Sp};
 use crate::ctxt::Ctxt;
 use crate::generics;
 use crate::name;
@@ -132,6 +132,7 @@ fn has_metric_keys(field: &Field<'_>) -> bool {
         || a.buckets.is_some()
         || a.objectives.is_some()
         || a.max_age.is_some()
+        || a.native.is_some()
         || !a.allow.is_empty()
 }
 
@@ -343,6 +344,9 @@ fn check_instrument_opts(cx: &mut Ctxt, input: &Input<'_>, field: &Field<'_>, ki
             }
         }
     }
+    if let Some(native) = &attrs.native {
+        check_native(cx, input, native, kind);
+    }
     if let Some(max_age) = &attrs.max_age {
         if input.attrs.new.is_none() {
             cx.error_at(
@@ -387,6 +391,89 @@ fn check_instrument_opts(cx: &mut Ctxt, input: &Input<'_>, field: &Field<'_>, ki
                     "allowed error must be between 0 and 1, e.g. `(0.99, 0.001)`",
                 );
             }
+        }
+    }
+}
+
+/// `native(...)`: what Go's `HistogramOpts` would refuse or ignore, at the
+/// option to fix.
+fn check_native(cx: &mut Ctxt, input: &Input<'_>, native: &NativeAttrs, kind: Option<Kind>) {
+    if input.attrs.new.is_none() {
+        cx.error_at(
+            native.span,
+            "`native(...)` configures the histogram built by the generated constructor; add `#[collector(new)]` to the struct (a snapshot field reports a native histogram it holds as a `NativeHistogramSnapshot`, without `native(...)`)",
+        );
+    }
+    if kind.is_some_and(|k| k != Kind::Histogram) {
+        cx.error_at(native.span, "`native(...)` applies to histograms only");
+    }
+    match &native.factor {
+        None => cx.error_at(
+            native.span,
+            "missing `factor`: a native histogram's buckets grow by at most this factor each; add it, e.g. `native(factor = 1.1)`",
+        ),
+        // Go's `pickSchema` needs a factor above 1 (1.0027 is the finest schema, 8).
+        Some(f) if f.value <= 1.0 => cx.error_at(
+            f.span,
+            "`factor` must be above 1: each bucket is at most `factor` times wider than the one before, e.g. `native(factor = 1.1)`",
+        ),
+        Some(_) => {}
+    }
+    for (value, key) in [
+        (&native.zero_threshold, "zero_threshold"),
+        (&native.max_zero_threshold, "max_zero_threshold"),
+    ] {
+        if let Some(v) = value {
+            if v.value < 0.0 {
+                cx.error_at(
+                    v.span,
+                    format_args!("`{key}` is the half-width of the zero bucket; give 0 or more, e.g. `{key} = 0.001`"),
+                );
+            }
+        }
+    }
+    if let Some(max) = &native.max_buckets {
+        if max.value == 0 {
+            cx.error_at(
+                max.span,
+                "`max_buckets = 0` sets no limit; remove it, or give the most buckets to keep, e.g. `max_buckets = 160`",
+            );
+        }
+    }
+    if let Some(d) = &native.min_reset_duration {
+        if d.value.is_zero() {
+            cx.error_at(
+                d.span,
+                "`min_reset_duration` of zero never resets; remove it, or give a duration such as `\"1h\"`",
+            );
+        }
+    }
+    // Go applies both only when `max_buckets` limits the buckets.
+    if native.max_buckets.is_none() {
+        for (span, key) in [
+            (
+                native.min_reset_duration.map(|d| d.span),
+                "min_reset_duration",
+            ),
+            (
+                native.max_zero_threshold.map(|d| d.span),
+                "max_zero_threshold",
+            ),
+        ] {
+            if let Some(span) = span {
+                cx.error_at(
+                    span,
+                    format_args!("`{key}` only acts when the bucket count is limited; add `max_buckets`, e.g. `max_buckets = 160`"),
+                );
+            }
+        }
+    }
+    if let (Some(zero), Some(max)) = (&native.zero_threshold, &native.max_zero_threshold) {
+        if max.value < zero.value {
+            cx.error_at(
+                max.span,
+                "`max_zero_threshold` is below `zero_threshold`, so the zero bucket could never widen; raise it or remove it",
+            );
         }
     }
 }

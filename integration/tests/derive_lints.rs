@@ -1,5 +1,6 @@
 //! Derived code compiles without warnings under strict lints: generics,
-//! lifetimes, `r#type` fields, `Option` fields, label sets and flatten.
+//! lifetimes, `r#type` fields, `Option` fields, label sets and flatten, and
+//! the constructor of native histograms with every `native(...)` option.
 #![deny(warnings, unused_qualifications, clippy::pedantic)]
 
 use std::collections::BTreeMap;
@@ -54,6 +55,39 @@ struct Nested {
     /// A nested value.
     #[metric(gauge)]
     nested_value: f64,
+}
+
+#[derive(Collector)]
+#[collector(new)]
+struct Latency {
+    /// Native only, every option.
+    #[metric(native(
+        factor = 1.1,
+        zero_threshold = 0,
+        max_buckets = 160,
+        min_reset_duration = "1h",
+        max_zero_threshold = 0.01,
+        max_exemplars = 4
+    ))]
+    native_seconds: exporter_core::metric::Histogram,
+    /// Native and classic, in a family.
+    #[metric(labels(method), buckets(0.1, 1), native(factor = 2))]
+    both_seconds: exporter_core::metric::Family<[String; 1], exporter_core::metric::Histogram>,
+    /// Not a metric: the constructor builds it with `Default`.
+    #[metric(skip)]
+    _created: exporter_core::CounterSnapshot<u64>,
+}
+
+#[test]
+fn native_constructor_compiles() {
+    let n = Latency::new();
+    assert_eq!(n.native_seconds.native_schema(), Some(3));
+    assert_eq!(n.native_seconds.native_zero_bucket(), Some((0.0, 0)));
+    n.both_seconds.with(&["GET"], |h| {
+        assert_eq!(h.native_schema(), Some(0));
+        assert_eq!(h.buckets(), [0.1, 1.0]);
+    });
+    assert_eq!(n.describe().len(), 2);
 }
 
 #[test]

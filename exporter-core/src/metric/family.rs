@@ -286,11 +286,13 @@ where
         let buckets = opts.buckets.map(<[f64]>::to_vec);
         let objectives = opts.objectives.map(<[(f64, f64)]>::to_vec);
         let max_age = opts.max_age;
+        let native = opts.native;
         Family::new_with(move || {
             M::from_opts(&InstrumentOpts {
                 buckets: buckets.as_deref(),
                 objectives: objectives.as_deref(),
                 max_age,
+                native,
             })
         })
     }

@@ -732,23 +732,47 @@ impl EncodeMetric for Histogram {
 }
 
 impl Instrument for Histogram {
-    /// Uses `opts.buckets`, or Go's default buckets. Bounds the derive did not
-    /// check (it does) are repaired rather than refused: NaN dropped, then
-    /// sorted and deduplicated.
+    /// Uses `opts.buckets`, or Go's default buckets, and with `opts.native`
+    /// makes the histogram native (only native without `buckets`, as
+    /// [`HistogramBuilder`] does). Options the derive did not check (it
+    /// does) are repaired rather than refused: bounds with NaN dropped, then
+    /// sorted and deduplicated; native options that do not build leave the
+    /// histogram classic.
     fn from_opts(opts: &InstrumentOpts<'_>) -> Self {
-        match opts.buckets {
-            None => Self::new(),
-            Some(bounds) => Self::with_buckets(bounds.iter().copied()).unwrap_or_else(|_| {
-                let mut fixed: Vec<f64> = bounds
-                    .iter()
-                    .copied()
-                    .filter(|b| !b.is_nan() && *b != f64::INFINITY)
-                    .collect();
-                fixed.sort_by(f64::total_cmp);
-                fixed.dedup();
-                Self::from_sorted(fixed)
-            }),
+        let bounds = opts.buckets.map(|bounds| {
+            let mut fixed: Vec<f64> = bounds
+                .iter()
+                .copied()
+                .filter(|b| !b.is_nan() && *b != f64::INFINITY)
+                .collect();
+            fixed.sort_by(f64::total_cmp);
+            fixed.dedup();
+            fixed
+        });
+        let Some(native) = opts.native else {
+            return bounds.map_or_else(Self::new, Self::from_sorted);
+        };
+        let mut builder = Self::builder()
+            .native(native.factor)
+            .native_max_buckets(native.max_buckets)
+            .native_min_reset_duration(native.min_reset_duration)
+            .native_max_zero_threshold(native.max_zero_threshold);
+        match native.zero_threshold {
+            // The builder's "zero" is a negative threshold (Go's
+            // `NativeHistogramZeroThresholdZero`); its 0 is Go's default.
+            Some(0.0) => builder = builder.native_zero_threshold(-1.0),
+            Some(t) => builder = builder.native_zero_threshold(t),
+            None => {}
         }
+        if let Some(max) = native.max_exemplars {
+            builder = builder.native_max_exemplars(max);
+        }
+        if let Some(bounds) = &bounds {
+            builder = builder.buckets(bounds.iter().copied());
+        }
+        builder
+            .build()
+            .unwrap_or_else(|_| bounds.map_or_else(Self::new, Self::from_sorted))
     }
 }
 
@@ -821,6 +845,51 @@ mod tests {
         h.observe(f64::NAN);
         assert_eq!(h.count(), 9);
         assert!(h.sum().is_nan());
+    }
+
+    #[test]
+    fn from_opts_builds_native_histograms() {
+        let native = crate::metric::NativeOpts {
+            factor: 1.1,
+            zero_threshold: Some(0.0),
+            max_buckets: 0,
+            min_reset_duration: Duration::ZERO,
+            max_zero_threshold: 0.0,
+            max_exemplars: None,
+        };
+        let only = Histogram::from_opts(&InstrumentOpts {
+            native: Some(native),
+            ..InstrumentOpts::default()
+        });
+        assert_eq!(only.native_schema(), Some(3));
+        assert!(only.buckets().is_empty());
+        // `zero_threshold = 0` is a zero bucket of width 0, not Go's default.
+        assert_eq!(only.native_zero_bucket(), Some((0.0, 0)));
+        let both = Histogram::from_opts(&InstrumentOpts {
+            buckets: Some(&[1.0, 0.5]),
+            native: Some(crate::metric::NativeOpts {
+                factor: 2.0,
+                zero_threshold: None,
+                ..native
+            }),
+            ..InstrumentOpts::default()
+        });
+        assert_eq!(both.native_schema(), Some(0));
+        assert_eq!(both.buckets(), [0.5, 1.0]);
+        assert_eq!(
+            both.native_zero_bucket(),
+            Some((native::DEFAULT_ZERO_THRESHOLD, 0))
+        );
+        // A factor the derive would refuse leaves a classic histogram.
+        let bad = Histogram::from_opts(&InstrumentOpts {
+            native: Some(crate::metric::NativeOpts {
+                factor: 1.0,
+                ..native
+            }),
+            ..InstrumentOpts::default()
+        });
+        assert_eq!(bad.native_schema(), None);
+        assert_eq!(bad.buckets(), DEFAULT_BUCKETS);
     }
 
     #[test]

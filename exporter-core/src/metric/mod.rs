@@ -190,6 +190,30 @@ pub struct InstrumentOpts<'a> {
     pub objectives: Option<&'a [(f64, f64)]>,
     /// Summary window.
     pub max_age: Option<Duration>,
+    /// Histogram `native(...)`: make it native (or native and classic, with
+    /// `buckets`).
+    pub native: Option<NativeOpts>,
+}
+
+/// A histogram's `native(...)` options, as the derive passes them: Go's
+/// `HistogramOpts` `NativeHistogram*` fields, each mapped to the
+/// [`HistogramBuilder`] setter of the same name. Not a public API.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NativeOpts {
+    /// `factor`: [`HistogramBuilder::native`].
+    pub factor: f64,
+    /// `zero_threshold`, the width itself (0 is a zero bucket of width 0);
+    /// `None` for Go's default, 2^-128.
+    pub zero_threshold: Option<f64>,
+    /// `max_buckets`; 0 is no limit.
+    pub max_buckets: u32,
+    /// `min_reset_duration`; zero is never.
+    pub min_reset_duration: Duration,
+    /// `max_zero_threshold`; 0 is never widened.
+    pub max_zero_threshold: f64,
+    /// `max_exemplars`; `None` for the default, 10.
+    pub max_exemplars: Option<usize>,
 }
 
 /// Builds an instrument from [`InstrumentOpts`]; what the derive's generated

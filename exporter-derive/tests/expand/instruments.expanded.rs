@@ -15,6 +15,11 @@ const _: () = {
                 ::exporter_core::__private::desc("http_request_duration_seconds",
                 "Request latency.", ::exporter_core::__private::implied_metric_type(<
                 Histogram as ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,),
+                ::core::option::Option::None, & [], & [],) ?,
+                ::exporter_core::__private::desc("http_response_size_bytes",
+                "Response sizes: native buckets growing by at most 10%, at most 160 of them.",
+                ::exporter_core::__private::implied_metric_type(< Histogram as
+                ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,),
                 ::core::option::Option::None, & [], & [],) ?
             ],
         )
@@ -48,6 +53,10 @@ const _: () = {
                 &self.request_duration_seconds,
                 &mut __encoder.family(&__descs[1])?,
             )?;
+            <Histogram as ::exporter_core::__private::EncodeFamily>::encode_family(
+                &self.response_size_bytes,
+                &mut __encoder.family(&__descs[2])?,
+            )?;
             ::core::result::Result::Ok(())
         }
         fn may_block(&self) -> bool {
@@ -78,6 +87,7 @@ const _: () = {
         const NAMES: &'static [&'static str] = &[
             "http_requests_total",
             "http_request_duration_seconds",
+            "http_response_size_bytes",
         ];
     }
     ::exporter_core::__private::__impl_prometheus_collector!([] [HttpMetrics] []);
@@ -95,6 +105,7 @@ const _: () = {
                         buckets: ::core::option::Option::None,
                         objectives: ::core::option::Option::None,
                         max_age: ::core::option::Option::None,
+                        native: ::core::option::Option::None,
                     },
                 ),
                 request_duration_seconds: <Histogram as ::exporter_core::__private::Instrument>::from_opts(
@@ -102,6 +113,22 @@ const _: () = {
                         buckets: ::core::option::Option::Some(&[0.005, 0.05, 0.5, 5.0]),
                         objectives: ::core::option::Option::None,
                         max_age: ::core::option::Option::None,
+                        native: ::core::option::Option::None,
+                    },
+                ),
+                response_size_bytes: <Histogram as ::exporter_core::__private::Instrument>::from_opts(
+                    &::exporter_core::__private::InstrumentOpts {
+                        buckets: ::core::option::Option::None,
+                        objectives: ::core::option::Option::None,
+                        max_age: ::core::option::Option::None,
+                        native: ::core::option::Option::Some(::exporter_core::__private::NativeOpts {
+                            factor: 1.1,
+                            zero_threshold: ::core::option::Option::None,
+                            max_buckets: 160,
+                            min_reset_duration: ::core::time::Duration::new(3600, 0),
+                            max_zero_threshold: 0.0,
+                            max_exemplars: ::core::option::Option::None,
+                        }),
                     },
                 ),
             }
@@ -159,12 +186,51 @@ const _: () = {
             "counter `http_request_duration_seconds` should end in `_total`; rename it `http_request_duration_seconds_total`, or add `allow(counter_total)`"
         )
     };
+    const _: () = if ::exporter_core::__private::metric_type_differs(
+        <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE,
+        ::exporter_core::__private::MetricType::Histogram,
+    ) {
+        ::core::panic!(
+            "`buckets(...)` applies to histograms, but the type of `request_duration_seconds` is not one; remove it, or use a histogram field type"
+        )
+    };
     const _: () = if ::exporter_core::__private::label_arity_differs(
         <Histogram as ::exporter_core::__private::EncodeFamily>::LABELS,
         0,
     ) {
         ::core::panic!(
             "missing `labels(...)`: each series of `request_duration_seconds` carries label values but has no label names; add `labels(name, ...)`"
+        )
+    };
+    const _: () = if <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE
+        .is_none()
+    {
+        ::core::panic!(
+            "missing metric type: the type of `response_size_bytes` does not imply one; add one of `counter`, `gauge`, `untyped`, `histogram`, `summary` to `#[metric(...)]`"
+        )
+    };
+    const _: () = if ::exporter_core::__private::implies(
+        <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE,
+        ::exporter_core::__private::MetricType::Counter,
+    ) {
+        ::core::panic!(
+            "counter `http_response_size_bytes` should end in `_total`; rename it `http_response_size_bytes_total`, or add `allow(counter_total)`"
+        )
+    };
+    const _: () = if ::exporter_core::__private::metric_type_differs(
+        <Histogram as ::exporter_core::__private::EncodeFamily>::METRIC_TYPE,
+        ::exporter_core::__private::MetricType::Histogram,
+    ) {
+        ::core::panic!(
+            "`native(...)` applies to histograms, but the type of `response_size_bytes` is not one; remove it, or use a histogram field type"
+        )
+    };
+    const _: () = if ::exporter_core::__private::label_arity_differs(
+        <Histogram as ::exporter_core::__private::EncodeFamily>::LABELS,
+        0,
+    ) {
+        ::core::panic!(
+            "missing `labels(...)`: each series of `response_size_bytes` carries label values but has no label names; add `labels(name, ...)`"
         )
     };
 };
