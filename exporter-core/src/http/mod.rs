@@ -16,15 +16,15 @@
 //! takes a blocking thread.
 //!
 //! A scrape that cannot block runs inside the request's own task, with no
-//! task, channel or thread hand-off of its own, when the handler's previous
-//! scrape was under 32 KiB: the usual exporter, whose scrapes are small and
-//! about the same size from one to the next. The first scrape of a handler
-//! and any after a bigger one run as a task and may stream (below); a
-//! scrape that grows past 64 KiB while it runs inline is held whole, once,
-//! and the next one streams again. An inline scrape is cancelled at the
-//! [timeout](HandlerOpts::timeout) (its async collectors dropped) instead of
-//! finishing in the background.
-//!
+//! task, channel or thread hand-off of its own, when the handler's recent
+//! scrapes were under 32 KiB (the largest of them, forgotten by an eighth
+//! per scrape): the usual exporter, whose scrapes are small and about the
+//! same size from one to the next. The first scrape of a handler and those
+//! after a big one run as a task and may stream (below). An inline scrape is
+//! held whole however big it turns out (a registry that suddenly grew), and
+//! is dropped at the [timeout](HandlerOpts::timeout) (its async collectors
+//! cancelled) instead of finishing in the background.
+
 //! # What is held in memory
 //!
 //! A family is written to its own buffer while collectors run, because the
@@ -42,7 +42,7 @@
 //! So a scrape holds the families that cannot be streamed, whole, and about
 //! 64 KiB per streamed family plus a few compressed chunks waiting for the
 //! socket. A scrape under 64 KiB is sent in one piece with a
-//! `Content-Length`. Protobuf families are never streamed (a family message
+//! `Content-Length`, as is every inline scrape (above). Protobuf families are never streamed (a family message
 //! carries its length up front), nor is anything when a gatherer cannot say
 //! which families it writes (an unchecked collector, a `prometheus`
 //! registry).

@@ -23,7 +23,7 @@ use self::request::RequestInfo;
 use self::scrape::Job;
 use super::body::{self, Body};
 use super::compress;
-use super::instrument::HandlerMetrics;
+use super::instrument::{Cause, HandlerMetrics};
 use crate::encoding::{negotiate_accept, Negotiated};
 use crate::registry::Gatherer;
 
@@ -31,8 +31,8 @@ use crate::registry::Gatherer;
 const CHUNK: usize = 64 * 1024;
 /// Chunks buffered between the scrape and the socket.
 const CHANNEL_CHUNKS: usize = 4;
-/// A scrape whose predecessor was smaller than this may run inline
-/// (half a chunk: a registry that grows a little still fits).
+/// A scrape may run inline when recent ones were smaller than this (half
+/// a chunk: a registry that grows a little still fits).
 const INLINE_UNDER: usize = CHUNK / 2;
 
 /// Serves a [`Gatherer`] over HTTP; cheap to clone (clones share the
@@ -47,7 +47,8 @@ pub struct MetricsHandler {
     opts: Arc<HandlerOpts>,
     metrics: Option<Arc<HandlerMetrics>>,
     limit: Option<Arc<Semaphore>>,
-    /// The size of the last scrape, unknown (`usize::MAX`) at first.
+    /// The largest recent scrape size, decaying (see `Job::record_size`);
+    /// unknown (`usize::MAX`) at first.
     size_hint: Arc<AtomicUsize>,
 }
 
@@ -222,16 +223,7 @@ impl MetricsHandler {
             guard: Some(Arc::clone(&guard)),
             size_hint: Arc::clone(&self.size_hint),
         };
-        let outcome = if job.inline() {
-            // Cancelled at the timeout (its async collectors are dropped).
-            self.within_timeout(async move { Ok(job.run_inline().await) })
-                .await
-        } else {
-            let (head_tx, head_rx) = oneshot::channel();
-            job.spawn(head_tx);
-            // The scrape goes on in the background and keeps its slot until it is done.
-            self.within_timeout(head_rx).await
-        };
+        let outcome = self.run(job).await;
         let Some(outcome) = outcome else {
             let limit = self.opts.timeout.unwrap_or_default();
             return plain_owned(
@@ -253,6 +245,9 @@ impl MetricsHandler {
             // error (those are caught); report it like one.
             Err(_) => {
                 tracing::error!("scrape task ended without a response");
+                if let Some(m) = &self.metrics {
+                    m.error(Cause::Gathering, 1);
+                }
                 return plain(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "an error has occurred while serving metrics\n",
@@ -261,6 +256,32 @@ impl MetricsHandler {
         };
         *head.body_mut() = body;
         head
+    }
+
+    /// Runs the scrape inline or starts it where it belongs (see
+    /// [`Job::inline`]); its outcome, or `None` when the timeout ran out.
+    async fn run(&self, job: Job) -> Option<Result<Outcome, oneshot::error::RecvError>> {
+        if job.inline() {
+            // Cancelled at the timeout (its async collectors are dropped). A
+            // scrape whose collectors were cut at the timeout's own deadline
+            // finishes just as it fires: a 503 too, as when spawned.
+            let started = std::time::Instant::now();
+            let outcome = self
+                .within_timeout(async move { Ok(job.run_inline().await) })
+                .await;
+            match self.opts.timeout {
+                Some(limit) if outcome.is_some() && started.elapsed() >= limit => {
+                    tracing::warn!(timeout = ?limit, "scrape timed out");
+                    None
+                }
+                _ => outcome,
+            }
+        } else {
+            let (head_tx, head_rx) = oneshot::channel();
+            job.spawn(head_tx);
+            // The scrape goes on in the background and keeps its slot until it is done.
+            self.within_timeout(head_rx).await
+        }
     }
 
     /// `answer` within the configured timeout; `None` when it ran out.

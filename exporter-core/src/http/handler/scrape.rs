@@ -2,8 +2,11 @@
 //! gatherer may block, as a task of the server's runtime when none may.
 
 use std::fmt::Write as _;
+use std::future::Future as _;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 use std::time::Instant;
 
 use tokio::runtime::{Handle, RuntimeFlavor};
@@ -11,6 +14,7 @@ use tokio::sync::oneshot;
 
 use super::stream::Stream;
 use super::{ErrorHandling, InFlight, Outcome, CHUNK, INLINE_UNDER};
+use crate::collector::panic_message;
 use crate::encoding::{Format, MetricEncoder, Scope};
 use crate::http::compress::{Compression, Compressor};
 use crate::http::instrument::{Cause, HandlerMetrics};
@@ -42,43 +46,84 @@ pub(super) struct Job {
 impl Job {
     /// Whether this scrape runs inside the request's own task: its
     /// collectors cannot block, the runtime has workers to spare (as for
-    /// [`Job::spawn`]'s task), and the last scrape was small enough
-    /// that this one will not need streaming. Such a scrape, the usual
-    /// one, costs no task, no channel and no thread hand-off; the first
-    /// scrape of a handler and any after a big one take [`Job::spawn`],
-    /// which streams. A scrape that grows past the hint while inline is
-    /// held whole once, and the next one streams again.
+    /// [`Job::spawn`]'s task), and recent scrapes were small enough that
+    /// this one will not need streaming. Such a scrape, the usual one,
+    /// costs no task, no channel and no thread hand-off; the first scrape
+    /// of a handler and those after a big one take [`Job::spawn`], which
+    /// streams. An inline scrape is held whole, however big it turns out.
     pub(super) fn inline(&self) -> bool {
         !self.gatherer.may_block()
             && self.size_hint.load(Ordering::Relaxed) < INLINE_UNDER
             && Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread
     }
 
-    /// Runs the scrape in the caller's task and returns its answer.
+    /// Runs the scrape in the caller's task and returns its answer. A panic
+    /// in the gathering (a collector's own are contained further down) is a
+    /// 500, as on a spawned scrape, not a lost connection.
     pub(super) async fn run_inline(mut self) -> Outcome {
         let mut encoder = self.encoder();
         let request = std::mem::take(&mut self.request);
-        let errors = request
-            .scope(self.gatherer.gather_async(&mut encoder, self.deadline))
-            .await;
-        let outcome = match self.wrap_up(&mut encoder, &errors) {
-            Err(message) => Outcome::Failed(message),
-            Ok(()) => {
-                let mut body = Vec::new();
-                encoder.finish_into(&mut body);
-                self.size_hint.store(body.len(), Ordering::Relaxed);
-                match compress_whole(self.compression, body) {
-                    Ok(bytes) => Outcome::Whole(bytes),
-                    Err(error) => {
-                        count_encoding_error(self.metrics.as_deref(), &error);
-                        Outcome::Failed(format!("error encoding metrics: {error}\n"))
+        // A gatherer may do its work as it makes the future (the default
+        // `gather_async` does), so both are guarded.
+        let gathered = match catch_unwind(AssertUnwindSafe(|| {
+            request.scope(self.gatherer.gather_async(&mut encoder, self.deadline))
+        })) {
+            Err(payload) => Err(panic_message(payload.as_ref())),
+            Ok(gather) => {
+                let mut gather = std::pin::pin!(gather);
+                std::future::poll_fn(|cx| {
+                    match catch_unwind(AssertUnwindSafe(|| gather.as_mut().poll(cx))) {
+                        Ok(Poll::Ready(errors)) => Poll::Ready(Ok(errors)),
+                        Ok(Poll::Pending) => Poll::Pending,
+                        Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
+                    }
+                })
+                .await
+            }
+        };
+        let outcome = match gathered {
+            Err(panic) => {
+                tracing::error!(%panic, "scrape panicked");
+                if let Some(m) = &self.metrics {
+                    m.error(Cause::Gathering, 1);
+                }
+                Outcome::Failed("an error has occurred while serving metrics\n".to_owned())
+            }
+            Ok(errors) => match self.wrap_up(&mut encoder, &errors) {
+                Err(message) => Outcome::Failed(message),
+                Ok(()) => {
+                    let mut body = Vec::new();
+                    encoder.finish_into(&mut body);
+                    self.record_size(body.len());
+                    match compress_whole(self.compression, body) {
+                        Ok(bytes) => Outcome::Whole(bytes),
+                        Err(error) => {
+                            count_encoding_error(self.metrics.as_deref(), &error);
+                            Outcome::Failed(format!("error encoding metrics: {error}\n"))
+                        }
                     }
                 }
-            }
+            },
         };
         // As a spawned scrape does: the slot is free before the answer is.
         drop(self.guard.take());
         outcome
+    }
+
+    /// Remembers this scrape's size for [`Job::inline`]: the hint is the
+    /// largest recent size, decaying by an eighth per scrape, so one small
+    /// scrape (a `name[]` filter, a small probe target) between big ones
+    /// does not send the next big one inline, where it could not stream.
+    fn record_size(&self, size: usize) {
+        let _ = self
+            .size_hint
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(if old == usize::MAX {
+                    size
+                } else {
+                    size.max(old - old / 8)
+                })
+            });
     }
 
     /// Starts the scrape where it belongs and returns at once; its answer
@@ -171,7 +216,7 @@ impl Job {
         }
         let mut stream = lock(stream);
         stream.finish_with(encoder);
-        self.size_hint.store(stream.written(), Ordering::Relaxed);
+        self.record_size(stream.written());
     }
 
     /// Reports the dropped series and the collectors' errors, and writes the
