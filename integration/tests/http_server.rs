@@ -72,6 +72,30 @@ async fn slow_headers_are_cut_off_without_blocking_others() {
     assert!(read.is_ok(), "silent client was never cut off");
 }
 
+/// A new connection has the header timeout for its first byte, then hyper's
+/// header timeout again for the head (the server's docs say "at most twice
+/// it"): a client that sends one byte just before the first deadline and
+/// nothing more is cut off within twice the timeout of connecting.
+#[tokio::test]
+async fn a_first_byte_late_then_silence_is_cut_off_within_twice_the_timeout() {
+    let server = start_with(MetricsHandler::new(Registry::new()), |s| {
+        s.header_read_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let started = Instant::now();
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    slow.write_all(b"G").await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    let took = started.elapsed();
+    assert!(read.is_ok(), "never cut off");
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_millis(1300),
+        "cut off {took:?} after connecting, with a 500 ms header timeout"
+    );
+}
+
 #[tokio::test]
 async fn client_disconnect_mid_stream_frees_its_slot() {
     let registry = Registry::new();

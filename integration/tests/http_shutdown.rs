@@ -46,6 +46,25 @@ fn an_idle_exporter_stops_at_once() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
+/// Connections that have not sent a byte (a port check, a client that
+/// connected early) are closed at shutdown; they do not hold it until the
+/// header timeout or the shutdown deadline.
+#[test]
+fn connections_that_sent_nothing_do_not_delay_shutdown() {
+    let mut exporter = spawn(exporter(&["--web.shutdown-timeout", "5s"]));
+    let silent: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| std::net::TcpStream::connect(exporter.addr).unwrap())
+        .collect();
+    // The exporter still serves the others meanwhile.
+    assert!(get(exporter.addr, "/metrics", "").contains("test_up 1"));
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&exporter.child, "TERM");
+    let (status, took) = wait_exit(&mut exporter.child, Duration::from_secs(8)).unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    drop(silent);
+}
+
 #[test]
 fn the_shutdown_flag_is_checked() {
     let out = std::process::Command::new(process_support::BIN)

@@ -4,7 +4,9 @@
 //! headers and a rate limit.
 //!
 //! Limits follow Go's net/http and exporter-toolkit: request headers must arrive
-//! within the header read timeout (10 s), a request head may be 1 MiB with at most
+//! within the header read timeout (10 s; a new connection has that long for its first
+//! byte and TLS handshake together, then that long again for its first request head,
+//! so at most twice it), a request head may be 1 MiB with at most
 //! 1000 header fields (431 beyond), an HTTP/1.1 request without `Host` gets 400, and
 //! a client that stops reading a response for the send timeout (30 s) is dropped, so
 //! slow readers cannot hold every scrape slot.
@@ -36,7 +38,9 @@ const MAX_HEADER_BYTES: usize = 1 << 20;
 const MAX_HEADERS: usize = 1000;
 
 /// Serves `handler` at `/metrics` on `listener` until the future is dropped
-/// or, with [`Serve::with_graceful_shutdown`], until a signal.
+/// or, with [`Serve::with_graceful_shutdown`], until a signal. Dropping it
+/// stops accepting and closes the connections that have not sent a byte yet;
+/// the others are served until they close.
 ///
 /// # Example
 ///
@@ -105,7 +109,8 @@ impl std::fmt::Debug for Serve {
 impl Serve {
     /// Stops accepting when `signal` completes, then waits for open
     /// connections to finish the requests they are serving (a scrape being
-    /// streamed is finished).
+    /// streamed is finished); connections that have not sent a byte yet are
+    /// closed at once.
     pub fn with_graceful_shutdown(
         mut self,
         signal: impl Future<Output = ()> + Send + 'static,
@@ -142,8 +147,9 @@ impl Serve {
     }
 
     /// How long a client may take to send its request headers (also how
-    /// long an idle keep-alive connection stays open, and the deadline of a TLS
-    /// handshake). Default is 10 seconds.
+    /// long an idle keep-alive connection stays open). A new connection has
+    /// this long for its first byte and TLS handshake together, then this
+    /// long again for its first request head. Default is 10 seconds.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
@@ -237,9 +243,10 @@ impl Serve {
                 // come after, and never for a connection closed without a
                 // request (a port check). 2 000 idle connections would otherwise
                 // hold about 40 MiB, which glibc keeps after they close.
+                // The first byte and a TLS handshake share one deadline from here.
+                let deadline = tokio::time::Instant::now() + conn.header_read_timeout;
                 let mut byte = [0u8; 1];
-                let first_byte =
-                    tokio::time::timeout(conn.header_read_timeout, stream.peek(&mut byte));
+                let first_byte = tokio::time::timeout_at(deadline, stream.peek(&mut byte));
                 tokio::select! {
                     peeked = first_byte => {
                         // Nothing within the header timeout, closed, or failed.
@@ -249,7 +256,7 @@ impl Serve {
                     }
                     _ = closing.wait_for(|closing| *closing) => return,
                 }
-                Box::pin(conn.accepted(stream, routes, watcher)).await;
+                Box::pin(conn.accepted(stream, deadline, routes, watcher)).await;
             });
         }
         drop(listener);
@@ -274,15 +281,16 @@ impl Conn {
     async fn accepted(
         &self,
         stream: tokio::net::TcpStream,
+        #[cfg_attr(not(feature = "tls"), allow(unused_variables))] deadline: tokio::time::Instant,
         routes: Arc<Routes>,
         watcher: hyper_util::server::graceful::Watcher,
     ) {
         let stream = SendTimeout::new(stream, self.send_timeout);
         #[cfg(feature = "tls")]
         if let Some(tls) = routes.web.as_ref().and_then(super::WebConfig::tls) {
-            // The handshake gets the same deadline as the request head.
+            // The handshake shares the first byte's deadline.
             let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
-            let stream = match tokio::time::timeout(self.header_read_timeout, accept).await {
+            let stream = match tokio::time::timeout_at(deadline, accept).await {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(error)) => {
                     tracing::debug!(%error, "TLS handshake failed");
