@@ -148,11 +148,16 @@ def scrape_worker(port, cases, errors, counter):
 
 
 def churn(port, count):
-    """`count` connections open at once, then closed; then `count` opened one by one."""
+    """`count` connections open at once (one in four having sent half a request
+    head, so that the server is holding its HTTP state for it), then closed; then
+    `count` opened one by one."""
     held = []
     try:
-        for _ in range(count):
-            held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        for i in range(count):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            held.append(s)
+            if i % 4 == 0:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: soak\r\n")
     finally:
         for s in held:
             s.close()
