@@ -70,6 +70,25 @@ struct Shared<T> {
 /// Which scrapers, which target, which module.
 type Key = (Vec<bool>, Option<String>, Option<String>);
 
+/// Takes a coalesced collection out of the running map when dropped.
+struct Leave<'a> {
+    running: &'a Mutex<HashMap<Key, Arc<OnceCell<Arc<Collected>>>>>,
+    key: &'a Key,
+    cell: &'a Arc<OnceCell<Arc<Collected>>>,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        let mut running = lock(self.running);
+        if running
+            .get(self.key)
+            .is_some_and(|c| Arc::ptr_eq(c, self.cell))
+        {
+            running.remove(self.key);
+        }
+    }
+}
+
 /// The result of one collection, shared by coalesced requests.
 struct Collected {
     /// `None` when the exporter has no connect step.
@@ -282,6 +301,13 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
             request.module().map(str::to_owned),
         );
         let cell = Arc::clone(lock(&self.shared.running).entry(key.clone()).or_default());
+        // Leaves the map when this request is done, or dropped (a timeout, a
+        // client gone), unless a newer collection took the key meanwhile.
+        let _leave = Leave {
+            running: &self.shared.running,
+            key: &key,
+            cell: &cell,
+        };
         let init =
             cell.get_or_init(|| async { Arc::new(self.collect(&key.0, request, deadline).await) });
         // A request that joined a collection started by another waits no
@@ -293,12 +319,6 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                 .cloned(),
             None => Some(Arc::clone(init.await)),
         };
-        {
-            let mut running = lock(&self.shared.running);
-            if running.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-                running.remove(&key);
-            }
-        }
         collected.unwrap_or_else(|| {
             Arc::new(Collected {
                 up: None,
@@ -810,6 +830,30 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// A coalesced scrape dropped while its collection runs (a timeout, a
+    /// client gone) leaves nothing in the map of running collections.
+    #[test]
+    fn a_dropped_coalesced_scrape_leaves_no_entry_behind() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let set = set(true, &dropped);
+        let g = set.gatherer(set.default_selection(), ()).unwrap();
+        let cut = rt.block_on(async {
+            let mut encoder = MetricEncoder::new(Format::Text);
+            let scrape =
+                g.gather_async(&mut encoder, Some(Instant::now() + Duration::from_secs(30)));
+            tokio::time::timeout(Duration::from_millis(50), scrape)
+                .await
+                .is_err()
+        });
+        assert!(cut, "the scrape was not cut");
+        assert_eq!(dropped.load(Ordering::SeqCst), 1);
+        assert!(super::lock(&g.shared.running).is_empty());
     }
 
     /// The reports read the same in OpenMetrics (successes written as
