@@ -5,10 +5,10 @@
 #
 #   SOAK=ci      (default) the CI setting: 5 rounds of 1 500 scrapes and 2 x 250
 #                connections each, the first (warm-up) three times over (about 10-20 s;
-#                spread 0.01-0.03 MB here)
+#                spread 0.75-0.97 MB here)
 #   SOAK=long    the local one: 10 rounds of 5 000 scrapes and 2 x 2 000 connections
 #                (2 000 held open at once, as in the issue; 25 s release, longer debug).
-#                Spread 0.74 MB at 12-13 MB (release); it climbed to 61-67 MB before idle
+#                Spread 3.2 MB at 26-30 MB (release); it climbed to 61-67 MB before idle
 #                connections stopped getting hyper's buffers (tests/soak/README.md).
 #   SOAK_BINARY  the exporter to run (default: the debug hello_world, built if missing)
 #   extra arguments go to soak.py (e.g. --env MALLOC_ARENA_MAX=1)
