@@ -19,6 +19,7 @@ use http_body_util::{BodyExt, Empty};
 use http_support::{get, parse, start, value, Big, Failing};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// The handler's chunk size (private): bytes a client sees before a streamed
 /// scrape's collector returns.
@@ -384,5 +385,81 @@ async fn an_error_before_streaming_started_is_still_a_500() {
         reply.text().contains("backend unreachable"),
         "{}",
         reply.text()
+    );
+}
+
+#[derive(Collector)]
+struct Live {
+    /// Hits per id.
+    #[metric(counter, labels(id))]
+    test_hits_total: exporter_core::metric::Family<[String; 1], exporter_core::metric::Counter>,
+}
+
+/// A slow client does not hold up the application's writers. A big live
+/// family streams while it is encoded; streaming waits for the client; the
+/// family's series go out in runs under its read lock, and the wait comes
+/// between runs, so a thread adding a series meanwhile (a write lock, which
+/// every later reader would queue behind) is not held until the client reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_does_not_hold_up_a_live_familys_writers() {
+    const SERIES: usize = 300_000; // about 20 MB of text: far past the socket buffers
+    let live = std::sync::Arc::new(Live {
+        test_hits_total: exporter_core::metric::Family::default(),
+    });
+    for i in 0..SERIES {
+        live.test_hits_total
+            .get_or_create(&[format!("{i:0>40}")])
+            .inc();
+    }
+    let registry = Registry::new();
+    registry.register_arc(live.clone()).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+
+    // HTTP/1.0: the body is the rest of the connection, no chunking to undo.
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.0\r\n\r\n")
+        .await
+        .unwrap();
+    // The scrape fills the socket and the chunk channel, then waits.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let writer = live.clone();
+    let add = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        writer
+            .test_hits_total
+            .get_or_create(&["added while the client is slow".to_owned()])
+            .inc();
+        started.elapsed()
+    });
+    let took = tokio::time::timeout(Duration::from_secs(5), add)
+        .await
+        .expect("adding a series waited for the slow client")
+        .unwrap();
+    assert!(
+        took < Duration::from_secs(1),
+        "adding a series took {took:?}"
+    );
+
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), slow.read_to_end(&mut raw))
+        .await
+        .unwrap()
+        .unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    let series = parse(body)
+        .into_keys()
+        .filter(|(name, _)| name == "test_hits_total")
+        .count();
+    let written = body
+        .lines()
+        .filter(|l| l.starts_with("test_hits_total{"))
+        .count();
+    // Every series once (the one added meanwhile may or may not be in it).
+    assert_eq!(series, written, "a series was written twice");
+    assert!(
+        written == SERIES || written == SERIES + 1,
+        "{written} series of {SERIES}"
     );
 }

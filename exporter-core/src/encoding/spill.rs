@@ -244,6 +244,24 @@ impl MetricEncoder {
 }
 
 impl FamilyEncoder<'_> {
+    /// Holds back streaming (which may wait for the client) while the caller
+    /// holds a lock its series come from; returns what
+    /// [`release_spill`](Self::release_spill) takes back. The buffer grows
+    /// meanwhile, so hold it for a bounded number of series.
+    pub(crate) fn hold_spill(&mut self) -> usize {
+        std::mem::replace(&mut self.spill_at, usize::MAX)
+    }
+
+    /// Lets streaming go on after [`hold_spill`](Self::hold_spill), and
+    /// streams what waits now (the lock released, waiting for the client
+    /// holds up no one).
+    pub(crate) fn release_spill(&mut self, held: usize) {
+        self.spill_at = held;
+        if self.body.len() >= self.spill_at {
+            self.spill();
+        }
+    }
+
     /// The buffer passed its `spill_at`: stream it, or note that it waits.
     #[cold]
     #[inline(never)]

@@ -257,6 +257,11 @@ where
     }
 }
 
+/// Series written per read lock of a family being encoded (see
+/// `encode_family`): about 300 KiB of text at most between two chances to
+/// stream.
+const LOCKED_RUN: usize = 4096;
+
 /// A family is a whole field: every series, each keyed by its label values.
 impl<K, M> EncodeFamily for Family<K, M>
 where
@@ -270,9 +275,33 @@ where
         // Keys are unique: no series of this family can repeat another, so
         // the scrape's duplicate check may skip hashing them.
         let keyed = family.check_mut().set_keyed(true);
-        let t = self.read();
-        family.reserve_series(t.series.len());
-        let result = M::encode_series(t.series.iter().map(|s| (&s.key, &*s.metric)), family);
+        let len = self.read().series.len();
+        family.reserve_series(len);
+        // A big family streams while it is written, and streaming may wait
+        // for a slow client: never with the lock held, or a thread adding a
+        // series (and, behind that writer, every reader) would wait too. So
+        // the series go out in runs of `LOCKED_RUN` under the read lock, and
+        // the stream may wait between runs. A series added meanwhile is
+        // written if it lands after the runs so far; one removed meanwhile
+        // may move the last series into the part already written, which then
+        // misses this scrape (`remove` moves a not-yet-written series back,
+        // never a written one forward, so none is written twice).
+        let mut start = 0_usize;
+        let result = loop {
+            let held = family.hold_spill();
+            let (result, end, len) = {
+                let t = self.read();
+                let end = start.saturating_add(LOCKED_RUN).min(t.series.len());
+                let run = t.series.get(start..end).unwrap_or_default();
+                let result = M::encode_series(run.iter().map(|s| (&s.key, &*s.metric)), family);
+                (result, end, t.series.len())
+            };
+            family.release_spill(held);
+            if result.is_err() || end >= len {
+                break result;
+            }
+            start = end;
+        };
         family.check_mut().set_keyed(keyed);
         result
     }
