@@ -14,19 +14,20 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "==> cargo test (unit, integration, UI, doc tests)"
 cargo test --workspace
 
-echo "==> publishing: cargo package --list (licenses, README, the derive's shared name.rs)"
+echo "==> publishing: cargo package --list (licenses, README, the derive's shared name.rs and go_duration.rs)"
 for crate in exporter-core exporter-derive; do
     files=$(cargo package --list --allow-dirty -p "$crate")
     for f in LICENSE-MIT LICENSE-APACHE README.md Cargo.toml; do
         grep -qx "$f" <<<"$files" || { echo "$crate does not ship $f" >&2; exit 1; }
     done
 done
-# The derive shares the name rules with exporter-core through a symlink; the package
-# must carry the file itself.
-if [ -e exporter-derive/src/name.rs ]; then
-    cargo package --list --allow-dirty -p exporter-derive | grep -qx "src/name.rs" ||
-        { echo "exporter-derive does not ship src/name.rs" >&2; exit 1; }
-fi
+# The derive shares the name rules and Go's duration syntax with exporter-core through
+# symlinks; the package must carry the files themselves.
+derive_files=$(cargo package --list --allow-dirty -p exporter-derive)
+for shared in src/name.rs src/go_duration.rs; do
+    grep -qx "$shared" <<<"$derive_files" ||
+        { echo "exporter-derive does not ship $shared" >&2; exit 1; }
+done
 
 echo "==> cargo doc --workspace --all-features -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps

@@ -12,6 +12,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Token};
 
 use crate::ctxt::Ctxt;
+use crate::go_duration::parse_go_duration;
 pub(crate) use crate::name::Lint;
 
 /// The metric type keywords of `#[metric(...)]`.
@@ -534,44 +535,6 @@ fn parse_duration(input: syn::parse::ParseStream<'_>) -> syn::Result<Sp<Duration
     })
 }
 
-/// A duration as Go's `time.ParseDuration` writes one, unsigned: numbers
-/// (with an optional fraction) each followed by a unit, `ns`, `us` (`µs`),
-/// `ms`, `s`, `m` or `h`, e.g. `"1h30m"`. `None` for anything else, or a
-/// duration too long for `Duration`.
-fn parse_go_duration(s: &str) -> Option<Duration> {
-    let mut rest = s;
-    let mut total = 0.0f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(digits);
-        if number.is_empty() || number == "." {
-            return None;
-        }
-        let value: f64 = number.parse().ok()?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let scale = match unit {
-            "ns" => 1e-9,
-            "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        total += value * scale;
-        rest = tail;
-    }
-    Duration::try_from_secs_f64(total).ok()
-}
-
 /// Parses every `#[collector(...)]` on the container.
 pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
@@ -734,7 +697,7 @@ pub(crate) fn doc_help(attrs: &[Attribute]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_go_duration;
+    use crate::go_duration::parse_go_duration;
     use std::time::Duration;
 
     #[test]

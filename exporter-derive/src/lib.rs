@@ -15,6 +15,8 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod generics;
+// Go's duration syntax, shared with exporter-core (a symlink to its `http/duration.rs`).
+mod go_duration;
 mod label_set;
 mod label_value;
 #[allow(dead_code)]

@@ -1,4 +1,5 @@
-//! Go's duration syntax, for flags and `web-config.yml` values.
+//! Go's duration syntax, for flags and `web-config.yml` values; exporter-derive
+//! reads the same file (a symlink, as `name.rs`) for durations in attributes.
 
 use std::time::Duration;
 

@@ -1,0 +1,1 @@
+../../exporter-core/src/http/duration.rs
