@@ -12,8 +12,6 @@
 mod http_support;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -442,26 +440,8 @@ for fam in text_string_to_metric_families(sys.stdin.read()):
         labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
         print(f"{s.name}{{{labels}}} {float(s.value)}")
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", DUMP])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with prometheus_client (installed by .ci/run)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "prometheus_client refused:\n{}\n--- body ---\n{body}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    http_support::python(DUMP, body)
+        .unwrap_or_else(|err| panic!("prometheus_client refused:\n{err}\n--- body ---\n{body}"))
 }
 
 #[tokio::test]

@@ -5,6 +5,8 @@
 //! server is given. (Prometheus 2.42 cannot judge UTF-8 names: these and the
 //! golden tests written from Go's sources carry that.)
 
+mod http_support;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -76,26 +78,8 @@ fn fixture(format: Format, scheme: EscapingScheme) -> String {
 
 /// Runs a Python program on `input`; its stdout, or a failure with stderr.
 fn python(program: &str, input: &str) -> String {
-    let mut child = Command::new("python3")
-        .args(["-c", program])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 (installed by .ci/run)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "the parser refused:\n{}\n--- input ---\n{input}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    http_support::python(program, input)
+        .unwrap_or_else(|err| panic!("the parser refused:\n{err}\n--- input ---\n{input}"))
 }
 
 /// Every sample as `name{k=v,...} value`, labels sorted, one per line.

@@ -11,9 +11,6 @@ mod http_support;
 #[path = "../../exporter-core/src/encoding/proto.rs"]
 mod client_model;
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
 use client_model::MetricFamily;
 use exporter_core::http::{ErrorHandling, HandlerOpts, MetricsHandler};
 use exporter_core::{Collector, Registry};
@@ -46,24 +43,7 @@ fn strict_parser_accepts(body: &str) -> Result<(), String> {
     let script = "import sys\n\
         from prometheus_client.openmetrics.parser import text_string_to_metric_families\n\
         list(text_string_to_metric_families(sys.stdin.read()))\n";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with prometheus_client (installed by .ci/run)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    http_support::python(script, body).map(|_| ())
 }
 
 #[test]
