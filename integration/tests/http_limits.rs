@@ -182,13 +182,17 @@ fn rss_kib(pid: u32) -> u64 {
 /// a serving task of several KiB per connection, kept by glibc after they
 /// closed). An idle connection is now a small task until its first bytes
 /// arrive, and one closed without a request never gets more: three rounds of
-/// 2 000 cost a few MB (about 40 MB before).
+/// 2 000 cost a few MB (about 50 MB before, debug build).
 #[test]
 fn idle_connections_cost_little_memory() {
     let (_, hard) = rlimit::Resource::NOFILE.get().unwrap();
     rlimit::Resource::NOFILE.set(hard, hard).unwrap();
+    // 2 000 as in the issue, fewer if the hard limit of open files is lower.
+    let n = usize::try_from(hard.saturating_sub(300))
+        .unwrap_or(usize::MAX)
+        .min(2_000);
     assert!(
-        hard >= 2_200,
+        n >= 500,
         "the hard limit of open files ({hard}) is too low for this test"
     );
     let exporter = process_support::spawn(process_support::exporter(&[]));
@@ -196,7 +200,7 @@ fn idle_connections_cost_little_memory() {
     let start = rss_kib(pid);
     let mut peak = start;
     for _ in 0..3 {
-        let held: Vec<std::net::TcpStream> = (0..2_000)
+        let held: Vec<std::net::TcpStream> = (0..n)
             .map(|_| std::net::TcpStream::connect(exporter.addr).unwrap())
             .collect();
         std::thread::sleep(Duration::from_millis(800));
@@ -205,10 +209,12 @@ fn idle_connections_cost_little_memory() {
         std::thread::sleep(Duration::from_millis(300));
         peak = peak.max(rss_kib(pid));
     }
-    let grown_mib = (peak - start) as f64 / 1024.0;
+    // About 2.3 KiB a connection now (debug build), 25 KiB before.
+    let per_connection = (peak - start) as f64 / n as f64;
     assert!(
-        grown_mib < 12.0,
-        "2 000 idle connections took the RSS from {start} KiB to {peak} KiB"
+        per_connection < 6.0,
+        "{n} idle connections took the RSS from {start} KiB to {peak} KiB \
+         ({per_connection:.1} KiB each)"
     );
     let answer = process_support::get(exporter.addr, "/metrics", "");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
