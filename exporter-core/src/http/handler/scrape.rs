@@ -38,8 +38,8 @@ pub(super) struct Job {
     pub(super) guard: Option<Arc<InFlight>>,
     /// When async collectors are cancelled.
     pub(super) deadline: Option<Instant>,
-    /// The handler's last scrape size, which decides whether the next one
-    /// may run inline (see [`Job::inline`]).
+    /// The handler's largest recent scrape size (see [`Job::record_size`]),
+    /// which decides whether the next one may run inline ([`Job::inline`]).
     pub(super) size_hint: Arc<AtomicUsize>,
 }
 
