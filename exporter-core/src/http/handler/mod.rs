@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::oneshot;
 
 pub use self::options::{ErrorHandling, HandlerOpts};
 use self::request::RequestInfo;
@@ -43,27 +43,34 @@ const INLINE_UNDER: usize = CHUNK / 2;
 /// streams a scrape is described in the [`http`](crate::http) module docs.
 #[derive(Clone)]
 pub struct MetricsHandler {
+    // One reference count for a request to take, not one per part: under
+    // load every count is a cache line the workers pass back and forth.
+    shared: Arc<Shared>,
+}
+
+/// What the clones of a handler share.
+pub(super) struct Shared {
     gatherer: Arc<dyn Gatherer>,
-    opts: Arc<HandlerOpts>,
+    opts: HandlerOpts,
     metrics: Option<Arc<HandlerMetrics>>,
-    limit: Option<Arc<Semaphore>>,
+    /// Requests holding an in-flight slot, against `opts.max_requests_in_flight`.
+    in_use: AtomicUsize,
     /// The largest recent scrape size, decaying (see `Job::record_size`);
     /// unknown (`usize::MAX`) at first.
-    size_hint: Arc<AtomicUsize>,
+    size_hint: AtomicUsize,
 }
 
 impl std::fmt::Debug for MetricsHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetricsHandler")
-            .field("opts", &self.opts)
+            .field("opts", &self.shared.opts)
             .finish_non_exhaustive()
     }
 }
 
 /// Holds one in-flight slot; shared by the scrape and the streamed body.
 struct InFlight {
-    metrics: Option<Arc<HandlerMetrics>>,
-    _permit: Option<OwnedSemaphorePermit>,
+    shared: Arc<Shared>,
     /// A streamed response is counted in `requests_total` when it is done,
     /// as Go counts a request once its handler returned: so a scrape never
     /// counts itself, streamed or not.
@@ -72,7 +79,10 @@ struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if let Some(m) = &self.metrics {
+        if self.shared.opts.max_requests_in_flight > 0 {
+            self.shared.in_use.fetch_sub(1, Ordering::AcqRel);
+        }
+        if let Some(m) = &self.shared.metrics {
             if self.streamed.load(Ordering::Relaxed) {
                 m.observe(StatusCode::OK.as_u16());
             }
@@ -102,18 +112,23 @@ impl MetricsHandler {
     /// A handler for a shared gatherer with `opts`.
     pub fn from_arc(gatherer: Arc<dyn Gatherer>, opts: HandlerOpts) -> Self {
         MetricsHandler {
-            gatherer,
-            metrics: opts.self_metrics.then(|| Arc::new(HandlerMetrics::new())),
-            limit: (opts.max_requests_in_flight > 0)
-                .then(|| Arc::new(Semaphore::new(opts.max_requests_in_flight))),
-            opts: Arc::new(opts),
-            size_hint: Arc::new(AtomicUsize::new(usize::MAX)),
+            shared: Arc::new(Shared {
+                gatherer,
+                metrics: opts.self_metrics.then(|| Arc::new(HandlerMetrics::new())),
+                in_use: AtomicUsize::new(0),
+                opts,
+                size_hint: AtomicUsize::new(usize::MAX),
+            }),
         }
+    }
+
+    fn opts(&self) -> &HandlerOpts {
+        &self.shared.opts
     }
 
     /// Scrapes being served right now (0 without self-metrics).
     pub fn in_flight(&self) -> i64 {
-        self.metrics.as_ref().map_or(0, |m| m.in_flight())
+        self.shared.metrics.as_ref().map_or(0, |m| m.in_flight())
     }
 
     /// Answers one request for the metrics path.
@@ -131,7 +146,7 @@ impl MetricsHandler {
         async move {
             let mut streamed = false;
             let resp = this.respond(info, &mut streamed).await;
-            if let Some(m) = &this.metrics {
+            if let Some(m) = &this.shared.metrics {
                 if !streamed {
                     m.observe(resp.status().as_u16());
                 }
@@ -150,13 +165,13 @@ impl MetricsHandler {
             header::CONTENT_TYPE,
             HeaderValue::from_static(negotiated.content_type()),
         );
-        if let Some(secs) = self.opts.process_start_secs() {
+        if let Some(secs) = self.opts().process_start_secs() {
             headers.insert("process-start-time-unix", HeaderValue::from(secs));
         }
         if let Some(coding) = compression.content_encoding() {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
         }
-        if !self.opts.compressions.is_empty() {
+        if !self.opts().compressions.is_empty() {
             headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
         }
         head
@@ -172,60 +187,60 @@ impl MetricsHandler {
             return resp;
         }
         // `collect[]`, `target`: refused before anything runs (see `scrape`).
-        if let Err(refused) = self.gatherer.check_request(&req.request) {
+        if let Err(refused) = self.shared.gatherer.check_request(&req.request) {
             return plain_owned(StatusCode::BAD_REQUEST, format!("{refused}\n"));
         }
-        let permit = match &self.limit {
-            Some(limit) => match Arc::clone(limit).try_acquire_owned() {
-                Ok(permit) => Some(permit),
-                Err(_) => {
-                    return plain_owned(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        format!(
-                            "limit of concurrent requests reached ({}), try again later\n",
-                            self.opts.max_requests_in_flight
-                        ),
-                    )
-                }
-            },
-            None => None,
-        };
-        if let Some(m) = &self.metrics {
+        let max = self.opts().max_requests_in_flight;
+        if max > 0
+            && self
+                .shared
+                .in_use
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    (n < max).then_some(n + 1)
+                })
+                .is_err()
+        {
+            return plain_owned(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("limit of concurrent requests reached ({max}), try again later\n"),
+            );
+        }
+        if let Some(m) = &self.shared.metrics {
             m.in_flight_add(1);
         }
+        // Gives the slot back when the last of the request, the scrape and
+        // a streamed body lets it go.
         let guard = Arc::new(InFlight {
-            metrics: self.metrics.clone(),
-            _permit: permit,
+            shared: Arc::clone(&self.shared),
             streamed: AtomicBool::new(false),
         });
 
         // Go's `NegotiateIncludingOpenMetrics`: format, version and name escaping,
         // all echoed in the Content-Type exactly as Go writes it.
-        let negotiated = negotiate_accept(req.accept(), self.opts.enable_openmetrics);
+        let negotiated = negotiate_accept(req.accept(), self.opts().enable_openmetrics);
         let format = negotiated.format;
-        let compression = compress::negotiate(req.accept_encoding(), &self.opts.compressions);
+        let compression = compress::negotiate(req.accept_encoding(), &self.opts().compressions);
         let mut head = self.head(negotiated, compression);
         if req.method == Method::HEAD {
             return head;
         }
 
+        let opts = self.opts();
         let job = Job {
-            gatherer: Arc::clone(&self.gatherer),
-            metrics: self.metrics.clone(),
-            policy: self.opts.error_handling,
+            shared: Arc::clone(&self.shared),
+            policy: opts.error_handling,
             format,
             escaping: negotiated.escaping,
-            created_lines: self.opts.enable_openmetrics_created_samples,
-            deadline: req.deadline(self.opts.scrape_timeout_offset, self.opts.timeout),
+            created_lines: opts.enable_openmetrics_created_samples,
+            deadline: req.deadline(opts.scrape_timeout_offset, opts.timeout),
             names: req.names,
             request: req.request,
             compression,
             guard: Some(Arc::clone(&guard)),
-            size_hint: Arc::clone(&self.size_hint),
         };
         let outcome = self.run(job).await;
         let Some(outcome) = outcome else {
-            let limit = self.opts.timeout.unwrap_or_default();
+            let limit = self.opts().timeout.unwrap_or_default();
             return plain_owned(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("exceeded configured timeout of {limit:?}\n"),
@@ -245,7 +260,7 @@ impl MetricsHandler {
             // error (those are caught); report it like one.
             Err(_) => {
                 tracing::error!("scrape task ended without a response");
-                if let Some(m) = &self.metrics {
+                if let Some(m) = &self.shared.metrics {
                     m.error(Cause::Gathering, 1);
                 }
                 return plain(
@@ -269,7 +284,7 @@ impl MetricsHandler {
             let outcome = self
                 .within_timeout(async move { Ok(job.run_inline().await) })
                 .await;
-            match self.opts.timeout {
+            match self.opts().timeout {
                 Some(limit) if outcome.is_some() && started.elapsed() >= limit => {
                     tracing::warn!(timeout = ?limit, "scrape timed out");
                     None
@@ -286,7 +301,7 @@ impl MetricsHandler {
 
     /// `answer` within the configured timeout; `None` when it ran out.
     async fn within_timeout<T>(&self, answer: impl Future<Output = T>) -> Option<T> {
-        match self.opts.timeout {
+        match self.opts().timeout {
             Some(limit) => {
                 let out = tokio::time::timeout(limit, answer).await.ok();
                 if out.is_none() {

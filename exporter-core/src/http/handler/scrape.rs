@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::future::Future as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 use std::time::Instant;
@@ -13,7 +13,7 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::oneshot;
 
 use super::stream::Stream;
-use super::{ErrorHandling, InFlight, Outcome, CHUNK, INLINE_UNDER};
+use super::{ErrorHandling, InFlight, Outcome, Shared, CHUNK, INLINE_UNDER};
 use crate::collector::panic_message;
 use crate::encoding::{Format, MetricEncoder, Scope};
 use crate::http::compress::{Compression, Compressor};
@@ -22,8 +22,8 @@ use crate::registry::{collect_contained, GatherError, Gatherer};
 
 /// One scrape: what to gather, how to encode it, where the answer goes.
 pub(super) struct Job {
-    pub(super) gatherer: Arc<dyn Gatherer>,
-    pub(super) metrics: Option<Arc<HandlerMetrics>>,
+    /// The handler's gatherer, options, self-metrics and size hint.
+    pub(super) shared: Arc<Shared>,
     pub(super) policy: ErrorHandling,
     pub(super) format: Format,
     /// How names that are not legacy names are written, as the scraper asked.
@@ -38,9 +38,6 @@ pub(super) struct Job {
     pub(super) guard: Option<Arc<InFlight>>,
     /// When async collectors are cancelled.
     pub(super) deadline: Option<Instant>,
-    /// The handler's largest recent scrape size (see [`Job::record_size`]),
-    /// which decides whether the next one may run inline ([`Job::inline`]).
-    pub(super) size_hint: Arc<AtomicUsize>,
 }
 
 impl Job {
@@ -52,8 +49,8 @@ impl Job {
     /// of a handler and those after a big one take [`Job::spawn`], which
     /// streams. An inline scrape is held whole, however big it turns out.
     pub(super) fn inline(&self) -> bool {
-        !self.gatherer.may_block()
-            && self.size_hint.load(Ordering::Relaxed) < INLINE_UNDER
+        !self.shared.gatherer.may_block()
+            && self.shared.size_hint.load(Ordering::Relaxed) < INLINE_UNDER
             && Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread
     }
 
@@ -66,7 +63,11 @@ impl Job {
         // A gatherer may do its work as it makes the future (the default
         // `gather_async` does), so both are guarded.
         let gathered = match catch_unwind(AssertUnwindSafe(|| {
-            request.scope(self.gatherer.gather_async(&mut encoder, self.deadline))
+            request.scope(
+                self.shared
+                    .gatherer
+                    .gather_async(&mut encoder, self.deadline),
+            )
         })) {
             Err(payload) => Err(panic_message(payload.as_ref())),
             Ok(gather) => {
@@ -84,7 +85,7 @@ impl Job {
         let outcome = match gathered {
             Err(panic) => {
                 tracing::error!(%panic, "scrape panicked");
-                if let Some(m) = &self.metrics {
+                if let Some(m) = &self.shared.metrics {
                     m.error(Cause::Gathering, 1);
                 }
                 Outcome::Failed("an error has occurred while serving metrics\n".to_owned())
@@ -98,7 +99,7 @@ impl Job {
                     match compress_whole(self.compression, body) {
                         Ok(bytes) => Outcome::Whole(bytes),
                         Err(error) => {
-                            count_encoding_error(self.metrics.as_deref(), &error);
+                            count_encoding_error(self.shared.metrics.as_deref(), &error);
                             Outcome::Failed(format!("error encoding metrics: {error}\n"))
                         }
                     }
@@ -116,6 +117,7 @@ impl Job {
     /// does not send the next big one inline, where it could not stream.
     fn record_size(&self, size: usize) {
         let _ = self
+            .shared
             .size_hint
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
                 Some(if old == usize::MAX {
@@ -140,8 +142,8 @@ impl Job {
     /// waits for the client to read, so there every scrape takes a thread.
     pub(super) fn spawn(mut self, head: oneshot::Sender<Outcome>) {
         let runtime = Handle::current();
-        let on_task =
-            runtime.runtime_flavor() == RuntimeFlavor::MultiThread && !self.gatherer.may_block();
+        let on_task = runtime.runtime_flavor() == RuntimeFlavor::MultiThread
+            && !self.shared.gatherer.may_block();
         if on_task {
             drop(runtime.spawn(async move {
                 // Waiting for the client to read, this worker hands its other
@@ -149,7 +151,11 @@ impl Job {
                 let (mut encoder, stream) = self.start(head, true);
                 let request = std::mem::take(&mut self.request);
                 let errors = request
-                    .scope(self.gatherer.gather_async(&mut encoder, self.deadline))
+                    .scope(
+                        self.shared
+                            .gatherer
+                            .gather_async(&mut encoder, self.deadline),
+                    )
                     .await;
                 self.finish(encoder, &stream, &errors);
             }));
@@ -159,7 +165,11 @@ impl Job {
                 // Async collectors run concurrently until the deadline.
                 let request = std::mem::take(&mut self.request);
                 let errors = Handle::current().block_on(
-                    request.scope(self.gatherer.gather_async(&mut encoder, self.deadline)),
+                    request.scope(
+                        self.shared
+                            .gatherer
+                            .gather_async(&mut encoder, self.deadline),
+                    ),
                 );
                 self.finish(encoder, &stream, &errors);
             }));
@@ -176,7 +186,7 @@ impl Job {
             self.compression,
             head,
             in_place,
-            self.metrics.clone(),
+            self.shared.metrics.clone(),
             // Released before a whole or failed answer is handed over, so a
             // client that gets its response can never find its own slot still taken.
             self.guard.take(),
@@ -184,14 +194,14 @@ impl Job {
         let mut encoder = self.encoder();
         // Big families go out while they are written when the gatherer says
         // what it writes (so the encoder knows which are one collector's alone).
-        if self.format != Format::Protobuf && !self.gatherer.claims().is_any() {
+        if self.format != Format::Protobuf && !self.shared.gatherer.claims().is_any() {
             let sink = Arc::clone(&stream);
             encoder.spill_to(
                 CHUNK,
                 Box::new(move |bytes| lock(&sink).push(bytes)),
                 self.policy == ErrorHandling::HttpError,
             );
-            if self.metrics.is_some() {
+            if self.shared.metrics.is_some() {
                 // Written last, into families of these names.
                 encoder.push_scope(Scope::Not(HandlerMetrics::claims()));
             }
@@ -235,7 +245,7 @@ impl Job {
                     "counter series left out: a counter total must be a number at or above zero"
                 );
             }
-            if let Some(m) = &self.metrics {
+            if let Some(m) = &self.shared.metrics {
                 m.error(Cause::Gathering, dropped.len());
             }
         }
@@ -243,7 +253,7 @@ impl Job {
             for e in errors {
                 tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
             }
-            if let Some(m) = &self.metrics {
+            if let Some(m) = &self.shared.metrics {
                 m.error(Cause::Gathering, errors.len());
             }
             if self.policy == ErrorHandling::HttpError {
@@ -255,7 +265,7 @@ impl Job {
             }
         }
         // Last, so this scrape's errors are already counted in it.
-        if let Some(m) = &self.metrics {
+        if let Some(m) = &self.shared.metrics {
             if let Err(error) = collect_contained(m.as_ref(), encoder) {
                 tracing::error!(%error, "self-metrics failed");
             }
