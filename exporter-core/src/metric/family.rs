@@ -275,8 +275,6 @@ where
         // Keys are unique: no series of this family can repeat another, so
         // the scrape's duplicate check may skip hashing them.
         let keyed = family.check_mut().set_keyed(true);
-        let len = self.read().series.len();
-        family.reserve_series(len);
         // A big family streams while it is written, and streaming may wait
         // for a slow client: never with the lock held, or a thread adding a
         // series (and, behind that writer, every reader) would wait too. So
@@ -288,13 +286,17 @@ where
         // never a written one forward, so none is written twice).
         let mut start = 0_usize;
         let result = loop {
-            let held = family.hold_spill();
-            let (result, end, len) = {
+            let (held, result, end, len) = {
                 let t = self.read();
+                if start == 0 {
+                    // Before holding the stream back: the hint is sized by it.
+                    family.reserve_series(t.series.len());
+                }
+                let held = family.hold_spill();
                 let end = start.saturating_add(LOCKED_RUN).min(t.series.len());
                 let run = t.series.get(start..end).unwrap_or_default();
                 let result = M::encode_series(run.iter().map(|s| (&s.key, &*s.metric)), family);
-                (result, end, t.series.len())
+                (held, result, end, t.series.len())
             };
             family.release_spill(held);
             if result.is_err() || end >= len {

@@ -280,12 +280,13 @@ impl MetricsHandler {
             // Cancelled at the timeout (its async collectors are dropped). A
             // scrape whose collectors were cut at the timeout's own deadline
             // finishes just as it fires: a 503 too, as when spawned.
-            let started = std::time::Instant::now();
+            let limit = self.opts().timeout;
+            let started = limit.map(|_| std::time::Instant::now());
             let outcome = self
                 .within_timeout(async move { Ok(job.run_inline().await) })
                 .await;
-            match self.opts().timeout {
-                Some(limit) if outcome.is_some() && started.elapsed() >= limit => {
+            match (limit, started) {
+                (Some(limit), Some(started)) if outcome.is_some() && started.elapsed() >= limit => {
                     tracing::warn!(timeout = ?limit, "scrape timed out");
                     None
                 }
