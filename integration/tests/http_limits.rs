@@ -62,6 +62,70 @@ async fn a_request_head_of_up_to_a_mebibyte_and_a_thousand_fields_is_served() {
     );
 }
 
+/// A keep-alive request with `count` extra fields.
+fn keep_alive_request(count: usize) -> Vec<u8> {
+    let mut req = request_with_headers(count, 10);
+    let close = b"Connection: close\r\n";
+    let at = req.windows(close.len()).position(|w| w == close).unwrap();
+    req.splice(at..at + close.len(), []);
+    req
+}
+
+/// Reads one response with a `content-length` body; returns its status.
+async fn read_response(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> u16 {
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if buf.len() >= end + 4 + len {
+                let status = head[9..12].parse().unwrap();
+                buf.drain(..end + 4 + len);
+                return status;
+            }
+        }
+        let mut chunk = [0; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "the connection closed before a whole response");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A connection starts on hyper's 100 cheap header slots and moves to 1000 when a
+/// head needs them (`many_headers`): on the same keep-alive connection, before and
+/// after small requests, one after another or pipelined, a head of up to 1000
+/// fields is served and a bigger one gets 431.
+#[tokio::test]
+async fn many_fields_are_served_on_a_connection_that_began_with_few() {
+    let server = start(fixed_handler()).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut buf = Vec::new();
+    for (fields, status) in [(0, 200), (500, 200), (0, 200), (990, 200), (1100, 431)] {
+        stream.write_all(&keep_alive_request(fields)).await.unwrap();
+        assert_eq!(
+            read_response(&mut stream, &mut buf).await,
+            status,
+            "{fields} fields"
+        );
+    }
+
+    let mut pipelined = Vec::new();
+    for fields in [0, 300, 0, 1100] {
+        pipelined.extend(keep_alive_request(fields));
+    }
+    let answer = raw(server.addr, &pipelined).await;
+    let statuses: Vec<&str> = answer
+        .match_indices("HTTP/1.1 ")
+        .map(|(at, _)| &answer[at + 9..at + 12])
+        .collect();
+    assert_eq!(statuses, ["200", "200", "200", "431"], "{answer}");
+}
+
 #[tokio::test]
 async fn http_1_1_without_host_is_400() {
     let server = start(fixed_handler()).await;

@@ -5,6 +5,7 @@
 
 mod http_support;
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -62,6 +63,17 @@ async fn start(setup: &Setup) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) 
 
 /// One request over TLS, trusting only the test certificate; returns the raw response.
 async fn https(setup: &Setup, addr: SocketAddr, path: &str, auth: Option<(&str, &str)>) -> String {
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some((user, password)) = auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        request = request + "Authorization: Basic " + &token + "\r\n";
+    }
+    request.push_str("\r\n");
+    https_raw(setup, addr, &request).await
+}
+
+/// `request` as it is over TLS; returns the raw response.
+async fn https_raw(setup: &Setup, addr: SocketAddr, request: &str) -> String {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(setup.cert_der.clone()).unwrap();
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -75,12 +87,6 @@ async fn https(setup: &Setup, addr: SocketAddr, path: &str, auth: Option<(&str, 
     let tcp = TcpStream::connect(addr).await.unwrap();
     let server_name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
     let mut tls = connector.connect(server_name, tcp).await.unwrap();
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-    if let Some((user, password)) = auth {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        request = request + "Authorization: Basic " + &token + "\r\n";
-    }
-    request.push_str("\r\n");
     tls.write_all(request.as_bytes()).await.unwrap();
     let mut out = Vec::new();
     // rustls reports a missing close_notify as an error after the data; the data is what counts.
@@ -154,6 +160,26 @@ async fn tls_without_auth() {
     let (addr, stop) = start(&setup).await;
     let ok = https(&setup, addr, "/metrics", None).await;
     assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
+    // Past hyper's 100 cheap header slots, a connection moves to 1000 over TLS too.
+    for (fields, status) in [(0, "200"), (600, "200"), (1100, "431")] {
+        let mut request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n".to_owned();
+        for i in 0..fields {
+            write!(request, "X-Test-{i}: v\r\n").unwrap();
+        }
+        // Then a small request on the same connection.
+        request += "\r\nGET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        let answer = https_raw(&setup, addr, &request).await;
+        let statuses: Vec<&str> = answer
+            .match_indices("HTTP/1.1 ")
+            .map(|(at, _)| &answer[at + 9..at + 12])
+            .collect();
+        let expected: &[&str] = if status == "200" {
+            &["200", "200"]
+        } else {
+            &["431"]
+        };
+        assert_eq!(statuses, expected, "{fields} fields: {answer}");
+    }
     stop.send(()).unwrap();
     std::fs::remove_dir_all(&setup.dir).unwrap();
 }

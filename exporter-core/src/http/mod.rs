@@ -67,6 +67,7 @@ mod default;
 mod duration;
 mod handler;
 mod instrument;
+mod many_headers;
 mod send_timeout;
 mod server;
 mod tower;

@@ -7,7 +7,8 @@
 //! within the header read timeout (10 s; a new connection has that long for its first
 //! byte and TLS handshake together, then that long again for its first request head,
 //! so at most twice it), a request head may be 1 MiB with at most
-//! 1000 header fields (431 beyond), an HTTP/1.1 request without `Host` gets 400, and
+//! 1000 header fields (431 beyond; a connection pays for more than 100 only once a
+//! head has them, see [`many_headers`](super::many_headers)), an HTTP/1.1 request without `Host` gets 400, and
 //! a client that stops reading a response for the send timeout (30 s) is dropped, so
 //! slow readers cannot hold every scrape slot.
 
@@ -25,16 +26,19 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use super::body::Body;
 use super::handler::{plain, MetricsHandler};
+use super::many_headers::Widen;
 use super::send_timeout::SendTimeout;
 
 /// Default largest request head: Go's `http.DefaultMaxHeaderBytes`.
 const MAX_HEADER_BYTES: usize = 1 << 20;
 /// Most header fields in a request; hyper keeps a slot for each, so it is bounded.
+/// Connections start with hyper's default of 100 (`many_headers`).
 const MAX_HEADERS: usize = 1000;
 
 /// Serves `handler` at `/metrics` on `listener` until the future is dropped
@@ -196,25 +200,29 @@ impl Serve {
             max_header_bytes,
             mut signal,
         } = self;
-        let mut builder = http1::Builder::new();
-        builder
+        let mut narrow = http1::Builder::new();
+        narrow
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)
             // A complete head up to twice the limit is read and refused with
             // 431; a longer one fills the buffer and is refused the same way.
             .max_buf_size(max_header_bytes.saturating_mul(2))
-            .max_header_size(max_header_bytes)
-            .max_headers(MAX_HEADERS);
+            .max_header_size(max_header_bytes);
+        // hyper's default header slots (100) cost nothing; more cost every
+        // request, so only connections that need them get them (`many_headers`).
+        let mut wide = narrow.clone();
+        wide.max_headers(MAX_HEADERS);
         #[cfg(feature = "tls")]
         if let Some(web) = &routes.web {
             web.watch();
         }
         let graceful = GracefulShutdown::new();
         // Tells connections still waiting for their first bytes to close.
-        let (closing, closing_rx) = tokio::sync::watch::channel(false);
+        let (closing, closing_rx) = watch::channel(false);
         let routes = Arc::new(routes);
         let conn = Conn {
-            http1: builder,
+            narrow,
+            wide,
             header_read_timeout,
             send_timeout,
             max_header_bytes,
@@ -256,7 +264,7 @@ impl Serve {
                     }
                     _ = closing.wait_for(|closing| *closing) => return,
                 }
-                Box::pin(conn.accepted(stream, deadline, routes, watcher)).await;
+                Box::pin(conn.accepted(stream, deadline, routes, watcher, closing)).await;
             });
         }
         drop(listener);
@@ -269,7 +277,9 @@ impl Serve {
 /// How connections are served.
 #[derive(Clone)]
 struct Conn {
-    http1: http1::Builder,
+    /// HTTP/1 on hyper's default header slots, and with [`MAX_HEADERS`].
+    narrow: http1::Builder,
+    wide: http1::Builder,
     header_read_timeout: Duration,
     send_timeout: Duration,
     max_header_bytes: usize,
@@ -283,7 +293,8 @@ impl Conn {
         stream: tokio::net::TcpStream,
         #[cfg_attr(not(feature = "tls"), allow(unused_variables))] deadline: tokio::time::Instant,
         routes: Arc<Routes>,
-        watcher: hyper_util::server::graceful::Watcher,
+        watcher: Watcher,
+        closing: watch::Receiver<bool>,
     ) {
         let stream = SendTimeout::new(stream, self.send_timeout);
         #[cfg(feature = "tls")]
@@ -302,23 +313,26 @@ impl Conn {
                 }
             };
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
-            return self.serve(stream, routes, watcher, h2).await;
+            return self.serve(stream, routes, watcher, closing, h2).await;
         }
-        self.serve(stream, routes, watcher, false).await;
+        self.serve(stream, routes, watcher, closing, false).await;
     }
 
     async fn serve<S>(
         &self,
         stream: S,
         routes: Arc<Routes>,
-        watcher: hyper_util::server::graceful::Watcher,
+        watcher: Watcher,
+        closing: watch::Receiver<bool>,
         h2: bool,
     ) where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let service = service_fn(move |req: Request<Incoming>| {
+        // Boxed: hyper hands a connection back (`many_headers`) only when its
+        // service's future can move.
+        let service = service_fn(move |req: Request<Incoming>| -> Answer {
             let routes = Arc::clone(&routes);
-            async move { Ok::<_, Infallible>(routes.route(req).await) }
+            Box::pin(async move { Ok(routes.route(req).await) })
         });
         // A client that goes away or times out is not a server error.
         let result = if h2 {
@@ -333,15 +347,74 @@ impl Conn {
                 .watch(builder.serve_connection(TokioIo::new(stream), service))
                 .await
         } else {
-            watcher
-                .watch(self.http1.serve_connection(TokioIo::new(stream), service))
-                .await
+            self.serve_http1(stream, service, watcher, closing).await
         };
         if let Err(error) = result {
             tracing::debug!(%error, "connection ended with an error");
         }
     }
+
+    /// HTTP/1 on hyper's default header slots until a head needs more: then the
+    /// connection goes on with [`MAX_HEADERS`] slots, from that head (see
+    /// [`many_headers`](super::many_headers)).
+    async fn serve_http1<S, Svc>(
+        &self,
+        stream: S,
+        service: Svc,
+        watcher: Watcher,
+        mut closing: watch::Receiver<bool>,
+    ) -> hyper::Result<()>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        Svc: hyper::service::Service<
+                Request<Incoming>,
+                Response = Response<Body>,
+                Error = Infallible,
+                Future = Answer,
+            > + Unpin
+            + Send
+            + 'static,
+    {
+        let mut conn = self
+            .narrow
+            .serve_connection(TokioIo::new(Widen::new(stream)), service);
+        // Driven here rather than by `watcher`, which would shut the socket down
+        // at the end: the server's shutdown stops it the same way.
+        let ended = {
+            let mut closed = std::pin::pin!(closing.wait_for(|closing| *closing));
+            let mut stopping = false;
+            std::future::poll_fn(|cx| {
+                if !stopping && closed.as_mut().poll(cx).is_ready() {
+                    stopping = true;
+                    Pin::new(&mut conn).graceful_shutdown();
+                }
+                conn.poll_without_shutdown(cx)
+            })
+            .await
+        };
+        let parts = conn.into_parts();
+        let mut io = parts.io.into_inner();
+        match ended {
+            // The 431 was held back: the head goes to the wide parse.
+            Err(error) if error.is_parse_too_large() && io.holds_refusal() => {
+                let io = TokioIo::new(io.widen(parts.read_buf));
+                watcher
+                    .watch(self.wide.serve_connection(io, parts.service))
+                    .await
+            }
+            Ok(()) => {
+                // As hyper does at the end of a connection.
+                let _ = io.finish().await;
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
 }
+
+/// What the server's service answers: boxed, so that it can move (see
+/// [`Conn::serve_http1`]).
+type Answer = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
 impl IntoFuture for Serve {
     type Output = io::Result<()>;
