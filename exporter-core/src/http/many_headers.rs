@@ -9,8 +9,9 @@
 //!
 //! 1. A connection starts on hyper's default slots, its IO wrapped in [`Widen`].
 //! 2. A head with more than 100 fields makes hyper answer 431 and end the connection
-//!    with a "too large" parse error. [`Widen`] holds that 431 back from the client,
-//!    and hyper gives back the socket with the bytes it read but did not parse.
+//!    with a "too large" parse error. [`Widen`] holds that 431 back from the client
+//!    and keeps the socket open, and hyper gives it back with the bytes it read but
+//!    did not parse.
 //! 3. The connection goes on with the wide parse over the same socket, reading the
 //!    refused head again first. That head is served, or refused for real (more than
 //!    1 000 fields, or over the size limit, which takes the same path).
@@ -104,12 +105,6 @@ impl<S: AsyncWrite + Unpin> Widen<S> {
         self.held = bufs.iter().flat_map(|b| b.iter().copied()).collect();
         Some(self.held.len())
     }
-
-    /// Releases the held bytes, then shuts the socket's write side down.
-    pub(super) async fn finish(&mut self) -> io::Result<()> {
-        std::future::poll_fn(|cx| self.poll_release(cx)).await?;
-        tokio::io::AsyncWriteExt::shutdown(&mut self.io).await
-    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Widen<S> {
@@ -165,8 +160,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Widen<S> {
         Pin::new(&mut self.io).poll_flush(cx)
     }
 
+    /// Keeps the socket open while hyper's 431 is held back: the connection
+    /// goes on with the wide parse. Otherwise writes what is held, then shuts down.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.narrow && this.holds_refusal() {
+            return Poll::Ready(Ok(()));
+        }
         ready!(this.poll_release(cx))?;
         Pin::new(&mut this.io).poll_shutdown(cx)
     }
@@ -200,7 +200,7 @@ mod tests {
         // Wide: a 431 now goes out.
         io.write_all(b"HTTP/1.1 431 x\r\n\r\n").await.unwrap();
         io.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
-        io.finish().await.unwrap();
+        io.shutdown().await.unwrap();
         let mut seen = String::new();
         client.read_to_string(&mut seen).await.unwrap();
         assert_eq!(seen, "HTTP/1.1 431 x\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
@@ -230,7 +230,7 @@ mod tests {
         io.write_all(b"then the rest").await.unwrap();
         assert!(!io.holds_refusal());
         io.write_all(b"; and the end").await.unwrap();
-        io.finish().await.unwrap();
+        io.shutdown().await.unwrap();
         let mut seen = String::new();
         client.read_to_string(&mut seen).await.unwrap();
         assert_eq!(

@@ -328,11 +328,9 @@ impl Conn {
     ) where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        // Boxed: hyper hands a connection back (`many_headers`) only when its
-        // service's future can move.
-        let service = service_fn(move |req: Request<Incoming>| -> Answer {
+        let service = service_fn(move |req: Request<Incoming>| {
             let routes = Arc::clone(&routes);
-            Box::pin(async move { Ok(routes.route(req).await) })
+            async move { Ok::<_, Infallible>(routes.route(req).await) }
         });
         // A client that goes away or times out is not a server error.
         let result = if h2 {
@@ -370,16 +368,16 @@ impl Conn {
                 Request<Incoming>,
                 Response = Response<Body>,
                 Error = Infallible,
-                Future = Answer,
             > + Unpin
             + Send
             + 'static,
+        Svc::Future: Send + 'static,
     {
         let mut conn = self
             .narrow
             .serve_connection(TokioIo::new(Widen::new(stream)), service);
-        // Driven here rather than by `watcher`, which would shut the socket down
-        // at the end: the server's shutdown stops it the same way.
+        // Driven here rather than by `watcher`, which would keep the connection:
+        // the server's shutdown stops it the same way.
         let ended = {
             let mut closed = std::pin::pin!(closing.wait_for(|closing| *closing));
             let mut stopping = false;
@@ -388,33 +386,28 @@ impl Conn {
                     stopping = true;
                     Pin::new(&mut conn).graceful_shutdown();
                 }
-                conn.poll_without_shutdown(cx)
+                Pin::new(&mut conn).poll(cx)
             })
             .await
         };
-        let parts = conn.into_parts();
-        let mut io = parts.io.into_inner();
         match ended {
-            // The 431 was held back: the head goes to the wide parse.
-            Err(error) if error.is_parse_too_large() && io.holds_refusal() => {
+            Err(error) if error.is_parse_too_large() => {
+                let parts = conn.into_parts();
+                let io = parts.io.into_inner();
+                if !io.holds_refusal() {
+                    // The 431 went out: the head was refused for its size.
+                    return Err(error);
+                }
+                // Held back: the head goes to the wide parse.
                 let io = TokioIo::new(io.widen(parts.read_buf));
                 watcher
                     .watch(self.wide.serve_connection(io, parts.service))
                     .await
             }
-            Ok(()) => {
-                // As hyper does at the end of a connection.
-                let _ = io.finish().await;
-                Ok(())
-            }
-            Err(error) => Err(error),
+            ended => ended,
         }
     }
 }
-
-/// What the server's service answers: boxed, so that it can move (see
-/// [`Conn::serve_http1`]).
-type Answer = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
 impl IntoFuture for Serve {
     type Output = io::Result<()>;
