@@ -395,7 +395,8 @@ impl Conn {
                 let parts = conn.into_parts();
                 let io = parts.io.into_inner();
                 if !io.holds_refusal() {
-                    // The 431 went out: the head was refused for its size.
+                    // The 431 went out (it continued a partial write): the
+                    // client has its answer.
                     return Err(error);
                 }
                 // Held back: the head goes to the wide parse.
