@@ -54,9 +54,11 @@ impl Eq for FamilyName {}
 
 impl Family {
     fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
-        // Room for the header and a few samples, so that a small family does
-        // not grow through several reallocations.
-        let mut body = Vec::with_capacity(2 * desc.name().len() + desc.help().len() + 128);
+        // Room for the header (`# HELP`, `# TYPE`) and four short sample lines,
+        // so that a small family (most of an exporter's) never grows: a
+        // reallocation costs more than writing such a family.
+        let name = desc.name().len();
+        let mut body = Vec::with_capacity(2 * name + desc.help().len() + 32 + 4 * (name + 48));
         match format {
             Format::Text => text::header_into(&mut body, desc),
             Format::OpenMetrics => openmetrics::header_into(&mut body, desc),

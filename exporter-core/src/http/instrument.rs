@@ -137,7 +137,9 @@ impl Collector for HandlerMetrics {
         let mut buf = itoa::Buffer::new();
         let mut by_code: Vec<(u16, u64)> = {
             let other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
-            other.iter().map(|(c, n)| (*c, *n)).collect()
+            let mut by_code = Vec::with_capacity(other.len() + CODES.len());
+            by_code.extend(other.iter().map(|(c, n)| (*c, *n)));
+            by_code
         };
         by_code.extend(
             CODES

@@ -147,8 +147,10 @@ impl Default for ScrapeCheck {
             enabled: true,
             hasher: hashbrown::DefaultHashBuilder::default(),
             seen: SPARE.with(std::cell::Cell::take).unwrap_or_default(),
-            identities: HashTable::new(),
-            added_identities: Vec::new(),
+            // A small exporter's families without growing (the first family
+            // would allocate anyway).
+            identities: HashTable::with_capacity(8),
+            added_identities: Vec::with_capacity(8),
             epoch: 0,
             current: 0,
             exclusive: false,
