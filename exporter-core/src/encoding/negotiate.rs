@@ -111,7 +111,7 @@ impl Negotiated {
     /// assert_eq!(n.format, Format::Text);
     /// assert_eq!(n.content_type(), "text/plain; version=0.0.4; charset=utf-8; escaping=underscores");
     /// ```
-    pub fn content_type(&self) -> &'static str {
+    pub const fn content_type(&self) -> &'static str {
         macro_rules! with_escaping {
             ($base:expr, $scheme:expr) => {
                 match $scheme {
