@@ -511,15 +511,19 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
         }
         let exporter_metrics = !config.disable_exporter_metrics;
         let own = Registry::new();
+        // Whether `own` holds anything: an empty one is left out of every scrape.
+        let mut own_used = false;
         if exporter_metrics && self.build_info {
             let info = BuildInfo::new(&self.name, &self.version, "unknown", "unknown")
                 .map_err(ErrorKind::BuildInfo)?;
             own.register(info).map_err(ErrorKind::Register)?;
+            own_used = true;
         }
         #[cfg(all(feature = "process", target_os = "linux"))]
         if exporter_metrics && self.process_metrics {
             own.register(crate::process::ProcessCollector::new())
                 .map_err(ErrorKind::Register)?;
+            own_used = true;
         }
         let opts = self
             .handler_opts
@@ -557,7 +561,9 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
                 .map_err(ErrorKind::Scrapers)?;
             gatherer.push(Arc::new(g));
         }
-        let gatherer = gatherer.with(Arc::new(own));
+        if own_used {
+            gatherer.push(Arc::new(own));
+        }
         let handler = MetricsHandler::from_arc(Arc::new(gatherer), opts);
         let page = landing::render(
             &self.name,
