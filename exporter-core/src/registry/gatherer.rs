@@ -188,6 +188,10 @@ impl Gatherer for Gatherers {
         encoder: &'a mut MetricEncoder,
         deadline: Option<std::time::Instant>,
     ) -> GatherFuture<'a> {
+        // One gatherer has no siblings to keep apart: its own future will do.
+        if let [only] = self.gatherers.as_slice() {
+            return only.gather_async(encoder, deadline);
+        }
         Box::pin(async move {
             let siblings = Siblings::of(&self.gatherers, encoder);
             let mut errors = Vec::new();
