@@ -41,9 +41,8 @@ pub(super) struct Widen<S> {
     narrow: bool,
     /// The last write to the socket was partial: the next one continues it.
     partial: bool,
-    /// A write held back, and how much of it has been written since.
-    held: Vec<u8>,
-    held_written: usize,
+    /// A write held back (what of it is not written yet, once released).
+    held: Bytes,
     /// Read before the socket: the head the default slots refused.
     replay: Bytes,
 }
@@ -54,8 +53,7 @@ impl<S> Widen<S> {
             io,
             narrow: true,
             partial: false,
-            held: Vec::new(),
-            held_written: 0,
+            held: Bytes::new(),
             replay: Bytes::new(),
         }
     }
@@ -69,8 +67,7 @@ impl<S> Widen<S> {
     /// hyper read and did not parse, the refused head first) before the socket.
     pub(super) fn widen(mut self, unparsed: Bytes) -> Self {
         self.narrow = false;
-        self.held = Vec::new();
-        self.held_written = 0;
+        self.held = Bytes::new();
         self.replay = unparsed;
         self
     }
@@ -79,16 +76,12 @@ impl<S> Widen<S> {
 impl<S: AsyncWrite + Unpin> Widen<S> {
     /// Writes what was held back, when the connection went on after all.
     fn poll_release(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.held_written < self.held.len() {
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.held[self.held_written..]))?;
+        while !self.held.is_empty() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.held))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.held_written += n;
-        }
-        if !self.held.is_empty() {
-            self.held = Vec::new();
-            self.held_written = 0;
+            self.held.advance(n);
         }
         Poll::Ready(Ok(()))
     }
