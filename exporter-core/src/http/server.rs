@@ -6,10 +6,10 @@
 //! Limits follow Go's net/http and exporter-toolkit: request headers must arrive
 //! within the header read timeout (10 s; a new connection has that long for its first
 //! byte and TLS handshake together, then that long again for its first request head,
-//! so at most twice it), a request head may be 1 MiB with at most
-//! 1000 header fields (431 beyond; a connection pays for more than 100 only once a
-//! head has them, see [`many_headers`](super::many_headers)), an HTTP/1.1 request without `Host` gets 400, and
-//! a client that stops reading a response for the send timeout (30 s) is dropped, so
+//! so at most twice it), a request head may be 1 MiB with at most 1000 header
+//! fields (431 beyond; a connection pays for more than 100 only once a head has
+//! them, see [`many_headers`](super::many_headers)), an HTTP/1.1 request without
+//! `Host` gets 400, and a client that stops reading a response for the send timeout (30 s) is dropped, so
 //! slow readers cannot hold every scrape slot.
 
 use std::convert::Infallible;
@@ -376,8 +376,9 @@ impl Conn {
         let mut conn = self
             .narrow
             .serve_connection(TokioIo::new(Widen::new(stream)), service);
-        // Driven here rather than by `watcher`, which would keep the connection:
-        // the server's shutdown stops it the same way.
+        // Driven here, not by `watcher.watch`, so that the connection is still
+        // ours when it ends and can be handed to the wide parse; the server's
+        // shutdown reaches it through `closing` instead.
         let ended = {
             let mut closed = std::pin::pin!(closing.wait_for(|closing| *closing));
             let mut stopping = false;

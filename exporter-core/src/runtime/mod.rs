@@ -510,20 +510,21 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
             return Err(ErrorKind::Register(e).into());
         }
         let exporter_metrics = !config.disable_exporter_metrics;
-        let own = Registry::new();
-        // Whether `own` holds anything: an empty one is left out of every scrape.
-        let mut own_used = false;
+        // The exporter's own metrics; made only when there are some, so that
+        // no scrape runs an empty registry.
+        let mut own: Option<Registry> = None;
         if exporter_metrics && self.build_info {
             let info = BuildInfo::new(&self.name, &self.version, "unknown", "unknown")
                 .map_err(ErrorKind::BuildInfo)?;
-            own.register(info).map_err(ErrorKind::Register)?;
-            own_used = true;
+            own.get_or_insert_with(Registry::new)
+                .register(info)
+                .map_err(ErrorKind::Register)?;
         }
         #[cfg(all(feature = "process", target_os = "linux"))]
         if exporter_metrics && self.process_metrics {
-            own.register(crate::process::ProcessCollector::new())
+            own.get_or_insert_with(Registry::new)
+                .register(crate::process::ProcessCollector::new())
                 .map_err(ErrorKind::Register)?;
-            own_used = true;
         }
         let opts = self
             .handler_opts
@@ -561,7 +562,7 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
                 .map_err(ErrorKind::Scrapers)?;
             gatherer.push(Arc::new(g));
         }
-        if own_used {
+        if let Some(own) = own {
             gatherer.push(Arc::new(own));
         }
         let handler = MetricsHandler::from_arc(Arc::new(gatherer), opts);
