@@ -168,6 +168,15 @@ pub fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     parse(text).get(&(name.to_owned(), labels)).copied()
 }
 
+/// The handler's `promhttp_metric_handler_errors_total{cause}` in `text`.
+pub fn handler_errors(text: &str, cause: &str) -> Option<f64> {
+    value(
+        text,
+        "promhttp_metric_handler_errors_total",
+        &[("cause", cause)],
+    )
+}
+
 /// `test_fixed{name}`: two fixed samples.
 pub struct Fixed {
     desc: Desc,
