@@ -18,6 +18,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Waker;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -85,6 +86,14 @@ pub struct Serve {
     send_timeout: Duration,
     max_header_bytes: usize,
     signal: Pin<Box<dyn Future<Output = ()> + Send>>,
+}
+
+/// One connection's way to the routes.
+struct Served {
+    routes: Arc<Routes>,
+    /// Whether the connection runs on a multi-thread runtime (which has
+    /// workers to spare for a scrape, see the handler).
+    multi_thread: bool,
 }
 
 struct Routes {
@@ -328,9 +337,20 @@ impl Conn {
     ) where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
+        // What a request takes with it, made once per connection: its count
+        // is touched by this connection's requests alone, not by every
+        // worker's, as the server-wide `routes` would be.
+        let served = Arc::new(Served {
+            routes,
+            multi_thread: tokio::runtime::Handle::current().runtime_flavor()
+                == tokio::runtime::RuntimeFlavor::MultiThread,
+        });
         let service = service_fn(move |req: Request<Incoming>| {
-            let routes = Arc::clone(&routes);
-            async move { Ok::<_, Infallible>(routes.route(req).await) }
+            let served = Arc::clone(&served);
+            async move {
+                let resp = served.routes.route(req, served.multi_thread).await;
+                Ok::<_, Infallible>(resp)
+            }
         });
         // A client that goes away or times out is not a server error.
         let result = if h2 {
@@ -380,12 +400,24 @@ impl Conn {
         // ours when it ends and can be handed to the wide parse; the server's
         // shutdown reaches it through `closing` instead.
         let ended = {
+            // Polling the signal takes the channel's lock, which every
+            // connection shares: so it is polled again only when it was sent
+            // (or the server dropped) or this task has a new waker.
+            let sent = closing.clone();
             let mut closed = std::pin::pin!(closing.wait_for(|closing| *closing));
+            let mut waiting: Option<Waker> = None;
             let mut stopping = false;
             std::future::poll_fn(|cx| {
-                if !stopping && closed.as_mut().poll(cx).is_ready() {
-                    stopping = true;
-                    Pin::new(&mut conn).graceful_shutdown();
+                if !stopping
+                    && (!matches!(sent.has_changed(), Ok(false))
+                        || !waiting.as_ref().is_some_and(|w| w.will_wake(cx.waker())))
+                {
+                    if closed.as_mut().poll(cx).is_ready() {
+                        stopping = true;
+                        Pin::new(&mut conn).graceful_shutdown();
+                    } else {
+                        waiting = Some(cx.waker().clone());
+                    }
                 }
                 Pin::new(&mut conn).poll(cx)
             })
@@ -421,7 +453,7 @@ impl IntoFuture for Serve {
 }
 
 impl Routes {
-    async fn route(&self, req: Request<Incoming>) -> Response<Body> {
+    async fn route(&self, req: Request<Incoming>, multi_thread: bool) -> Response<Body> {
         // Go's net/http: "HTTP/1.1 requests must include a Host header".
         if req.version() == Version::HTTP_11 && !req.headers().contains_key(header::HOST) {
             return plain(
@@ -445,7 +477,7 @@ impl Routes {
                         .get(header::AUTHORIZATION)
                         .map(HeaderValue::as_bytes);
                     if auth.allows(header).await {
-                        self.route_path(&req).await
+                        self.route_path(&req, multi_thread).await
                     } else {
                         let mut resp = plain(StatusCode::UNAUTHORIZED, "Unauthorized\n");
                         resp.headers_mut()
@@ -453,14 +485,14 @@ impl Routes {
                         resp
                     }
                 }
-                None => self.route_path(&req).await,
+                None => self.route_path(&req, multi_thread).await,
             };
             for (name, value) in &current.headers {
                 resp.headers_mut().insert(name.clone(), value.clone());
             }
             return resp;
         }
-        self.route_path(&req).await
+        self.route_path(&req, multi_thread).await
     }
 
     /// Whether the request's path is `path`, literally or once percent-decoded.
@@ -472,13 +504,13 @@ impl Routes {
                     .is_ok_and(|decoded| decoded == path))
     }
 
-    async fn route_path(&self, req: &Request<Incoming>) -> Response<Body> {
+    async fn route_path(&self, req: &Request<Incoming>, multi_thread: bool) -> Response<Body> {
         let path = req.uri().path();
         if Self::is(path, &self.path) {
-            return self.handler.handle(req).await;
+            return self.handler.answer(req, multi_thread).await;
         }
         if let Some((_, handler)) = self.extra.iter().find(|(p, _)| p == path) {
-            return handler.handle(req).await;
+            return handler.answer(req, multi_thread).await;
         }
         let page: Option<(Bytes, &'static str)> = match (path, &self.landing) {
             ("/", Some(html)) => Some((html.clone(), "text/html; charset=utf-8")),

@@ -11,11 +11,15 @@ mod scrape;
 mod stream;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::oneshot;
 
 pub use self::options::{ErrorHandling, HandlerOpts};
@@ -68,7 +72,51 @@ impl std::fmt::Debug for MetricsHandler {
     }
 }
 
-/// Holds one in-flight slot; shared by the scrape and the streamed body.
+/// One in-flight slot, held by a request's own task and given back when
+/// dropped. A scrape that runs elsewhere turns it into an [`InFlight`].
+struct Slot<'a> {
+    shared: &'a Shared,
+}
+
+impl<'a> Slot<'a> {
+    /// A slot, or `None` when `max_requests_in_flight` are taken.
+    fn take(shared: &'a Shared) -> Option<Self> {
+        let max = shared.opts.max_requests_in_flight;
+        if max > 0
+            && shared
+                .in_use
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    (n < max).then_some(n + 1)
+                })
+                .is_err()
+        {
+            return None;
+        }
+        if let Some(m) = &shared.metrics {
+            m.in_flight_add(1);
+        }
+        Some(Slot { shared })
+    }
+
+    /// The slot, kept by whichever of the request, the scrape and a streamed
+    /// body lets it go last.
+    fn into_shared(self, shared: &Arc<Shared>) -> Arc<InFlight> {
+        std::mem::forget(self);
+        Arc::new(InFlight {
+            shared: Arc::clone(shared),
+            streamed: AtomicBool::new(false),
+        })
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        release(self.shared, false);
+    }
+}
+
+/// A slot shared by a scrape that runs in a task or thread of its own and
+/// the streamed body.
 struct InFlight {
     shared: Arc<Shared>,
     /// A streamed response is counted in `requests_total` when it is done,
@@ -79,15 +127,20 @@ struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if self.shared.opts.max_requests_in_flight > 0 {
-            self.shared.in_use.fetch_sub(1, Ordering::AcqRel);
+        release(&self.shared, self.streamed.load(Ordering::Relaxed));
+    }
+}
+
+/// Gives a slot back.
+fn release(shared: &Shared, streamed: bool) {
+    if shared.opts.max_requests_in_flight > 0 {
+        shared.in_use.fetch_sub(1, Ordering::AcqRel);
+    }
+    if let Some(m) = &shared.metrics {
+        if streamed {
+            m.observe(StatusCode::OK.as_u16());
         }
-        if let Some(m) = &self.shared.metrics {
-            if self.streamed.load(Ordering::Relaxed) {
-                m.observe(StatusCode::OK.as_u16());
-            }
-            m.in_flight_add(-1);
-        }
+        m.in_flight_add(-1);
     }
 }
 
@@ -144,15 +197,33 @@ impl MetricsHandler {
         let info = RequestInfo::of(req);
         let this = self.clone();
         async move {
-            let mut streamed = false;
-            let resp = this.respond(info, &mut streamed).await;
-            if let Some(m) = &this.shared.metrics {
-                if !streamed {
-                    m.observe(resp.status().as_u16());
-                }
-            }
-            resp
+            let multi_thread = Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread;
+            this.answer_info(info, multi_thread).await
         }
+    }
+
+    /// [`handle`](Self::handle) for the server, which knows its runtime
+    /// (`multi_thread`: whether it has workers to spare, see
+    /// [`runs_inline`](scrape::runs_inline)) and keeps the handler while the request runs: so a
+    /// request touches no count that other workers write, unless its scrape
+    /// runs elsewhere.
+    pub(crate) fn answer<B>(
+        &self,
+        req: &Request<B>,
+        multi_thread: bool,
+    ) -> impl Future<Output = Response<Body>> + Send + '_ {
+        self.answer_info(RequestInfo::of(req), multi_thread)
+    }
+
+    async fn answer_info(&self, info: RequestInfo, multi_thread: bool) -> Response<Body> {
+        let mut streamed = false;
+        let resp = self.respond(info, multi_thread, &mut streamed).await;
+        if let Some(m) = &self.shared.metrics {
+            if !streamed {
+                m.observe(resp.status().as_u16());
+            }
+        }
+        resp
     }
 
     /// The response without its body: Go's Content-Type (escaping
@@ -176,7 +247,12 @@ impl MetricsHandler {
 
     /// The answer; sets `streamed` when its body is streamed (and counted
     /// when done, see [`InFlight`]).
-    async fn respond(&self, req: RequestInfo, streamed: &mut bool) -> Response<Body> {
+    async fn respond(
+        &self,
+        req: RequestInfo,
+        multi_thread: bool,
+        streamed: &mut bool,
+    ) -> Response<Body> {
         if req.method != Method::GET && req.method != Method::HEAD {
             let mut resp = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
             resp.headers_mut()
@@ -187,35 +263,17 @@ impl MetricsHandler {
         if let Err(refused) = self.shared.gatherer.check_request(&req.request) {
             return plain_owned(StatusCode::BAD_REQUEST, format!("{refused}\n"));
         }
-        let max = self.opts().max_requests_in_flight;
-        if max > 0
-            && self
-                .shared
-                .in_use
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                    (n < max).then_some(n + 1)
-                })
-                .is_err()
-        {
+        let Some(slot) = Slot::take(&self.shared) else {
+            let max = self.opts().max_requests_in_flight;
             return plain_owned(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("limit of concurrent requests reached ({max}), try again later\n"),
             );
-        }
-        if let Some(m) = &self.shared.metrics {
-            m.in_flight_add(1);
-        }
-        // Gives the slot back when the last of the request, the scrape and
-        // a streamed body lets it go.
-        let guard = Arc::new(InFlight {
-            shared: Arc::clone(&self.shared),
-            streamed: AtomicBool::new(false),
-        });
+        };
 
         // Go's `NegotiateIncludingOpenMetrics`: format, version and name escaping,
         // all echoed in the Content-Type exactly as Go writes it.
         let negotiated = negotiate_accept(req.accept(), self.opts().enable_openmetrics);
-        let format = negotiated.format;
         let compression = compress::negotiate(req.accept_encoding(), &self.opts().compressions);
         let mut head = self.head(negotiated, compression);
         if req.method == Method::HEAD {
@@ -224,18 +282,16 @@ impl MetricsHandler {
 
         let opts = self.opts();
         let job = Job {
-            shared: Arc::clone(&self.shared),
             policy: opts.error_handling,
-            format,
+            format: negotiated.format,
             escaping: negotiated.escaping,
             created_lines: opts.enable_openmetrics_created_samples,
             deadline: req.deadline(opts.scrape_timeout_offset, opts.timeout),
             names: req.names,
             request: req.request,
             compression,
-            guard: Some(Arc::clone(&guard)),
         };
-        let outcome = self.run(job).await;
+        let (outcome, guard) = self.run(job, slot, multi_thread).await;
         let Some(outcome) = outcome else {
             let limit = self.opts().timeout.unwrap_or_default();
             return plain_owned(
@@ -247,6 +303,13 @@ impl MetricsHandler {
             Ok(Outcome::Whole(bytes)) => Body::full(bytes),
             Ok(Outcome::Streaming(chunks)) => {
                 *streamed = true;
+                // Only a spawned scrape streams, and it shares its slot.
+                let Some(guard) = guard else {
+                    return plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "an error has occurred while serving metrics\n",
+                    );
+                };
                 guard.streamed.store(true, Ordering::Relaxed);
                 Body::stream(chunks, Box::new(guard))
             }
@@ -271,43 +334,92 @@ impl MetricsHandler {
     }
 
     /// Runs the scrape inline or starts it where it belongs (see
-    /// [`Job::inline`]); its outcome, or `None` when the timeout ran out.
-    async fn run(&self, job: Job) -> Option<Result<Outcome, oneshot::error::RecvError>> {
-        if job.inline() {
+    /// [`runs_inline`](scrape::runs_inline)); its outcome, or `None` when the timeout ran out,
+    /// and the slot when the scrape shares it.
+    async fn run(
+        &self,
+        job: Job,
+        slot: Slot<'_>,
+        multi_thread: bool,
+    ) -> (
+        Option<Result<Outcome, oneshot::error::RecvError>>,
+        Option<Arc<InFlight>>,
+    ) {
+        let limit = self.opts().timeout;
+        if scrape::runs_inline(&self.shared, multi_thread) {
             // Cancelled at the timeout (its async collectors are dropped). A
             // scrape whose collectors were cut at the timeout's own deadline
             // finishes just as it fires: a 503 too, as when spawned.
-            let limit = self.opts().timeout;
-            let started = limit.map(|_| std::time::Instant::now());
-            let outcome = self
-                .within_timeout(async move { Ok(job.run_inline().await) })
-                .await;
+            let started = limit.map(|_| Instant::now());
+            let outcome = Timed::new(job.run_inline(&self.shared, slot), limit, started)
+                .await
+                .map(Ok);
             match (limit, started) {
                 (Some(limit), Some(started)) if outcome.is_some() && started.elapsed() >= limit => {
                     tracing::warn!(timeout = ?limit, "scrape timed out");
-                    None
+                    (None, None)
                 }
-                _ => outcome,
+                _ => (outcome, None),
             }
         } else {
             let (head_tx, head_rx) = oneshot::channel();
-            job.spawn(head_tx);
+            let guard = slot.into_shared(&self.shared);
+            job.spawn(Arc::clone(&self.shared), Arc::clone(&guard), head_tx);
             // The scrape goes on in the background and keeps its slot until it is done.
-            self.within_timeout(head_rx).await
+            let started = limit.map(|_| Instant::now());
+            (Timed::new(head_rx, limit, started).await, Some(guard))
         }
     }
+}
 
-    /// `answer` within the configured timeout; `None` when it ran out.
-    async fn within_timeout<T>(&self, answer: impl Future<Output = T>) -> Option<T> {
-        match self.opts().timeout {
-            Some(limit) => {
-                let out = tokio::time::timeout(limit, answer).await.ok();
-                if out.is_none() {
-                    tracing::warn!(timeout = ?limit, "scrape timed out");
-                }
-                out
+pin_project_lite::pin_project! {
+    /// `scrape` within `limit`: `None` when it ran out. The timer is made
+    /// only if the scrape does not finish when first polled, as a small
+    /// inline one does: so it costs nothing then, and this future stays small
+    /// (it is moved whole into every future that awaits it).
+    struct Timed<F> {
+        #[pin]
+        scrape: F,
+        // With a limit: when the scrape started.
+        started: Option<Instant>,
+        limit: Duration,
+        timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    }
+}
+
+impl<F: Future> Timed<F> {
+    /// `started`: when the scrape started, given with a `limit`.
+    fn new(scrape: F, limit: Option<Duration>, started: Option<Instant>) -> Self {
+        Timed {
+            scrape,
+            started,
+            limit: limit.unwrap_or_default(),
+            timer: None,
+        }
+    }
+}
+
+impl<F: Future> Future for Timed<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(out) = this.scrape.poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        let Some(started) = *this.started else {
+            return Poll::Pending;
+        };
+        let limit = *this.limit;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until((started + limit).into())));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                tracing::warn!(timeout = ?limit, "scrape timed out");
+                Poll::Ready(None)
             }
-            None => Some(answer.await),
+            Poll::Pending => Poll::Pending,
         }
     }
 }

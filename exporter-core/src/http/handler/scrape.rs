@@ -13,17 +13,16 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::oneshot;
 
 use super::stream::Stream;
-use super::{ErrorHandling, InFlight, Outcome, Shared, CHUNK, INLINE_UNDER};
+use super::{ErrorHandling, InFlight, Outcome, Shared, Slot, CHUNK, INLINE_UNDER};
 use crate::collector::panic_message;
 use crate::encoding::{Format, MetricEncoder, Scope};
 use crate::http::compress::{Compression, Compressor};
 use crate::http::instrument::{Cause, HandlerMetrics};
 use crate::registry::{collect_contained, GatherError, Gatherer};
 
-/// One scrape: what to gather, how to encode it, where the answer goes.
+/// One scrape: what to gather and how to encode it. The handler's gatherer,
+/// options, self-metrics and size hint (its [`Shared`]) come with each call.
 pub(super) struct Job {
-    /// The handler's gatherer, options, self-metrics and size hint.
-    pub(super) shared: Arc<Shared>,
     pub(super) policy: ErrorHandling,
     pub(super) format: Format,
     /// How names that are not legacy names are written, as the scraper asked.
@@ -34,40 +33,38 @@ pub(super) struct Job {
     /// Read by gatherers while they run (`ScrapeRequest::current`).
     pub(super) request: crate::collector::ScrapeRequest,
     pub(super) compression: Compression,
-    /// The request's in-flight slot, taken by the scrape's [`Stream`].
-    pub(super) guard: Option<Arc<InFlight>>,
     /// When async collectors are cancelled.
     pub(super) deadline: Option<Instant>,
 }
 
-impl Job {
-    /// Whether this scrape runs inside the request's own task: its
-    /// collectors cannot block, the runtime has workers to spare (as for
-    /// [`Job::spawn`]'s task), and recent scrapes were small enough that
-    /// this one will not need streaming. Such a scrape, the usual one,
-    /// costs no task, no channel and no thread hand-off; the first scrape
-    /// of a handler and those after a big one take [`Job::spawn`], which
-    /// streams. An inline scrape is held whole, however big it turns out.
-    pub(super) fn inline(&self) -> bool {
-        !self.shared.gatherer.may_block()
-            && self.shared.size_hint.load(Ordering::Relaxed) < INLINE_UNDER
-            && Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread
-    }
+/// Whether a scrape runs inside the request's own task: its
+/// collectors cannot block, the runtime has workers to spare (as for
+/// [`Job::spawn`]'s task), and recent scrapes were small enough that
+/// this one will not need streaming. Such a scrape, the usual one,
+/// costs no task, no channel and no thread hand-off; the first scrape
+/// of a handler and those after a big one take [`Job::spawn`], which
+/// streams. An inline scrape is held whole, however big it turns out.
+/// `multi_thread`: whether the request runs on a multi-thread runtime.
+pub(super) fn runs_inline(shared: &Shared, multi_thread: bool) -> bool {
+    multi_thread
+        && !shared.gatherer.may_block()
+        && shared.size_hint.load(Ordering::Relaxed) < INLINE_UNDER
+}
 
+impl Job {
     /// Runs the scrape in the caller's task and returns its answer. A panic
     /// in the gathering (a collector's own are contained further down) is a
-    /// 500, as on a spawned scrape, not a lost connection.
-    pub(super) async fn run_inline(mut self) -> Outcome {
-        let mut encoder = self.encoder();
+    /// 500, as on a spawned scrape, not a lost connection. The request's
+    /// `slot` is given back before the answer.
+    pub(super) async fn run_inline(mut self, shared: &Shared, slot: Slot<'_>) -> Outcome {
+        // On the heap: this future is moved into each one that awaits it, and
+        // the encoder is most of its size.
+        let mut encoder = Box::new(self.encoder());
         let request = std::mem::take(&mut self.request);
         // A gatherer may do its work as it makes the future (the default
         // `gather_async` does), so both are guarded.
         let gathered = match catch_unwind(AssertUnwindSafe(|| {
-            request.scope(
-                self.shared
-                    .gatherer
-                    .gather_async(&mut encoder, self.deadline),
-            )
+            request.scope(shared.gatherer.gather_async(&mut encoder, self.deadline))
         })) {
             Err(payload) => Err(panic_message(payload.as_ref())),
             Ok(gather) => {
@@ -85,21 +82,21 @@ impl Job {
         let outcome = match gathered {
             Err(panic) => {
                 tracing::error!(%panic, "scrape panicked");
-                if let Some(m) = &self.shared.metrics {
+                if let Some(m) = &shared.metrics {
                     m.error(Cause::Gathering, 1);
                 }
                 Outcome::Failed("an error has occurred while serving metrics\n".to_owned())
             }
-            Ok(errors) => match self.wrap_up(&mut encoder, &errors) {
+            Ok(errors) => match self.wrap_up(shared, &mut encoder, &errors) {
                 Err(message) => Outcome::Failed(message),
                 Ok(()) => {
                     let mut body = Vec::new();
-                    encoder.finish_into(&mut body);
-                    self.record_size(body.len());
+                    (*encoder).finish_into(&mut body);
+                    record_size(shared, body.len());
                     match compress_whole(self.compression, body) {
                         Ok(bytes) => Outcome::Whole(bytes),
                         Err(error) => {
-                            count_encoding_error(self.shared.metrics.as_deref(), &error);
+                            count_encoding_error(shared.metrics.as_deref(), &error);
                             Outcome::Failed(format!("error encoding metrics: {error}\n"))
                         }
                     }
@@ -107,25 +104,8 @@ impl Job {
             },
         };
         // As a spawned scrape does: the slot is free before the answer is.
-        drop(self.guard.take());
+        drop(slot);
         outcome
-    }
-
-    /// Remembers this scrape's size for [`Job::inline`]: the hint is the
-    /// largest recent size, decaying by an eighth per scrape, so one small
-    /// scrape (a `name[]` filter, a small probe target) between big ones
-    /// does not send the next big one inline, where it could not stream.
-    fn record_size(&self, size: usize) {
-        let _ = self
-            .shared
-            .size_hint
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-                Some(if old == usize::MAX {
-                    size
-                } else {
-                    size.max(old - old / 8)
-                })
-            });
     }
 
     /// Starts the scrape where it belongs and returns at once; its answer
@@ -140,38 +120,36 @@ impl Job {
     /// handing a small scrape to another thread and back. Either streams.
     /// A current-thread runtime has no worker to spare for a task that
     /// waits for the client to read, so there every scrape takes a thread.
-    pub(super) fn spawn(mut self, head: oneshot::Sender<Outcome>) {
+    /// `guard` is the request's in-flight slot, taken by the scrape's [`Stream`].
+    pub(super) fn spawn(
+        mut self,
+        shared: Arc<Shared>,
+        guard: Arc<InFlight>,
+        head: oneshot::Sender<Outcome>,
+    ) {
         let runtime = Handle::current();
-        let on_task = runtime.runtime_flavor() == RuntimeFlavor::MultiThread
-            && !self.shared.gatherer.may_block();
+        let on_task =
+            runtime.runtime_flavor() == RuntimeFlavor::MultiThread && !shared.gatherer.may_block();
         if on_task {
             drop(runtime.spawn(async move {
                 // Waiting for the client to read, this worker hands its other
                 // tasks to another thread meanwhile (`block_in_place`).
-                let (mut encoder, stream) = self.start(head, true);
+                let (mut encoder, stream) = self.start(&shared, guard, head, true);
                 let request = std::mem::take(&mut self.request);
                 let errors = request
-                    .scope(
-                        self.shared
-                            .gatherer
-                            .gather_async(&mut encoder, self.deadline),
-                    )
+                    .scope(shared.gatherer.gather_async(&mut encoder, self.deadline))
                     .await;
-                self.finish(encoder, &stream, &errors);
+                self.finish(&shared, encoder, &stream, &errors);
             }));
         } else {
             drop(runtime.spawn_blocking(move || {
-                let (mut encoder, stream) = self.start(head, false);
+                let (mut encoder, stream) = self.start(&shared, guard, head, false);
                 // Async collectors run concurrently until the deadline.
                 let request = std::mem::take(&mut self.request);
                 let errors = Handle::current().block_on(
-                    request.scope(
-                        self.shared
-                            .gatherer
-                            .gather_async(&mut encoder, self.deadline),
-                    ),
+                    request.scope(shared.gatherer.gather_async(&mut encoder, self.deadline)),
                 );
-                self.finish(encoder, &stream, &errors);
+                self.finish(&shared, encoder, &stream, &errors);
             }));
         }
     }
@@ -179,6 +157,8 @@ impl Job {
     /// The scrape's encoder, and its way to the response.
     fn start(
         &mut self,
+        shared: &Shared,
+        guard: Arc<InFlight>,
         head: oneshot::Sender<Outcome>,
         in_place: bool,
     ) -> (MetricEncoder, Arc<Mutex<Stream>>) {
@@ -186,22 +166,22 @@ impl Job {
             self.compression,
             head,
             in_place,
-            self.shared.metrics.clone(),
+            shared.metrics.clone(),
             // Released before a whole or failed answer is handed over, so a
             // client that gets its response can never find its own slot still taken.
-            self.guard.take(),
+            Some(guard),
         )));
         let mut encoder = self.encoder();
         // Big families go out while they are written when the gatherer says
         // what it writes (so the encoder knows which are one collector's alone).
-        if self.format != Format::Protobuf && !self.shared.gatherer.claims().is_any() {
+        if self.format != Format::Protobuf && !shared.gatherer.claims().is_any() {
             let sink = Arc::clone(&stream);
             encoder.spill_to(
                 CHUNK,
                 Box::new(move |bytes| lock(&sink).push(bytes)),
                 self.policy == ErrorHandling::HttpError,
             );
-            if self.shared.metrics.is_some() {
+            if shared.metrics.is_some() {
                 // Written last, into families of these names.
                 encoder.push_scope(Scope::Not(HandlerMetrics::claims()));
             }
@@ -219,20 +199,31 @@ impl Job {
     }
 
     /// After the collectors: the errors, the self-metrics, the rest of the output.
-    fn finish(&self, mut encoder: MetricEncoder, stream: &Mutex<Stream>, errors: &[GatherError]) {
-        if let Err(message) = self.wrap_up(&mut encoder, errors) {
+    fn finish(
+        &self,
+        shared: &Shared,
+        mut encoder: MetricEncoder,
+        stream: &Mutex<Stream>,
+        errors: &[GatherError],
+    ) {
+        if let Err(message) = self.wrap_up(shared, &mut encoder, errors) {
             lock(stream).fail_scrape(message);
             return;
         }
         let mut stream = lock(stream);
         stream.finish_with(encoder);
-        self.record_size(stream.written());
+        record_size(shared, stream.written());
     }
 
     /// Reports the dropped series and the collectors' errors, and writes the
     /// self-metrics last; `Err` with the 500's message when the scrape fails
     /// as a whole ([`ErrorHandling::HttpError`]).
-    fn wrap_up(&self, encoder: &mut MetricEncoder, errors: &[GatherError]) -> Result<(), String> {
+    fn wrap_up(
+        &self,
+        shared: &Shared,
+        encoder: &mut MetricEncoder,
+        errors: &[GatherError],
+    ) -> Result<(), String> {
         // Odd data from the target, not the exporter failing: reported, and
         // the rest of the scrape is served whatever the error policy.
         let dropped = encoder.dropped_series();
@@ -245,7 +236,7 @@ impl Job {
                     "counter series left out: a counter total must be a number at or above zero"
                 );
             }
-            if let Some(m) = &self.shared.metrics {
+            if let Some(m) = &shared.metrics {
                 m.error(Cause::Gathering, dropped.len());
             }
         }
@@ -253,7 +244,7 @@ impl Job {
             for e in errors {
                 tracing::error!(collector = %e.collector, error = %e.error, "error gathering metrics");
             }
-            if let Some(m) = &self.shared.metrics {
+            if let Some(m) = &shared.metrics {
                 m.error(Cause::Gathering, errors.len());
             }
             if self.policy == ErrorHandling::HttpError {
@@ -265,12 +256,31 @@ impl Job {
             }
         }
         // Last, so this scrape's errors are already counted in it.
-        if let Some(m) = &self.shared.metrics {
+        if let Some(m) = &shared.metrics {
             if let Err(error) = collect_contained(m.as_ref(), encoder) {
                 tracing::error!(%error, "self-metrics failed");
             }
         }
         Ok(())
+    }
+}
+
+/// Remembers a scrape's size for [`runs_inline`]: the hint is the largest
+/// recent size, decaying by an eighth per scrape, so one small scrape (a
+/// `name[]` filter, a small probe target) between big ones does not send the
+/// next big one inline, where it could not stream. Written only when it
+/// changes: under a steady load it settles, and the workers stop passing its
+/// cache line back and forth.
+fn record_size(shared: &Shared, size: usize) {
+    let old = shared.size_hint.load(Ordering::Relaxed);
+    let new = if old == usize::MAX {
+        size
+    } else {
+        size.max(old - old / 8)
+    };
+    if new != old {
+        // A race with another scrape's store loses one update of a hint.
+        shared.size_hint.store(new, Ordering::Relaxed);
     }
 }
 
