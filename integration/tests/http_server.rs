@@ -76,6 +76,58 @@ async fn slow_headers_are_cut_off_without_blocking_others() {
 /// header timeout again for the head (the server's docs say "at most twice
 /// it"): a client that sends one byte just before the first deadline and
 /// nothing more is cut off within twice the timeout of connecting.
+/// Reads one keep-alive answer: its head, then `Content-Length` bytes.
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed before a whole answer");
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .unwrap()
+                .parse()
+                .unwrap();
+            if got.len() >= end + 4 + length {
+                return text;
+            }
+        }
+    }
+}
+
+/// The header timeout runs from the end of the last answer on a keep-alive
+/// connection: a second request inside it is served, and the connection is
+/// closed one timeout after its last answer, not after its first.
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_a_header_timeout_after_its_last_answer() {
+    let server = start_with(fixed_handler(), |s| {
+        s.header_read_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let request = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut conn = TcpStream::connect(server.addr).await.unwrap();
+    conn.write_all(request).await.unwrap();
+    assert!(read_answer(&mut conn).await.starts_with("HTTP/1.1 200"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    conn.write_all(request).await.unwrap();
+    assert!(read_answer(&mut conn).await.starts_with("HTTP/1.1 200"));
+    let answered = Instant::now();
+
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut rest)).await;
+    let idle = answered.elapsed();
+    assert!(read.is_ok(), "the idle connection was never closed");
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    assert!(
+        idle >= Duration::from_millis(450) && idle < Duration::from_millis(1500),
+        "closed {idle:?} after its last answer, with a 500 ms header timeout"
+    );
+}
+
 #[tokio::test]
 async fn a_first_byte_late_then_silence_is_cut_off_within_twice_the_timeout() {
     let server = start_with(MetricsHandler::new(Registry::new()), |s| {

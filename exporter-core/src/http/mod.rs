@@ -62,6 +62,7 @@
 
 mod body;
 mod compress;
+mod conn_timer;
 mod default;
 #[cfg(any(feature = "runtime", feature = "tls"))]
 mod duration;

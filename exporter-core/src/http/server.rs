@@ -32,6 +32,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::body::Body;
+use super::conn_timer::ConnTimer;
 use super::handler::{plain, MetricsHandler};
 use super::many_headers::Widen;
 use super::send_timeout::SendTimeout;
@@ -393,9 +394,11 @@ impl Conn {
             + 'static,
         Svc::Future: Send + 'static,
     {
-        let mut conn = self
-            .narrow
-            .serve_connection(TokioIo::new(Widen::new(stream)), service);
+        // The header read timeout on one timer for the connection, not one
+        // per request (`conn_timer`).
+        let mut narrow = self.narrow.clone();
+        narrow.timer(ConnTimer::default());
+        let mut conn = narrow.serve_connection(TokioIo::new(Widen::new(stream)), service);
         // Driven here, not by `watcher.watch`, so that the connection is still
         // ours when it ends and can be handed to the wide parse; the server's
         // shutdown reaches it through `closing` instead.
