@@ -309,23 +309,38 @@ impl Conn {
         let stream = SendTimeout::new(stream, self.send_timeout);
         #[cfg(feature = "tls")]
         if let Some(tls) = routes.web.as_ref().and_then(super::WebConfig::tls) {
-            // The handshake shares the first byte's deadline.
-            let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
-            let stream = match tokio::time::timeout_at(deadline, accept).await {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(error)) => {
-                    tracing::debug!(%error, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!("TLS handshake timed out");
-                    return;
-                }
-            };
-            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
-            return self.serve(stream, routes, watcher, closing, h2).await;
+            // Boxed: a TLS session is large, and a plain connection should not
+            // carry room for one.
+            return Box::pin(self.serve_tls(tls, stream, deadline, routes, watcher, closing)).await;
         }
         self.serve(stream, routes, watcher, closing, false).await;
+    }
+
+    #[cfg(feature = "tls")]
+    async fn serve_tls(
+        &self,
+        tls: Arc<rustls::ServerConfig>,
+        stream: SendTimeout<tokio::net::TcpStream>,
+        deadline: tokio::time::Instant,
+        routes: Arc<Routes>,
+        watcher: Watcher,
+        closing: watch::Receiver<bool>,
+    ) {
+        // The handshake shares the first byte's deadline.
+        let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+        let stream = match tokio::time::timeout_at(deadline, accept).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                return;
+            }
+        };
+        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+        self.serve(stream, routes, watcher, closing, h2).await;
     }
 
     async fn serve<S>(
@@ -362,9 +377,8 @@ impl Conn {
                 .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX))
                 .keep_alive_interval(self.header_read_timeout)
                 .keep_alive_timeout(self.header_read_timeout);
-            watcher
-                .watch(builder.serve_connection(TokioIo::new(stream), service))
-                .await
+            // Boxed, as TLS: an HTTP/2 connection is large and rare here.
+            Box::pin(watcher.watch(builder.serve_connection(TokioIo::new(stream), service))).await
         } else {
             self.serve_http1(stream, service, watcher, closing).await
         };
@@ -437,9 +451,8 @@ impl Conn {
                 }
                 // Held back: the head goes to the wide parse.
                 let io = TokioIo::new(io.widen(parts.read_buf));
-                watcher
-                    .watch(self.wide.serve_connection(io, parts.service))
-                    .await
+                // Boxed: rare, and the narrow connection's room is not reused.
+                Box::pin(watcher.watch(self.wide.serve_connection(io, parts.service))).await
             }
             ended => ended,
         }
