@@ -25,12 +25,29 @@ pub(super) struct RequestInfo {
 
 impl RequestInfo {
     pub(super) fn of<B>(req: &Request<B>) -> Self {
-        let headers = req.headers();
+        // One pass over the few headers a scrape sends, instead of a lookup
+        // per header wanted: each lookup hashes its name. The first value of
+        // a name is kept, as a lookup gives.
+        let (mut accept, mut accept_encoding, mut scrape_timeout) = (None, None, None);
+        for (name, value) in req.headers() {
+            let wanted = if name == header::ACCEPT {
+                &mut accept
+            } else if name == header::ACCEPT_ENCODING {
+                &mut accept_encoding
+            } else if name == SCRAPE_TIMEOUT {
+                &mut scrape_timeout
+            } else {
+                continue;
+            };
+            if wanted.is_none() {
+                *wanted = Some(value.clone());
+            }
+        }
         RequestInfo {
             method: req.method().clone(),
-            accept: headers.get(header::ACCEPT).cloned(),
-            accept_encoding: headers.get(header::ACCEPT_ENCODING).cloned(),
-            scrape_timeout: headers.get(&SCRAPE_TIMEOUT).cloned(),
+            accept,
+            accept_encoding,
+            scrape_timeout,
             names: query_values(req.uri().query(), "name[]"),
             request: crate::collector::ScrapeRequest::from_query(req.uri().query()),
         }
@@ -49,6 +66,9 @@ impl RequestInfo {
     /// absurd header (negative, not a number, past what an `Instant` holds)
     /// is ignored.
     pub(super) fn deadline(&self, offset: Duration, timeout: Option<Duration>) -> Option<Instant> {
+        if self.scrape_timeout.is_none() && timeout.is_none() {
+            return None;
+        }
         let now = Instant::now();
         let from_header = self
             .scrape_timeout
@@ -86,6 +106,24 @@ mod tests {
         let names = query_values(Some("name%5B%5D=a+b&x=1&name[]=c%2Fd&name[]="), "name[]");
         assert_eq!(names, ["a b", "c/d", ""]);
         assert!(query_values(None, "name[]").is_empty());
+    }
+
+    #[test]
+    fn the_first_value_of_each_header_is_read() {
+        let req = Request::builder()
+            .header(header::ACCEPT, "text/plain")
+            .header("Accept-Encoding", "gzip")
+            .header(header::ACCEPT, "application/openmetrics-text")
+            .header(&SCRAPE_TIMEOUT, "10")
+            .header(&SCRAPE_TIMEOUT, "20")
+            .body(())
+            .unwrap();
+        let info = RequestInfo::of(&req);
+        assert_eq!(info.accept(), Some("text/plain"));
+        assert_eq!(info.accept_encoding(), Some("gzip"));
+        let deadline = info.deadline(Duration::ZERO, None).unwrap();
+        assert!(deadline <= Instant::now() + Duration::from_secs(10));
+        assert!(deadline > Instant::now() + Duration::from_secs(9));
     }
 
     #[test]
