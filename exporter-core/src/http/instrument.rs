@@ -8,7 +8,7 @@
 //!   present from the start.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 use crate::collector::Collector;
@@ -62,8 +62,10 @@ const CODES: [u16; 3] = [200, 500, 503];
 pub(crate) struct HandlerMetrics {
     /// Requests answered with each of [`CODES`].
     usual: [AtomicU64; 3],
-    /// Any other code (405, 400...), rare: behind a lock.
+    /// Any other code (405, 400...), rare: behind a lock, which a scrape
+    /// takes only once `any_other` is set.
     other: Mutex<BTreeMap<u16, u64>>,
+    any_other: AtomicBool,
     in_flight: AtomicI64,
     gathering_errors: AtomicU64,
     encoding_errors: AtomicU64,
@@ -74,6 +76,7 @@ impl HandlerMetrics {
         HandlerMetrics {
             usual: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
             other: Mutex::new(BTreeMap::new()),
+            any_other: AtomicBool::new(false),
             in_flight: AtomicI64::new(0),
             gathering_errors: AtomicU64::new(0),
             encoding_errors: AtomicU64::new(0),
@@ -88,6 +91,7 @@ impl HandlerMetrics {
             None => {
                 let mut other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
                 *other.entry(code).or_insert(0) += 1;
+                self.any_other.store(true, Ordering::Release);
             }
         }
     }
@@ -100,8 +104,10 @@ impl HandlerMetrics {
         counter.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    pub(crate) fn in_flight_add(&self, delta: i64) {
-        self.in_flight.fetch_add(delta, Ordering::Relaxed);
+    /// The gauge's count, which the handler keeps (its in-flight limit
+    /// counts against it too).
+    pub(crate) fn in_flight_count(&self) -> &AtomicI64 {
+        &self.in_flight
     }
 
     /// The current in-flight count (for tests and the server).
@@ -135,11 +141,13 @@ impl Collector for HandlerMetrics {
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         let mut family = encoder.family(&DESCS.requests)?;
         let mut buf = itoa::Buffer::new();
-        let mut by_code: Vec<(u16, u64)> = {
+        let mut by_code: Vec<(u16, u64)> = if self.any_other.load(Ordering::Acquire) {
             let other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
             let mut by_code = Vec::with_capacity(other.len() + CODES.len());
             by_code.extend(other.iter().map(|(c, n)| (*c, *n)));
             by_code
+        } else {
+            Vec::with_capacity(CODES.len())
         };
         by_code.extend(
             CODES

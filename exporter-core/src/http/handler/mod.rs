@@ -12,7 +12,7 @@ mod stream;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -57,8 +57,9 @@ pub(super) struct Shared {
     gatherer: Arc<dyn Gatherer>,
     opts: HandlerOpts,
     metrics: Option<Arc<HandlerMetrics>>,
-    /// Requests holding an in-flight slot, against `opts.max_requests_in_flight`.
-    in_use: AtomicUsize,
+    /// Requests holding an in-flight slot, against `opts.max_requests_in_flight`,
+    /// when there are no self-metrics (see [`Shared::in_flight`]).
+    in_use: AtomicI64,
     /// The largest recent scrape size, decaying (see `Job::record_size`);
     /// unknown (`usize::MAX`) at first.
     size_hint: AtomicUsize,
@@ -81,19 +82,18 @@ struct Slot<'a> {
 impl<'a> Slot<'a> {
     /// A slot, or `None` when `max_requests_in_flight` are taken.
     fn take(shared: &'a Shared) -> Option<Self> {
-        let max = shared.opts.max_requests_in_flight;
-        if max > 0
-            && shared
-                .in_use
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                    (n < max).then_some(n + 1)
-                })
-                .is_err()
-        {
-            return None;
-        }
-        if let Some(m) = &shared.metrics {
-            m.in_flight_add(1);
+        if let Some(count) = shared.in_flight() {
+            let max = shared.opts.max_requests_in_flight;
+            if max > 0 {
+                let max = i64::try_from(max).unwrap_or(i64::MAX);
+                count
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                        (n < max).then_some(n + 1)
+                    })
+                    .ok()?;
+            } else {
+                count.fetch_add(1, Ordering::AcqRel);
+            }
         }
         Some(Slot { shared })
     }
@@ -133,14 +133,26 @@ impl Drop for InFlight {
 
 /// Gives a slot back.
 fn release(shared: &Shared, streamed: bool) {
-    if shared.opts.max_requests_in_flight > 0 {
-        shared.in_use.fetch_sub(1, Ordering::AcqRel);
+    if let Some(count) = shared.in_flight() {
+        count.fetch_sub(1, Ordering::AcqRel);
     }
-    if let Some(m) = &shared.metrics {
-        if streamed {
+    if streamed {
+        if let Some(m) = &shared.metrics {
             m.observe(StatusCode::OK.as_u16());
         }
-        m.in_flight_add(-1);
+    }
+}
+
+impl Shared {
+    /// The count of requests in flight, if anything reads it: the
+    /// self-metrics' gauge when there is one (the limit counts against it
+    /// too, so a request writes one count, not two), else the limit's own.
+    fn in_flight(&self) -> Option<&AtomicI64> {
+        match &self.metrics {
+            Some(m) => Some(m.in_flight_count()),
+            None if self.opts.max_requests_in_flight > 0 => Some(&self.in_use),
+            None => None,
+        }
     }
 }
 
@@ -168,7 +180,7 @@ impl MetricsHandler {
             shared: Arc::new(Shared {
                 gatherer,
                 metrics: opts.self_metrics.then(|| Arc::new(HandlerMetrics::new())),
-                in_use: AtomicUsize::new(0),
+                in_use: AtomicI64::new(0),
                 opts,
                 size_hint: AtomicUsize::new(usize::MAX),
             }),
