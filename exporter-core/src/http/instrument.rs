@@ -56,6 +56,8 @@ pub(crate) enum Cause {
 
 /// The codes counted from the start, in atomics (every scrape writes them).
 const CODES: [u16; 3] = [200, 500, 503];
+/// [`CODES`] as labels.
+const CODE_LABELS: [[&str; 1]; 3] = [["200"], ["500"], ["503"]];
 
 /// Counters shared by every clone of one handler.
 #[derive(Debug)]
@@ -139,36 +141,38 @@ impl Collector for HandlerMetrics {
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
-        let mut family = encoder.family(&DESCS.requests)?;
-        let mut buf = itoa::Buffer::new();
-        let mut by_code: Vec<(u16, u64)> = if self.any_other.load(Ordering::Acquire) {
-            let other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut by_code = Vec::with_capacity(other.len() + CODES.len());
-            by_code.extend(other.iter().map(|(c, n)| (*c, *n)));
-            by_code
-        } else {
-            Vec::with_capacity(CODES.len())
-        };
-        by_code.extend(
-            CODES
-                .iter()
-                .zip(&self.usual)
-                .map(|(c, n)| (*c, n.load(Ordering::Relaxed))),
-        );
-        // In code order, as a map of them would list them.
-        by_code.sort_unstable();
-        for (code, n) in by_code {
-            family.sample(&[buf.format(code)], n)?;
-        }
+        // In name order, as the scrape sorts them; each family's series in
+        // one batch, checked once.
+        let errors = [
+            (&["encoding"], self.encoding_errors.load(Ordering::Relaxed)),
+            (
+                &["gathering"],
+                self.gathering_errors.load(Ordering::Relaxed),
+            ),
+        ];
+        encoder.family(&DESCS.errors)?.samples(errors)?;
         encoder
             .family(&DESCS.in_flight)?
             .sample(&(), self.in_flight.load(Ordering::Relaxed))?;
-        let mut family = encoder.family(&DESCS.errors)?;
-        family.sample(&["encoding"], self.encoding_errors.load(Ordering::Relaxed))?;
-        family.sample(
-            &["gathering"],
-            self.gathering_errors.load(Ordering::Relaxed),
-        )?;
+        let usual = CODE_LABELS
+            .iter()
+            .zip(&self.usual)
+            .map(|(code, n)| (code, n.load(Ordering::Relaxed)));
+        let mut family = encoder.family(&DESCS.requests)?;
+        if !self.any_other.load(Ordering::Acquire) {
+            return family.samples(usual);
+        }
+        let mut by_code: Vec<(u16, u64)> = {
+            let other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
+            other.iter().map(|(c, n)| (*c, *n)).collect()
+        };
+        by_code.extend(CODES.iter().zip(usual).map(|(c, (_, n))| (*c, n)));
+        // In code order, as a map of them would list them.
+        by_code.sort_unstable();
+        let mut buf = itoa::Buffer::new();
+        for (code, n) in by_code {
+            family.sample(&[buf.format(code)], n)?;
+        }
         Ok(())
     }
 
@@ -181,6 +185,34 @@ impl Collector for HandlerMetrics {
 mod tests {
     use super::*;
     use crate::registry::Registry;
+
+    #[test]
+    fn unusual_codes_are_listed_in_code_order_with_the_usual_ones() {
+        let m = HandlerMetrics::new();
+        m.observe(503);
+        m.observe(405);
+        m.observe(200);
+        m.observe(200);
+        let registry = Registry::new();
+        registry.register(m).unwrap();
+        let text = registry.gather_text();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("promhttp_metric_handler_requests_total{"))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "promhttp_metric_handler_requests_total{code=\"200\"} 2",
+                "promhttp_metric_handler_requests_total{code=\"405\"} 1",
+                "promhttp_metric_handler_requests_total{code=\"500\"} 0",
+                "promhttp_metric_handler_requests_total{code=\"503\"} 1",
+            ]
+        );
+        for (code, label) in CODES.iter().zip(CODE_LABELS) {
+            assert_eq!(code.to_string(), label[0]);
+        }
+    }
 
     #[test]
     fn descriptors_are_valid_and_preinitialised() {
