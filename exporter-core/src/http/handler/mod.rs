@@ -227,9 +227,44 @@ impl MetricsHandler {
         self.answer_info(RequestInfo::of(req), multi_thread)
     }
 
-    async fn answer_info(&self, info: RequestInfo, multi_thread: bool) -> Response<Body> {
-        let mut streamed = false;
-        let resp = self.respond(info, multi_thread, &mut streamed).await;
+    /// The answer, counted in the self-metrics unless streamed (its body
+    /// counts it when done, see [`InFlight`]). The steps before and after
+    /// the scrape are plain functions: this future is moved whole into each
+    /// one that awaits it, so it holds only what lives across the scrape.
+    async fn answer_info(&self, req: RequestInfo, multi_thread: bool) -> Response<Body> {
+        let (resp, streamed) = match self.prepare(req) {
+            Err(early) => (early, false),
+            Ok((job, slot, head)) => {
+                let limit = self.opts().timeout;
+                let started = limit.map(|_| Instant::now());
+                let (outcome, guard) = if scrape::runs_inline(&self.shared, multi_thread) {
+                    // Cancelled at the timeout (its async collectors are
+                    // dropped). A scrape whose collectors were cut at the
+                    // timeout's own deadline finishes just as it fires: a
+                    // 503 too, as when spawned.
+                    let outcome = Timed::new(job.run_inline(&self.shared, slot), limit, started)
+                        .await
+                        .map(Ok);
+                    match (limit, started) {
+                        (Some(limit), Some(started))
+                            if outcome.is_some() && started.elapsed() >= limit =>
+                        {
+                            tracing::warn!(timeout = ?limit, "scrape timed out");
+                            (None, None)
+                        }
+                        _ => (outcome, None),
+                    }
+                } else {
+                    let (head_tx, head_rx) = oneshot::channel();
+                    let guard = slot.into_shared(&self.shared);
+                    job.spawn(Arc::clone(&self.shared), Arc::clone(&guard), head_tx);
+                    // The scrape goes on in the background and keeps its
+                    // slot until it is done.
+                    (Timed::new(head_rx, limit, started).await, Some(guard))
+                };
+                self.finish(head, outcome, guard)
+            }
+        };
         if let Some(m) = &self.shared.metrics {
             if !streamed {
                 m.observe(resp.status().as_u16());
@@ -257,39 +292,36 @@ impl MetricsHandler {
         head
     }
 
-    /// The answer; sets `streamed` when its body is streamed (and counted
-    /// when done, see [`InFlight`]).
-    async fn respond(
-        &self,
-        req: RequestInfo,
-        multi_thread: bool,
-        streamed: &mut bool,
-    ) -> Response<Body> {
+    /// What comes before the scrape: the answer at once (a method other
+    /// than `GET` and `HEAD`, a refused request, no slot left, `HEAD`), or
+    /// the scrape to run, its slot and the response's head.
+    #[allow(clippy::result_large_err)] // the `Err` is the answer, not a failure
+    fn prepare(&self, req: RequestInfo) -> Result<(Job, Slot<'_>, Response<Body>), Response<Body>> {
         if req.method != Method::GET && req.method != Method::HEAD {
             let mut resp = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
             resp.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return resp;
+            return Err(resp);
         }
         // `collect[]`, `target`: refused before anything runs (see `scrape`).
         if let Err(refused) = self.shared.gatherer.check_request(&req.request) {
-            return plain_owned(StatusCode::BAD_REQUEST, format!("{refused}\n"));
+            return Err(plain_owned(StatusCode::BAD_REQUEST, format!("{refused}\n")));
         }
         let Some(slot) = Slot::take(&self.shared) else {
             let max = self.opts().max_requests_in_flight;
-            return plain_owned(
+            return Err(plain_owned(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("limit of concurrent requests reached ({max}), try again later\n"),
-            );
+            ));
         };
 
         // Go's `NegotiateIncludingOpenMetrics`: format, version and name escaping,
         // all echoed in the Content-Type exactly as Go writes it.
         let negotiated = negotiate_accept(req.accept(), self.opts().enable_openmetrics);
         let compression = compress::negotiate(req.accept_encoding(), &self.opts().compressions);
-        let mut head = self.head(negotiated, compression);
+        let head = self.head(negotiated, compression);
         if req.method == Method::HEAD {
-            return head;
+            return Err(head);
         }
 
         let opts = self.opts();
@@ -303,84 +335,60 @@ impl MetricsHandler {
             request: req.request,
             compression,
         };
-        let (outcome, guard) = self.run(job, slot, multi_thread).await;
+        Ok((job, slot, head))
+    }
+
+    /// The answer from the scrape's `outcome` (`None`: the timeout ran out),
+    /// and whether its body is streamed; `guard` is the slot a spawned
+    /// scrape shares.
+    fn finish(
+        &self,
+        mut head: Response<Body>,
+        outcome: Option<Result<Outcome, oneshot::error::RecvError>>,
+        guard: Option<Arc<InFlight>>,
+    ) -> (Response<Body>, bool) {
         let Some(outcome) = outcome else {
             let limit = self.opts().timeout.unwrap_or_default();
-            return plain_owned(
+            let resp = plain_owned(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("exceeded configured timeout of {limit:?}\n"),
             );
+            return (resp, false);
         };
         let body = match outcome {
             Ok(Outcome::Whole(bytes)) => Body::full(bytes),
-            Ok(Outcome::Streaming(chunks)) => {
-                *streamed = true;
-                // Only a spawned scrape streams, and it shares its slot.
-                let Some(guard) = guard else {
-                    return plain(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "an error has occurred while serving metrics\n",
-                    );
-                };
-                guard.streamed.store(true, Ordering::Relaxed);
-                Body::stream(chunks, Box::new(guard))
-            }
-            Ok(Outcome::Failed(message)) => {
-                return plain_owned(StatusCode::INTERNAL_SERVER_ERROR, message)
-            }
-            // The scrape ended without answering: a bug, not a collector
-            // error (those are caught); report it like one.
-            Err(_) => {
-                tracing::error!("scrape task ended without a response");
-                if let Some(m) = &self.shared.metrics {
-                    m.error(Cause::Gathering, 1);
+            // Only a spawned scrape streams, and it shares its slot.
+            Ok(Outcome::Streaming(chunks)) => match guard {
+                Some(guard) => {
+                    guard.streamed.store(true, Ordering::Relaxed);
+                    *head.body_mut() = Body::stream(chunks, Box::new(guard));
+                    return (head, true);
                 }
-                return plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "an error has occurred while serving metrics\n",
-                );
+                None => return (self.scrape_lost(), false),
+            },
+            Ok(Outcome::Failed(message)) => {
+                return (
+                    plain_owned(StatusCode::INTERNAL_SERVER_ERROR, message),
+                    false,
+                )
             }
+            Err(_) => return (self.scrape_lost(), false),
         };
         *head.body_mut() = body;
-        head
+        (head, false)
     }
 
-    /// Runs the scrape inline or starts it where it belongs (see
-    /// [`runs_inline`](scrape::runs_inline)); its outcome, or `None` when the timeout ran out,
-    /// and the slot when the scrape shares it.
-    async fn run(
-        &self,
-        job: Job,
-        slot: Slot<'_>,
-        multi_thread: bool,
-    ) -> (
-        Option<Result<Outcome, oneshot::error::RecvError>>,
-        Option<Arc<InFlight>>,
-    ) {
-        let limit = self.opts().timeout;
-        if scrape::runs_inline(&self.shared, multi_thread) {
-            // Cancelled at the timeout (its async collectors are dropped). A
-            // scrape whose collectors were cut at the timeout's own deadline
-            // finishes just as it fires: a 503 too, as when spawned.
-            let started = limit.map(|_| Instant::now());
-            let outcome = Timed::new(job.run_inline(&self.shared, slot), limit, started)
-                .await
-                .map(Ok);
-            match (limit, started) {
-                (Some(limit), Some(started)) if outcome.is_some() && started.elapsed() >= limit => {
-                    tracing::warn!(timeout = ?limit, "scrape timed out");
-                    (None, None)
-                }
-                _ => (outcome, None),
-            }
-        } else {
-            let (head_tx, head_rx) = oneshot::channel();
-            let guard = slot.into_shared(&self.shared);
-            job.spawn(Arc::clone(&self.shared), Arc::clone(&guard), head_tx);
-            // The scrape goes on in the background and keeps its slot until it is done.
-            let started = limit.map(|_| Instant::now());
-            (Timed::new(head_rx, limit, started).await, Some(guard))
+    /// The scrape ended without answering: a bug, not a collector error
+    /// (those are caught); reported like one.
+    fn scrape_lost(&self) -> Response<Body> {
+        tracing::error!("scrape task ended without a response");
+        if let Some(m) = &self.shared.metrics {
+            m.error(Cause::Gathering, 1);
         }
+        plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "an error has occurred while serving metrics\n",
+        )
     }
 }
 
