@@ -2,6 +2,7 @@
 //! failed collector, and writing them out in order.
 
 use std::collections::HashSet;
+use std::hash::BuildHasher as _;
 
 use super::check::{DroppedSeries, ScrapeCheck};
 use super::wrap::WrapStack;
@@ -28,29 +29,47 @@ pub(super) struct Family {
     pub(super) unescaped: Option<Box<str>>,
 }
 
-/// A family's name as the key of the encoder's index: the descriptor itself
-/// (cloning it is cheap), looked up by `&str`, so no name is copied per scrape.
-pub(super) struct FamilyName(Desc);
-
-impl std::borrow::Borrow<str> for FamilyName {
-    fn borrow(&self) -> &str {
-        self.0.name()
-    }
+/// Family positions by name. The table holds positions in the encoder's
+/// families, hashed by their names, and compares names through them: so a
+/// scrape copies no name, and takes no count of a descriptor (a count every
+/// worker serving the same collector would write).
+pub(super) struct FamilyIndex {
+    /// `hashbrown`'s default hasher (foldhash) is several times cheaper than
+    /// the standard library's on short names, and nothing here is keyed by
+    /// untrusted input an attacker could choose.
+    hasher: hashbrown::DefaultHashBuilder,
+    table: hashbrown::HashTable<usize>,
 }
 
-impl std::hash::Hash for FamilyName {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.name().hash(state);
+impl FamilyIndex {
+    fn with_capacity(n: usize) -> Self {
+        FamilyIndex {
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            table: hashbrown::HashTable::with_capacity(n),
+        }
+    }
+
+    /// The position of the family named `name` in `families`.
+    pub(super) fn get(&self, families: &[Family], name: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(name);
+        self.table
+            .find(hash, |&i| families[i].desc.name() == name)
+            .copied()
+    }
+
+    /// Adds `families[idx]`, a family not in the index.
+    fn insert(&mut self, families: &[Family], idx: usize) {
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(families[idx].desc.name());
+        self.table
+            .insert_unique(hash, idx, |&i| hasher.hash_one(families[i].desc.name()));
+    }
+
+    /// Forgets the families from position `len` on.
+    fn truncate(&mut self, len: usize) {
+        self.table.retain(|&mut i| i < len);
     }
 }
-
-impl PartialEq for FamilyName {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.name() == other.0.name()
-    }
-}
-
-impl Eq for FamilyName {}
 
 impl Family {
     fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
@@ -91,10 +110,8 @@ impl Family {
 pub struct MetricEncoder {
     pub(super) format: Format,
     pub(super) families: Vec<Family>,
-    /// Family position by name. `hashbrown`'s default hasher (foldhash) is
-    /// several times cheaper than the standard library's on short names, and nothing
-    /// here is keyed by untrusted input an attacker could choose.
-    pub(super) index: hashbrown::HashMap<FamilyName, usize>,
+    /// Family position by name.
+    pub(super) index: FamilyIndex,
     pub(super) epoch: u64,
     /// Families that existed when the current collector started.
     pub(super) families_before: usize,
@@ -132,7 +149,7 @@ impl MetricEncoder {
             format,
             // Room for a small exporter's families without growing.
             families: Vec::with_capacity(8),
-            index: hashbrown::HashMap::with_capacity(8),
+            index: FamilyIndex::with_capacity(8),
             epoch: 0,
             families_before: 0,
             undo: Vec::new(),
@@ -232,8 +249,8 @@ impl MetricEncoder {
                 });
             }
         }
-        let idx = match self.index.get(desc.name()) {
-            Some(&idx) => {
+        let idx = match self.index.get(&self.families, desc.name()) {
+            Some(idx) => {
                 let fam = &mut self.families[idx];
                 if fam.streamed {
                     return Err(Self::streamed_error(desc.name()));
@@ -263,7 +280,9 @@ impl MetricEncoder {
             None => {
                 let (families, index) = (&self.families, &self.index);
                 self.check.family(desc, |name| {
-                    index.get(name).map(|&i| families[i].desc.metric_type())
+                    index
+                        .get(families, name)
+                        .map(|i| families[i].desc.metric_type())
                 })?;
                 let idx = self.families.len();
                 let mut fam = Family::new(self.format, desc, self.epoch);
@@ -271,7 +290,7 @@ impl MetricEncoder {
                     fam.unescaped = Some(original.name().into());
                 }
                 self.families.push(fam);
-                self.index.insert(FamilyName(desc.clone()), idx);
+                self.index.insert(&self.families, idx);
                 idx
             }
         };
@@ -309,16 +328,15 @@ impl MetricEncoder {
         }
         self.undo.clear();
         let mut added = self.families.split_off(self.families_before);
-        for fam in &added {
-            self.index.remove(fam.desc.name());
+        if !added.is_empty() {
+            self.index.truncate(self.families_before);
         }
         if let Some(idx) = streamed.filter(|&i| i >= self.families_before) {
             self.check.forget_memo();
             // Its header went out: keep it, so that it is not written twice.
             let fam = added.swap_remove(idx - self.families_before);
-            self.index
-                .insert(FamilyName(fam.desc.clone()), self.families.len());
             self.families.push(fam);
+            self.index.insert(&self.families, self.families.len() - 1);
         }
         self.check.rollback();
     }
