@@ -11,8 +11,10 @@
 # All servers run for the whole bench. At each connection count (CONNS) every server
 # gets `wrk` for DURATION seconds in turn, ROUNDS times, interleaved, so that a change
 # in the machine's background load hits all alike; the table shows the median of the
-# rounds. Only 2xx answers count (wrk's non-2xx count is subtracted), and
-# --web.max-requests is set high enough that no 503 is sent. RSS is read from /proc:
+# rounds, then each server's ratio to the peer's run in the same round (median, lowest,
+# highest: it drifts less with the machine than the ratio of medians). Only 2xx answers
+# count (wrk's non-2xx count is subtracted), and --web.max-requests is set high enough
+# that no 503 is sent. RSS is read from /proc:
 # idle (after start and one scrape), and the peak (VmHWM) once every load has run.
 #
 # Usage: scripts/bench_http.sh   (ROUNDS=5 DURATION=5 CONNS="1 16 64" THREADS=2 BASELINE=)
@@ -124,6 +126,22 @@ for n in names:
         line += f" {rps:.0f} ({rps / peer:.2f}x) | {med(n, c, 3):.2f} ms |"
     peak, ppeak = int(kv[n]), int(kv["peer"])
     line += f" {int(kv['idle_' + n]) / 1024:.1f} MiB | {peak / 1024:.1f} MiB ({peak / ppeak:.2f}x) |"
+    print(line)
+# The machine's speed drifts between rounds (all servers alike); each round's ratio to the
+# peer's run in the same round drifts less than the ratio of medians.
+print()
+print("Ratio to the peer's run in the same round, median [lowest-highest] of the rounds:")
+print()
+print("| server |" + "".join(f" {c} conn |" for c in conns))
+print("|---|" + "---:|" * len(conns))
+for n in [n for n in names if n != "peer"]:
+    line = f"| {n} |"
+    for c in conns:
+        by_round = [r for r in rows if int(r[0]) == c]
+        mine = [float(r[2]) for r in by_round if r[1] == n]
+        peers = [float(r[2]) for r in by_round if r[1] == "peer"]
+        ratios = [a / b for a, b in zip(mine, peers) if b > 0]
+        line += f" {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}] |"
     print(line)
 EOF
 rm -f "$results"
