@@ -57,7 +57,8 @@ impl Future for ConnSleep {
         let deadline = self.deadline;
         let mut armed = self.armed.lock().unwrap_or_else(PoisonError::into_inner);
         let timer = armed.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        // Armed later than this deadline (a timer never set back): set it here.
+        // Armed for later than this deadline (a shorter timeout than the
+        // last one): set it back to this one.
         if timer.deadline() > deadline {
             timer.as_mut().reset(deadline);
         }

@@ -216,9 +216,9 @@ impl MetricsHandler {
 
     /// [`handle`](Self::handle) for the server, which knows its runtime
     /// (`multi_thread`: whether it has workers to spare, see
-    /// [`runs_inline`](scrape::runs_inline)) and keeps the handler while the request runs: so a
-    /// request touches no count that other workers write, unless its scrape
-    /// runs elsewhere.
+    /// [`runs_inline`](scrape::runs_inline)) and keeps the handler while the
+    /// request runs: so a request touches no count that other workers write,
+    /// unless its scrape runs elsewhere.
     pub(crate) fn answer<B>(
         &self,
         req: &Request<B>,
