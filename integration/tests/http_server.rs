@@ -72,10 +72,6 @@ async fn slow_headers_are_cut_off_without_blocking_others() {
     assert!(read.is_ok(), "silent client was never cut off");
 }
 
-/// A new connection has the header timeout for its first byte, then hyper's
-/// header timeout again for the head (the server's docs say "at most twice
-/// it"): a client that sends one byte just before the first deadline and
-/// nothing more is cut off within twice the timeout of connecting.
 /// Reads one keep-alive answer: its head, then `Content-Length` bytes.
 async fn read_answer(stream: &mut TcpStream) -> String {
     let mut got = Vec::new();
@@ -128,6 +124,10 @@ async fn an_idle_keep_alive_connection_is_closed_a_header_timeout_after_its_last
     );
 }
 
+/// A new connection has the header timeout for its first byte, then hyper's
+/// header timeout again for the head (the server's docs say "at most twice
+/// it"): a client that sends one byte just before the first deadline and
+/// nothing more is cut off within twice the timeout of connecting.
 #[tokio::test]
 async fn a_first_byte_late_then_silence_is_cut_off_within_twice_the_timeout() {
     let server = start_with(MetricsHandler::new(Registry::new()), |s| {

@@ -419,9 +419,13 @@ impl Conn {
         let ended = {
             // Polling the signal takes the channel's lock, which every
             // connection shares: so it is polled again only when it was sent
-            // (or the server dropped) or this task has a new waker.
+            // (or the server dropped) or this task has a new waker. Outside
+            // the task's budget: a first poll cut short by it would leave the
+            // signal unwatched.
             let sent = closing.clone();
-            let mut closed = std::pin::pin!(closing.wait_for(|closing| *closing));
+            let mut closed = std::pin::pin!(tokio::task::unconstrained(
+                closing.wait_for(|closing| *closing)
+            ));
             let mut waiting: Option<Waker> = None;
             let mut stopping = false;
             std::future::poll_fn(|cx| {

@@ -236,13 +236,13 @@ impl MetricsHandler {
             Err(early) => (early, false),
             Ok((job, slot, head)) => {
                 let limit = self.opts().timeout;
-                let started = limit.map(|_| Instant::now());
                 let (outcome, guard) = if scrape::runs_inline(&self.shared, multi_thread) {
                     // Cancelled at the timeout (its async collectors are
                     // dropped). A scrape whose collectors were cut at the
                     // timeout's own deadline finishes just as it fires: a
                     // 503 too, as when spawned.
-                    let outcome = Timed::new(job.run_inline(&self.shared, slot), limit, started)
+                    let started = limit.map(|_| Instant::now());
+                    let outcome = Timed::new(job.run_inline(&self.shared, slot), limit)
                         .await
                         .map(Ok);
                     match (limit, started) {
@@ -260,7 +260,7 @@ impl MetricsHandler {
                     job.spawn(Arc::clone(&self.shared), Arc::clone(&guard), head_tx);
                     // The scrape goes on in the background and keeps its
                     // slot until it is done.
-                    (Timed::new(head_rx, limit, started).await, Some(guard))
+                    (Timed::new(head_rx, limit).await, Some(guard))
                 };
                 self.finish(head, outcome, guard)
             }
@@ -400,19 +400,21 @@ pin_project_lite::pin_project! {
     struct Timed<F> {
         #[pin]
         scrape: F,
-        // With a limit: when the scrape started.
-        started: Option<Instant>,
+        // When the limit runs out, on tokio's clock; none without a limit or
+        // past what an `Instant` holds.
+        deadline: Option<tokio::time::Instant>,
         limit: Duration,
-        timer: Option<Pin<Box<tokio::time::Sleep>>>,
+        // Outside the task's budget, as `tokio::time::timeout` polls its
+        // timer: a scrape that used the budget up still times out.
+        timer: Option<Pin<Box<tokio::task::Unconstrained<tokio::time::Sleep>>>>,
     }
 }
 
 impl<F: Future> Timed<F> {
-    /// `started`: when the scrape started, given with a `limit`.
-    fn new(scrape: F, limit: Option<Duration>, started: Option<Instant>) -> Self {
+    fn new(scrape: F, limit: Option<Duration>) -> Self {
         Timed {
             scrape,
-            started,
+            deadline: limit.and_then(|limit| tokio::time::Instant::now().checked_add(limit)),
             limit: limit.unwrap_or_default(),
             timer: None,
         }
@@ -427,16 +429,17 @@ impl<F: Future> Future for Timed<F> {
         if let Poll::Ready(out) = this.scrape.poll(cx) {
             return Poll::Ready(Some(out));
         }
-        let Some(started) = *this.started else {
+        let Some(deadline) = *this.deadline else {
             return Poll::Pending;
         };
-        let limit = *this.limit;
-        let timer = this
-            .timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until((started + limit).into())));
+        let timer = this.timer.get_or_insert_with(|| {
+            Box::pin(tokio::task::unconstrained(tokio::time::sleep_until(
+                deadline,
+            )))
+        });
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => {
-                tracing::warn!(timeout = ?limit, "scrape timed out");
+                tracing::warn!(timeout = ?this.limit, "scrape timed out");
                 Poll::Ready(None)
             }
             Poll::Pending => Poll::Pending,
@@ -517,6 +520,23 @@ mod tests {
     use super::*;
     use crate::encoding::OpenMetricsVersion;
     use crate::escaping::EscapingScheme;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scrape_is_cut_at_its_limit_and_a_limit_past_any_instant_never_cuts() {
+        let started = tokio::time::Instant::now();
+        let cut = Timed::new(std::future::pending::<()>(), Some(Duration::from_secs(3))).await;
+        assert!(cut.is_none());
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+
+        let mut endless = std::pin::pin!(Timed::new(
+            std::future::pending::<()>(),
+            Some(Duration::MAX)
+        ));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(endless.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(Timed::new(async { 7 }, Some(Duration::MAX)).await, Some(7));
+        assert_eq!(Timed::new(async { 8 }, None).await, Some(8));
+    }
 
     #[test]
     fn every_content_type_header_is_the_negotiated_one() {
