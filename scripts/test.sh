@@ -5,6 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+# Disk use, printed at the start and the end: a CI machine's disk is shared and a full
+# one fails a build halfway with "No space left on device".
+disk_report() {
+    echo "    disk: $(df -h --output=avail . | tail -n 1 | tr -d ' ') free;" \
+        "target $(du -sh "$target_dir" 2>/dev/null | cut -f1 || echo 0)," \
+        "fuzz/target $(du -sh fuzz/target 2>/dev/null | cut -f1 || echo 0)"
+}
+if [ "${CI:-}" = true ]; then
+    # A clean machine never reuses incremental state, and it took 2 GB of the 7 GB a run wrote.
+    export CARGO_INCREMENTAL=0
+fi
+disk_report
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -13,6 +28,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 echo "==> cargo test (unit, integration, UI, doc tests)"
 cargo test --workspace
+
+disk_report
 
 echo "==> publishing: cargo package --list (licenses, README, the derive's shared name.rs and go_duration.rs)"
 for crate in exporter-core exporter-derive; do
@@ -50,10 +67,13 @@ for feature in $features; do
     check_alone --features "$feature"
 done
 
+echo "==> cargo build: the examples and exporters the end-to-end checks run"
+# The whole workspace with its examples resolves features as `cargo test --workspace` did,
+# so this links what the tests built instead of building tokio, hyper and the crates again
+# (`-p` alone would resolve a narrower feature set: a second copy of each on disk).
+cargo build --workspace --examples --bins
+
 echo "==> end-to-end: hello_world against promtool, prometheus_client, protobuf, gzip/zstd and a real Prometheus"
-cargo build --example hello_world
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 # Bounded: the checks bound each wait themselves; `timeout` is the backstop, and the
 # script kills the exporter and Prometheus it started when it is stopped.
 timeout --signal=TERM --kill-after=15 300 \
@@ -63,7 +83,6 @@ trap 'kill -TERM "$e2e_pid" 2>/dev/null || true' EXIT INT TERM
 wait "$e2e_pid"
 
 echo "==> end-to-end: redis_exporter and node_mini against a real Redis, node_exporter, promtool, prometheus_client and a real Prometheus"
-cargo build -p redis_exporter -p node_mini
 timeout --signal=TERM --kill-after=15 300 \
     python3 tests/e2e/check_exporters.py \
     --redis-exporter "$target_dir/debug/redis_exporter" --node-mini "$target_dir/debug/node_mini" &
@@ -77,7 +96,6 @@ e2e_pid=$!
 wait "$e2e_pid"
 
 echo "==> end-to-end: native histograms of the instrumented example, protobuf and a real Prometheus (native-histograms)"
-cargo build --example instrumented
 timeout --signal=TERM --kill-after=15 300 \
     python3 tests/e2e/check_native.py --binary "$target_dir/debug/examples/instrumented" &
 e2e_pid=$!
@@ -88,3 +106,4 @@ bash scripts/fuzz.sh
 
 echo "==> soak: RSS of the hello world flat under mixed load (scripts/soak.sh, SOAK=${SOAK:-ci})"
 SOAK_BINARY="$target_dir/debug/examples/hello_world" bash scripts/soak.sh
+disk_report
