@@ -14,7 +14,9 @@
 # rounds, then each server's ratio to the peer's run in the same round (median, lowest,
 # highest: it drifts less with the machine than the ratio of medians). Only 2xx answers
 # count (wrk's non-2xx count is subtracted), and --web.max-requests is set high enough
-# that no 503 is sent. RSS is read from /proc:
+# that no 503 is sent. A third table gives each server's CPU time per request (user +
+# system, read from /proc/<pid>/stat around each run), what a request costs whatever the
+# machine's load does to the rate. RSS is read from /proc:
 # idle (after start and one scrape), and the peak (VmHWM) once every load has run.
 #
 # Usage: scripts/bench_http.sh   (ROUNDS=5 DURATION=5 CONNS="1 16 64" THREADS=2 BASELINE=)
@@ -50,6 +52,9 @@ trap cleanup EXIT INT TERM
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
 rss_kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
@@ -89,13 +94,17 @@ for c in $CONNS; do
     t=$((c < THREADS ? c : THREADS))
     for round in $(seq "$ROUNDS"); do
         for name in "${names[@]}"; do
+            before=$(cpu_ticks "${pid[$name]}")
             out=$(wrk -t"$t" -c"$c" -d"${DURATION}s" --timeout 5s --latency "${url[$name]}")
+            after=$(cpu_ticks "${pid[$name]}")
             requests=$(awk '/requests in/ { print $1 }' <<<"$out")
             non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
             p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
             rps=$(awk -v r="$requests" -v n="${non2xx:-0}" -v d="$DURATION" 'BEGIN { printf "%.0f", (r - n) / d }')
-            echo "    round $round, $c conns, $name: $rps req/s (2xx), p99 $p99${non2xx:+, $non2xx non-2xx}"
-            echo "$c $name $rps $p99" >>"$results"
+            # The server's CPU time (user + system) per request answered, in microseconds.
+            cpu=$(awk -v t="$((after - before))" -v hz="$hz" -v r="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / r }')
+            echo "    round $round, $c conns, $name: $rps req/s (2xx), p99 $p99, CPU $cpu us/req${non2xx:+, $non2xx non-2xx}"
+            echo "$c $name $rps $p99 $cpu" >>"$results"
         done
     done
 done
@@ -142,6 +151,20 @@ for n in [n for n in names if n != "peer"]:
         peers = [float(r[2]) for r in by_round if r[1] == "peer"]
         ratios = [a / b for a, b in zip(mine, peers) if b > 0]
         line += f" {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}] |"
+    print(line)
+# What a request costs the server, whatever the machine's load did to the rate: CPU time
+# (user + system, from /proc/<pid>/stat) over the requests wrk counted.
+print()
+print("Server CPU time per request (user + system), median of the rounds, and the ratio to the peer's:")
+print()
+print("| server |" + "".join(f" {c} conn |" for c in conns))
+print("|---|" + "---:|" * len(conns))
+for n in names:
+    line = f"| {n} |"
+    for c in conns:
+        cpu = statistics.median(float(r[4]) for r in rows if r[1] == n and int(r[0]) == c)
+        peer = statistics.median(float(r[4]) for r in rows if r[1] == "peer" and int(r[0]) == c)
+        line += f" {cpu:.2f} us ({cpu / peer:.2f}x) |"
     print(line)
 EOF
 rm -f "$results"
