@@ -69,15 +69,33 @@ impl FamilyIndex {
     fn truncate(&mut self, len: usize) {
         self.table.retain(|&mut i| i < len);
     }
+
+    /// Forgets every family, keeping the table's room up to [`KEPT_FAMILIES`].
+    fn clear(&mut self) {
+        if self.table.capacity() > KEPT_FAMILIES {
+            self.table = hashbrown::HashTable::with_capacity(8);
+        } else {
+            self.table.clear();
+        }
+    }
 }
 
+/// How many families' room a [`reset`](MetricEncoder::reset) encoder keeps:
+/// a small exporter's, not what one big scrape grew to.
+const KEPT_FAMILIES: usize = 64;
+
+/// The largest family buffer a [`reset`](MetricEncoder::reset) encoder keeps.
+const KEPT_BODY: usize = 4096;
+
 impl Family {
-    fn new(format: Format, desc: &Desc, epoch: u64) -> Self {
+    /// `body` is an empty buffer to write into: new, or one a family of an
+    /// earlier scrape left (see [`MetricEncoder::reset`]).
+    fn new(format: Format, desc: &Desc, epoch: u64, mut body: Vec<u8>) -> Self {
         // Room for the header (`# HELP`, `# TYPE`) and four short sample lines,
         // so that a small family (most of an exporter's) never grows: a
         // reallocation costs more than writing such a family.
         let name = desc.name().len();
-        let mut body = Vec::with_capacity(2 * name + desc.help().len() + 32 + 4 * (name + 48));
+        body.reserve(2 * name + desc.help().len() + 32 + 4 * (name + 48));
         match format {
             Format::Text => text::header_into(&mut body, desc),
             Format::OpenMetrics => openmetrics::header_into(&mut body, desc),
@@ -131,6 +149,8 @@ pub struct MetricEncoder {
     pub(super) escaping: EscapingScheme,
     /// OpenMetrics `_created` lines (Go's `EnableOpenMetricsTextCreatedSamples`).
     pub(super) created_lines: bool,
+    /// Emptied buffers of the last scrape's families, for this one's (see [`reset`](Self::reset)).
+    spare_bodies: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for MetricEncoder {
@@ -160,7 +180,61 @@ impl MetricEncoder {
             spill: None,
             escaping: EscapingScheme::default(),
             created_lines: false,
+            spare_bodies: Vec::new(),
         }
+    }
+
+    /// Empties the encoder for another scrape, as [`new`](Self::new) makes
+    /// one in the same format, but keeping the room its lists and tables
+    /// grew to (up to a small exporter's): the HTTP handler keeps one per
+    /// thread, so that a small scrape allocates none of them again.
+    pub(crate) fn reset(&mut self) {
+        // Every field by name: one added later must say how it is reset.
+        let MetricEncoder {
+            format: _,
+            families,
+            index,
+            epoch,
+            families_before,
+            undo,
+            check,
+            wraps,
+            filter,
+            discard,
+            spill,
+            escaping,
+            created_lines,
+            spare_bodies,
+        } = self;
+        // The families' buffers, emptied, for the next scrape's families;
+        // not one a big family grew (the first family's went out as the
+        // output, and left an empty one).
+        for fam in families.drain(..) {
+            let mut body = fam.body;
+            if spare_bodies.len() < KEPT_FAMILIES && (1..=KEPT_BODY).contains(&body.capacity()) {
+                body.clear();
+                spare_bodies.push(body);
+            }
+        }
+        families.shrink_to(KEPT_FAMILIES);
+        index.clear();
+        *epoch = 0;
+        *families_before = 0;
+        undo.clear();
+        undo.shrink_to(KEPT_FAMILIES);
+        check.reset();
+        wraps.clear();
+        *filter = None;
+        *discard = Vec::new();
+        *spill = None;
+        *escaping = EscapingScheme::default();
+        *created_lines = false;
+    }
+
+    /// Sets the format of an encoder that holds nothing yet (new or [`reset`](Self::reset)).
+    pub(crate) fn set_format(&mut self, format: Format) {
+        debug_assert!(self.families.is_empty(), "set_format on a started scrape");
+        self.format = format;
     }
 
     /// How names that are not legacy names (`[a-zA-Z_:][a-zA-Z0-9_:]*`) are
@@ -285,7 +359,8 @@ impl MetricEncoder {
                         .map(|i| families[i].desc.metric_type())
                 })?;
                 let idx = self.families.len();
-                let mut fam = Family::new(self.format, desc, self.epoch);
+                let body = self.spare_bodies.pop().unwrap_or_default();
+                let mut fam = Family::new(self.format, desc, self.epoch, body);
                 if !std::ptr::eq(desc, original) {
                     fam.unescaped = Some(original.name().into());
                 }
@@ -351,6 +426,12 @@ impl MetricEncoder {
     /// Writes every family (sorted by name, empty ones left out) to `out`,
     /// then the format's trailer (`# EOF` in OpenMetrics).
     pub fn finish_into(mut self, out: &mut Vec<u8>) {
+        self.write_into(out);
+    }
+
+    /// What [`finish_into`](Self::finish_into) does, leaving the encoder to
+    /// be [`reset`](Self::reset) for another scrape.
+    pub(crate) fn write_into(&mut self, out: &mut Vec<u8>) {
         self.sort();
         self.families.retain(|fam| !fam.is_empty());
         let mut families = self.families.iter_mut();
@@ -439,4 +520,140 @@ fn consistent(a: &Desc, b: &Desc) -> bool {
             .iter()
             .zip(b.const_labels())
             .all(|(x, y)| x.0 == y.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::escaping::EscapingScheme;
+    use crate::registry::{Gatherer, Registry};
+    use crate::{CollectError, Collector, Desc, Format, MetricEncoder, MetricType};
+
+    /// Writes one series `{l="x"}` of each family, `times` times, then fails if asked.
+    /// Unchecked (it describes nothing), so the gather-time checks see it all.
+    struct Writes {
+        descs: Vec<Desc>,
+        value: f64,
+        times: usize,
+        fail: bool,
+    }
+
+    impl Writes {
+        fn new(families: &[(&str, MetricType)], value: f64) -> Self {
+            let descs = families
+                .iter()
+                .map(|&(name, t)| {
+                    Desc::builder(name, t)
+                        .help("A test family.")
+                        .labels(["l"])
+                        .build()
+                        .unwrap()
+                })
+                .collect();
+            Writes {
+                descs,
+                value,
+                times: 1,
+                fail: false,
+            }
+        }
+    }
+
+    impl Collector for Writes {
+        fn describe(&self) -> Vec<&Desc> {
+            Vec::new()
+        }
+
+        fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+            for desc in &self.descs {
+                for _ in 0..self.times {
+                    encoder.family(desc)?.sample(&["x"], self.value)?;
+                }
+            }
+            if self.fail {
+                return Err(CollectError::TimedOut);
+            }
+            Ok(())
+        }
+    }
+
+    fn gather(registry: &Registry, encoder: &mut MetricEncoder) -> (Vec<u8>, usize) {
+        let errors = registry.gather_into(encoder).len();
+        let mut out = Vec::new();
+        encoder.write_into(&mut out);
+        (out, errors)
+    }
+
+    #[test]
+    fn a_reset_encoder_writes_what_a_new_one_does() {
+        use MetricType::{Counter, Gauge};
+        // A scrape that leaves every kind of state behind: a wrapping, a
+        // rolled-back collector, a dropped series, a name filter, escaping,
+        // `_created` lines and the duplicate check turned off.
+        let dirty = Registry::new();
+        dirty
+            .wrap()
+            .prefix("p_")
+            .const_label("k", "v")
+            .register(Writes::new(&[("g", Gauge)], 1.0))
+            .unwrap();
+        dirty
+            .register(Writes::new(&[("c_total", Counter)], f64::NAN))
+            .unwrap();
+        dirty
+            .register(Writes {
+                fail: true,
+                ..Writes::new(&[("a.b", Gauge), ("d", Gauge)], 1.0)
+            })
+            .unwrap();
+        let mut reused = MetricEncoder::new(Format::Text);
+        reused.set_escaping(EscapingScheme::AllowUtf8);
+        reused.openmetrics_created_lines(true);
+        reused.check_duplicate_series(false);
+        reused.filter_names(["p_g".to_owned(), "c_total".to_owned()]);
+        let (out, errors) = gather(&dirty, &mut reused);
+        assert_eq!(errors, 1);
+        assert_eq!(reused.dropped_series().len(), 1);
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .contains("p_g{k=\"v\",l=\"x\"} 1\n"));
+        reused.reset();
+
+        // The same families unwrapped, a UTF-8 name, and a series written twice.
+        let clean = Registry::new();
+        clean
+            .register(Writes::new(
+                &[("g", Gauge), ("c_total", Counter), ("a.b", Gauge)],
+                2.0,
+            ))
+            .unwrap();
+        clean
+            .register(Writes {
+                times: 2,
+                ..Writes::new(&[("twice", Gauge)], 3.0)
+            })
+            .unwrap();
+        for format in [
+            Format::OpenMetrics,
+            Format::Text,
+            Format::Protobuf,
+            Format::Text,
+        ] {
+            reused.set_format(format);
+            let mut fresh = MetricEncoder::new(format);
+            let (want, want_errors) = gather(&clean, &mut fresh);
+            assert_eq!(
+                gather(&clean, &mut reused),
+                (want.clone(), want_errors),
+                "{format:?}"
+            );
+            // The duplicate check is on again, and the repeated series refused.
+            assert_eq!(want_errors, 1);
+            assert!(!want.is_empty());
+            assert_eq!(reused.escaping(), fresh.escaping());
+            assert!(reused.dropped_series().is_empty());
+            reused.reset();
+        }
+    }
 }

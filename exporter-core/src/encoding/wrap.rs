@@ -113,4 +113,10 @@ impl WrapStack {
     pub(crate) fn reset(&mut self) {
         self.stack.clear();
     }
+
+    /// Empties the stack and the rewritten descriptors, for another scrape.
+    pub(crate) fn clear(&mut self) {
+        self.stack.clear();
+        self.arena.clear();
+    }
 }

@@ -131,12 +131,14 @@ thread_local! {
 
 impl Drop for ScrapeCheck {
     fn drop(&mut self) {
+        // `try_with`: a check may be dropped while its thread's locals are
+        // (one in the HTTP handler's spare encoder is), and then it keeps nothing.
         let mut seen = std::mem::take(&mut self.seen);
         seen.clear();
-        SPARE.with(|s| s.set(Some(seen)));
+        let _ = SPARE.try_with(|s| s.set(Some(seen)));
         if self.memo.trusted {
             let verified = std::mem::take(&mut self.memo.verified);
-            VERIFIED.with(|v| v.set(Some(verified)));
+            let _ = VERIFIED.try_with(|v| v.set(Some(verified)));
         }
     }
 }
@@ -146,7 +148,11 @@ impl Default for ScrapeCheck {
         ScrapeCheck {
             enabled: true,
             hasher: hashbrown::DefaultHashBuilder::default(),
-            seen: SPARE.with(std::cell::Cell::take).unwrap_or_default(),
+            seen: SPARE
+                .try_with(std::cell::Cell::take)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
             // A small exporter's families without growing (the first family
             // would allocate anyway).
             identities: HashTable::with_capacity(8),
@@ -162,7 +168,11 @@ impl Default for ScrapeCheck {
                 created_at_begin: 0,
                 verified: Vec::new(),
                 verified_at_begin: 0,
-                last: VERIFIED.with(std::cell::Cell::take).unwrap_or_default(),
+                last: VERIFIED
+                    .try_with(std::cell::Cell::take)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
                 trusted: true,
             },
         }
@@ -170,6 +180,50 @@ impl Default for ScrapeCheck {
 }
 
 impl ScrapeCheck {
+    /// Empties the check for another scrape, as `default` makes one, but
+    /// keeping its tables' room and, as dropping it does, the families this
+    /// scrape verified, for the next one's name-collision memo.
+    pub(crate) fn reset(&mut self) {
+        // Every field by name: one added later must say how it is reset.
+        let ScrapeCheck {
+            enabled,
+            hasher: _,
+            seen,
+            identities,
+            added_identities,
+            epoch,
+            current,
+            exclusive,
+            keyed,
+            scratch,
+            dropped,
+            memo,
+        } = self;
+        *enabled = true;
+        seen.clear();
+        if identities.capacity() > 1024 {
+            *identities = HashTable::with_capacity(8);
+        } else {
+            identities.clear();
+        }
+        added_identities.clear();
+        *epoch = 0;
+        *current = 0;
+        *exclusive = false;
+        *keyed = false;
+        scratch.clear();
+        scratch.shrink_to(4096);
+        *dropped = Vec::new();
+        if memo.trusted {
+            std::mem::swap(&mut memo.last, &mut memo.verified);
+        }
+        memo.verified.clear();
+        memo.created = 0;
+        memo.created_at_begin = 0;
+        memo.verified_at_begin = 0;
+        memo.trusted = true;
+    }
+
     /// Records a counter series left out for its value.
     pub(crate) fn drop_series(&mut self, dropped: DroppedSeries) {
         self.dropped.push(dropped);

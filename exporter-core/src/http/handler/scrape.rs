@@ -1,6 +1,7 @@
 //! Where a scrape runs: on a blocking thread when a collector of the
 //! gatherer may block, as a task of the server's runtime when none may.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::future::Future as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -19,6 +20,13 @@ use crate::encoding::{Format, MetricEncoder, Scope};
 use crate::http::compress::{Compression, Compressor};
 use crate::http::instrument::{Cause, HandlerMetrics};
 use crate::registry::{collect_contained, GatherError, Gatherer};
+
+thread_local! {
+    /// The encoder of the last inline scrape on this thread, emptied
+    /// ([`MetricEncoder::reset`]): the next inline scrape takes it instead of
+    /// allocating its lists and tables again.
+    static SPARE: Cell<Option<Box<MetricEncoder>>> = const { Cell::new(None) };
+}
 
 /// One scrape: what to gather and how to encode it. The handler's gatherer,
 /// options, self-metrics and size hint (its [`Shared`]) come with each call.
@@ -58,8 +66,17 @@ impl Job {
     /// `slot` is given back before the answer.
     pub(super) async fn run_inline(mut self, shared: &Shared, slot: Slot<'_>) -> Outcome {
         // On the heap: this future is moved into each one that awaits it, and
-        // the encoder is most of its size.
-        let mut encoder = Box::new(self.encoder());
+        // the encoder is most of its size. The last inline scrape's on this
+        // thread, emptied, when there is one: its lists and tables are not
+        // allocated again.
+        let mut encoder = match SPARE.with(Cell::take) {
+            Some(mut spare) => {
+                spare.set_format(self.format);
+                spare
+            }
+            None => Box::new(MetricEncoder::new(self.format)),
+        };
+        self.configure(&mut encoder);
         let request = std::mem::take(&mut self.request);
         // A gatherer may do its work as it makes the future (the default
         // `gather_async` does), so both are guarded.
@@ -87,21 +104,28 @@ impl Job {
                 }
                 Outcome::Failed("an error has occurred while serving metrics\n".to_owned())
             }
-            Ok(errors) => match self.wrap_up(shared, &mut encoder, &errors) {
-                Err(message) => Outcome::Failed(message),
-                Ok(()) => {
-                    let mut body = Vec::new();
-                    (*encoder).finish_into(&mut body);
-                    record_size(shared, body.len());
-                    match compress_whole(self.compression, body) {
-                        Ok(bytes) => Outcome::Whole(bytes),
-                        Err(error) => {
-                            count_encoding_error(shared.metrics.as_deref(), &error);
-                            Outcome::Failed(format!("error encoding metrics: {error}\n"))
+            Ok(errors) => {
+                let outcome = match self.wrap_up(shared, &mut encoder, &errors) {
+                    Err(message) => Outcome::Failed(message),
+                    Ok(()) => {
+                        let mut body = Vec::new();
+                        encoder.write_into(&mut body);
+                        record_size(shared, body.len());
+                        match compress_whole(self.compression, body) {
+                            Ok(bytes) => Outcome::Whole(bytes),
+                            Err(error) => {
+                                count_encoding_error(shared.metrics.as_deref(), &error);
+                                Outcome::Failed(format!("error encoding metrics: {error}\n"))
+                            }
                         }
                     }
-                }
-            },
+                };
+                // Not after a panic in the gathering: it may have left the
+                // encoder anywhere, and it is dropped instead.
+                encoder.reset();
+                SPARE.with(|spare| spare.set(Some(encoder)));
+                outcome
+            }
         };
         // As a spawned scrape does: the slot is free before the answer is.
         drop(slot);
@@ -192,10 +216,15 @@ impl Job {
     /// The encoder this request asked for.
     fn encoder(&mut self) -> MetricEncoder {
         let mut encoder = MetricEncoder::new(self.format);
+        self.configure(&mut encoder);
+        encoder
+    }
+
+    /// Sets up an encoder that holds nothing yet as this request asked.
+    fn configure(&mut self, encoder: &mut MetricEncoder) {
         encoder.set_escaping(self.escaping);
         encoder.openmetrics_created_lines(self.created_lines);
         encoder.filter_names(std::mem::take(&mut self.names));
-        encoder
     }
 
     /// After the collectors: the errors, the self-metrics, the rest of the output.
