@@ -75,6 +75,9 @@ pub(crate) struct Rendered {
     /// (`{"name",...}`) write it under `allow-utf-8`. The `head` then starts
     /// with `{` and this.
     pub(crate) quoted_name: Option<Box<str>>,
+    /// [`crate::hash::name_hash`] of the name: a scrape looks a family up by
+    /// it in several tables.
+    pub(crate) name_hash: u64,
 }
 
 impl Desc {
@@ -146,6 +149,11 @@ impl Desc {
 
     pub(crate) fn rendered(&self) -> &Rendered {
         &self.inner.rendered
+    }
+
+    /// [`crate::hash::name_hash`] of the name.
+    pub(crate) fn name_hash(&self) -> u64 {
+        self.inner.rendered.name_hash
     }
 
     /// Whether the name and every label name are legacy names
@@ -477,6 +485,7 @@ fn render(
             .map(|label| format!(",{}=\"", quote_label_name(label)).into_boxed_str())
             .collect(),
         quoted_name: quoted_name.map(String::into_boxed_str),
+        name_hash: crate::hash::name_hash(name),
     }
 }
 

@@ -47,7 +47,7 @@
 //! error                            what collecting reports
 //! desc labels                      descriptors and label values
 //! value escape escaping            sample values; escaping of help and label values, and of names
-//! name short_copy                  leaves: the name grammar (shared with the derive); byte copies
+//! name short_copy hash             leaves: the name grammar (shared with the derive); byte copies; hashing
 //! ```
 //!
 //! A scrape runs top to bottom: the handler negotiates a [`Format`], the
@@ -81,6 +81,7 @@ pub mod error;
 pub(crate) mod escape;
 pub mod escaping;
 pub mod field;
+pub(crate) mod hash;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod interop;

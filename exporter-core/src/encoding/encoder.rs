@@ -2,7 +2,6 @@
 //! failed collector, and writing them out in order.
 
 use std::collections::HashSet;
-use std::hash::BuildHasher as _;
 
 use super::check::{DroppedSeries, ScrapeCheck};
 use super::wrap::WrapStack;
@@ -32,26 +31,26 @@ pub(super) struct Family {
 /// Family positions by name. The table holds positions in the encoder's
 /// families, hashed by their names, and compares names through them: so a
 /// scrape copies no name, and takes no count of a descriptor (a count every
-/// worker serving the same collector would write).
+/// worker serving the same collector would write). A name's hash is the one
+/// its descriptor carries ([`crate::hash::name_hash`]), not made again.
 pub(super) struct FamilyIndex {
-    /// `hashbrown`'s default hasher (foldhash) is several times cheaper than
-    /// the standard library's on short names, and nothing here is keyed by
-    /// untrusted input an attacker could choose.
-    hasher: hashbrown::DefaultHashBuilder,
     table: hashbrown::HashTable<usize>,
 }
 
 impl FamilyIndex {
     fn with_capacity(n: usize) -> Self {
         FamilyIndex {
-            hasher: hashbrown::DefaultHashBuilder::default(),
             table: hashbrown::HashTable::with_capacity(n),
         }
     }
 
     /// The position of the family named `name` in `families`.
     pub(super) fn get(&self, families: &[Family], name: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(name);
+        self.get_hashed(families, name, crate::hash::name_hash(name))
+    }
+
+    /// [`get`](Self::get) with the name's hash known.
+    fn get_hashed(&self, families: &[Family], name: &str, hash: u64) -> Option<usize> {
         self.table
             .find(hash, |&i| families[i].desc.name() == name)
             .copied()
@@ -59,10 +58,10 @@ impl FamilyIndex {
 
     /// Adds `families[idx]`, a family not in the index.
     fn insert(&mut self, families: &[Family], idx: usize) {
-        let hasher = &self.hasher;
-        let hash = hasher.hash_one(families[idx].desc.name());
         self.table
-            .insert_unique(hash, idx, |&i| hasher.hash_one(families[i].desc.name()));
+            .insert_unique(families[idx].desc.name_hash(), idx, |&i| {
+                families[i].desc.name_hash()
+            });
     }
 
     /// Forgets the families from position `len` on.
@@ -323,7 +322,10 @@ impl MetricEncoder {
                 });
             }
         }
-        let idx = match self.index.get(&self.families, desc.name()) {
+        let idx = match self
+            .index
+            .get_hashed(&self.families, desc.name(), desc.name_hash())
+        {
             Some(idx) => {
                 let fam = &mut self.families[idx];
                 if fam.streamed {

@@ -6,7 +6,7 @@
 //! it cannot see: a snapshot `Vec` with a repeated key, unchecked collectors,
 //! and merged [`Gatherers`](crate::registry::Gatherers).
 
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher as _;
 
 use hashbrown::HashTable;
 
@@ -16,6 +16,7 @@ use self::set::HashSet64;
 
 use crate::desc::{Desc, MetricType};
 use crate::error::CollectError;
+use crate::hash::hash_bytes;
 use crate::labels::{LabelSet, LabelWriter};
 
 /// A family whose sample names collide with another family's; reported as
@@ -49,7 +50,8 @@ pub struct NameCollision {
 #[derive(Debug)]
 pub(crate) struct ScrapeCheck {
     enabled: bool,
-    hasher: hashbrown::DefaultHashBuilder,
+    /// Random, so that series hashes cannot be predicted from outside the process.
+    seed: u64,
     /// Series written so far, by hash.
     seen: HashSet64,
     /// Family identities opened so far.
@@ -147,7 +149,7 @@ impl Default for ScrapeCheck {
     fn default() -> Self {
         ScrapeCheck {
             enabled: true,
-            hasher: hashbrown::DefaultHashBuilder::default(),
+            seed: hashbrown::DefaultHashBuilder::default().hash_one(0_u64),
             seen: SPARE
                 .try_with(std::cell::Cell::take)
                 .ok()
@@ -187,7 +189,7 @@ impl ScrapeCheck {
         // Every field by name: one added later must say how it is reset.
         let ScrapeCheck {
             enabled,
-            hasher: _,
+            seed: _,
             seen,
             identities,
             added_identities,
@@ -280,11 +282,12 @@ impl ScrapeCheck {
         if !self.enabled {
             return Ok(());
         }
-        let mut h = self.hasher.build_hasher();
-        h.write(desc.name().as_bytes());
-        h.write_u8(0xff);
-        h.write(desc.rendered().const_labels.as_bytes());
-        let hash = h.finish();
+        // The name's hash, made when the descriptor was, keyed with this
+        // check's random seed, then the const labels.
+        let hash = hash_bytes(
+            self.seed ^ desc.name_hash(),
+            desc.rendered().const_labels.as_bytes(),
+        );
         self.current = hash;
         let epoch = self.epoch;
         match self.identities.find_mut(hash, |x| x.hash == hash) {
@@ -427,7 +430,7 @@ impl ScrapeCheck {
         let memo = &mut self.memo;
         let created = hash_bytes(
             memo.created ^ desc.metric_type() as u64,
-            desc.name().as_bytes(),
+            &desc.name_hash().to_le_bytes(),
         );
         let known = memo.trusted && memo.last.get(memo.verified.len()) == Some(&created);
         if !known {
@@ -469,56 +472,6 @@ pub(crate) fn duplicate_text_series(desc: &Desc, labels: &[u8]) -> CollectError 
         name: desc.name().to_owned(),
         labels: format!("{{{consts}{sep}{vars}}}"),
     }
-}
-
-/// Hashes the rendered labels of a series, seeded with its family identity.
-///
-/// foldhash's construction (a 64x64->128-bit multiply folded to 64 bits, per
-/// eight bytes) cut to what this input needs: whole words from the front,
-/// the last eight bytes (overlapping) to finish, the length in the seed. The
-/// seed comes from a randomly keyed hasher, so series hashes cannot be
-/// predicted from outside the process.
-#[inline]
-fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
-    const K0: u64 = 0x243f_6a88_85a3_08d3;
-    const K1: u64 = 0x1319_8a2e_0370_7344;
-    #[inline]
-    fn fold(a: u64, b: u64) -> u64 {
-        let p = u128::from(a) * u128::from(b);
-        // Low and high halves: truncation is the point.
-        #[allow(clippy::cast_possible_truncation)]
-        let (lo, hi) = (p as u64, (p >> 64) as u64);
-        lo ^ hi
-    }
-    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K1);
-    if let Some(last) = bytes.last_chunk::<8>() {
-        let mut rest = bytes;
-        // Whole words while more than eight bytes remain.
-        while let Some((word, tail)) = rest.split_first_chunk::<8>().filter(|(_, t)| !t.is_empty())
-        {
-            h = fold(h ^ u64::from_le_bytes(*word), K0);
-            rest = tail;
-        }
-        // The last word, overlapping the previous one unless the length
-        // is a multiple of eight.
-        h = fold(h ^ u64::from_le_bytes(*last), K0);
-    } else {
-        // Fewer than eight bytes, read as foldhash does: two overlapping
-        // four-byte words, or the first, middle and last byte.
-        let n = bytes.len();
-        let w = match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-            (Some(lo), Some(hi)) => {
-                u64::from(u32::from_le_bytes(*lo)) << 32 | u64::from(u32::from_le_bytes(*hi))
-            }
-            _ if n > 0 => {
-                u64::from(bytes[0]) << 16 | u64::from(bytes[n / 2]) << 8 | u64::from(bytes[n - 1])
-            }
-            _ => 0,
-        };
-        // One multiply mixes a single word well enough (foldhash's short path).
-        return fold(h ^ w, K0);
-    }
-    fold(h, K1)
 }
 
 #[cfg(test)]
