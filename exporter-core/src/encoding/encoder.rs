@@ -435,22 +435,31 @@ impl MetricEncoder {
     /// be [`reset`](Self::reset) for another scrape.
     pub(crate) fn write_into(&mut self, out: &mut Vec<u8>) {
         self.sort();
-        self.families.retain(|fam| !fam.is_empty());
-        let mut families = self.families.iter_mut();
-        if out.is_empty() && self.format != Format::Protobuf {
+        let format = self.format;
+        // Empty families stay in the list (they are skipped), so that a
+        // reset keeps their buffers.
+        let size = |families: &[Family]| -> usize {
+            families.iter().map(|f| f.body.len() + 16).sum::<usize>() + 6
+        };
+        let mut rest = &mut self.families[..];
+        if out.is_empty() && format != Format::Protobuf {
             // The first family's buffer already holds the start of the
-            // output: it becomes `out`, which saves copying it (the whole
-            // scrape, when one big family is all there is).
-            if let Some(first) = families.next() {
-                std::mem::swap(out, &mut first.body);
+            // output. When it is most of the output, it becomes `out`, which
+            // saves copying it (the whole scrape, when one big family is all
+            // there is). Otherwise `out` is made once at its whole size, and
+            // every family's buffer is left for the next scrape (see `reset`).
+            if let Some(i) = rest.iter().position(|f| !f.is_empty()) {
+                if 2 * rest[i].body.len() >= size(rest) {
+                    std::mem::swap(out, &mut rest[i].body);
+                    rest = &mut rest[i + 1..];
+                }
             }
         }
-        let rest: usize = families.as_slice().iter().map(|f| f.body.len() + 16).sum();
-        out.reserve(rest + 6);
-        for fam in families {
-            fam.write_to(self.format, out);
+        out.reserve(size(rest));
+        for fam in rest.iter().filter(|f| !f.is_empty()) {
+            fam.write_to(format, out);
         }
-        trailer_into(self.format, out);
+        trailer_into(format, out);
     }
 
     /// Like [`finish_into`](Self::finish_into), but hands out the output one
