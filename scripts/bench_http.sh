@@ -101,8 +101,9 @@ for c in $CONNS; do
             non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
             p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
             rps=$(awk -v r="$requests" -v n="${non2xx:-0}" -v d="$DURATION" 'BEGIN { printf "%.0f", (r - n) / d }')
-            # The server's CPU time (user + system) per request answered, in microseconds.
-            cpu=$(awk -v t="$((after - before))" -v hz="$hz" -v r="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / r }')
+            # The server's CPU time (user + system) per 2xx answer, in microseconds.
+            cpu=$(awk -v t="$((after - before))" -v hz="$hz" -v r="$requests" -v n="${non2xx:-0}" \
+                'BEGIN { printf "%.2f", (r - n > 0) ? t * 1e6 / hz / (r - n) : 0 }')
             echo "    round $round, $c conns, $name: $rps req/s (2xx), p99 $p99, CPU $cpu us/req${non2xx:+, $non2xx non-2xx}"
             echo "$c $name $rps $p99 $cpu" >>"$results"
         done

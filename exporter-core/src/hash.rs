@@ -2,13 +2,19 @@
 //! names, which a descriptor hashes once when it is built so that a scrape
 //! does not hash them again for each table it looks them up in.
 
+use std::hash::BuildHasher as _;
+use std::sync::OnceLock;
+
 /// The hash of a family name in the tables of one scrape (the encoder's
-/// family index, the checks' running hash of families): the same in every
-/// scrape, so that a descriptor can carry it. Names are chosen by the
-/// exporter's code, not by what it scrapes; series, which may carry anything,
-/// are hashed with a random seed instead.
+/// family index, the checks' family identities and running hash of
+/// families): the same in every scrape of the process, so that a descriptor
+/// can carry it, and seeded at random once per process, so that names built
+/// from outside input (a proxied exporter's, a config's) cannot be chosen to
+/// collide.
 pub(crate) fn name_hash(name: &str) -> u64 {
-    hash_bytes(0x6a09_e667_f3bc_c908, name.as_bytes())
+    static SEED: OnceLock<u64> = OnceLock::new();
+    let seed = *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0_u64));
+    hash_bytes(seed, name.as_bytes())
 }
 
 /// Hashes `bytes` with `seed`: the rendered labels of a series (seeded with

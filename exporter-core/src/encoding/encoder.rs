@@ -185,8 +185,10 @@ impl MetricEncoder {
 
     /// Empties the encoder for another scrape, as [`new`](Self::new) makes
     /// one in the same format, but keeping the room its lists and tables
-    /// grew to (up to a small exporter's): the HTTP handler keeps one per
-    /// thread, so that a small scrape allocates none of them again.
+    /// grew to: the HTTP handler keeps one per thread, so that a small scrape
+    /// allocates none of them again. The families' list, index and buffers
+    /// keep a small exporter's room at most; the duplicate check's series
+    /// table shrinks when it is far larger than the scrape needed.
     pub(crate) fn reset(&mut self) {
         // Every field by name: one added later must say how it is reset.
         let MetricEncoder {
@@ -428,12 +430,17 @@ impl MetricEncoder {
     /// Writes every family (sorted by name, empty ones left out) to `out`,
     /// then the format's trailer (`# EOF` in OpenMetrics).
     pub fn finish_into(mut self, out: &mut Vec<u8>) {
-        self.write_into(out);
+        self.write_out(out, false);
     }
 
     /// What [`finish_into`](Self::finish_into) does, leaving the encoder to
     /// be [`reset`](Self::reset) for another scrape.
     pub(crate) fn write_into(&mut self, out: &mut Vec<u8>) {
+        self.write_out(out, true);
+    }
+
+    /// `reuse`: whether the families' buffers are kept for another scrape.
+    fn write_out(&mut self, out: &mut Vec<u8>, reuse: bool) {
         self.sort();
         let format = self.format;
         // Empty families stay in the list (they are skipped), so that a
@@ -444,12 +451,13 @@ impl MetricEncoder {
         let mut rest = &mut self.families[..];
         if out.is_empty() && format != Format::Protobuf {
             // The first family's buffer already holds the start of the
-            // output. When it is most of the output, it becomes `out`, which
-            // saves copying it (the whole scrape, when one big family is all
-            // there is). Otherwise `out` is made once at its whole size, and
-            // every family's buffer is left for the next scrape (see `reset`).
+            // output: it becomes `out`, which saves copying it (the whole
+            // scrape, when one big family is all there is). When the buffers
+            // are kept and it is not most of the output, `out` is made once
+            // at its whole size instead, and every family's buffer is left
+            // for the next scrape (see `reset`).
             if let Some(i) = rest.iter().position(|f| !f.is_empty()) {
-                if 2 * rest[i].body.len() >= size(rest) {
+                if !reuse || 2 * rest[i].body.len() >= size(rest) {
                     std::mem::swap(out, &mut rest[i].body);
                     rest = &mut rest[i + 1..];
                 }
@@ -652,8 +660,13 @@ mod tests {
             Format::Text,
         ] {
             reused.set_format(format);
+            // A new encoder, finished the way a consumed one is.
             let mut fresh = MetricEncoder::new(format);
-            let (want, want_errors) = gather(&clean, &mut fresh);
+            let want_errors = clean.gather_into(&mut fresh).len();
+            let escaping = fresh.escaping();
+            assert!(fresh.dropped_series().is_empty());
+            let mut want = Vec::new();
+            fresh.finish_into(&mut want);
             assert_eq!(
                 gather(&clean, &mut reused),
                 (want.clone(), want_errors),
@@ -662,7 +675,7 @@ mod tests {
             // The duplicate check is on again, and the repeated series refused.
             assert_eq!(want_errors, 1);
             assert!(!want.is_empty());
-            assert_eq!(reused.escaping(), fresh.escaping());
+            assert_eq!(reused.escaping(), escaping);
             assert!(reused.dropped_series().is_empty());
             reused.reset();
         }

@@ -89,7 +89,9 @@ struct CollisionMemo {
     /// check passed (or was known to pass), and its length at the begin.
     verified: Vec<u64>,
     verified_at_begin: usize,
-    /// `verified` of the last scrape on this thread.
+    /// `verified` of the last trusted scrape: on this thread, or of this
+    /// check before it was [`reset`](ScrapeCheck::reset). Any such list will
+    /// do: each entry hashes the whole ordered list of families before it.
     last: Vec<u64>,
     /// Whether `last` may be trusted: not after a rollback kept a streamed
     /// family the running hash does not account for.
@@ -183,8 +185,9 @@ impl Default for ScrapeCheck {
 
 impl ScrapeCheck {
     /// Empties the check for another scrape, as `default` makes one, but
-    /// keeping its tables' room and, as dropping it does, the families this
-    /// scrape verified, for the next one's name-collision memo.
+    /// keeping its tables' room and, when this scrape's were trusted, the
+    /// families it verified, for the next one's name-collision memo (else
+    /// the list it had).
     pub(crate) fn reset(&mut self) {
         // Every field by name: one added later must say how it is reset.
         let ScrapeCheck {

@@ -100,8 +100,8 @@ impl Stream {
     /// ran) and ends the response.
     pub(super) fn finish_with(&mut self, encoder: MetricEncoder) {
         if self.head.is_some() && self.pending.is_empty() && encoder.encoded_len() < CHUNK {
-            // A small scrape, the usual one: written straight into `pending`
-            // (the first family's buffer becomes it), one copy fewer.
+            // A small scrape: written straight into `pending` (the first
+            // family's buffer becomes it), one copy fewer.
             encoder.finish_into(&mut self.pending);
             self.written += self.pending.len();
         } else {
