@@ -70,6 +70,7 @@ impl FamilyIndex {
     }
 
     /// Forgets every family, keeping the table's room up to [`KEPT_FAMILIES`].
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     fn clear(&mut self) {
         if self.table.capacity() > KEPT_FAMILIES {
             self.table = hashbrown::HashTable::with_capacity(8);
@@ -81,9 +82,11 @@ impl FamilyIndex {
 
 /// How many families' room a [`reset`](MetricEncoder::reset) encoder keeps:
 /// a small exporter's, not what one big scrape grew to.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 const KEPT_FAMILIES: usize = 64;
 
 /// The largest family buffer a [`reset`](MetricEncoder::reset) encoder keeps.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 const KEPT_BODY: usize = 4096;
 
 impl Family {
@@ -189,6 +192,7 @@ impl MetricEncoder {
     /// allocates none of them again. The families' list, index and buffers
     /// keep a small exporter's room at most; the duplicate check's series
     /// table shrinks when it is far larger than the scrape needed.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn reset(&mut self) {
         // Every field by name: one added later must say how it is reset.
         let MetricEncoder {
@@ -233,6 +237,7 @@ impl MetricEncoder {
     }
 
     /// Sets the format of an encoder that holds nothing yet (new or [`reset`](Self::reset)).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn set_format(&mut self, format: Format) {
         debug_assert!(self.families.is_empty(), "set_format on a started scrape");
         self.format = format;
@@ -435,6 +440,7 @@ impl MetricEncoder {
 
     /// What [`finish_into`](Self::finish_into) does, leaving the encoder to
     /// be [`reset`](Self::reset) for another scrape.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn write_into(&mut self, out: &mut Vec<u8>) {
         self.write_out(out, true);
     }

@@ -115,6 +115,7 @@ impl WrapStack {
     }
 
     /// Empties the stack and the rewritten descriptors, for another scrape.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn clear(&mut self) {
         self.stack.clear();
         self.arena.clear();

@@ -188,6 +188,7 @@ impl ScrapeCheck {
     /// keeping its tables' room and, when this scrape's were trusted, the
     /// families it verified, for the next one's name-collision memo (else
     /// the list it had).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn reset(&mut self) {
         // Every field by name: one added later must say how it is reset.
         let ScrapeCheck {
