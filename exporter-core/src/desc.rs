@@ -7,7 +7,7 @@
 //! scrape only writes the values.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::escape;
 use crate::escaping::{self, EscapingScheme};
@@ -54,8 +54,9 @@ struct DescInner {
     escaped: Option<Box<[Result<Desc, DescError>; 3]>>,
 }
 
-/// Pre-rendered bytes, computed once in [`Desc`] construction.
-#[derive(Clone, Default)]
+/// Pre-rendered bytes, computed once in [`Desc`] construction (the headers
+/// at the first scrape that writes the family).
+#[derive(Default)]
 pub(crate) struct Rendered {
     /// Help with `\` and newline escaped, for the text format (OpenMetrics
     /// also escapes `"`; its header escapes the raw help once per scrape).
@@ -78,6 +79,17 @@ pub(crate) struct Rendered {
     /// [`crate::hash::name_hash`] of the name: a scrape looks a family up by
     /// it in several tables.
     pub(crate) name_hash: u64,
+    /// The family's header lines in each [`HeaderFormat`] (see [`Desc::header`]).
+    headers: [OnceLock<Box<[u8]>>; 2],
+}
+
+/// A text format whose family header a descriptor keeps (see [`Desc::header`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum HeaderFormat {
+    /// The Prometheus text format.
+    Text = 0,
+    /// OpenMetrics text.
+    OpenMetrics = 1,
 }
 
 impl Desc {
@@ -154,6 +166,18 @@ impl Desc {
     /// [`crate::hash::name_hash`] of the name.
     pub(crate) fn name_hash(&self) -> u64 {
         self.inner.rendered.name_hash
+    }
+
+    /// The family's header lines in `format` (`# HELP`, `# TYPE`, and
+    /// `# UNIT` in OpenMetrics): written by `render` at the first call for
+    /// each format, then kept, so that a scrape copies them in one piece
+    /// instead of escaping the help and putting the lines together again.
+    pub(crate) fn header(&self, format: HeaderFormat, render: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+        self.inner.rendered.headers[format as usize].get_or_init(|| {
+            let mut out = Vec::new();
+            render(&mut out);
+            out.into_boxed_slice()
+        })
     }
 
     /// Whether the name and every label name are legacy names
@@ -486,6 +510,7 @@ fn render(
             .collect(),
         quoted_name: quoted_name.map(String::into_boxed_str),
         name_hash: crate::hash::name_hash(name),
+        headers: Default::default(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::check::{DroppedSeries, ScrapeCheck};
 use super::wrap::WrapStack;
 use super::{openmetrics, protobuf, spill, text, FamilyEncoder, Format};
-use crate::desc::Desc;
+use crate::desc::{Desc, HeaderFormat};
 use crate::error::CollectError;
 use crate::escaping::EscapingScheme;
 
@@ -98,11 +98,15 @@ impl Family {
         // reallocation costs more than writing such a family.
         let name = desc.name().len();
         body.reserve(2 * name + desc.help().len() + 32 + 4 * (name + 48));
-        match format {
-            Format::Text => text::header_into(&mut body, desc),
-            Format::OpenMetrics => openmetrics::header_into(&mut body, desc),
-            Format::Protobuf => {}
-        }
+        // The header lines, rendered once per descriptor and format.
+        let header = match format {
+            Format::Text => desc.header(HeaderFormat::Text, |out| text::header_into(out, desc)),
+            Format::OpenMetrics => desc.header(HeaderFormat::OpenMetrics, |out| {
+                openmetrics::header_into(out, desc);
+            }),
+            Format::Protobuf => &[],
+        };
+        body.extend_from_slice(header);
         Family {
             desc: desc.clone(),
             header_len: body.len(),
@@ -608,6 +612,44 @@ mod tests {
         let mut out = Vec::new();
         encoder.write_into(&mut out);
         (out, errors)
+    }
+
+    #[test]
+    fn a_family_header_is_rendered_once_per_format_and_kept() {
+        // A help the two formats escape differently, and a unit only OpenMetrics writes.
+        let desc = Desc::builder("disk_bytes", MetricType::Gauge)
+            .help("Bytes \"used\" \\ on\ndisk.")
+            .unit("bytes")
+            .labels(["l"])
+            .build()
+            .unwrap();
+        let registry = Registry::new();
+        registry
+            .register(Writes {
+                descs: vec![desc],
+                value: 1.0,
+                times: 1,
+                fail: false,
+            })
+            .unwrap();
+        let scrape = |format| {
+            let mut encoder = MetricEncoder::new(format);
+            assert!(registry.gather_into(&mut encoder).is_empty());
+            let mut out = Vec::new();
+            encoder.finish_into(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let text = scrape(Format::Text);
+        let openmetrics = scrape(Format::OpenMetrics);
+        assert!(text.starts_with(
+            "# HELP disk_bytes Bytes \"used\" \\\\ on\\ndisk.\n# TYPE disk_bytes gauge\ndisk_bytes{"
+        ));
+        assert!(openmetrics.starts_with(
+            "# HELP disk_bytes Bytes \\\"used\\\" \\\\ on\\ndisk.\n# TYPE disk_bytes gauge\n# UNIT disk_bytes bytes\ndisk_bytes{"
+        ));
+        // Kept: the second scrape in each format writes the same bytes.
+        assert_eq!(scrape(Format::Text), text);
+        assert_eq!(scrape(Format::OpenMetrics), openmetrics);
     }
 
     #[test]
