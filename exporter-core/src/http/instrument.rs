@@ -13,7 +13,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
-use crate::encoding::{Claims, MetricEncoder};
+use crate::encoding::{Claims, FamilyEncoder, MetricEncoder};
 use crate::error::CollectError;
 
 struct Descs {
@@ -142,7 +142,9 @@ impl Collector for HandlerMetrics {
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
         // In name order, as the scrape sorts them; each family's series in
-        // one batch, checked once.
+        // one batch. Their labels are distinct by construction (two causes;
+        // each code counted in one place), a keyed collection's as the
+        // duplicate check sees it, so it need not hash them.
         let errors = [
             (&["encoding"], self.encoding_errors.load(Ordering::Relaxed)),
             (
@@ -150,7 +152,9 @@ impl Collector for HandlerMetrics {
                 self.gathering_errors.load(Ordering::Relaxed),
             ),
         ];
-        encoder.family(&DESCS.errors)?.samples(errors)?;
+        keyed(encoder.family(&DESCS.errors)?, |family| {
+            family.samples(errors)
+        })?;
         encoder
             .family(&DESCS.in_flight)?
             .sample(&(), self.in_flight.load(Ordering::Relaxed))?;
@@ -158,27 +162,41 @@ impl Collector for HandlerMetrics {
             .iter()
             .zip(&self.usual)
             .map(|(code, n)| (code, n.load(Ordering::Relaxed)));
-        let mut family = encoder.family(&DESCS.requests)?;
-        if !self.any_other.load(Ordering::Acquire) {
-            return family.samples(usual);
-        }
-        let mut by_code: Vec<(u16, u64)> = {
-            let other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
-            other.iter().map(|(c, n)| (*c, *n)).collect()
-        };
-        by_code.extend(CODES.iter().zip(usual).map(|(c, (_, n))| (*c, n)));
-        // In code order, as a map of them would list them.
-        by_code.sort_unstable();
-        let mut buf = itoa::Buffer::new();
-        for (code, n) in by_code {
-            family.sample(&[buf.format(code)], n)?;
-        }
-        Ok(())
+        keyed(encoder.family(&DESCS.requests)?, |family| {
+            if !self.any_other.load(Ordering::Acquire) {
+                return family.samples(usual);
+            }
+            let mut by_code: Vec<(u16, u64)> = {
+                let other = self.other.lock().unwrap_or_else(PoisonError::into_inner);
+                other.iter().map(|(c, n)| (*c, *n)).collect()
+            };
+            by_code.extend(CODES.iter().zip(usual).map(|(c, (_, n))| (*c, n)));
+            // In code order, as a map of them would list them.
+            by_code.sort_unstable();
+            let mut buf = itoa::Buffer::new();
+            for (code, n) in by_code {
+                family.sample(&[buf.format(code)], n)?;
+            }
+            Ok(())
+        })
     }
 
     fn name(&self) -> &'static str {
         "promhttp"
     }
+}
+
+/// Writes a family whose series are distinct by construction, as a keyed
+/// collection (a map, an instrument `Family`) does: the scrape's duplicate
+/// check does not hash them.
+fn keyed(
+    mut family: FamilyEncoder<'_>,
+    write: impl FnOnce(&mut FamilyEncoder<'_>) -> Result<(), CollectError>,
+) -> Result<(), CollectError> {
+    let before = family.check_mut().set_keyed(true);
+    let result = write(&mut family);
+    family.check_mut().set_keyed(before);
+    result
 }
 
 #[cfg(test)]
