@@ -195,6 +195,58 @@ async fn compression_can_be_disabled() {
     );
 }
 
+/// Writes a series of the self-metrics' own family, `code="200"`, with the same
+/// descriptor, without describing it (so registration cannot refuse it).
+struct Impostor {
+    desc: exporter_core::Desc,
+}
+
+impl exporter_core::Collector for Impostor {
+    fn describe(&self) -> Vec<&exporter_core::Desc> {
+        Vec::new()
+    }
+
+    fn collect(
+        &self,
+        encoder: &mut exporter_core::MetricEncoder,
+    ) -> Result<(), exporter_core::CollectError> {
+        encoder.family(&self.desc)?.sample(&["200"], 7.0)
+    }
+}
+
+#[tokio::test]
+async fn a_collector_writing_a_self_metrics_series_is_not_served_twice() {
+    let registry = Registry::new();
+    let desc = exporter_core::Desc::new(
+        "promhttp_metric_handler_requests_total",
+        "Total number of scrapes by HTTP status code.",
+        exporter_core::MetricType::Counter,
+        ["code"],
+    )
+    .unwrap();
+    registry.register(Impostor { desc }).unwrap();
+    let server = start(MetricsHandler::new(registry)).await;
+    // The first scrape runs as a task of its own, the next ones in the request's task.
+    for _ in 0..3 {
+        let text = get(server.addr, "/metrics", &[]).await.text();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("promhttp_metric_handler_requests_total{"))
+            .collect();
+        // The self-metrics' series repeats the collector's, so the duplicate check
+        // refuses the self-metrics (all three families), and the collector's is served.
+        assert_eq!(
+            lines,
+            ["promhttp_metric_handler_requests_total{code=\"200\"} 7"],
+            "{text}"
+        );
+        assert_eq!(
+            value(&text, "promhttp_metric_handler_requests_in_flight", &[]),
+            None
+        );
+    }
+}
+
 #[tokio::test]
 async fn self_metrics_are_present_and_count() {
     let server = start(MetricsHandler::new(fixed_registry())).await;
