@@ -34,7 +34,7 @@ if [ "${CI:-}" = true ]; then
 fi
 disk_report
 
-echo "==> publishing: cargo package --list (licenses, README, the derive's shared name.rs and go_duration.rs)"
+echo "==> publishing: cargo package --list (licenses, README, the derive's shared name.rs, name/lints.rs and go_duration.rs)"
 for crate in exporter-core exporter-derive; do
     files=$(cargo package --list --allow-dirty -p "$crate")
     for f in LICENSE-MIT LICENSE-APACHE README.md Cargo.toml; do
@@ -44,7 +44,7 @@ done
 # The derive shares the name rules and Go's duration syntax with exporter-core through
 # symlinks; the package must carry the files themselves.
 derive_files=$(cargo package --list --allow-dirty -p exporter-derive)
-for shared in src/name.rs src/go_duration.rs; do
+for shared in src/name.rs src/name/lints.rs src/go_duration.rs; do
     grep -qx "$shared" <<<"$derive_files" ||
         { echo "exporter-derive does not ship $shared" >&2; exit 1; }
 done

@@ -1,5 +1,6 @@
 //! The module layering drawn in `src/lib.rs` ("How the crate is built") holds:
-//! no module imports one drawn on its own line or above it.
+//! no module imports one drawn on its own line or above it. And no source file
+//! is longer than a reader can hold: 600 lines, its test module excluded.
 //!
 //! Reads every source file, takes the paths its code names (`crate::x`,
 //! `$crate::x`, and `super::x` in a top-level module), and resolves names the
@@ -205,4 +206,57 @@ fn an_upward_import_is_seen() {
             "mystery.rs: module `mystery` is not in the drawing",
         ]
     );
+}
+
+/// The most lines a source file may have before its test module.
+const MAX_LINES: usize = 600;
+
+/// Every file under `src` longer than [`MAX_LINES`], its trailing
+/// `#[cfg(test)] mod tests` left out, with its length.
+fn long_files(src: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    source_files(src, &mut files);
+    let mut found: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let text = fs::read_to_string(path).expect("a source file");
+            let lines = text
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or(&text)
+                .lines()
+                .count();
+            let name = path.strip_prefix(src).expect("under src").display();
+            (lines > MAX_LINES).then(|| format!("{name}: {lines} lines"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found = long_files(&src);
+    assert!(
+        found.is_empty(),
+        "split these by job, as `runtime/` and `encoding/` are:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The length check counts up to the test module only, and sees a long file.
+#[test]
+fn a_long_file_is_seen() {
+    let tmp = std::env::temp_dir().join(format!("long-files-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(tmp.join("sub")).expect("temp dir");
+    let code = |n: usize| "fn f() {}\n".repeat(n);
+    fs::write(tmp.join("at_limit.rs"), code(MAX_LINES)).expect("write");
+    let with_tests = code(MAX_LINES) + "#[cfg(test)]\nmod tests {\n" + &code(50) + "}\n";
+    fs::write(tmp.join("with_tests.rs"), with_tests).expect("write");
+    fs::write(tmp.join("sub").join("long.rs"), code(MAX_LINES + 1)).expect("write");
+    let found = long_files(&tmp);
+    let _ = fs::remove_dir_all(&tmp);
+    assert_eq!(found, ["sub/long.rs: 601 lines"]);
 }

@@ -19,7 +19,9 @@ mod generics;
 mod go_duration;
 mod label_set;
 mod label_value;
-#[allow(dead_code)]
+// The name rules, shared with exporter-core (symlinks to its `name.rs` and
+// `name/lints.rs`); the derive uses some of what they export.
+#[allow(dead_code, unused_imports)]
 mod name;
 mod valid;
 

@@ -22,6 +22,7 @@
 
 pub(crate) mod check;
 mod encoder;
+mod line;
 mod negotiate;
 mod openmetrics;
 // The messages are also the tests' decoder (they include the file), hence `pub` items.

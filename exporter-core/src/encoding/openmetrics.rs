@@ -8,7 +8,7 @@
 //! # EOF
 //! ```
 //!
-//! Sample lines are written by [`super::text::line_into`]; this module holds
+//! Sample lines are written by [`super::line::line_into`]; this module holds
 //! what differs from text 0.0.4:
 //!
 //! - family names: a counter `foo_total` is the family `foo` with sample
@@ -165,7 +165,7 @@ impl FamilyEncoder<'_> {
         let family = family_name(self.desc);
         let counter = self.desc.metric_type() == MetricType::Counter;
         let suffix = if counter { "_total" } else { "" };
-        let mut line = super::text::Line::new(family, suffix, value, opts.timestamp_ms);
+        let mut line = super::line::Line::new(family, suffix, value, opts.timestamp_ms);
         line.exemplar = exemplar;
         self.om_line(&line, labels)?;
         if counter {
@@ -177,15 +177,15 @@ impl FamilyEncoder<'_> {
     #[inline]
     pub(super) fn om_line<L: LabelSet + ?Sized>(
         &mut self,
-        line: &super::text::Line<'_>,
+        line: &super::line::Line<'_>,
         labels: &L,
     ) -> Result<(), CollectError> {
-        let got = super::text::line_into(
+        let got = super::line::line_into(
             self.body,
             self.desc,
             line,
             labels,
-            super::text::Flavor::OpenMetrics,
+            super::line::Flavor::OpenMetrics,
         );
         self.check_arity(got)
     }
@@ -200,7 +200,7 @@ impl FamilyEncoder<'_> {
     ) -> Result<(), CollectError> {
         match opts.created {
             Some(created) if self.created_lines => self.om_line(
-                &super::text::Line::new(
+                &super::line::Line::new(
                     family,
                     "_created",
                     Number::Float(created),

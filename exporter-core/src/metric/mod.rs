@@ -117,6 +117,7 @@ macro_rules! one_value_instrument {
 }
 
 mod atomic;
+mod buckets;
 mod ckms;
 mod counter;
 mod family;
@@ -129,13 +130,13 @@ mod summary;
 use std::time::Duration;
 
 pub use self::atomic::Atomic;
+pub use self::buckets::{
+    exponential_buckets, linear_buckets, BucketError, HistogramBuilder, DEFAULT_BUCKETS,
+};
 pub use self::counter::{Counter, CounterError};
 pub use self::family::{Family, LabelQuery};
 pub use self::gauge::Gauge;
-pub use self::histogram::{
-    exponential_buckets, linear_buckets, BucketError, Histogram, HistogramBuilder, NativeBuckets,
-    DEFAULT_BUCKETS,
-};
+pub use self::histogram::{Histogram, NativeBuckets};
 pub use self::native::{
     native_bucket_index, native_bucket_upper_bound, native_schema_for_factor, native_widened_index,
     DEFAULT_ZERO_THRESHOLD as NATIVE_DEFAULT_ZERO_THRESHOLD, MAX_SCHEMA as NATIVE_MAX_SCHEMA,

@@ -1,11 +1,16 @@
-//! The scrapers' `--collect.<name>` flags, and the exporter without flags of its own.
+//! The command line: the standard `--web.*` and `--log.*` flags, the
+//! scrapers' `--collect.<name>` flags, the exporter without flags of its
+//! own, and the parsed [`Config`].
 
 use std::ffi::OsString;
 
+use clap::builder::PossibleValuesParser;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use tracing::Level;
 
+use super::{Config, LogFormat};
 use crate::scrape::{Scrapers, Selection};
 
 /// The flags of an exporter that adds none of its own (the default of
@@ -30,6 +35,143 @@ impl clap::Args for NoFlags {
 
     fn augment_args_for_update(cmd: Command) -> Command {
         cmd
+    }
+}
+
+/// The command with the flags every exporter has: `--web.*` and `--log.*`
+/// (`--web.config.file` is added with the `tls` feature).
+pub(super) fn standard(
+    name: &str,
+    version: &str,
+    about: &str,
+    default_listen_address: &str,
+) -> Command {
+    Command::new(name.to_owned())
+    .version(version.to_owned())
+    .about(about.to_owned())
+        .arg(
+            Arg::new("web.listen-address")
+                .long("web.listen-address")
+                .value_name("ADDRESS")
+                .help("Address to listen on for web interface and telemetry; repeatable")
+                .action(ArgAction::Append)
+                .default_value(default_listen_address.to_owned()),
+        )
+        .arg(
+            Arg::new("web.telemetry-path")
+                .long("web.telemetry-path")
+                .value_name("PATH")
+                .help("Path under which to expose metrics")
+                .default_value("/metrics")
+                .value_parser(|s: &str| {
+                    if s.starts_with('/') {
+                        Ok(s.to_owned())
+                    } else {
+                        Err("the path must start with `/`")
+                    }
+                }),
+        )
+        .arg(
+            Arg::new("web.max-requests")
+                .long("web.max-requests")
+                .value_name("N")
+                .help("Maximum number of parallel scrape requests; 0 disables the limit")
+                .default_value("40")
+                .value_parser(clap::value_parser!(usize)),
+        )
+        .arg(
+            Arg::new("web.disable-exporter-metrics")
+                .long("web.disable-exporter-metrics")
+                .help("Exclude metrics about the exporter itself (promhttp_*, process_*, build info)")
+                .action(ArgAction::SetTrue),
+        )
+        .arg(
+            Arg::new("web.systemd-socket")
+                .long("web.systemd-socket")
+                .help("Use systemd socket activation listeners instead of port listeners (Linux only)")
+                .action(ArgAction::SetTrue),
+        )
+        .arg(
+            Arg::new("web.shutdown-timeout")
+                .long("web.shutdown-timeout")
+                .value_name("DURATION")
+                .help("After SIGINT or SIGTERM, how long requests in flight may take before the process exits")
+                .default_value("5s")
+                .value_parser(|s: &str| {
+                    crate::http::parse_go_duration(s)
+                        .ok_or("expected a duration such as `5s` or `500ms`")
+                }),
+        )
+        .arg(
+            Arg::new("web.send-timeout")
+                .long("web.send-timeout")
+                .value_name("DURATION")
+                .help("How long a response may wait for a client that stopped reading it before the connection is closed")
+                .default_value("30s")
+                .value_parser(|s: &str| {
+                    crate::http::parse_go_duration(s)
+                        .filter(|d| !d.is_zero())
+                        .ok_or("expected a duration above zero such as `30s` or `1m`")
+                }),
+        )
+        .arg(
+            Arg::new("log.level")
+                .long("log.level")
+                .value_name("LEVEL")
+                .help("Only log messages with the given severity or above")
+                .default_value("info")
+                .value_parser(PossibleValuesParser::new(["debug", "info", "warn", "error"])),
+        )
+        .arg(
+            Arg::new("log.format")
+                .long("log.format")
+                .value_name("FORMAT")
+                .help("Output format of log messages")
+                .default_value("logfmt")
+                .value_parser(PossibleValuesParser::new(["logfmt", "json"])),
+        )
+}
+
+/// The parsed flags as a [`Config`].
+pub(super) fn config_from<A>(m: &ArgMatches, args: A, scrapers: Option<Selection>) -> Config<A> {
+    let string = |id: &str| m.get_one::<String>(id).cloned().unwrap_or_default();
+    Config {
+        args,
+        scrapers,
+        listen_addresses: m
+            .get_many::<String>("web.listen-address")
+            .map(|v| v.cloned().collect())
+            .unwrap_or_default(),
+        telemetry_path: string("web.telemetry-path"),
+        max_requests: m
+            .get_one::<usize>("web.max-requests")
+            .copied()
+            .unwrap_or(40),
+        disable_exporter_metrics: m.get_flag("web.disable-exporter-metrics"),
+        systemd_socket: m.get_flag("web.systemd-socket"),
+        shutdown_timeout: m
+            .get_one::<std::time::Duration>("web.shutdown-timeout")
+            .copied()
+            .unwrap_or(std::time::Duration::from_secs(5)),
+        send_timeout: m
+            .get_one::<std::time::Duration>("web.send-timeout")
+            .copied()
+            .unwrap_or(std::time::Duration::from_secs(30)),
+        web_config_file: m
+            .try_get_one::<std::path::PathBuf>("web.config.file")
+            .ok()
+            .flatten()
+            .cloned(),
+        log_level: match string("log.level").as_str() {
+            "debug" => Level::DEBUG,
+            "warn" => Level::WARN,
+            "error" => Level::ERROR,
+            _ => Level::INFO,
+        },
+        log_format: match string("log.format").as_str() {
+            "json" => LogFormat::Json,
+            _ => LogFormat::Logfmt,
+        },
     }
 }
 

@@ -3,20 +3,17 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
+use super::report::{Ran, Report, Reports};
 use super::set::{Scrapers, ScrapersError, Selection};
-use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError, ScrapeRun};
-use crate::collector::{panic_message, BadRequest, Collector, NeedsAsync, ScrapeRequest};
-use crate::desc::DescError;
-use crate::desc::{Desc, MetricType};
+use super::steps::{run_each, ConnectStep, ScrapeSlot};
+use super::{ConnectContext, DynConnect, Probe, ScrapeContext, ScrapeError};
+use crate::collector::{BadRequest, Collector, NeedsAsync, ScrapeRequest};
 use crate::encoding::{Claims, MetricEncoder};
 use crate::error::CollectError;
 use crate::registry::{collect_contained, GatherError, GatherFuture, Gatherer};
@@ -102,14 +99,6 @@ struct Run {
     seconds: f64,
     /// `None` when it failed (logged when it did).
     snapshot: Option<Arc<dyn Collector>>,
-}
-
-/// One scraper of a scrape, as the reports show it.
-struct Ran {
-    index: usize,
-    seconds: f64,
-    /// It returned a snapshot and the snapshot was encoded.
-    ok: bool,
 }
 
 impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
@@ -436,137 +425,6 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// One task of [`run_each`].
-trait Task {
-    /// Polls it unless it has finished (timed from `started`); true while
-    /// it is still running.
-    fn poll_task(&mut self, cx: &mut Context<'_>, started: Instant) -> bool;
-    /// Whether it has not finished yet.
-    fn running(&self) -> bool;
-    /// At the deadline: drops it if it is still running (cancelled).
-    fn cut(&mut self, took: Duration);
-}
-
-type Connecting<'a, T> = Pin<Box<dyn Future<Output = Result<T, ScrapeError>> + Send + 'a>>;
-
-/// The connect step: its future, then its result.
-enum ConnectStep<'a, T> {
-    Running(Connecting<'a, T>),
-    Done(Result<T, ScrapeError>),
-}
-
-impl<T> Task for ConnectStep<'_, T> {
-    fn poll_task(&mut self, cx: &mut Context<'_>, _: Instant) -> bool {
-        let ConnectStep::Running(fut) = self else {
-            return false;
-        };
-        match contained(|| fut.as_mut().poll(cx)) {
-            Poll::Pending => true,
-            Poll::Ready(result) => {
-                *self = ConnectStep::Done(result);
-                false
-            }
-        }
-    }
-
-    fn running(&self) -> bool {
-        matches!(self, ConnectStep::Running(_))
-    }
-
-    fn cut(&mut self, _: Duration) {
-        if self.running() {
-            *self = ConnectStep::Done(Err(ScrapeError::TimedOut));
-        }
-    }
-}
-
-/// One scraper of a scrape: its future, then its snapshot, in one allocation.
-struct ScrapeSlot<'a> {
-    /// The scraper's position in the set.
-    index: usize,
-    run: Pin<Box<dyn ScrapeRun + 'a>>,
-    /// From the start of the scrape to its end.
-    took: Duration,
-    /// Its outcome once it has finished, until logged.
-    done: Option<Result<(), ScrapeError>>,
-}
-
-impl Task for ScrapeSlot<'_> {
-    fn poll_task(&mut self, cx: &mut Context<'_>, started: Instant) -> bool {
-        if self.done.is_some() {
-            return false;
-        }
-        let result = match contained(|| self.run.as_mut().poll_run(cx)) {
-            Poll::Pending => return true,
-            Poll::Ready(result) => result,
-        };
-        if result.is_err() {
-            // A panicked future is not polled again, nor kept.
-            self.run.as_mut().cancel();
-        }
-        self.took = started.elapsed();
-        self.done = Some(result);
-        false
-    }
-
-    fn running(&self) -> bool {
-        self.done.is_none()
-    }
-
-    fn cut(&mut self, took: Duration) {
-        if self.running() {
-            self.run.as_mut().cancel();
-            self.took = took;
-            self.done = Some(Err(ScrapeError::TimedOut));
-        }
-    }
-}
-
-/// Polls `poll` with a panic contained (as `Panicked`).
-fn contained<R>(
-    poll: impl FnOnce() -> Poll<Result<R, ScrapeError>>,
-) -> Poll<Result<R, ScrapeError>> {
-    match catch_unwind(AssertUnwindSafe(poll)) {
-        Ok(polled) => polled,
-        Err(payload) => Poll::Ready(Err(ScrapeError::Panicked(panic_message(payload.as_ref())))),
-    }
-}
-
-/// Runs `tasks` concurrently on the current task (nothing spawned, nothing
-/// allocated), panics contained, those still running when `sleep` (the
-/// deadline) fires dropped (`TimedOut`). The tasks see `deadline` through
-/// `scrape_deadline()`.
-async fn run_each<K: Task>(
-    tasks: &mut [K],
-    started: Instant,
-    mut sleep: Option<Pin<&mut tokio::time::Sleep>>,
-    deadline: Option<Instant>,
-) {
-    let all = std::future::poll_fn(|cx: &mut Context<'_>| {
-        let mut pending = false;
-        for task in tasks.iter_mut() {
-            pending |= task.poll_task(cx, started);
-        }
-        // As `timeout_at` does: the tasks first, so that those ready at the
-        // deadline still count.
-        let timed_out = pending
-            && sleep
-                .as_mut()
-                .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
-        if pending && !timed_out {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    });
-    crate::collector::scrape::with_deadline(deadline, all).await;
-    // Those still running at the deadline are dropped here: cancelled.
-    let mut took = None;
-    for task in tasks.iter_mut().filter(|task| task.running()) {
-        task.cut(*took.get_or_insert_with(|| started.elapsed()));
-    }
-}
-
 impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
     /// Scrapers are async and their snapshots are encoded from memory: a
     /// scrape of them runs as a task, never needing a blocking thread.
@@ -618,130 +476,6 @@ impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
 
     fn claims(&self) -> Claims {
         self.shared.claims.clone()
-    }
-}
-
-/// The descriptors of the families the machinery itself writes.
-pub(super) struct Reports {
-    up: Option<Desc>,
-    duration: Desc,
-    success: Desc,
-    probe_success: Desc,
-    probe_duration: Desc,
-}
-
-impl Reports {
-    pub(super) fn new(namespace: &str, up: bool) -> Result<Self, DescError> {
-        let name = |suffix: &str| {
-            if namespace.is_empty() {
-                suffix.to_owned()
-            } else {
-                format!("{namespace}_{suffix}")
-            }
-        };
-        let exporter = name("exporter");
-        Ok(Reports {
-            up: up
-                .then(|| {
-                    Desc::new(
-                        name("up"),
-                        "Whether the target could be reached (1) or not (0).",
-                        MetricType::Gauge,
-                        [] as [&str; 0],
-                    )
-                })
-                .transpose()?,
-            duration: Desc::new(
-                name("scrape_collector_duration_seconds"),
-                format!("{exporter}: Duration of a collector scrape."),
-                MetricType::Gauge,
-                ["collector"],
-            )?,
-            success: Desc::new(
-                name("scrape_collector_success"),
-                format!("{exporter}: Whether a collector succeeded."),
-                MetricType::Gauge,
-                ["collector"],
-            )?,
-            probe_success: Desc::new(
-                "probe_success",
-                "Displays whether or not the probe was a success",
-                MetricType::Gauge,
-                [] as [&str; 0],
-            )?,
-            probe_duration: Desc::new(
-                "probe_duration_seconds",
-                "Returns how long the probe took to complete in seconds",
-                MetricType::Gauge,
-                [] as [&str; 0],
-            )?,
-        })
-    }
-
-    pub(super) fn descs(&self) -> Vec<&Desc> {
-        self.up
-            .iter()
-            .chain([&self.duration, &self.success])
-            .collect()
-    }
-}
-
-/// The machinery's own families for one scrape.
-struct Report<'a> {
-    reports: &'a Reports,
-    labels: &'a [[String; 1]],
-    up: Option<bool>,
-    /// The scrapers that ran, in the set's order.
-    ran: &'a [Ran],
-    /// `(success, seconds)` on `/probe`.
-    probe: Option<(bool, f64)>,
-}
-
-impl Collector for Report<'_> {
-    fn describe(&self) -> Vec<&Desc> {
-        self.reports.descs()
-    }
-
-    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
-        let no_labels: [&str; 0] = [];
-        if let (Some(desc), Some(up)) = (&self.reports.up, self.up) {
-            encoder.family(desc)?.sample(&no_labels, up)?;
-        }
-        if !self.ran.is_empty() {
-            let count = self.ran.len();
-            let ran = || {
-                self.ran
-                    .iter()
-                    .filter_map(|r| Some((self.labels.get(r.index)?, r)))
-            };
-            // One series per scraper, whose names are unique (`Scrapers`
-            // checks them): keyed like a map, so not hashed for duplicates.
-            let mut family = encoder.family(&self.reports.duration)?;
-            family.reserve_series(count);
-            let keyed = family.check_mut().set_keyed(true);
-            let written = family.samples(ran().map(|(label, r)| (label, r.seconds)));
-            family.check_mut().set_keyed(keyed);
-            written?;
-            let mut family = encoder.family(&self.reports.success)?;
-            family.reserve_series(count);
-            let keyed = family.check_mut().set_keyed(true);
-            let written = family.samples(ran().map(|(label, r)| (label, r.ok)));
-            family.check_mut().set_keyed(keyed);
-            written?;
-        }
-        if let Some((ok, seconds)) = self.probe {
-            encoder
-                .family(&self.reports.probe_success)?
-                .sample(&no_labels, ok)?;
-            encoder
-                .family(&self.reports.probe_duration)?
-                .sample(&no_labels, seconds)?;
-        }
-        Ok(())
-    }
-
-    fn name(&self) -> &'static str {
-        "scrape reports"
     }
 }
 

@@ -70,7 +70,9 @@
 mod context;
 mod gather;
 mod probe;
+mod report;
 mod set;
+mod steps;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -218,7 +218,7 @@ impl<T: Send + Sync + 'static> Scrapers<T> {
         // written twice is caught at scrape time); the registry checks that
         // the families agree.
         let registry = Registry::new();
-        let reports = super::gather::Reports::new(&self.namespace, true)?;
+        let reports = super::report::Reports::new(&self.namespace, true)?;
         let mut seen: Vec<Desc> = Vec::new();
         let mut sources = vec![("", reports.descs())];
         for s in &self.list {

@@ -1,0 +1,1 @@
+../../../exporter-core/src/name/lints.rs
