@@ -222,7 +222,7 @@ pub(super) fn line_into<L: LabelSet + ?Sized>(
 }
 
 #[inline]
-pub(super) fn label_start(out: &mut Vec<u8>, comma: bool, name: &str) {
+fn label_start(out: &mut Vec<u8>, comma: bool, name: &str) {
     if comma {
         out.push(b',');
     }
@@ -231,7 +231,7 @@ pub(super) fn label_start(out: &mut Vec<u8>, comma: bool, name: &str) {
 }
 
 #[inline]
-pub(super) fn float_into(out: &mut Vec<u8>, v: f64, flavor: Flavor) {
+fn float_into(out: &mut Vec<u8>, v: f64, flavor: Flavor) {
     match flavor {
         Flavor::Text => write_float(out, v),
         Flavor::OpenMetrics => super::openmetrics::float_into(out, v),
@@ -240,7 +240,7 @@ pub(super) fn float_into(out: &mut Vec<u8>, v: f64, flavor: Flavor) {
 
 /// Writes the label values of a series with a [`LabelWriter`].
 #[inline]
-pub(super) fn write_labels<L: LabelSet + ?Sized>(
+fn write_labels<L: LabelSet + ?Sized>(
     out: &mut Vec<u8>,
     desc: &Desc,
     labels: &L,

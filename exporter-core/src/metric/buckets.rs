@@ -1,6 +1,7 @@
 //! How a [`Histogram`]'s buckets are chosen: Go's default bounds and its
-//! bucket helpers for classic buckets, and [`HistogramBuilder`] for classic
-//! and native ones with client_golang's `HistogramOpts` options.
+//! bucket helpers for classic buckets, [`HistogramBuilder`] for classic and
+//! native ones with client_golang's `HistogramOpts` options, and
+//! [`BucketError`] for a layout that is refused.
 
 use std::time::Duration;
 

@@ -39,7 +39,8 @@ impl clap::Args for NoFlags {
 }
 
 /// The command with the flags every exporter has: `--web.*` and `--log.*`
-/// (`--web.config.file` is added with the `tls` feature).
+/// (`ExporterBuilder::command` adds `--web.config.file` after the exporter's
+/// own flags, with the `tls` feature).
 pub(super) fn standard(
     name: &str,
     version: &str,
@@ -47,8 +48,8 @@ pub(super) fn standard(
     default_listen_address: &str,
 ) -> Command {
     Command::new(name.to_owned())
-    .version(version.to_owned())
-    .about(about.to_owned())
+        .version(version.to_owned())
+        .about(about.to_owned())
         .arg(
             Arg::new("web.listen-address")
                 .long("web.listen-address")

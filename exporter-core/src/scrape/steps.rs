@@ -22,8 +22,7 @@ pub(super) trait Task {
     fn cut(&mut self, took: Duration);
 }
 
-pub(super) type Connecting<'a, T> =
-    Pin<Box<dyn Future<Output = Result<T, ScrapeError>> + Send + 'a>>;
+type Connecting<'a, T> = Pin<Box<dyn Future<Output = Result<T, ScrapeError>> + Send + 'a>>;
 
 /// The connect step: its future, then its result.
 pub(super) enum ConnectStep<'a, T> {
@@ -99,7 +98,7 @@ impl Task for ScrapeSlot<'_> {
 }
 
 /// Polls `poll` with a panic contained (as `Panicked`).
-pub(super) fn contained<R>(
+fn contained<R>(
     poll: impl FnOnce() -> Poll<Result<R, ScrapeError>>,
 ) -> Poll<Result<R, ScrapeError>> {
     match catch_unwind(AssertUnwindSafe(poll)) {
