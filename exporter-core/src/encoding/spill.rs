@@ -296,7 +296,7 @@ impl FamilyEncoder<'_> {
     }
 }
 
-/// The family names a [`Gatherer`] (or a collector) may write in a scrape:
+/// The family names a [`Gatherer`](crate::registry::Gatherer) (or a collector) may write in a scrape:
 /// a set of names, or any name.
 ///
 /// Cheap to clone. The default is [`Claims::any`]. Public in a private

@@ -11,7 +11,7 @@ use crate::error::CollectError;
 #[derive(Debug, thiserror::Error)]
 #[error("collector `{collector}`: {error}")]
 pub struct GatherError {
-    /// The name of the collector that failed ([`Collector::name`](crate::Collector::name)).
+    /// The name of the collector that failed ([`Collector::name`]).
     pub collector: String,
     /// What went wrong.
     pub error: CollectError,

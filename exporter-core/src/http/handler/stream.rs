@@ -174,7 +174,7 @@ impl Stream {
         }
     }
 
-    /// A collector failed under [`ErrorHandling::HttpError`]: answer 500 if
+    /// A collector failed under [`ErrorHandling::HttpError`](crate::http::ErrorHandling::HttpError): answer 500 if
     /// nothing was sent yet, else abort the body already under way.
     pub(super) fn fail_scrape(&mut self, message: String) {
         match self.head.take() {
