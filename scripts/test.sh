@@ -51,9 +51,9 @@ done
 
 echo "==> cargo doc --workspace --all-features -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps
-# The private items too: their docs are how a reader learns the modules. (Not the derive:
-# its shared name.rs links to exporter-core items it cannot see.)
-RUSTDOCFLAGS="-D warnings" cargo doc -q -p exporter-core --all-features --no-deps --document-private-items
+# The private items too: their docs are how a reader learns the modules. (The files the
+# derive shares with exporter-core link only to items both crates have.)
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p exporter-core -p exporter-derive --all-features --no-deps --document-private-items
 
 echo "==> cargo check -p exporter-core: no default features, then each feature alone (no warnings)"
 check_alone() {

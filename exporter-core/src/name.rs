@@ -3,11 +3,12 @@
 //! the collisions they cause; and the promlint naming lints.
 //!
 //! This file and `name/lints.rs` are compiled into both `exporter-core`
-//! (run-time checks in [`Desc`](crate::Desc) construction and registration,
-//! and [`lint`] for hand-written collectors) and `exporter-derive`
-//! (compile-time checks of `#[metric(...)]` attributes), through symlinks,
-//! so the two can never disagree about what a valid name is, which names
-//! collide, or what a lint says. They must stay free of dependencies.
+//! (run-time checks when a `Desc` is made and registered, and [`lint`] for
+//! hand-written collectors) and `exporter-derive` (compile-time checks of
+//! `#[metric(...)]` attributes), through symlinks, so the two can never
+//! disagree about what a valid name is, which names collide, or what a lint
+//! says. They must stay free of dependencies, and their doc links may name
+//! only what both crates have.
 //!
 //! # Legacy and UTF-8 names
 //!
