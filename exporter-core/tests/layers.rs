@@ -190,6 +190,14 @@ fn violations(src: &Path) -> Vec<String> {
     found
 }
 
+/// An empty directory of this process's, for a test's copy of a crate.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
 #[test]
 fn no_module_imports_one_above_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -202,9 +210,7 @@ fn no_module_imports_one_above_it() {
 #[test]
 fn an_upward_import_is_seen() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let tmp = std::env::temp_dir().join(format!("layers-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir_all(&tmp).expect("temp dir");
+    let tmp = fresh_dir("layers");
     fs::copy(src.join("lib.rs"), tmp.join("lib.rs")).expect("copy lib.rs");
     fs::write(tmp.join("desc.rs"), "use crate::registry::Registry;\n").expect("write");
     fs::write(tmp.join("registry.rs"), "use crate::desc::Desc;\n").expect("write");
@@ -256,8 +262,7 @@ fn no_source_file_is_over_600_lines() {
 /// counts), and sees a long file.
 #[test]
 fn a_long_file_is_seen() {
-    let tmp = std::env::temp_dir().join(format!("long-files-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
+    let tmp = fresh_dir("long-files");
     fs::create_dir_all(tmp.join("sub")).expect("temp dir");
     let code = |n: usize| "fn f() {}\n".repeat(n);
     fs::write(tmp.join("at_limit.rs"), code(MAX_LINES)).expect("write");

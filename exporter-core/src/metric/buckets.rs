@@ -97,6 +97,26 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
     Ok(out)
 }
 
+/// Classic bucket bounds as a histogram keeps them: no NaN, strictly
+/// increasing, without a trailing `+Inf` (the implied last bucket).
+pub(super) fn classic_bounds(
+    bounds: impl IntoIterator<Item = f64>,
+) -> Result<Vec<f64>, BucketError> {
+    let mut bounds: Vec<f64> = bounds.into_iter().collect();
+    if bounds.iter().any(|b| b.is_nan()) {
+        return Err(BucketError::NaN);
+    }
+    // Checked before the trailing `+Inf` is dropped, so `[1, +Inf, +Inf]`
+    // cannot leave a finite-bucket `+Inf` that repeats the implied one.
+    if let Some(w) = bounds.windows(2).find(|w| w[0] >= w[1]) {
+        return Err(BucketError::NotIncreasing(w[1], w[0]));
+    }
+    if bounds.last() == Some(&f64::INFINITY) {
+        bounds.pop();
+    }
+    Ok(bounds)
+}
+
 /// Builds a [`Histogram`]: classic buckets, native buckets, or both, with
 /// client_golang's `HistogramOpts` options and defaults.
 ///
@@ -208,7 +228,7 @@ impl HistogramBuilder {
             }
         };
         let classic = match (self.buckets, native.is_some()) {
-            (Some(b), _) => Histogram::with_buckets(b)?.buckets().to_vec(),
+            (Some(b), _) => classic_bounds(b)?,
             (None, true) => Vec::new(),
             (None, false) => DEFAULT_BUCKETS.to_vec(),
         };

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::atomic::add_f64;
-use super::buckets::{BucketError, HistogramBuilder, DEFAULT_BUCKETS};
+use super::buckets::{classic_bounds, BucketError, HistogramBuilder, DEFAULT_BUCKETS};
 use super::native::{NativeConfig, NativeState};
 use super::{Instrument, InstrumentOpts};
 use crate::desc::MetricType;
@@ -131,19 +131,7 @@ impl Histogram {
     ///
     /// [`BucketError`] when a bound is NaN or the bounds are not strictly increasing.
     pub fn with_buckets(bounds: impl IntoIterator<Item = f64>) -> Result<Self, BucketError> {
-        let mut bounds: Vec<f64> = bounds.into_iter().collect();
-        if bounds.iter().any(|b| b.is_nan()) {
-            return Err(BucketError::NaN);
-        }
-        // Checked before the trailing `+Inf` is dropped, so `[1, +Inf, +Inf]`
-        // cannot leave a finite-bucket `+Inf` that repeats the implied one.
-        if let Some(w) = bounds.windows(2).find(|w| w[0] >= w[1]) {
-            return Err(BucketError::NotIncreasing(w[1], w[0]));
-        }
-        if bounds.last() == Some(&f64::INFINITY) {
-            bounds.pop();
-        }
-        Ok(Self::from_sorted(bounds))
+        Ok(Self::from_sorted(classic_bounds(bounds)?))
     }
 
     fn from_sorted(bounds: Vec<f64>) -> Self {
