@@ -12,10 +12,9 @@
 //! [`default_registry`] is the process-wide registry, like Go's
 //! `prometheus.DefaultRegisterer`.
 //!
-//! [`Gatherer::claims`] reports which family names a gatherer may write;
-//! from it and the registered descriptors, a scrape knows which families
-//! only one collector writes, which the HTTP handler may then stream while
-//! they are written (see [`http`](crate::http) handler docs).
+//! From the registered descriptors, a scrape of this crate's gatherers
+//! knows which families only one collector writes, which the HTTP handler
+//! may then stream while they are written (see the `http` module docs).
 //!
 //! # Cost of the duplicate-series check
 //!

@@ -311,14 +311,14 @@ impl ScrapeRequest {
         let Some(query) = query else {
             return request;
         };
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            match decode(key).as_str() {
-                "collect[]" => request.collect.push(decode(value)),
+        // Decoded as Go's `url.ParseQuery` decodes a query (`+` is a space).
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "collect[]" => request.collect.push(value.into_owned()),
                 // The last one wins, as Go's `Query().Get` takes the first: either
                 // way one value; a request repeating it is the client's mistake.
-                "target" => request.target = Some(decode(value)),
-                "module" => request.module = Some(decode(value)),
+                "target" => request.target = Some(value.into_owned()),
+                "module" => request.module = Some(value.into_owned()),
                 _ => {}
             }
         }
@@ -378,37 +378,32 @@ impl ScrapeRequest {
 #[error("{0}")]
 pub struct BadRequest(pub String);
 
-/// Percent-decodes one query component; `+` is a space, a malformed escape
-/// is kept literally, invalid UTF-8 is replaced.
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match (
-                bytes.get(i + 1).and_then(|b| hex(*b)),
-                bytes.get(i + 2).and_then(|b| hex(*b)),
-            ) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Runs `fut` with `deadline` as [`scrape_deadline`].
 pub(crate) async fn with_deadline<F: Future>(
     deadline: Option<std::time::Instant>,
     fut: F,
 ) -> F::Output {
     DEADLINE.scope(deadline, fut).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScrapeRequest;
+
+    #[test]
+    fn a_query_is_decoded_as_go_decodes_it() {
+        // `+` is a space, `%XX` a byte, a malformed escape stays as written,
+        // invalid UTF-8 is replaced, empty pairs and other keys are skipped.
+        let r = ScrapeRequest::from_query(Some(
+            "collect[]=a+b&&collect%5B%5D=c%2Fd&x=1&target=%zz&module=m%2&collect[]=%FF",
+        ));
+        assert_eq!(r.collect(), ["a b", "c/d", "\u{fffd}"]);
+        assert_eq!(r.target(), Some("%zz"));
+        assert_eq!(r.module(), Some("m%2"));
+        // A key without `=` has an empty value.
+        let r = ScrapeRequest::from_query(Some("target&collect[]"));
+        assert_eq!(r.target(), Some(""));
+        assert_eq!(r.collect(), [""]);
+        assert_eq!(ScrapeRequest::from_query(None), ScrapeRequest::default());
+    }
 }

@@ -47,7 +47,6 @@ pub use crate::value::{
 pub use check::{DroppedSeries, NameCollision};
 pub use encoder::{EscapingCollision, MetricEncoder};
 pub use negotiate::{negotiate, negotiate_accept, Negotiated, OpenMetricsVersion, MAX_CLAUSES};
-pub use spill::FamilyStreamed;
 pub(crate) use spill::{Claims, Scope};
 
 /// An exposition format.

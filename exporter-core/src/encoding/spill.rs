@@ -53,9 +53,9 @@ impl Scope {
 /// in every collector that writes it, so the scrape knows it is shared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("metric `{name}` was already streamed to the client; collectors that share a family must each describe it")]
-pub struct FamilyStreamed {
+pub(crate) struct FamilyStreamed {
     /// The family name.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 /// Receives the bytes of streamed families, in output order.

@@ -164,7 +164,8 @@ impl<C: StaticCollector + 'static> ScrapeOutput for C {
 /// Scraper output whose families are only known at scrape time (for
 /// example one family per line of `/proc/meminfo`): it is not checked when
 /// the exporter starts, and its presence turns off streaming of the scrape
-/// (see [`Gatherer::claims`](crate::Gatherer::claims)).
+/// (the scrape cannot know which families nobody else writes; see "What is
+/// held in memory" in the `http` module docs).
 #[derive(Debug)]
 pub struct Unchecked<C>(pub C);
 
