@@ -2,8 +2,9 @@
 //! no module imports one drawn on its own line or above it. And no source file
 //! is longer than a reader can hold: 600 lines, its test module excluded.
 //!
-//! Reads every source file, takes the paths its code names (`crate::x`,
-//! `$crate::x`, and `super::x` in a top-level module), and resolves names the
+//! Reads every source file, takes the paths its code names from the crate
+//! root (`crate::x`, `$crate::x`, a `super::` chain that climbs to the root,
+//! and each path of a group: `crate::{x::A, y::B}`), and resolves names the
 //! crate root re-exports (`crate::Registry`) to the module they come from.
 //! Comments and `#[cfg(test)]` modules at the end of a file are not code the
 //! library runs, so they are skipped.
@@ -95,24 +96,90 @@ fn code(text: &str) -> String {
         .join("\n")
 }
 
-/// The identifiers that follow `prefix` in `code`.
-fn after<'a>(code: &'a str, prefix: &str) -> Vec<&'a str> {
-    code.match_indices(prefix)
-        .filter(|(i, _)| {
-            // `prefix` must start a path: not `foo_crate::`.
-            !code[..*i]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        })
-        .map(|(i, _)| {
-            let rest = &code[i + prefix.len()..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            &rest[..end]
-        })
+/// Whether `code[..i]` ends inside an identifier or a path (`foo_crate::`,
+/// the second `super::` of `super::super::`): then `i` starts no path.
+fn continues_a_path(code: &str, i: usize) -> bool {
+    let before = &code[..i];
+    before.ends_with("::")
+        || before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The first segment of each path in `rest`, which follows a path prefix:
+/// `x` for `x::y`, and `x`, `z` for a group `{x::y, z::{self, w}}`.
+fn first_segments(rest: &str) -> Vec<&str> {
+    let ident = |s: &str| -> usize {
+        s.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    let Some(group) = rest.strip_prefix('{') else {
+        return vec![&rest[..ident(rest)]];
+    };
+    // The group's elements: split at the commas outside nested braces.
+    let mut names = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                names.push(group[start..i].trim_start());
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                names.push(group[start..i].trim_start());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    names
+        .into_iter()
+        .map(|element| &element[..ident(element)])
+        .filter(|name| !name.is_empty())
         .collect()
+}
+
+/// The top-level names `code` reaches from the crate root: after `crate::`
+/// (and `$crate::`), and after a chain of `super::` that climbs as many
+/// modules as the file's module path has (`depth`: 1 for `a.rs` and
+/// `a/mod.rs`, 2 for `a/b.rs`); a shorter chain stays inside the file's own
+/// top-level module. Groups (`crate::{a::X, b::Y}`) name each of their paths.
+fn root_names(code: &str, depth: usize) -> Vec<&str> {
+    let mut names = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        if !continues_a_path(code, i) {
+            names.extend(first_segments(&code[i + "crate::".len()..]));
+        }
+    }
+    for (i, _) in code.match_indices("super::") {
+        if continues_a_path(code, i) {
+            continue;
+        }
+        let mut rest = &code[i..];
+        let mut climbs = 0;
+        while let Some(r) = rest.strip_prefix("super::") {
+            rest = r;
+            climbs += 1;
+        }
+        if climbs == depth {
+            names.extend(first_segments(rest));
+        }
+    }
+    names
+}
+
+/// The depth of a file's module below the crate root: `a.rs` and `a/mod.rs`
+/// are 1, `a/b.rs` and `a/b/mod.rs` 2.
+fn module_depth(rel: &Path) -> usize {
+    let parts = rel.components().count();
+    if rel.file_name().is_some_and(|f| f == "mod.rs") {
+        parts - 1
+    } else {
+        parts
+    }
 }
 
 /// Every `(file, importing module, imported module)` that breaks the drawing.
@@ -129,7 +196,10 @@ fn violations(src: &Path) -> Vec<String> {
         .collect();
     let macros: Vec<&str> = sources
         .iter()
-        .flat_map(|s| after(s, "macro_rules! "))
+        .flat_map(|s| {
+            s.match_indices("macro_rules! ")
+                .map(|(i, m)| first_segments(&s[i + m.len()..])[0])
+        })
         .collect();
     let mut found = Vec::new();
     for (file, source) in files.iter().zip(&sources) {
@@ -152,12 +222,7 @@ fn violations(src: &Path) -> Vec<String> {
             continue;
         };
         let text = code(source);
-        let mut named: Vec<&str> = after(&text, "crate::");
-        // In a top-level module's own file, `super::` is the crate root.
-        if rel.components().count() == 1 {
-            named.extend(after(&text, "super::"));
-        }
-        for name in named {
+        for name in root_names(&text, module_depth(rel)) {
             let module = match reexports.get(name) {
                 Some(m) => m.as_str(),
                 None => name,
@@ -205,23 +270,46 @@ fn no_module_imports_one_above_it() {
     assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
 }
 
-/// The check itself sees an upward import: a copy of the crate where `desc`
-/// names `registry` must fail it.
+/// The check itself sees an upward import, however it is written: a copy of
+/// the crate where `desc` and `labels` name `registry` must fail it.
 #[test]
 fn an_upward_import_is_seen() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let tmp = fresh_dir("layers");
     fs::copy(src.join("lib.rs"), tmp.join("lib.rs")).expect("copy lib.rs");
-    fs::write(tmp.join("desc.rs"), "use crate::registry::Registry;\n").expect("write");
-    fs::write(tmp.join("registry.rs"), "use crate::desc::Desc;\n").expect("write");
-    fs::write(tmp.join("mystery.rs"), "use crate::desc::Desc;\n").expect("write");
+    let write = |file: &str, code: &str| {
+        let path = tmp.join(file);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        fs::write(path, code).expect("write");
+    };
+    write("desc.rs", "use crate::registry::Registry;\n");
+    // In a group, after a path that is allowed.
+    write("error.rs", "use crate::{value::x, registry::Registry};\n");
+    // `super::` from a `mod.rs` is the crate root; a nested group.
+    write("labels/mod.rs", "use super::{value::{self, V}, http};\n");
+    // Two `super::` from a file one level down reach the root too; one does not.
+    write(
+        "value/native.rs",
+        "use super::super::registry::R;\nuse super::native_helper;\n",
+    );
+    // Not a path start: `other_crate::registry`, `$crate::` is.
+    write(
+        "escape.rs",
+        "use other_crate::registry::R;\nmacro_rules! m { () => { $crate::desc::D } }\n",
+    );
+    write("registry.rs", "use crate::desc::Desc;\n");
+    write("mystery.rs", "use crate::desc::Desc;\n");
     let found = violations(&tmp);
     let _ = fs::remove_dir_all(&tmp);
     assert_eq!(
         found,
         [
             "desc.rs: `desc` imports `registry`, drawn above or beside it",
+            "error.rs: `error` imports `registry`, drawn above or beside it",
+            "escape.rs: `escape` imports `desc`, drawn above or beside it",
+            "labels/mod.rs: `labels` imports `http`, drawn above or beside it",
             "mystery.rs: module `mystery` is not in the drawing",
+            "value/native.rs: `value` imports `registry`, drawn above or beside it",
         ]
     );
 }
