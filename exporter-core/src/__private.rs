@@ -97,104 +97,9 @@ pub const fn names_overlap(a: &[&str], b: &[&str]) -> bool {
 }
 
 /// Whether families `a` of type `ta` and `b` of type `tb` occupy a common
-/// name: the rule of [`crate::name::shared_name`], as a `const fn` for the
-/// derive's check of fields whose type is inferred from the field type.
-pub const fn collides(a: &str, ta: MetricType, b: &str, tb: MetricType) -> bool {
-    let (mine, mine_len) = occupied(a.as_bytes(), ta);
-    let (theirs, theirs_len) = occupied(b.as_bytes(), tb);
-    let mut i = 0;
-    while i < mine_len {
-        let mut j = 0;
-        while j < theirs_len {
-            if spelled_eq(mine[i], theirs[j]) {
-                return true;
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-    false
-}
-
-/// A name spelled as a base and a suffix, as bytes.
-type Spelled<'a> = (&'a [u8], &'static [u8]);
-
-/// `(base, suffix)` spellings of the names a family occupies (as
-/// [`crate::name::occupied_names`]), and how many there are.
-const fn occupied(name: &[u8], t: MetricType) -> ([Spelled<'_>; 5], usize) {
-    let mut out: [Spelled<'_>; 5] = [(name, b""); 5];
-    let mut n = 1;
-    match t {
-        MetricType::Counter => {
-            let base = match strip(name, b"_total") {
-                Some(base) => base,
-                None => name,
-            };
-            out[n] = (base, b"_total");
-            out[n + 1] = (base, b"_created");
-            n += 2;
-            if base.len() != name.len() {
-                out[n] = (base, b"");
-                n += 1;
-            }
-        }
-        MetricType::Histogram => {
-            out[1] = (name, b"_bucket");
-            out[2] = (name, b"_sum");
-            out[3] = (name, b"_count");
-            out[4] = (name, b"_created");
-            n = 5;
-        }
-        MetricType::Summary => {
-            out[1] = (name, b"_sum");
-            out[2] = (name, b"_count");
-            out[3] = (name, b"_created");
-            n = 4;
-        }
-        MetricType::Info => {
-            out[1] = (name, b"_info");
-            n = 2;
-        }
-        _ => {}
-    }
-    (out, n)
-}
-
-const fn strip<'a>(name: &'a [u8], suffix: &[u8]) -> Option<&'a [u8]> {
-    if name.len() < suffix.len() {
-        return None;
-    }
-    let (base, tail) = name.split_at(name.len() - suffix.len());
-    if bytes_eq(tail, suffix) {
-        Some(base)
-    } else {
-        None
-    }
-}
-
-const fn spelled_eq(left: Spelled<'_>, right: Spelled<'_>) -> bool {
-    let len = left.0.len() + left.1.len();
-    if len != right.0.len() + right.1.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < len {
-        if byte_at(left, i) != byte_at(right, i) {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// The `i`th byte of a spelled name.
-const fn byte_at(spelled: Spelled<'_>, i: usize) -> u8 {
-    if i < spelled.0.len() {
-        spelled.0[i]
-    } else {
-        spelled.1[i - spelled.0.len()]
-    }
-}
+/// name: the shared rule, for the derive's check of fields whose type is
+/// inferred from the field type.
+pub use crate::name::collides;
 
 const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -260,21 +165,27 @@ mod tests {
         assert!(names_overlap(&["a", "b_total"], &["c", "b_total"]));
         assert!(!names_overlap(&["a", "b"], &["ab", "ba"]));
         assert!(label_arity_differs(Some(1), 2));
-        // The const collision rule agrees with the shared one.
+        // The const face of the rule agrees with the one the registry calls,
+        // for every type.
         let types = [
             MetricType::Counter,
             MetricType::Gauge,
+            MetricType::Untyped,
             MetricType::Histogram,
             MetricType::Summary,
             MetricType::Info,
+            MetricType::StateSet,
         ];
         let names = [
             "foo",
             "foo_total",
             "foo_created",
             "foo_count",
+            "foo_sum",
             "foo_info",
             "foo_bucket",
+            "foo_total_total",
+            "foo_total_created",
             "bar",
         ];
         for a in names {

@@ -292,7 +292,7 @@ pub const SAMPLE_SUFFIXES: [&str; 6] = ["_total", "_created", "_bucket", "_sum",
 /// The suffixes the samples of a family of type `t` add to its name, in any
 /// format (a counter's `_total` and `_created` are handled by
 /// [`occupied_names`], since its family name may already end in `_total`).
-pub fn occupied_suffixes(t: MetricType) -> &'static [&'static str] {
+pub const fn occupied_suffixes(t: MetricType) -> &'static [&'static str] {
     match t {
         MetricType::Histogram => &["_bucket", "_sum", "_count", "_created"],
         MetricType::Summary => &["_sum", "_count", "_created"],
@@ -308,14 +308,31 @@ pub fn occupied_suffixes(t: MetricType) -> &'static [&'static str] {
 pub struct Spelled<'a>(pub &'a str, pub &'static str);
 
 impl Spelled<'_> {
-    /// Whether the two spell the same name.
-    pub fn is(&self, other: &Spelled<'_>) -> bool {
-        self.0.len() + self.1.len() == other.0.len() + other.1.len()
-            && self
-                .0
-                .bytes()
-                .chain(self.1.bytes())
-                .eq(other.0.bytes().chain(other.1.bytes()))
+    /// Whether the two spell the same name (`const`: the derive's checks of
+    /// inferred types run it at compile time).
+    pub const fn is(&self, other: &Spelled<'_>) -> bool {
+        let len = self.0.len() + self.1.len();
+        if len != other.0.len() + other.1.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < len {
+            if self.byte(i) != other.byte(i) {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// The `i`th byte of the name.
+    const fn byte(&self, i: usize) -> u8 {
+        let base = self.0.as_bytes();
+        if i < base.len() {
+            base[i]
+        } else {
+            self.1.as_bytes()[i - base.len()]
+        }
     }
 
     /// The name as one string, into `out` (cleared first).
@@ -337,27 +354,78 @@ impl fmt::Display for Spelled<'_> {
 /// its own, its samples' and, for a counter, its name with and without
 /// `_total` and its OpenMetrics `_created`. At most five; the count is
 /// returned too.
-pub fn occupied_names(name: &str, t: MetricType) -> ([Spelled<'_>; 5], usize) {
+///
+/// A `const fn`, the one rule for both sides: the registry and the derive's
+/// checks of named types call it at run and macro time, the derive's checks
+/// of inferred types at compile time (through [`collides`]).
+pub const fn occupied_names(name: &str, t: MetricType) -> ([Spelled<'_>; 5], usize) {
     let mut out = [Spelled(name, ""); 5];
     let mut n = 1;
-    if t == MetricType::Counter {
-        let base = name.strip_suffix("_total").unwrap_or(name);
-        for x in [
+    if matches!(t, MetricType::Counter) {
+        let base = match strip_suffix(name, "_total") {
+            Some(base) => base,
+            None => name,
+        };
+        let candidates = [
             Spelled(base, ""),
             Spelled(base, "_total"),
             Spelled(base, "_created"),
-        ] {
-            if !out[..n].iter().any(|o| o.is(&x)) {
-                out[n] = x;
+        ];
+        let mut c = 0;
+        while c < candidates.len() {
+            let mut seen = false;
+            let mut i = 0;
+            while i < n {
+                seen |= out[i].is(&candidates[c]);
+                i += 1;
+            }
+            if !seen {
+                out[n] = candidates[c];
                 n += 1;
             }
+            c += 1;
         }
     }
-    for &suffix in occupied_suffixes(t) {
-        out[n] = Spelled(name, suffix);
+    let suffixes = occupied_suffixes(t);
+    let mut i = 0;
+    while i < suffixes.len() {
+        out[n] = Spelled(name, suffixes[i]);
         n += 1;
+        i += 1;
     }
     (out, n)
+}
+
+/// `name` without `suffix`, if it ends with it (`str::strip_suffix`, in `const`).
+const fn strip_suffix<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
+    if name.len() < suffix.len() {
+        return None;
+    }
+    let (base, tail) = name.split_at(name.len() - suffix.len());
+    if Spelled(tail, "").is(&Spelled(suffix, "")) {
+        Some(base)
+    } else {
+        None
+    }
+}
+
+/// Whether families `a` of type `ta` and `b` of type `tb` occupy a common
+/// name: [`shared_name`] as a `const fn`, for checks made at compile time.
+pub const fn collides(a: &str, ta: MetricType, b: &str, tb: MetricType) -> bool {
+    let (mine, mine_len) = occupied_names(a, ta);
+    let (theirs, theirs_len) = occupied_names(b, tb);
+    let mut i = 0;
+    while i < mine_len {
+        let mut j = 0;
+        while j < theirs_len {
+            if mine[i].is(&theirs[j]) {
+                return true;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A name both families occupy (see [`occupied_names`]), if any: the reason

@@ -559,7 +559,7 @@ fn const_checks(
                 at,
                 quote!(#private::collides(#e, #te, #l, #tl)),
                 format!(
-                    "metric name `{l}` collides with `{e}` (field `{}`) for the type its field type implies: a counter also writes `_total` and `_created`, a histogram `_bucket`, `_sum`, `_count` and `_created`, a summary `_sum`, `_count` and `_created`; rename one",
+                    "metric name `{l}` collides with `{e}` (field `{}`) for the type its field type implies: a counter also writes `_total` and `_created`, a histogram `_bucket`, `_sum`, `_count` and `_created`, a summary `_sum`, `_count` and `_created`, an info `_info`; rename one",
                     earlier.field.plain_name()
                 ),
             ));
