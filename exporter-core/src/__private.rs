@@ -8,7 +8,7 @@
 /// `impl prometheus::core::Collector` for a derived type (nothing without the
 /// `prometheus` feature).
 pub use crate::__impl_prometheus_collector;
-pub use crate::collector::{Collector, StaticCollector};
+pub use crate::collector::{Collector, LazyDescs, StaticCollector};
 pub use crate::desc::DescError;
 pub use crate::desc::{Desc, MetricType};
 pub use crate::encoding::{FamilyEncoder, MetricEncoder};
@@ -19,32 +19,6 @@ pub use crate::labels::{
     LabelWriter,
 };
 pub use crate::metric::{Instrument, InstrumentOpts, NativeOpts};
-pub use std::sync::OnceLock;
-
-/// Builds a descriptor whose every part the derive already validated at compile time.
-///
-/// The derive runs the same validator ([`crate::name`]) on the literals, so this
-/// cannot fail for generated code; should it ever, the family is reported as
-/// inconsistent at collect time rather than panicking.
-pub fn desc(
-    name: &str,
-    help: &str,
-    metric_type: MetricType,
-    unit: Option<&str>,
-    labels: &[&str],
-    const_labels: &[(&str, &str)],
-) -> Result<Desc, DescError> {
-    let mut b = Desc::builder(name, metric_type)
-        .help(help)
-        .labels(labels.iter().copied());
-    if let Some(unit) = unit {
-        b = b.unit(unit);
-    }
-    for (k, v) in const_labels {
-        b = b.const_label(*k, *v);
-    }
-    b.build()
-}
 
 /// Whether a field's label count `len` (if the type fixes it) differs from the `expected` names.
 pub const fn label_arity_differs(len: Option<usize>, expected: usize) -> bool {
@@ -117,43 +91,6 @@ const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 
 const fn str_eq(a: &str, b: &str) -> bool {
     bytes_eq(a.as_bytes(), b.as_bytes())
-}
-
-/// The descriptors of a derived type, built on first use and kept for the
-/// life of the program (one set per type, not per scrape).
-pub type DescCell = OnceLock<Result<Vec<Desc>, DescError>>;
-
-/// The descriptors in `cell`, built with `init` the first time, or the
-/// error that kept them from being built (for `try_static_describe`).
-///
-/// # Errors
-///
-/// The descriptor error, if `init` failed.
-#[inline]
-pub fn desc_list(
-    cell: &'static DescCell,
-    init: fn() -> Result<Vec<Desc>, DescError>,
-) -> Result<&'static [Desc], DescError> {
-    match cell.get_or_init(init) {
-        Ok(descs) => Ok(descs),
-        Err(e) => Err(e.clone()),
-    }
-}
-
-/// Returns the descriptors in `cell`, building them with `init` the first time.
-///
-/// # Errors
-///
-/// The descriptor error, if `init` failed (which the compile-time checks rule out).
-#[inline]
-pub fn descs(
-    cell: &'static DescCell,
-    init: fn() -> Result<Vec<Desc>, DescError>,
-) -> Result<&'static [Desc], CollectError> {
-    match cell.get_or_init(init) {
-        Ok(descs) => Ok(descs),
-        Err(e) => Err(CollectError::other(e.clone())),
-    }
 }
 
 #[cfg(test)]

@@ -164,6 +164,64 @@ pub trait StaticCollector: Collector {
     }
 }
 
+/// The descriptors of a type, built the first time they are asked for and
+/// kept for the life of the program: one set per type, not per instance or
+/// scrape, as a [`StaticCollector`] needs. `#[derive(Collector)]` keeps its
+/// descriptors in one; a hand-written collector can too.
+///
+/// ```
+/// use exporter_core::collector::LazyDescs;
+/// use exporter_core::{Desc, DescError, MetricType};
+///
+/// fn build() -> Result<Vec<Desc>, DescError> {
+///     Ok(vec![Desc::builder("queue_length", MetricType::Gauge)
+///         .help("Jobs waiting.")
+///         .build()?])
+/// }
+/// static DESCS: LazyDescs = LazyDescs::new(build);
+///
+/// let descs = DESCS.get().unwrap();
+/// assert_eq!(descs[0].name(), "queue_length");
+/// // Built once: the same descriptors every time.
+/// assert!(std::ptr::eq(descs, DESCS.get().unwrap()));
+/// ```
+pub struct LazyDescs {
+    cell: std::sync::OnceLock<Result<Vec<Desc>, crate::desc::DescError>>,
+    build: fn() -> Result<Vec<Desc>, crate::desc::DescError>,
+}
+
+impl LazyDescs {
+    /// Descriptors that `build` makes on first use (usable in a `static`).
+    pub const fn new(build: fn() -> Result<Vec<Desc>, crate::desc::DescError>) -> Self {
+        LazyDescs {
+            cell: std::sync::OnceLock::new(),
+            build,
+        }
+    }
+
+    /// The descriptors, built now if this is the first call.
+    ///
+    /// # Errors
+    ///
+    /// The error that kept a descriptor from being built, every time: it is
+    /// kept too, so registration refuses the collector (see
+    /// [`StaticCollector::try_static_describe`]) instead of seeing none.
+    pub fn get(&'static self) -> Result<&'static [Desc], crate::desc::DescError> {
+        match self.cell.get_or_init(self.build) {
+            Ok(descs) => Ok(descs),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl std::fmt::Debug for LazyDescs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyDescs")
+            .field("descs", &self.cell.get())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A collector that builds a fresh snapshot with `scrape` at every collect,
 /// the usual shape of an exporter: read the system, then report it.
 ///

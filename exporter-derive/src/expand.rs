@@ -140,7 +140,8 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
     quote! {
         #[allow(unused_qualifications)]
         const _: () = {
-            static __DESCS: #krate::__private::DescCell = #krate::__private::OnceLock::new();
+            static __DESCS: #krate::__private::LazyDescs =
+                #krate::__private::LazyDescs::new(__build_descs);
 
             fn __build_descs() -> ::core::result::Result<
                 ::std::vec::Vec<#krate::__private::Desc>,
@@ -167,7 +168,7 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                     __encoder: &mut #krate::__private::MetricEncoder,
                 ) -> ::core::result::Result<(), #krate::__private::CollectError> {
                     #(#inline_checks)*
-                    let __descs = #krate::__private::descs(&__DESCS, __build_descs)?;
+                    let __descs = __DESCS.get().map_err(#krate::__private::CollectError::other)?;
                     #(#collects)*
                     #(#flatten_collects)*
                     ::core::result::Result::Ok(())
@@ -193,7 +194,7 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                 > {
                     let #mutability __all: ::std::vec::Vec<&'static #krate::__private::Desc> =
                         ::core::iter::Iterator::collect(
-                            #krate::__private::desc_list(&__DESCS, __build_descs)?.iter(),
+                            __DESCS.get()?.iter(),
                         );
                     #(#flatten_describes)*
                     ::core::result::Result::Ok(__all)
@@ -216,7 +217,8 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
     }
 }
 
-/// One `__private::desc(name, help, type, unit, labels, const_labels)?` call.
+/// One descriptor, built with the public `Desc::builder` (the derive checked
+/// every part at compile time, so `build` fails only if that check has a bug).
 fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream {
     let name = &m.fq_name;
     let help = &m.help;
@@ -234,25 +236,25 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
             }
         }
     };
-    let unit = m.field.attrs.unit.as_ref().map_or_else(
-        || quote!(::core::option::Option::None),
-        |u| quote!(::core::option::Option::Some(#u)),
-    );
+    let unit = m.field.attrs.unit.as_ref().map(|u| quote!(.unit(#u)));
     let labels = match (&m.labels, m.kind) {
-        (Labels::Listed(names), _) => quote!(&[#(#names),*]),
+        (Labels::Listed(names), _) if names.is_empty() => quote!(),
+        (Labels::Listed(names), _) => quote!(.labels([#(#names),*])),
         // An info's labels are those of its `EncodeInfo::Labels`, so a field
         // type that is no info is one error, at the keyword.
         (Labels::FromKey(_), Some(kind)) if kind.value == Kind::Info => {
             let ty = respan(generics::with_static_lifetimes(m.field.ty), kind.span);
-            quote_spanned! {kind.span=>
+            let names = quote_spanned! {kind.span=>
                 <<#ty as #krate::__private::EncodeInfo>::Labels as #krate::__private::LabelNames>::NAMES
-            }
+            };
+            quote!(.labels(::core::iter::Iterator::copied(#names.iter())))
         }
         (Labels::FromKey(key), _) => {
             let key_static = generics::with_static_lifetimes(key);
-            quote_spanned! {key.span()=>
+            let names = quote_spanned! {key.span()=>
                 <#key_static as #krate::__private::LabelNames>::NAMES
-            }
+            };
+            quote!(.labels(::core::iter::Iterator::copied(#names.iter())))
         }
     };
     let consts = m
@@ -264,17 +266,15 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
         .map(|c| {
             let k = valid::plain(&c.name);
             let v = &c.value;
-            quote!((#k, #v))
+            quote!(#k, #v)
         });
     quote! {
-        #krate::__private::desc(
-            #name,
-            #help,
-            #metric_type,
-            #unit,
-            #labels,
-            &[#(#consts),*],
-        )?
+        #krate::__private::Desc::builder(#name, #metric_type)
+            .help(#help)
+            #unit
+            #labels
+            #(.const_label(#consts))*
+            .build()?
     }
 }
 

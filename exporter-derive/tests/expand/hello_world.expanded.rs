@@ -1,16 +1,17 @@
 #[allow(unused_qualifications)]
 const _: () = {
-    static __DESCS: ::exporter_core::__private::DescCell = ::exporter_core::__private::OnceLock::new();
+    static __DESCS: ::exporter_core::__private::LazyDescs = ::exporter_core::__private::LazyDescs::new(
+        __build_descs,
+    );
     fn __build_descs() -> ::core::result::Result<
         ::std::vec::Vec<::exporter_core::__private::Desc>,
         ::exporter_core::__private::DescError,
     > {
         ::core::result::Result::Ok(
             ::std::vec![
-                ::exporter_core::__private::desc("a_hello_world_exporter",
-                "Help Info for Hello World Exporter",
-                ::exporter_core::__private::MetricType::Gauge,
-                ::core::option::Option::None, & ["name"], & [],) ?
+                ::exporter_core::__private::Desc::builder("a_hello_world_exporter",
+                ::exporter_core::__private::MetricType::Gauge)
+                .help("Help Info for Hello World Exporter").labels(["name"]).build() ?
             ],
         )
     }
@@ -31,7 +32,9 @@ const _: () = {
             &self,
             __encoder: &mut ::exporter_core::__private::MetricEncoder,
         ) -> ::core::result::Result<(), ::exporter_core::__private::CollectError> {
-            let __descs = ::exporter_core::__private::descs(&__DESCS, __build_descs)?;
+            let __descs = __DESCS
+                .get()
+                .map_err(::exporter_core::__private::CollectError::other)?;
             <Vec<
                 ([&'static str; 1], f64),
             > as ::exporter_core::__private::EncodeFamily>::encode_family(
@@ -58,7 +61,7 @@ const _: () = {
             ::exporter_core::__private::DescError,
         > {
             let __all: ::std::vec::Vec<&'static ::exporter_core::__private::Desc> = ::core::iter::Iterator::collect(
-                ::exporter_core::__private::desc_list(&__DESCS, __build_descs)?.iter(),
+                __DESCS.get()?.iter(),
             );
             ::core::result::Result::Ok(__all)
         }

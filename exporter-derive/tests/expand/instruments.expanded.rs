@@ -1,26 +1,27 @@
 #[allow(unused_qualifications)]
 const _: () = {
-    static __DESCS: ::exporter_core::__private::DescCell = ::exporter_core::__private::OnceLock::new();
+    static __DESCS: ::exporter_core::__private::LazyDescs = ::exporter_core::__private::LazyDescs::new(
+        __build_descs,
+    );
     fn __build_descs() -> ::core::result::Result<
         ::std::vec::Vec<::exporter_core::__private::Desc>,
         ::exporter_core::__private::DescError,
     > {
         ::core::result::Result::Ok(
             ::std::vec![
-                ::exporter_core::__private::desc("http_requests_total",
-                "Requests served, by method.",
+                ::exporter_core::__private::Desc::builder("http_requests_total",
                 ::exporter_core::__private::implied_metric_type(< Family < [String; 1],
-                Counter > as ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,),
-                ::core::option::Option::None, & ["method"], & [],) ?,
-                ::exporter_core::__private::desc("http_request_duration_seconds",
-                "Request latency.", ::exporter_core::__private::implied_metric_type(<
-                Histogram as ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,),
-                ::core::option::Option::None, & [], & [],) ?,
-                ::exporter_core::__private::desc("http_response_size_bytes",
-                "Response sizes: native buckets growing by at most 10%, at most 160 of them.",
+                Counter > as ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,))
+                .help("Requests served, by method.").labels(["method"]).build() ?,
+                ::exporter_core::__private::Desc::builder("http_request_duration_seconds",
                 ::exporter_core::__private::implied_metric_type(< Histogram as
-                ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,),
-                ::core::option::Option::None, & [], & [],) ?
+                ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,))
+                .help("Request latency.").build() ?,
+                ::exporter_core::__private::Desc::builder("http_response_size_bytes",
+                ::exporter_core::__private::implied_metric_type(< Histogram as
+                ::exporter_core::__private::EncodeFamily > ::METRIC_TYPE,))
+                .help("Response sizes: native buckets growing by at most 10%, at most 160 of them.")
+                .build() ?
             ],
         )
     }
@@ -41,7 +42,9 @@ const _: () = {
             &self,
             __encoder: &mut ::exporter_core::__private::MetricEncoder,
         ) -> ::core::result::Result<(), ::exporter_core::__private::CollectError> {
-            let __descs = ::exporter_core::__private::descs(&__DESCS, __build_descs)?;
+            let __descs = __DESCS
+                .get()
+                .map_err(::exporter_core::__private::CollectError::other)?;
             <Family<
                 [String; 1],
                 Counter,
@@ -77,7 +80,7 @@ const _: () = {
             ::exporter_core::__private::DescError,
         > {
             let __all: ::std::vec::Vec<&'static ::exporter_core::__private::Desc> = ::core::iter::Iterator::collect(
-                ::exporter_core::__private::desc_list(&__DESCS, __build_descs)?.iter(),
+                __DESCS.get()?.iter(),
             );
             ::core::result::Result::Ok(__all)
         }
