@@ -148,9 +148,11 @@ impl<C: Collector + ?Sized> Collector for Box<C> {
 /// `#[derive(Collector)]` struct. Lets a snapshot type be described before any
 /// snapshot exists (see [`from_fn`]).
 pub trait StaticCollector: Collector {
-    /// The descriptors every instance returns from [`Collector::describe`]
-    /// (none if they could not be built: see
-    /// [`try_static_describe`](StaticCollector::try_static_describe)).
+    /// The descriptors every instance returns from [`Collector::describe`].
+    /// When one could not be built, the list carries an
+    /// [invalid](Desc::invalid) descriptor with the error (as
+    /// [`LazyDescs::describe`] does), which registration refuses: never an
+    /// empty list, which would register an unchecked collector by accident.
     fn static_describe() -> Vec<&'static Desc>;
 
     /// [`static_describe`](StaticCollector::static_describe), or the error
@@ -186,7 +188,9 @@ pub trait StaticCollector: Collector {
 /// assert!(std::ptr::eq(descs, DESCS.get().unwrap()));
 /// ```
 pub struct LazyDescs {
-    cell: std::sync::OnceLock<Result<Vec<Desc>, crate::desc::DescError>>,
+    /// The descriptors, or one [invalid](Desc::invalid) descriptor that
+    /// carries the error that kept them from being built.
+    cell: std::sync::OnceLock<Vec<Desc>>,
     build: fn() -> Result<Vec<Desc>, crate::desc::DescError>,
 }
 
@@ -199,18 +203,30 @@ impl LazyDescs {
         }
     }
 
+    fn built(&'static self) -> &'static [Desc] {
+        self.cell
+            .get_or_init(|| (self.build)().unwrap_or_else(|e| vec![Desc::invalid(e)]))
+    }
+
     /// The descriptors, built now if this is the first call.
     ///
     /// # Errors
     ///
-    /// The error that kept a descriptor from being built, every time: it is
-    /// kept too, so registration refuses the collector (see
-    /// [`StaticCollector::try_static_describe`]) instead of seeing none.
+    /// The error that kept a descriptor from being built, every time.
     pub fn get(&'static self) -> Result<&'static [Desc], crate::desc::DescError> {
-        match self.cell.get_or_init(self.build) {
-            Ok(descs) => Ok(descs),
-            Err(e) => Err(e.clone()),
+        let descs = self.built();
+        match descs.first().and_then(Desc::error) {
+            Some(e) => Err(e.clone()),
+            None => Ok(descs),
         }
+    }
+
+    /// The descriptors as [`Collector::describe`] lists them: when they
+    /// could not be built, one [invalid](Desc::invalid) descriptor that
+    /// carries the error, which registration refuses. Never an empty list
+    /// by accident, which would register an unchecked collector.
+    pub fn describe(&'static self) -> Vec<&'static Desc> {
+        self.built().iter().collect()
     }
 }
 

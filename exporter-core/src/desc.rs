@@ -55,6 +55,8 @@ struct DescInner {
     /// the descriptor as `underscores`, `dots` and `values` write it (built
     /// once; an error when escaping makes two label names one).
     escaped: Option<Box<[Result<Desc, DescError>; 3]>>,
+    /// Why this descriptor could not be built ([`Desc::invalid`]).
+    error: Option<Box<DescError>>,
 }
 
 /// Pre-rendered bytes, computed once in [`Desc`] construction (the headers
@@ -99,6 +101,41 @@ impl Desc {
     /// Starts a descriptor for the family `name` of type `metric_type`.
     pub fn builder(name: impl Into<String>, metric_type: MetricType) -> DescBuilder {
         DescBuilder::new(name.into(), metric_type)
+    }
+
+    /// A descriptor that stands for one that could not be built, and says
+    /// why: Go's `prometheus.NewInvalidDesc`. A collector that lists it in
+    /// [`describe`](crate::Collector::describe) is refused at registration
+    /// with this error (instead of registering as an unchecked collector
+    /// that describes nothing), and writing its family fails with it. Its
+    /// name, help and labels are empty.
+    ///
+    /// ```
+    /// use exporter_core::{Desc, MetricType};
+    ///
+    /// let error = Desc::builder("no help", MetricType::Gauge).build().unwrap_err();
+    /// let desc = Desc::invalid(error.clone());
+    /// assert_eq!(desc.error(), Some(&error));
+    /// ```
+    pub fn invalid(error: DescError) -> Desc {
+        Desc {
+            inner: Arc::new(DescInner {
+                name: String::new(),
+                help: String::new(),
+                metric_type: MetricType::Untyped,
+                unit: None,
+                variable_labels: Vec::new(),
+                const_labels: Vec::new(),
+                rendered: Rendered::default(),
+                escaped: None,
+                error: Some(Box::new(error)),
+            }),
+        }
+    }
+
+    /// Why this descriptor is [invalid](Self::invalid), if it is.
+    pub fn error(&self) -> Option<&DescError> {
+        self.inner.error.as_deref()
     }
 
     /// Shorthand for a descriptor with only a name, help and variable labels.
@@ -223,6 +260,9 @@ impl Desc {
     ///
     /// The same as [`DescBuilder::build`].
     pub fn wrapped(&self, prefix: &str, labels: &[(String, String)]) -> Result<Desc, DescError> {
+        if let Some(e) = self.error() {
+            return Err(e.clone());
+        }
         let mut b = Desc::builder(
             format!("{prefix}{}", self.inner.name),
             self.inner.metric_type,

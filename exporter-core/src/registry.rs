@@ -252,6 +252,11 @@ impl Registry {
         // `try_describe`: a descriptor that failed to build is an error here,
         // not an empty list that would register the collector as unchecked.
         let descs = collector.try_describe()?;
+        // And one that lists an invalid descriptor (a wrapper that forwards
+        // `describe` only, Go's `NewInvalidDesc`) is refused with its error.
+        if let Some(e) = descs.iter().find_map(|d| d.error()) {
+            return Err(RegisterError::InvalidDesc(e.clone()));
+        }
         let mut keys: Vec<DescKey> = descs.iter().map(|d| desc_key(d)).collect();
         keys.sort();
         if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {

@@ -274,6 +274,70 @@ fn a_describe_error_is_a_registration_error_not_an_unchecked_collector() {
     assert_eq!(r.gather_text(), "");
 }
 
+/// Descriptors kept as a derived type keeps them, one of which cannot be built.
+fn broken_descs() -> Result<Vec<Desc>, DescError> {
+    Ok(vec![
+        Desc::new("fine", "h", MetricType::Gauge, ["a"])?,
+        Desc::new("broken", "h", MetricType::Gauge, ["__reserved"])?,
+    ])
+}
+static BROKEN: exporter_core::collector::LazyDescs =
+    exporter_core::collector::LazyDescs::new(broken_descs);
+
+/// A hand-written collector that lists its descriptors in `describe` only
+/// (no `try_describe`), as a wrapper that forwards `describe` does.
+struct DescribeOnly;
+
+impl Collector for DescribeOnly {
+    fn describe(&self) -> Vec<&Desc> {
+        BROKEN.describe()
+    }
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        for desc in self.describe() {
+            encoder.family(desc)?.sample(&["x"], 1.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// The error survives `describe`, which has no `Result`: it lists one
+/// invalid descriptor (Go's `NewInvalidDesc`), never an empty list, so a
+/// collector or wrapper that forwards only `describe` is refused too, with
+/// the descriptor's own error; and a family written with it fails.
+#[test]
+fn a_describe_error_survives_a_collector_that_forwards_describe_only() {
+    let expected = broken_descs().unwrap_err();
+    assert_eq!(BROKEN.get().unwrap_err(), expected);
+    let listed = BROKEN.describe();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].error(), Some(&expected));
+
+    let r = Registry::new();
+    match r.register(DescribeOnly) {
+        Err(RegisterError::InvalidDesc(e)) => assert_eq!(e, expected),
+        other => panic!("expected InvalidDesc, got {other:?}"),
+    }
+    match r.wrap().prefix("app_").register(DescribeOnly) {
+        Err(RegisterError::InvalidDesc(e)) => assert_eq!(e, expected),
+        other => panic!("expected InvalidDesc through wrapping, got {other:?}"),
+    }
+    assert_eq!(r.gather_text(), "");
+
+    // Written anyway (an unchecked collector), the family is refused with
+    // the same error and the scrape goes on without it.
+    let r = Registry::new();
+    r.register(exporter_core::scrape::Unchecked(DescribeOnly))
+        .unwrap();
+    let (body, errors) = r.gather(Format::Text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].error.to_string().contains("__reserved"),
+        "{}",
+        errors[0].error
+    );
+    assert_eq!(body, b"");
+}
+
 #[test]
 fn same_family_from_two_collectors_with_different_const_labels_is_one_family() {
     let r = Registry::new();

@@ -97,6 +97,17 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             );
         }
     });
+    // The same, where a descriptor that failed to build is listed as an
+    // invalid one (`Desc::invalid`), which registration refuses.
+    let flatten_lists = checked.flattened.iter().map(|f| {
+        let ty = flattened_type(f.ty);
+        quote_spanned! {ty.span()=>
+            ::core::iter::Extend::extend(
+                &mut __all,
+                <#ty as #krate::__private::StaticCollector>::static_describe(),
+            );
+        }
+    });
     let names = metrics.iter().map(|m| &m.fq_name);
     let mutability = (!checked.flattened.is_empty()).then(|| quote!(mut));
     let (checks, inline_checks) = const_checks(checked, &params, krate);
@@ -183,9 +194,9 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             #[automatically_derived]
             impl #impl_generics #krate::__private::StaticCollector for #ident #ty_generics #where_clause {
                 fn static_describe() -> ::std::vec::Vec<&'static #krate::__private::Desc> {
-                    ::core::result::Result::unwrap_or_default(
-                        <Self as #krate::__private::StaticCollector>::try_static_describe(),
-                    )
+                    let #mutability __all = __DESCS.describe();
+                    #(#flatten_lists)*
+                    __all
                 }
 
                 fn try_static_describe() -> ::core::result::Result<

@@ -129,35 +129,7 @@ impl DescBuilder {
                 source,
             })?;
         }
-        let all_labels = const_labels
-            .iter()
-            .map(|(k, _)| k)
-            .chain(variable_labels.iter());
-        let mut seen: Vec<&str> = Vec::new();
-        for label in all_labels {
-            check_utf8_label_name(label).map_err(|source| DescError::LabelName {
-                label: label.clone(),
-                source,
-            })?;
-            if seen.contains(&label.as_str()) {
-                return Err(DescError::DuplicateLabel {
-                    label: label.clone(),
-                });
-            }
-            let reserved = match metric_type {
-                MetricType::Histogram => Some("le"),
-                MetricType::Summary => Some("quantile"),
-                MetricType::StateSet => Some(name.as_str()),
-                _ => None,
-            };
-            if reserved == Some(label.as_str()) {
-                return Err(DescError::ReservedLabel {
-                    label: label.clone(),
-                    metric_type,
-                });
-            }
-            seen.push(label);
-        }
+        check_labels(&name, metric_type, &const_labels, &variable_labels)?;
         const_labels.sort_by(|a, b| a.0.cmp(&b.0));
         let legacy = escaping::is_legacy_metric_name(&name)
             && const_labels
@@ -194,7 +166,48 @@ impl DescBuilder {
                 const_labels,
                 rendered,
                 escaped,
+                error: None,
             }),
         })
     }
+}
+
+/// Every label name valid, none twice (const and variable labels together),
+/// none the type reserves for its own samples.
+fn check_labels(
+    name: &str,
+    metric_type: MetricType,
+    const_labels: &[(String, String)],
+    variable_labels: &[String],
+) -> Result<(), DescError> {
+    let all_labels = const_labels
+        .iter()
+        .map(|(k, _)| k)
+        .chain(variable_labels.iter());
+    let mut seen: Vec<&str> = Vec::new();
+    for label in all_labels {
+        check_utf8_label_name(label).map_err(|source| DescError::LabelName {
+            label: label.clone(),
+            source,
+        })?;
+        if seen.contains(&label.as_str()) {
+            return Err(DescError::DuplicateLabel {
+                label: label.clone(),
+            });
+        }
+        let reserved = match metric_type {
+            MetricType::Histogram => Some("le"),
+            MetricType::Summary => Some("quantile"),
+            MetricType::StateSet => Some(name),
+            _ => None,
+        };
+        if reserved == Some(label.as_str()) {
+            return Err(DescError::ReservedLabel {
+                label: label.clone(),
+                metric_type,
+            });
+        }
+        seen.push(label);
+    }
+    Ok(())
 }

@@ -311,6 +311,9 @@ impl MetricEncoder {
     /// [`CollectError::Inconsistent`] when a family of that name was already
     /// written with a different type, help or label names.
     pub fn family<'a>(&'a mut self, desc: &'a Desc) -> Result<FamilyEncoder<'a>, CollectError> {
+        if let Some(e) = desc.error() {
+            return Err(CollectError::other(e.clone()));
+        }
         let original = self.wraps.apply(desc)?;
         // The names the scraper gets: a copy built once per descriptor.
         let desc = original

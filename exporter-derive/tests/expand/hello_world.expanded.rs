@@ -52,9 +52,8 @@ const _: () = {
         fn static_describe() -> ::std::vec::Vec<
             &'static ::exporter_core::__private::Desc,
         > {
-            ::core::result::Result::unwrap_or_default(
-                <Self as ::exporter_core::__private::StaticCollector>::try_static_describe(),
-            )
+            let __all = __DESCS.describe();
+            __all
         }
         fn try_static_describe() -> ::core::result::Result<
             ::std::vec::Vec<&'static ::exporter_core::__private::Desc>,
