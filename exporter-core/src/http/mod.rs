@@ -3,9 +3,12 @@
 //!
 //! # Where a scrape runs
 //!
-//! One rule: a scrape whose gatherer has a collector that [may
-//! block](crate::Collector::may_block) runs on a blocking thread; one whose
-//! collectors cannot block runs as a task on the server's async workers.
+//! In one sentence: a scrape whose gatherer has a collector that [may
+//! block](crate::Collector::may_block) runs on a blocking thread, and any
+//! other on the server's async workers: inside the request's own task while
+//! the handler's recent scrapes were under 32 KiB, else as a task of its own,
+//! which can stream.
+//!
 //! Derived structs, live instruments, async collectors, the process
 //! collector and the self-metrics cannot block; a hand-written collector or a
 //! [`from_fn`](crate::collector::from_fn) closure may, unless it says it
@@ -15,14 +18,17 @@
 //! trip to another thread and back. On a current-thread runtime every scrape
 //! takes a blocking thread.
 //!
-//! A scrape that cannot block runs inside the request's own task, with no
-//! task, channel or thread hand-off of its own, when the handler's recent
-//! scrapes were under 32 KiB (the largest of them, forgotten by an eighth
-//! per scrape): the usual exporter, whose scrapes are small and about the
-//! same size from one to the next. The first scrape of a handler and those
-//! after a big one run as a task and may stream (below). An inline scrape is
-//! held whole however big it turns out (a registry that suddenly grew), and
-//! is dropped at the [timeout](HandlerOpts::timeout) (its async collectors
+//! Why the size: a scrape inside the request's task costs no task, channel
+//! or thread hand-off, but it cannot stream, because hyper sends the
+//! response from that same task, so it is held whole. So the handler runs
+//! inline only what it expects to be small: the usual exporter, whose
+//! scrapes are small and about the same size from one to the next. It
+//! remembers the largest recent scrape, forgetting an eighth of it per
+//! scrape, so one small scrape (a `name[]` filter) between big ones does not
+//! send the next big one inline; the first scrape of a handler runs as a
+//! task. One that runs inline and turns out big (a registry that suddenly
+//! grew) is held whole, once; the next scrapes stream. An inline scrape is
+//! dropped at the [timeout](HandlerOpts::timeout) (its async collectors
 //! cancelled) instead of finishing in the background.
 
 //! # What is held in memory
