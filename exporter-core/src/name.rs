@@ -396,17 +396,24 @@ pub const fn occupied_names(name: &str, t: MetricType) -> ([Spelled<'_>; 5], usi
     (out, n)
 }
 
-/// `name` without `suffix`, if it ends with it (`str::strip_suffix`, in `const`).
+/// `name` without `suffix`, if it ends with it (`str::strip_suffix`, in
+/// `const`). The bytes are compared first: a `suffix` that starts with an
+/// ASCII byte (`_`) then starts a character, so the cut is on a boundary
+/// whatever the name holds (`über_total`).
 const fn strip_suffix<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
-    if name.len() < suffix.len() {
+    let (bytes, tail) = (name.as_bytes(), suffix.as_bytes());
+    if bytes.len() < tail.len() || tail.is_empty() || !tail[0].is_ascii() {
         return None;
     }
-    let (base, tail) = name.split_at(name.len() - suffix.len());
-    if Spelled(tail, "").is(&Spelled(suffix, "")) {
-        Some(base)
-    } else {
-        None
+    let cut = bytes.len() - tail.len();
+    let mut i = 0;
+    while i < tail.len() {
+        if bytes[cut + i] != tail[i] {
+            return None;
+        }
+        i += 1;
     }
+    Some(name.split_at(cut).0)
 }
 
 /// Whether families `a` of type `ta` and `b` of type `tb` occupy a common
@@ -629,6 +636,47 @@ mod tests {
             Some("foo_created")
         );
         assert_eq!(shared_name("foo", Summary, "foo_bucket", Gauge), None);
+    }
+
+    /// The names each type occupies, pinned: the registry, the derive and
+    /// its compile-time checks all read them from here.
+    #[test]
+    fn occupied_names_per_type() {
+        use MetricType::*;
+        let names = |name: &str, t| {
+            let (out, n) = occupied_names(name, t);
+            out[..n].iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        assert_eq!(names("foo", Counter), ["foo", "foo_total", "foo_created"]);
+        // `foo_total` is `foo` + `_total` once, not twice.
+        assert_eq!(
+            names("foo_total", Counter),
+            ["foo_total", "foo", "foo_created"]
+        );
+        assert_eq!(names("foo", Gauge), ["foo"]);
+        assert_eq!(names("foo", Untyped), ["foo"]);
+        assert_eq!(names("foo", StateSet), ["foo"]);
+        assert_eq!(
+            names("foo", Histogram),
+            ["foo", "foo_bucket", "foo_sum", "foo_count", "foo_created"]
+        );
+        assert_eq!(
+            names("foo", Summary),
+            ["foo", "foo_sum", "foo_count", "foo_created"]
+        );
+        assert_eq!(names("foo", Info), ["foo", "foo_info"]);
+        // UTF-8 names: the `_total` test cuts on a character boundary.
+        assert_eq!(
+            names("über_total", Counter),
+            ["über_total", "über", "über_created"]
+        );
+        assert_eq!(names("ü", Counter), ["ü", "ü_total", "ü_created"]);
+        assert_eq!(
+            names("größe_x", Counter),
+            ["größe_x", "größe_x_total", "größe_x_created"]
+        );
+        assert!(collides("größe_total", Counter, "größe_created", Gauge));
+        assert!(!collides("größe", Gauge, "größe_x", Counter));
     }
 
     #[test]

@@ -23,10 +23,20 @@ struct Stats {
     /// Requests by method, labels named by the key (a `Family` of a `LabelSet`).
     #[metric(counter)]
     served_total: Family<Request, Counter>,
+    /// A counter whose name has a character of two bytes where the `_total`
+    /// check cuts (it compares bytes, then cuts on a boundary).
+    #[metric(counter, name = "größe_x", allow(utf8_name, counter_total))]
+    size: u64,
+    /// The same, inferred from its type (the compile-time check).
+    #[metric(name = "über_a", allow(utf8_name, counter_total))]
+    over: Counter,
 }
 
 fn main() {
     assert_eq!(<Request as LabelNames>::NAMES, ["http.method", "code"]);
     let names: &[&str] = <Stats as exporter_core::field::MetricNames>::NAMES;
-    assert_eq!(names, ["http.server.active_requests", "requests_total", "served_total"]);
+    assert_eq!(
+        names,
+        ["http.server.active_requests", "requests_total", "served_total", "größe_x", "über_a"]
+    );
 }
