@@ -179,7 +179,10 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                     __encoder: &mut #krate::__private::MetricEncoder,
                 ) -> ::core::result::Result<(), #krate::__private::CollectError> {
                     #(#inline_checks)*
-                    let __descs = __DESCS.get().map_err(#krate::__private::CollectError::other)?;
+                    let __descs = ::core::result::Result::map_err(
+                        #krate::__private::LazyDescs::get(&__DESCS),
+                        #krate::__private::CollectError::other,
+                    )?;
                     #(#collects)*
                     #(#flatten_collects)*
                     ::core::result::Result::Ok(())
@@ -194,7 +197,7 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
             #[automatically_derived]
             impl #impl_generics #krate::__private::StaticCollector for #ident #ty_generics #where_clause {
                 fn static_describe() -> ::std::vec::Vec<&'static #krate::__private::Desc> {
-                    let #mutability __all = __DESCS.describe();
+                    let #mutability __all = #krate::__private::LazyDescs::describe(&__DESCS);
                     #(#flatten_lists)*
                     __all
                 }
@@ -205,7 +208,9 @@ fn expand(input: &Input<'_>, checked: &Checked<'_, '_>, krate: &syn::Path) -> To
                 > {
                     let #mutability __all: ::std::vec::Vec<&'static #krate::__private::Desc> =
                         ::core::iter::Iterator::collect(
-                            __DESCS.get()?.iter(),
+                            <[#krate::__private::Desc]>::iter(
+                                #krate::__private::LazyDescs::get(&__DESCS)?,
+                            ),
                         );
                     #(#flatten_describes)*
                     ::core::result::Result::Ok(__all)
@@ -258,14 +263,14 @@ fn desc(input: &Input<'_>, m: &Metric<'_, '_>, krate: &syn::Path) -> TokenStream
             let names = quote_spanned! {kind.span=>
                 <<#ty as #krate::__private::EncodeInfo>::Labels as #krate::__private::LabelNames>::NAMES
             };
-            quote!(.labels(::core::iter::Iterator::copied(#names.iter())))
+            quote!(.labels(::core::iter::Iterator::copied(<[&::core::primitive::str]>::iter(#names))))
         }
         (Labels::FromKey(key), _) => {
             let key_static = generics::with_static_lifetimes(key);
             let names = quote_spanned! {key.span()=>
                 <#key_static as #krate::__private::LabelNames>::NAMES
             };
-            quote!(.labels(::core::iter::Iterator::copied(#names.iter())))
+            quote!(.labels(::core::iter::Iterator::copied(<[&::core::primitive::str]>::iter(#names))))
         }
     };
     let consts = m

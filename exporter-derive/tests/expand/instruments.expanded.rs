@@ -42,9 +42,10 @@ const _: () = {
             &self,
             __encoder: &mut ::exporter_core::__private::MetricEncoder,
         ) -> ::core::result::Result<(), ::exporter_core::__private::CollectError> {
-            let __descs = __DESCS
-                .get()
-                .map_err(::exporter_core::__private::CollectError::other)?;
+            let __descs = ::core::result::Result::map_err(
+                ::exporter_core::__private::LazyDescs::get(&__DESCS),
+                ::exporter_core::__private::CollectError::other,
+            )?;
             <Family<
                 [String; 1],
                 Counter,
@@ -71,7 +72,7 @@ const _: () = {
         fn static_describe() -> ::std::vec::Vec<
             &'static ::exporter_core::__private::Desc,
         > {
-            let __all = __DESCS.describe();
+            let __all = ::exporter_core::__private::LazyDescs::describe(&__DESCS);
             __all
         }
         fn try_static_describe() -> ::core::result::Result<
@@ -79,7 +80,9 @@ const _: () = {
             ::exporter_core::__private::DescError,
         > {
             let __all: ::std::vec::Vec<&'static ::exporter_core::__private::Desc> = ::core::iter::Iterator::collect(
-                __DESCS.get()?.iter(),
+                <[::exporter_core::__private::Desc]>::iter(
+                    ::exporter_core::__private::LazyDescs::get(&__DESCS)?,
+                ),
             );
             ::core::result::Result::Ok(__all)
         }
