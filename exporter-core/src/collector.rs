@@ -215,7 +215,8 @@ impl LazyDescs {
     /// The error that kept a descriptor from being built, every time.
     pub fn get(&'static self) -> Result<&'static [Desc], crate::desc::DescError> {
         let descs = self.built();
-        match descs.first().and_then(Desc::error) {
+        // Any of them: a hand-written `build` may list an invalid one among others.
+        match descs.iter().find_map(Desc::error) {
             Some(e) => Err(e.clone()),
             None => Ok(descs),
         }

@@ -281,8 +281,12 @@ impl Desc {
 
 impl fmt::Debug for Desc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Desc")
-            .field("name", &self.inner.name)
+        let mut d = f.debug_struct("Desc");
+        // An invalid descriptor has no name: its error says what it stands for.
+        if let Some(error) = &self.inner.error {
+            d.field("error", error);
+        }
+        d.field("name", &self.inner.name)
             .field("help", &self.inner.help)
             .field("metric_type", &self.inner.metric_type)
             .field("unit", &self.inner.unit)
@@ -300,6 +304,7 @@ impl PartialEq for Desc {
             && self.inner.unit == other.inner.unit
             && self.inner.variable_labels == other.inner.variable_labels
             && self.inner.const_labels == other.inner.const_labels
+            && self.inner.error == other.inner.error
     }
 }
 

@@ -338,6 +338,31 @@ fn a_describe_error_survives_a_collector_that_forwards_describe_only() {
     assert_eq!(body, b"");
 }
 
+/// A hand-written `build` that lists an invalid descriptor among valid ones
+/// gets the error from `get` too, and two invalid descriptors are equal only
+/// when their errors are.
+#[test]
+fn an_invalid_descriptor_anywhere_in_the_list_is_the_error() {
+    fn mixed() -> Result<Vec<Desc>, DescError> {
+        let error = Desc::new("x", "", MetricType::Gauge, [] as [&str; 0]).unwrap_err();
+        Ok(vec![
+            Desc::new("fine", "h", MetricType::Gauge, ["a"])?,
+            Desc::invalid(error),
+        ])
+    }
+    static MIXED: exporter_core::collector::LazyDescs =
+        exporter_core::collector::LazyDescs::new(mixed);
+    let error = MIXED.get().unwrap_err();
+    assert!(error.to_string().contains("help"), "{error}");
+    assert_eq!(MIXED.describe().len(), 2);
+
+    let other = Desc::new("ok", "h", MetricType::Gauge, ["__bad"]);
+    let other = Desc::invalid(other.unwrap_err());
+    assert_ne!(Desc::invalid(error.clone()), other);
+    assert_eq!(Desc::invalid(error.clone()), Desc::invalid(error.clone()));
+    assert!(format!("{other:?}").contains("error"), "{other:?}");
+}
+
 #[test]
 fn same_family_from_two_collectors_with_different_const_labels_is_one_family() {
     let r = Registry::new();

@@ -311,7 +311,8 @@ impl ScrapeRequest {
         let Some(query) = query else {
             return request;
         };
-        // Decoded as Go's `url.ParseQuery` decodes a query (`+` is a space).
+        // `+` is a space and `%XX` a byte, as Go's `url.ParseQuery` decodes
+        // them; a malformed escape is kept as written (Go drops the pair).
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             match &*key {
                 "collect[]" => request.collect.push(value.into_owned()),
@@ -391,9 +392,10 @@ mod tests {
     use super::ScrapeRequest;
 
     #[test]
-    fn a_query_is_decoded_as_go_decodes_it() {
-        // `+` is a space, `%XX` a byte, a malformed escape stays as written,
-        // invalid UTF-8 is replaced, empty pairs and other keys are skipped.
+    fn a_query_is_form_urlencoded() {
+        // `+` is a space and `%XX` a byte, as in Go's `url.ParseQuery`; a
+        // malformed escape stays as written (Go drops the pair), invalid
+        // UTF-8 is replaced, empty pairs and other keys are skipped.
         let r = ScrapeRequest::from_query(Some(
             "collect[]=a+b&&collect%5B%5D=c%2Fd&x=1&target=%zz&module=m%2&collect[]=%FF",
         ));

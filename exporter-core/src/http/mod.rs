@@ -4,10 +4,10 @@
 //! # Where a scrape runs
 //!
 //! In one sentence: a scrape whose gatherer has a collector that [may
-//! block](crate::Collector::may_block) runs on a blocking thread, and any
-//! other on the server's async workers: inside the request's own task while
-//! the handler's recent scrapes were under 32 KiB, else as a task of its own,
-//! which can stream.
+//! block](crate::Collector::may_block) runs on a blocking thread, and on a
+//! multi-thread runtime any other runs on the async workers: inside the
+//! request's own task while the handler's recent scrapes were under 32 KiB,
+//! else as a task of its own, which can stream.
 //!
 //! Derived structs, live instruments, async collectors, the process
 //! collector and the self-metrics cannot block; a hand-written collector or a
@@ -27,7 +27,8 @@
 //! scrape, so one small scrape (a `name[]` filter) between big ones does not
 //! send the next big one inline; the first scrape of a handler runs as a
 //! task. One that runs inline and turns out big (a registry that suddenly
-//! grew) is held whole, once; the next scrapes stream. An inline scrape is
+//! grew) is held whole, once, and the scrapes after it run as tasks (a
+//! scrape that failed as a whole records no size). An inline scrape is
 //! dropped at the [timeout](HandlerOpts::timeout) (its async collectors
 //! cancelled) instead of finishing in the background.
 

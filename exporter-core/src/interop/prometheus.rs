@@ -243,7 +243,11 @@ pub fn __descs<'a, C: Collector + ?Sized>(
                 let const_labels: HashMap<String, String> =
                     d.const_labels().iter().cloned().collect();
                 // Our descriptors are validated with the same grammar; a
-                // failure here would only drop the descriptor.
+                // failure here would only drop the descriptor. An invalid one
+                // (`Desc::invalid`, a descriptor that could not be built) has no
+                // name and is dropped: the `prometheus` crate's `Desc` cannot
+                // carry its error. Registering in this crate's `Registry`
+                // reports it (`RegisterError::InvalidDesc`).
                 prometheus::core::Desc::new(
                     d.name().to_owned(),
                     d.help().to_owned(),

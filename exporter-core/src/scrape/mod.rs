@@ -133,9 +133,10 @@ where
 /// What a [`Scraper`] may return: any [`StaticCollector`] (every derived
 /// struct), or an [`Unchecked`] collector.
 pub trait ScrapeOutput: Collector + Sized + 'static {
-    /// The descriptors known before any scrape; empty for unchecked output
-    /// (and for output whose descriptors could not be built: see
-    /// [`try_descs`](ScrapeOutput::try_descs)).
+    /// The descriptors known before any scrape; empty for unchecked output.
+    /// Output whose descriptors could not be built lists an
+    /// [invalid](Desc::invalid) one, and [`try_descs`](ScrapeOutput::try_descs)
+    /// gives the error.
     fn descs() -> Vec<&'static Desc>;
 
     /// [`descs`](ScrapeOutput::descs), or the error that kept a descriptor

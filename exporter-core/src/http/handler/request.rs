@@ -87,7 +87,8 @@ impl RequestInfo {
 }
 
 /// The values of every `key` parameter of `query`, decoded as Go's
-/// `url.ParseQuery` decodes them (`+` is a space, `%XX` a byte).
+/// `url.ParseQuery` decodes them (`+` is a space, `%XX` a byte); a malformed
+/// escape is kept as written, where Go drops the pair.
 pub(super) fn query_values(query: Option<&str>, key: &str) -> Vec<String> {
     query.map_or_else(Vec::new, |q| {
         form_urlencoded::parse(q.as_bytes())
