@@ -50,14 +50,14 @@ impl FamilyIndex {
     }
 
     /// [`get`](Self::get) with the name's hash known.
-    fn get_hashed(&self, families: &[Family], name: &str, hash: u64) -> Option<usize> {
+    pub(super) fn get_hashed(&self, families: &[Family], name: &str, hash: u64) -> Option<usize> {
         self.table
             .find(hash, |&i| families[i].desc.name() == name)
             .copied()
     }
 
     /// Adds `families[idx]`, a family not in the index.
-    fn insert(&mut self, families: &[Family], idx: usize) {
+    pub(super) fn insert(&mut self, families: &[Family], idx: usize) {
         self.table
             .insert_unique(families[idx].desc.name_hash(), idx, |&i| {
                 families[i].desc.name_hash()
@@ -156,7 +156,7 @@ pub struct MetricEncoder {
     /// OpenMetrics `_created` lines (Go's `EnableOpenMetricsTextCreatedSamples`).
     pub(super) created_lines: bool,
     /// Emptied buffers of the last scrape's families, for this one's (see [`reset`](Self::reset)).
-    spare_bodies: Vec<Vec<u8>>,
+    pub(super) spare_bodies: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for MetricEncoder {

@@ -31,6 +31,7 @@ pub(crate) mod proto;
 mod protobuf;
 mod spill;
 mod text;
+mod whole;
 pub(crate) mod wrap;
 
 use self::check::ScrapeCheck;

@@ -87,6 +87,11 @@ pub(crate) struct WrapStack {
 }
 
 impl WrapStack {
+    /// Whether no wrapping is in force.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+
     /// `desc` as the current wrappings rewrite it; `desc` itself when none is in force.
     #[inline]
     pub(crate) fn apply<'a>(&'a mut self, desc: &'a Desc) -> Result<&'a Desc, CollectError> {

@@ -9,11 +9,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 
 use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
-use crate::encoding::{Claims, FamilyEncoder, MetricEncoder};
+use crate::encoding::{Claims, FamilyEncoder, Format, MetricEncoder};
 use crate::error::CollectError;
 
 struct Descs {
@@ -141,27 +141,80 @@ impl Collector for HandlerMetrics {
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        let values = Values {
+            errors: [
+                self.encoding_errors.load(Ordering::Relaxed),
+                self.gathering_errors.load(Ordering::Relaxed),
+            ],
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            usual: [0, 1, 2].map(|i| self.usual[i].load(Ordering::Relaxed)),
+        };
+        if !self.any_other.load(Ordering::Acquire) {
+            // The usual scrape: the three families are the same lines every
+            // time but for six numbers, so they are filled into the bytes the
+            // encoder wrote for them once (`Template`), when it can take them so.
+            if let Some(template) = Template::of(encoder.format()) {
+                let descs = [&DESCS.errors, &DESCS.in_flight, &DESCS.requests];
+                if encoder.takes_whole(&descs) {
+                    let numbers = values.numbers();
+                    let mut numbers = numbers.iter().copied();
+                    for (desc, family) in descs.into_iter().zip(&template.families) {
+                        encoder.whole_family(desc, |body| family.fill(body, &mut numbers));
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        self.write(encoder, &values)
+    }
+
+    fn name(&self) -> &'static str {
+        "promhttp"
+    }
+}
+
+/// The self-metrics' numbers at one scrape.
+struct Values {
+    /// `encoding`, `gathering`.
+    errors: [u64; 2],
+    in_flight: i64,
+    /// The counts of [`CODES`].
+    usual: [u64; 3],
+}
+
+impl Values {
+    /// In the order the families write them.
+    fn numbers(&self) -> [i128; 6] {
+        let [encoding, gathering] = self.errors;
+        let [ok, failed, refused] = self.usual;
+        [
+            i128::from(encoding),
+            i128::from(gathering),
+            i128::from(self.in_flight),
+            i128::from(ok),
+            i128::from(failed),
+            i128::from(refused),
+        ]
+    }
+}
+
+impl HandlerMetrics {
+    /// Writes the three families as any collector does (the template is
+    /// made with this too).
+    fn write(&self, encoder: &mut MetricEncoder, values: &Values) -> Result<(), CollectError> {
         // In name order, as the scrape sorts them; each family's series in
         // one batch. Their labels are distinct by construction (two causes;
         // each code counted in one place), a keyed collection's as the
         // duplicate check sees it, so it need not hash them.
-        let errors = [
-            (&["encoding"], self.encoding_errors.load(Ordering::Relaxed)),
-            (
-                &["gathering"],
-                self.gathering_errors.load(Ordering::Relaxed),
-            ),
-        ];
+        let [encoding, gathering] = values.errors;
+        let errors = [(&["encoding"], encoding), (&["gathering"], gathering)];
         keyed(encoder.family(&DESCS.errors)?, |family| {
             family.samples(errors)
         })?;
         encoder
             .family(&DESCS.in_flight)?
-            .sample(&(), self.in_flight.load(Ordering::Relaxed))?;
-        let usual = CODE_LABELS
-            .iter()
-            .zip(&self.usual)
-            .map(|(code, n)| (code, n.load(Ordering::Relaxed)));
+            .sample(&(), values.in_flight)?;
+        let usual = CODE_LABELS.iter().zip(values.usual);
         keyed(encoder.family(&DESCS.requests)?, |family| {
             if !self.any_other.load(Ordering::Acquire) {
                 return family.samples(usual);
@@ -180,9 +233,119 @@ impl Collector for HandlerMetrics {
             Ok(())
         })
     }
+}
 
-    fn name(&self) -> &'static str {
-        "promhttp"
+/// The bytes the encoder writes for the three families in one text format,
+/// cut where their six numbers go. Made once per format by writing the
+/// families through the encoder with stand-in numbers no real count reaches,
+/// so the bytes between are the encoder's own, whatever it writes.
+struct Template {
+    /// Per family, in [`Values::numbers`] order.
+    families: [FamilyTemplate; 3],
+}
+
+struct FamilyTemplate {
+    /// The length of the `# HELP`/`# TYPE` lines at the start of `pieces[0]`.
+    header_len: usize,
+    /// The bytes around the family's numbers: one more than it has numbers.
+    pieces: Vec<Vec<u8>>,
+}
+
+impl FamilyTemplate {
+    /// Writes the family with the next of `numbers`; returns the header's length.
+    fn fill(&self, body: &mut Vec<u8>, numbers: &mut impl Iterator<Item = i128>) -> usize {
+        let mut buf = itoa::Buffer::new();
+        let mut pieces = self.pieces.iter();
+        if let Some(first) = pieces.next() {
+            body.extend_from_slice(first);
+        }
+        for piece in pieces {
+            let n = numbers.next().unwrap_or_default();
+            // Counts are `u64`, the in-flight gauge `i64`: either prints as
+            // the encoder prints it (and faster than as an `i128`).
+            let digits = match u64::try_from(n) {
+                Ok(n) => buf.format(n),
+                Err(_) => buf.format(i64::try_from(n).unwrap_or_default()),
+            };
+            body.extend_from_slice(digits.as_bytes());
+            body.extend_from_slice(piece);
+        }
+        self.header_len
+    }
+}
+
+/// Stand-ins for the six numbers while a template is made: values no count
+/// reaches, each written once.
+const STAND_INS: [i128; 6] = [
+    18_446_744_073_709_550_001,
+    18_446_744_073_709_550_002,
+    9_223_372_036_854_770_003,
+    18_446_744_073_709_550_004,
+    18_446_744_073_709_550_005,
+    18_446_744_073_709_550_006,
+];
+
+impl Template {
+    /// The template of `format`, made on first use; none for protobuf (or,
+    /// should the encoder's bytes not hold the stand-ins, for any format: the
+    /// families are then always written as usual).
+    fn of(format: Format) -> Option<&'static Template> {
+        static TEXT: OnceLock<Option<Template>> = OnceLock::new();
+        static OPENMETRICS: OnceLock<Option<Template>> = OnceLock::new();
+        let cell = match format {
+            Format::Text => &TEXT,
+            Format::OpenMetrics => &OPENMETRICS,
+            Format::Protobuf => return None,
+        };
+        cell.get_or_init(|| Template::make(format)).as_ref()
+    }
+
+    fn make(format: Format) -> Option<Template> {
+        let counter = |i: usize| u64::try_from(STAND_INS[i]).ok();
+        let values = Values {
+            errors: [counter(0)?, counter(1)?],
+            in_flight: i64::try_from(STAND_INS[2]).ok()?,
+            usual: [counter(3)?, counter(4)?, counter(5)?],
+        };
+        // Each family on its own, as it is filed on its own.
+        let metrics = HandlerMetrics::new();
+        let mut whole = Vec::new();
+        {
+            let mut encoder = MetricEncoder::new(format);
+            metrics.write(&mut encoder, &values).ok()?;
+            encoder.finish_into(&mut whole);
+        }
+        let text = std::str::from_utf8(&whole).ok()?;
+        let text = text.strip_suffix("# EOF\n").unwrap_or(text);
+        // The families, split where each `# HELP` line starts.
+        let starts: Vec<usize> = text.match_indices("# HELP ").map(|(i, _)| i).collect();
+        if starts.len() != 3 {
+            return None;
+        }
+        let mut numbers = STAND_INS.iter();
+        let mut families = Vec::with_capacity(3);
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            let family = &text[start..end];
+            let header_len = family
+                .split_inclusive('\n')
+                .take_while(|line| line.starts_with('#'))
+                .map(str::len)
+                .sum();
+            let count = [2, 1, 3][i];
+            let mut pieces = Vec::with_capacity(count + 1);
+            let mut rest = family;
+            for n in numbers.by_ref().take(count) {
+                let (before, after) = rest.split_once(&n.to_string())?;
+                pieces.push(before.as_bytes().to_vec());
+                rest = after;
+            }
+            pieces.push(rest.as_bytes().to_vec());
+            families.push(FamilyTemplate { header_len, pieces });
+        }
+        Some(Template {
+            families: families.try_into().ok()?,
+        })
     }
 }
 
@@ -230,6 +393,84 @@ mod tests {
         for (code, label) in CODES.iter().zip(CODE_LABELS) {
             assert_eq!(code.to_string(), label[0]);
         }
+    }
+
+    /// The filled-in template is byte for byte what the encoder writes, in
+    /// both text formats, for small, big and negative numbers, and a family
+    /// of another collector sorts around the three as usual.
+    #[test]
+    fn the_template_writes_what_the_encoder_writes() {
+        use crate::desc::MetricType;
+        let other = Desc::new(
+            "promhttp_metric_handler_m",
+            "Between.",
+            MetricType::Gauge,
+            [] as [&str; 0],
+        )
+        .unwrap();
+        for format in [Format::Text, Format::OpenMetrics] {
+            assert!(Template::of(format).is_some(), "{format:?}");
+            // An encoder set up as `scrape` sets it up takes the families whole.
+            let mut probe = MetricEncoder::new(format);
+            probe.family(&other).unwrap().sample(&(), 1).unwrap();
+            assert!(probe.takes_whole(&[&DESCS.errors, &DESCS.in_flight, &DESCS.requests]));
+            for (errors, in_flight, observed) in [(0, 0, 0), (3, -2, 5), (u64::MAX / 2, 7, 1)] {
+                let m = HandlerMetrics::new();
+                m.error(
+                    Cause::Gathering,
+                    usize::try_from(errors).unwrap_or(usize::MAX),
+                );
+                m.in_flight.store(in_flight, Ordering::Relaxed);
+                for _ in 0..observed {
+                    m.observe(200);
+                    m.observe(503);
+                }
+                let scrape = |whole: bool| {
+                    let mut encoder = MetricEncoder::new(format);
+                    encoder.family(&other).unwrap().sample(&(), 1).unwrap();
+                    if whole {
+                        // `collect` fills the template in (a fresh encoder takes it).
+                        m.collect(&mut encoder).unwrap();
+                    } else {
+                        let values = Values {
+                            errors: [0, m.gathering_errors.load(Ordering::Relaxed)],
+                            in_flight,
+                            usual: [0, 1, 2].map(|i| m.usual[i].load(Ordering::Relaxed)),
+                        };
+                        m.write(&mut encoder, &values).unwrap();
+                    }
+                    let mut out = Vec::new();
+                    encoder.finish_into(&mut out);
+                    String::from_utf8(out).unwrap()
+                };
+                let (filled, written) = (scrape(true), scrape(false));
+                assert_eq!(filled, written, "{format:?}");
+                assert!(filled.contains("promhttp_metric_handler_m 1\n"), "{filled}");
+            }
+        }
+    }
+
+    /// A scrape that cannot take the families whole (a family of the same
+    /// name written already, a filter) writes them as usual.
+    #[test]
+    fn the_template_is_not_used_where_it_cannot_be() {
+        let m = HandlerMetrics::new();
+        let mut encoder = MetricEncoder::new(Format::Text);
+        encoder.filter_names(vec!["promhttp_metric_handler_requests_total".to_owned()]);
+        assert!(!encoder.takes_whole(&[&DESCS.requests]));
+        m.collect(&mut encoder).unwrap();
+        let mut out = Vec::new();
+        encoder.finish_into(&mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("promhttp_metric_handler_requests_total{code=\"200\"} 0"),
+            "{text}"
+        );
+        assert!(!text.contains("in_flight"), "{text}");
+
+        let mut encoder = MetricEncoder::new(Format::Protobuf);
+        assert!(!encoder.takes_whole(&[&DESCS.requests]));
+        m.collect(&mut encoder).unwrap();
     }
 
     #[test]
