@@ -11,9 +11,10 @@ impl MetricEncoder {
     /// Whether families of `descs`, rendered whole by the caller (header and
     /// samples, in this encoder's format), can be filed with
     /// [`whole_family`](Self::whole_family) instead of written through
-    /// [`family`](Self::family): the handler's self-metrics, the last
-    /// collector of every scrape, whose lines are the same but for six
-    /// numbers. Only in a plain text scrape (no `name[]` filter, no
+    /// [`family`](Self::family): the handler's self-metrics, whose lines are
+    /// the same but for six numbers. Only for the last writer of a scrape:
+    /// the families are not entered in the duplicate-series check, so a
+    /// later collector writing them would not be refused. Only in a plain text scrape (no `name[]` filter, no
     /// streaming, no wrapping, no OpenMetrics `_created` lines), for names
     /// escaping leaves alone, when no family of these names was written and
     /// none collides with one that was. Otherwise the caller writes them as
@@ -43,9 +44,11 @@ impl MetricEncoder {
             }
         }
         // As `family` checks a new family, in the same order (the check
-        // remembers the sequence from one scrape to the next).
+        // remembers the sequence from one scrape to the next); put back as it
+        // was when the answer is no, for the caller's own writes to check.
+        let mark = self.check.memo_mark();
         let (families, index) = (&self.families, &self.index);
-        descs.iter().all(|desc| {
+        let clear = descs.iter().all(|desc| {
             self.check
                 .family(desc, |name| {
                     index
@@ -53,7 +56,11 @@ impl MetricEncoder {
                         .map(|i| families[i].desc.metric_type())
                 })
                 .is_ok()
-        })
+        });
+        if !clear {
+            self.check.restore_memo(mark);
+        }
+        clear
     }
 
     /// Files a family rendered whole by `render` (see

@@ -15,6 +15,7 @@ use crate::collector::Collector;
 use crate::desc::{Desc, MetricType};
 use crate::encoding::{Claims, FamilyEncoder, Format, MetricEncoder};
 use crate::error::CollectError;
+use crate::value::Number;
 
 struct Descs {
     requests: Desc,
@@ -141,31 +142,7 @@ impl Collector for HandlerMetrics {
     }
 
     fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
-        let values = Values {
-            errors: [
-                self.encoding_errors.load(Ordering::Relaxed),
-                self.gathering_errors.load(Ordering::Relaxed),
-            ],
-            in_flight: self.in_flight.load(Ordering::Relaxed),
-            usual: [0, 1, 2].map(|i| self.usual[i].load(Ordering::Relaxed)),
-        };
-        if !self.any_other.load(Ordering::Acquire) {
-            // The usual scrape: the three families are the same lines every
-            // time but for six numbers, so they are filled into the bytes the
-            // encoder wrote for them once (`Template`), when it can take them so.
-            if let Some(template) = Template::of(encoder.format()) {
-                let descs = [&DESCS.errors, &DESCS.in_flight, &DESCS.requests];
-                if encoder.takes_whole(&descs) {
-                    let numbers = values.numbers();
-                    let mut numbers = numbers.iter().copied();
-                    for (desc, family) in descs.into_iter().zip(&template.families) {
-                        encoder.whole_family(desc, |body| family.fill(body, &mut numbers));
-                    }
-                    return Ok(());
-                }
-            }
-        }
-        self.write(encoder, &values)
+        self.write(encoder, &self.values())
     }
 
     fn name(&self) -> &'static str {
@@ -184,21 +161,82 @@ struct Values {
 
 impl Values {
     /// In the order the families write them.
-    fn numbers(&self) -> [i128; 6] {
+    fn numbers(&self) -> [Number; 6] {
         let [encoding, gathering] = self.errors;
         let [ok, failed, refused] = self.usual;
         [
-            i128::from(encoding),
-            i128::from(gathering),
-            i128::from(self.in_flight),
-            i128::from(ok),
-            i128::from(failed),
-            i128::from(refused),
+            Number::Uint(encoding),
+            Number::Uint(gathering),
+            Number::Int(self.in_flight),
+            Number::Uint(ok),
+            Number::Uint(failed),
+            Number::Uint(refused),
         ]
     }
 }
 
+/// The self-metrics as the handler writes them: last in every scrape, so
+/// in the usual scrape from their [`Template`] (see
+/// [`MetricEncoder::takes_whole`], which needs the last writer). As a
+/// collector of a registry, `HandlerMetrics` itself writes as any other.
+pub(crate) struct Last<'a>(pub(crate) &'a HandlerMetrics);
+
+impl Collector for Last<'_> {
+    fn describe(&self) -> Vec<&Desc> {
+        self.0.describe()
+    }
+
+    fn may_block(&self) -> bool {
+        false
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        let values = self.0.values();
+        if self.0.collect_whole(encoder, &values) {
+            return Ok(());
+        }
+        self.0.write(encoder, &values)
+    }
+
+    fn name(&self) -> &'static str {
+        "promhttp"
+    }
+}
+
 impl HandlerMetrics {
+    /// The numbers now.
+    fn values(&self) -> Values {
+        Values {
+            errors: [
+                self.encoding_errors.load(Ordering::Relaxed),
+                self.gathering_errors.load(Ordering::Relaxed),
+            ],
+            in_flight: self.in_flight.load(Ordering::Relaxed),
+            usual: [0, 1, 2].map(|i| self.usual[i].load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Files the three families filled into their template, when the scrape
+    /// can take them so (no unusual codes counted, a text format, see
+    /// [`MetricEncoder::takes_whole`]); `false`, with nothing written, when not.
+    fn collect_whole(&self, encoder: &mut MetricEncoder, values: &Values) -> bool {
+        if self.any_other.load(Ordering::Acquire) {
+            return false;
+        }
+        let Some(template) = Template::of(encoder.format()) else {
+            return false;
+        };
+        let descs = [&DESCS.errors, &DESCS.in_flight, &DESCS.requests];
+        if !encoder.takes_whole(&descs) {
+            return false;
+        }
+        let mut numbers = values.numbers().into_iter();
+        for (desc, family) in descs.into_iter().zip(&template.families) {
+            encoder.whole_family(desc, |body| family.fill(body, &mut numbers));
+        }
+        true
+    }
+
     /// Writes the three families as any collector does (the template is
     /// made with this too).
     fn write(&self, encoder: &mut MetricEncoder, values: &Values) -> Result<(), CollectError> {
@@ -252,22 +290,17 @@ struct FamilyTemplate {
 }
 
 impl FamilyTemplate {
-    /// Writes the family with the next of `numbers`; returns the header's length.
-    fn fill(&self, body: &mut Vec<u8>, numbers: &mut impl Iterator<Item = i128>) -> usize {
-        let mut buf = itoa::Buffer::new();
+    /// Writes the family with the next of `numbers`, each as the encoder
+    /// writes a number; returns the header's length.
+    fn fill(&self, body: &mut Vec<u8>, numbers: &mut impl Iterator<Item = Number>) -> usize {
         let mut pieces = self.pieces.iter();
         if let Some(first) = pieces.next() {
             body.extend_from_slice(first);
         }
         for piece in pieces {
-            let n = numbers.next().unwrap_or_default();
-            // Counts are `u64`, the in-flight gauge `i64`: either prints as
-            // the encoder prints it (and faster than as an `i128`).
-            let digits = match u64::try_from(n) {
-                Ok(n) => buf.format(n),
-                Err(_) => buf.format(i64::try_from(n).unwrap_or_default()),
-            };
-            body.extend_from_slice(digits.as_bytes());
+            let number = numbers.next();
+            debug_assert!(number.is_some(), "a template with more places than numbers");
+            number.unwrap_or(Number::Uint(0)).write_text(body);
             body.extend_from_slice(piece);
         }
         self.header_len
@@ -396,11 +429,13 @@ mod tests {
     }
 
     /// The filled-in template is byte for byte what the encoder writes, in
-    /// both text formats, for small, big and negative numbers, and a family
-    /// of another collector sorts around the three as usual.
+    /// both text formats, under every escaping scheme, for small, big and
+    /// negative numbers, with a family of another collector sorting between
+    /// the three, and in an encoder reused for a second scrape.
     #[test]
     fn the_template_writes_what_the_encoder_writes() {
         use crate::desc::MetricType;
+        use crate::escaping::EscapingScheme;
         let other = Desc::new(
             "promhttp_metric_handler_m",
             "Between.",
@@ -408,57 +443,64 @@ mod tests {
             [] as [&str; 0],
         )
         .unwrap();
+        let schemes = [
+            EscapingScheme::Underscores,
+            EscapingScheme::AllowUtf8,
+            EscapingScheme::Dots,
+            EscapingScheme::Values,
+        ];
         for format in [Format::Text, Format::OpenMetrics] {
-            assert!(Template::of(format).is_some(), "{format:?}");
-            // An encoder set up as `scrape` sets it up takes the families whole.
-            let mut probe = MetricEncoder::new(format);
-            probe.family(&other).unwrap().sample(&(), 1).unwrap();
-            assert!(probe.takes_whole(&[&DESCS.errors, &DESCS.in_flight, &DESCS.requests]));
-            for (errors, in_flight, observed) in [(0, 0, 0), (3, -2, 5), (u64::MAX / 2, 7, 1)] {
-                let m = HandlerMetrics::new();
-                m.error(
-                    Cause::Gathering,
-                    usize::try_from(errors).unwrap_or(usize::MAX),
-                );
-                m.in_flight.store(in_flight, Ordering::Relaxed);
-                for _ in 0..observed {
-                    m.observe(200);
-                    m.observe(503);
-                }
-                let scrape = |whole: bool| {
-                    let mut encoder = MetricEncoder::new(format);
-                    encoder.family(&other).unwrap().sample(&(), 1).unwrap();
-                    if whole {
-                        // `collect` fills the template in (a fresh encoder takes it).
-                        m.collect(&mut encoder).unwrap();
-                    } else {
-                        let values = Values {
-                            errors: [0, m.gathering_errors.load(Ordering::Relaxed)],
-                            in_flight,
-                            usual: [0, 1, 2].map(|i| m.usual[i].load(Ordering::Relaxed)),
-                        };
-                        m.write(&mut encoder, &values).unwrap();
+            for scheme in schemes {
+                for (errors, in_flight, observed) in [(0, 0, 0), (3, -2, 5), (u64::MAX / 2, 7, 1)] {
+                    let m = HandlerMetrics::new();
+                    m.error(
+                        Cause::Gathering,
+                        usize::try_from(errors).unwrap_or(usize::MAX),
+                    );
+                    m.in_flight.store(in_flight, Ordering::Relaxed);
+                    for _ in 0..observed {
+                        m.observe(200);
+                        m.observe(503);
                     }
-                    let mut out = Vec::new();
-                    encoder.finish_into(&mut out);
-                    String::from_utf8(out).unwrap()
-                };
-                let (filled, written) = (scrape(true), scrape(false));
-                assert_eq!(filled, written, "{format:?}");
-                assert!(filled.contains("promhttp_metric_handler_m 1\n"), "{filled}");
+                    let values = m.values();
+                    let mut encoder = MetricEncoder::new(format);
+                    let mut scrape = |whole: bool| {
+                        encoder.set_escaping(scheme);
+                        encoder.family(&other).unwrap().sample(&(), 1).unwrap();
+                        if whole {
+                            assert!(
+                                m.collect_whole(&mut encoder, &values),
+                                "{format:?} {scheme:?}"
+                            );
+                        } else {
+                            m.write(&mut encoder, &values).unwrap();
+                        }
+                        let mut out = Vec::new();
+                        encoder.write_into(&mut out);
+                        encoder.reset();
+                        String::from_utf8(out).unwrap()
+                    };
+                    // Twice each, the encoder reset in between, as the handler reuses it.
+                    let (filled, written) = (scrape(true), scrape(false));
+                    assert_eq!(filled, written, "{format:?} {scheme:?}");
+                    assert_eq!(scrape(true), written, "{format:?} {scheme:?}, reused");
+                    assert!(filled.contains("promhttp_metric_handler_m 1\n"), "{filled}");
+                }
             }
         }
     }
 
-    /// A scrape that cannot take the families whole (a family of the same
-    /// name written already, a filter) writes them as usual.
+    /// Where the families cannot be taken whole (a filter, protobuf, a
+    /// family of the same name written already, unusual codes), nothing is
+    /// filed and they are written as usual.
     #[test]
     fn the_template_is_not_used_where_it_cannot_be() {
         let m = HandlerMetrics::new();
+        let values = m.values();
         let mut encoder = MetricEncoder::new(Format::Text);
         encoder.filter_names(vec!["promhttp_metric_handler_requests_total".to_owned()]);
-        assert!(!encoder.takes_whole(&[&DESCS.requests]));
-        m.collect(&mut encoder).unwrap();
+        assert!(!m.collect_whole(&mut encoder, &values));
+        Last(&m).collect(&mut encoder).unwrap();
         let mut out = Vec::new();
         encoder.finish_into(&mut out);
         let text = String::from_utf8(out).unwrap();
@@ -469,8 +511,33 @@ mod tests {
         assert!(!text.contains("in_flight"), "{text}");
 
         let mut encoder = MetricEncoder::new(Format::Protobuf);
-        assert!(!encoder.takes_whole(&[&DESCS.requests]));
-        m.collect(&mut encoder).unwrap();
+        assert!(!m.collect_whole(&mut encoder, &values));
+
+        // A collector wrote one of the families already: refused as before.
+        let mut encoder = MetricEncoder::new(Format::Text);
+        encoder
+            .family(&DESCS.in_flight)
+            .unwrap()
+            .sample(&(), 5)
+            .unwrap();
+        assert!(!m.collect_whole(&mut encoder, &values));
+
+        // One collides with the third family's names (after the first two
+        // passed their check): refused, and the usual writes report it.
+        let clash = Desc::new(
+            "promhttp_metric_handler_requests",
+            "Clash.",
+            MetricType::Gauge,
+            [] as [&str; 0],
+        )
+        .unwrap();
+        let mut encoder = MetricEncoder::new(Format::Text);
+        encoder.family(&clash).unwrap().sample(&(), 1).unwrap();
+        assert!(!m.collect_whole(&mut encoder, &values));
+        assert!(m.write(&mut encoder, &values).is_err());
+
+        m.observe(405);
+        assert!(!m.collect_whole(&mut MetricEncoder::new(Format::Text), &m.values()));
     }
 
     #[test]

@@ -255,6 +255,18 @@ impl ScrapeCheck {
         self.memo.verified_at_begin = self.memo.verified.len();
     }
 
+    /// Where the collision memo stands, to [`restore_memo`](Self::restore_memo)
+    /// after checks whose families are then not created after all.
+    pub(crate) fn memo_mark(&self) -> (u64, usize) {
+        (self.memo.created, self.memo.verified.len())
+    }
+
+    /// Puts the collision memo back where [`memo_mark`](Self::memo_mark) found it.
+    pub(crate) fn restore_memo(&mut self, (created, verified): (u64, usize)) {
+        self.memo.created = created;
+        self.memo.verified.truncate(verified);
+    }
+
     /// Called when the current collector failed: forget its series.
     pub(crate) fn rollback(&mut self) {
         self.seen.undo();

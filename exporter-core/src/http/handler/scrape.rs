@@ -18,7 +18,7 @@ use super::{ErrorHandling, InFlight, Outcome, Shared, Slot, CHUNK, INLINE_UNDER}
 use crate::collector::panic_message;
 use crate::encoding::{Format, MetricEncoder, Scope};
 use crate::http::compress::{Compression, Compressor};
-use crate::http::instrument::{Cause, HandlerMetrics};
+use crate::http::instrument::{Cause, HandlerMetrics, Last};
 use crate::registry::{collect_contained, GatherError, Gatherer};
 
 thread_local! {
@@ -284,9 +284,10 @@ impl Job {
                 return Err(msg);
             }
         }
-        // Last, so this scrape's errors are already counted in it.
+        // Last, so this scrape's errors are already counted in it (and so
+        // the families may be filled into their template, see `Last`).
         if let Some(m) = &shared.metrics {
-            if let Err(error) = collect_contained(m.as_ref(), encoder) {
+            if let Err(error) = collect_contained(&Last(m), encoder) {
                 tracing::error!(%error, "self-metrics failed");
             }
         }
