@@ -188,10 +188,19 @@ pub trait StaticCollector: Collector {
 /// assert!(std::ptr::eq(descs, DESCS.get().unwrap()));
 /// ```
 pub struct LazyDescs {
+    cell: std::sync::OnceLock<Built>,
+    build: fn() -> Result<Vec<Desc>, crate::desc::DescError>,
+}
+
+/// What `build` made, with its error found once (a derived collector asks
+/// for its descriptors at every collect).
+struct Built {
     /// The descriptors, or one [invalid](Desc::invalid) descriptor that
     /// carries the error that kept them from being built.
-    cell: std::sync::OnceLock<Vec<Desc>>,
-    build: fn() -> Result<Vec<Desc>, crate::desc::DescError>,
+    descs: Vec<Desc>,
+    /// The error of the first invalid one, if any: a hand-written `build`
+    /// may list one among others.
+    error: Option<crate::desc::DescError>,
 }
 
 impl LazyDescs {
@@ -203,9 +212,12 @@ impl LazyDescs {
         }
     }
 
-    fn built(&'static self) -> &'static [Desc] {
-        self.cell
-            .get_or_init(|| (self.build)().unwrap_or_else(|e| vec![Desc::invalid(e)]))
+    fn built(&'static self) -> &'static Built {
+        self.cell.get_or_init(|| {
+            let descs = (self.build)().unwrap_or_else(|e| vec![Desc::invalid(e)]);
+            let error = descs.iter().find_map(Desc::error).cloned();
+            Built { descs, error }
+        })
     }
 
     /// The descriptors, built now if this is the first call.
@@ -214,11 +226,10 @@ impl LazyDescs {
     ///
     /// The error that kept a descriptor from being built, every time.
     pub fn get(&'static self) -> Result<&'static [Desc], crate::desc::DescError> {
-        let descs = self.built();
-        // Any of them: a hand-written `build` may list an invalid one among others.
-        match descs.iter().find_map(Desc::error) {
+        let built = self.built();
+        match &built.error {
             Some(e) => Err(e.clone()),
-            None => Ok(descs),
+            None => Ok(&built.descs),
         }
     }
 
@@ -227,14 +238,14 @@ impl LazyDescs {
     /// carries the error, which registration refuses. Never an empty list
     /// by accident, which would register an unchecked collector.
     pub fn describe(&'static self) -> Vec<&'static Desc> {
-        self.built().iter().collect()
+        self.built().descs.iter().collect()
     }
 }
 
 impl std::fmt::Debug for LazyDescs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LazyDescs")
-            .field("descs", &self.cell.get())
+            .field("descs", &self.cell.get().map(|b| &b.descs))
             .finish_non_exhaustive()
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::check::{DroppedSeries, ScrapeCheck};
 use super::wrap::WrapStack;
 use super::{openmetrics, protobuf, spill, text, FamilyEncoder, Format};
-use crate::desc::{Desc, HeaderFormat};
+use crate::desc::{Desc, HeaderFormat, MetricType};
 use crate::error::CollectError;
 use crate::escaping::EscapingScheme;
 
@@ -47,6 +47,13 @@ impl FamilyIndex {
     /// The position of the family named `name` in `families`.
     pub(super) fn get(&self, families: &[Family], name: &str) -> Option<usize> {
         self.get_hashed(families, name, crate::hash::name_hash(name))
+    }
+
+    /// The type of the family named `name`, if there is one: what the
+    /// name-collision check asks of the families written so far.
+    pub(super) fn metric_type(&self, families: &[Family], name: &str) -> Option<MetricType> {
+        self.get(families, name)
+            .map(|i| families[i].desc.metric_type())
     }
 
     /// [`get`](Self::get) with the name's hash known.
@@ -369,11 +376,8 @@ impl MetricEncoder {
             }
             None => {
                 let (families, index) = (&self.families, &self.index);
-                self.check.family(desc, |name| {
-                    index
-                        .get(families, name)
-                        .map(|i| families[i].desc.metric_type())
-                })?;
+                self.check
+                    .family(desc, |name| index.metric_type(families, name))?;
                 let idx = self.families.len();
                 let body = self.spare_bodies.pop().unwrap_or_default();
                 let mut fam = Family::new(self.format, desc, self.epoch, body);

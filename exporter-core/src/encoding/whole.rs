@@ -50,11 +50,7 @@ impl MetricEncoder {
         let (families, index) = (&self.families, &self.index);
         let clear = descs.iter().all(|desc| {
             self.check
-                .family(desc, |name| {
-                    index
-                        .get(families, name)
-                        .map(|i| families[i].desc.metric_type())
-                })
+                .family(desc, |name| index.metric_type(families, name))
                 .is_ok()
         });
         if !clear {
