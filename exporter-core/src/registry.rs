@@ -475,6 +475,8 @@ impl Registry {
         let mut errors = Vec::new();
         encoder.push_scope(Scope::Not(shared));
         for e in entries.iter() {
+            // Where a scrape that has grown may move to stream (the HTTP handler's).
+            encoder.checkpoint().await;
             encoder.push_scope(Scope::Only(e.claims.clone()));
             let result = match &e.asynchronous {
                 None => collect_contained(e.collector.as_ref(), encoder),

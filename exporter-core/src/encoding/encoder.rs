@@ -158,6 +158,8 @@ pub struct MetricEncoder {
     pub(super) discard: Vec<u8>,
     /// Streaming families while they are written, when the server asked for it.
     pub(super) spill: Option<Box<spill::Spill>>,
+    /// The last scrape's streaming state, emptied, for this one's (see [`reset`](Self::reset)).
+    pub(super) spare_spill: Option<Box<spill::Spill>>,
     /// How names that are not legacy names are written.
     pub(super) escaping: EscapingScheme,
     /// OpenMetrics `_created` lines (Go's `EnableOpenMetricsTextCreatedSamples`).
@@ -191,6 +193,7 @@ impl MetricEncoder {
             filter: None,
             discard: Vec::new(),
             spill: None,
+            spare_spill: None,
             escaping: EscapingScheme::default(),
             created_lines: false,
             spare_bodies: Vec::new(),
@@ -218,6 +221,7 @@ impl MetricEncoder {
             filter,
             discard,
             spill,
+            spare_spill,
             escaping,
             created_lines,
             spare_bodies,
@@ -242,7 +246,7 @@ impl MetricEncoder {
         wraps.clear();
         *filter = None;
         *discard = Vec::new();
-        *spill = None;
+        *spare_spill = spill.take().and_then(spill::Spill::into_spare);
         *escaping = EscapingScheme::default();
         *created_lines = false;
     }

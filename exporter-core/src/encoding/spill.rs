@@ -20,8 +20,17 @@
 //! pass the threshold are finished as before, sorted by name, after the
 //! streamed ones. Protobuf families are never streamed (a family message
 //! carries its length up front).
+//!
+//! A scrape may also start where it cannot stream (the HTTP request's own
+//! task, which is the one that would send the bytes) and be moved once it
+//! grows ([`MetricEncoder::spill_later`]): it holds everything it writes
+//! until, between two collectors, it has held the threshold; then the gather
+//! loop's [`checkpoint`](MetricEncoder::checkpoint) pauses it once, so that
+//! whoever polls it can move it where it can wait for the client, and it
+//! takes its sink there. The collectors after that stream as above.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::CollectError;
 
@@ -65,7 +74,13 @@ pub(crate) type Sink = Box<dyn FnMut(&[u8]) + Send>;
 pub(crate) struct Spill {
     /// Buffered bytes of one family that make it go out.
     threshold: usize,
-    sink: Sink,
+    /// `None` until a scrape that started where it cannot stream is moved
+    /// ([`HandOff`]): nothing goes out meanwhile.
+    sink: Option<Sink>,
+    /// How such a scrape asks to move, and is given its sink.
+    handoff: Option<Arc<HandOff>>,
+    /// Bytes the collectors wrote while there was no sink.
+    held: usize,
     scopes: Vec<Scope>,
     /// Stop streaming once a collector failed: the scrape will be an error.
     stop_on_failure: bool,
@@ -99,6 +114,7 @@ impl Spill {
             return spill.threshold;
         }
         let may = format != Format::Protobuf
+            && spill.sink.is_some()
             && !(spill.failed && spill.stop_on_failure)
             && spill.scopes.iter().any(|s| matches!(s, Scope::Only(_)))
             && spill.scopes.iter().all(|s| s.admits(name));
@@ -107,6 +123,87 @@ impl Spill {
         } else {
             usize::MAX
         }
+    }
+}
+
+impl Spill {
+    fn new(threshold: usize, sink: Option<Sink>, stop_on_failure: bool) -> Spill {
+        Spill {
+            threshold: threshold.max(1),
+            sink,
+            handoff: None,
+            held: 0,
+            scopes: Vec::new(),
+            stop_on_failure,
+            failed: false,
+            open: None,
+            current: 0,
+            waiting: Vec::new(),
+            #[cfg(test)]
+            largest_piece: 0,
+        }
+    }
+}
+
+impl Spill {
+    /// This scrape's state emptied for the next [`spill_later`](MetricEncoder::spill_later)
+    /// scrape, keeping its lists' room and its [`HandOff`]; none when it
+    /// moved (its hand-off was taken, and its sink is the old scrape's).
+    pub(super) fn into_spare(mut self: Box<Self>) -> Option<Box<Self>> {
+        if self.sink.is_some() || self.handoff.is_none() {
+            return None;
+        }
+        self.held = 0;
+        self.scopes.clear();
+        self.failed = false;
+        self.open = None;
+        self.current = 0;
+        self.waiting.clear();
+        Some(self)
+    }
+}
+
+/// How a scrape of [`MetricEncoder::spill_later`] asks to be moved where it
+/// can stream, and is given its sink there. Shared by the scrape and
+/// whoever polls it.
+#[derive(Default)]
+pub(crate) struct HandOff {
+    asked: AtomicBool,
+    sink: Mutex<Option<Sink>>,
+}
+
+impl HandOff {
+    /// Whether the scrape paused to be moved (checked when it is pending).
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn asked(&self) -> bool {
+        self.asked.load(Ordering::Acquire)
+    }
+
+    /// The sink the scrape takes when it is polled again, wherever that is.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn give(&self, sink: Sink) {
+        *self.sink.lock().unwrap_or_else(PoisonError::into_inner) = Some(sink);
+    }
+}
+
+/// Pending once (waking its task at once), then ready.
+#[cfg(feature = "async")]
+struct YieldOnce(bool);
+
+#[cfg(feature = "async")]
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }
 
@@ -135,24 +232,86 @@ impl MetricEncoder {
     // The HTTP handler is what streams.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn spill_to(&mut self, threshold: usize, sink: Sink, stop_on_failure: bool) {
-        self.spill = Some(Box::new(Spill {
-            threshold: threshold.max(1),
-            sink,
-            scopes: Vec::new(),
-            stop_on_failure,
-            failed: false,
-            open: None,
-            current: 0,
-            waiting: Vec::new(),
-            #[cfg(test)]
-            largest_piece: 0,
-        }));
+        self.spill = Some(Box::new(Spill::new(threshold, Some(sink), stop_on_failure)));
+    }
+
+    /// Like [`spill_to`](Self::spill_to), for a scrape that starts where it
+    /// cannot stream: it holds what it writes until it has held `threshold`
+    /// bytes, then asks through the returned [`HandOff`] to be moved (at its
+    /// next [`checkpoint`](Self::checkpoint)) and streams from there with the
+    /// sink it is given. A [`reset`](Self::reset) encoder reuses the last
+    /// scrape's state: the usual scrape, which never moves, allocates nothing.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn spill_later(&mut self, threshold: usize, stop_on_failure: bool) -> Arc<HandOff> {
+        let mut spill = match self.spare_spill.take() {
+            Some(mut spare) => {
+                spare.threshold = threshold.max(1);
+                spare.stop_on_failure = stop_on_failure;
+                spare
+            }
+            None => Box::new(Spill::new(threshold, None, stop_on_failure)),
+        };
+        let handoff = match spill.handoff.as_mut().and_then(Arc::get_mut) {
+            Some(unshared) => {
+                *unshared = HandOff::default();
+                spill.handoff.clone()
+            }
+            None => None,
+        }
+        .unwrap_or_else(|| {
+            let handoff = Arc::new(HandOff::default());
+            spill.handoff = Some(Arc::clone(&handoff));
+            handoff
+        });
+        self.spill = Some(spill);
+        handoff
+    }
+
+    /// Where a gather loop may pause, between two collectors: a scrape of
+    /// [`spill_later`](Self::spill_later) that has held its threshold asks
+    /// to be moved and yields once (waking itself), and takes its sink when
+    /// polled again. Anything else passes straight through.
+    // Only async gathering has a place to pause.
+    #[cfg(feature = "async")]
+    pub(crate) async fn checkpoint(&mut self) {
+        let Some(spill) = self.spill.as_deref_mut() else {
+            return;
+        };
+        if spill.held < spill.threshold {
+            return;
+        }
+        // Nothing after this point could stream (a gatherer in force that
+        // cannot say what it writes): no use moving.
+        if spill
+            .scopes
+            .iter()
+            .any(|s| matches!(s, Scope::Not(c) if c.is_any()))
+        {
+            return;
+        }
+        let Some(handoff) = spill.handoff.take() else {
+            return;
+        };
+        handoff.asked.store(true, Ordering::Release);
+        YieldOnce(false).await;
+        // Not moved (its poller polled on): it stays where it is, held whole.
+        spill.sink = handoff
+            .sink
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     /// Whether families may be streamed in this scrape (so the gather loops
     /// need to say which).
     pub(crate) fn streams(&self) -> bool {
         self.spill.is_some()
+    }
+
+    /// Whether families may go out now: streaming, with a sink (not a
+    /// [`spill_later`](Self::spill_later) scrape still waiting to move).
+    pub(crate) fn sends(&self) -> bool {
+        self.spill.as_ref().is_some_and(|s| s.sink.is_some())
     }
 
     /// Narrows which families may be streamed until the matching [`pop_scope`](Self::pop_scope).
@@ -207,6 +366,21 @@ impl MetricEncoder {
         let Some(spill) = self.spill.as_deref_mut() else {
             return;
         };
+        if spill.sink.is_none() {
+            // Nothing streams yet: count what this collector added (its new
+            // families, and what it appended to older ones), for the hand-off.
+            let new: usize = self.families[self.families_before..]
+                .iter()
+                .map(|f| f.body.len())
+                .sum();
+            let appended: usize = self
+                .undo
+                .iter()
+                .map(|&(idx, len)| self.families[idx].body.len().saturating_sub(len))
+                .sum();
+            spill.held += new + appended;
+            return;
+        }
         let open = spill.open.take();
         let waiting = std::mem::take(&mut spill.waiting);
         for idx in open.into_iter().chain(waiting) {
@@ -216,8 +390,8 @@ impl MetricEncoder {
                 {
                     spill.largest_piece = spill.largest_piece.max(fam.body.len());
                 }
-                if !fam.body.is_empty() {
-                    (spill.sink)(&fam.body);
+                if let (false, Some(sink)) = (fam.body.is_empty(), &mut spill.sink) {
+                    sink(&fam.body);
                 }
             }
             fam.body = Vec::new();
@@ -283,12 +457,15 @@ impl FamilyEncoder<'_> {
                 }
             }
             _ => {
+                let Some(sink) = &mut spill.sink else {
+                    return;
+                };
                 spill.open = Some(spill.current);
                 #[cfg(test)]
                 {
                     spill.largest_piece = spill.largest_piece.max(self.body.len());
                 }
-                (spill.sink)(self.body);
+                sink(self.body);
                 self.body.clear();
                 self.spill_at = spill.threshold;
             }
@@ -824,5 +1001,64 @@ mod tests {
         let (series, families) = parse(&out);
         assert_eq!(families, ["small_b"]);
         assert_eq!(series.len(), 3);
+    }
+
+    /// A scrape that starts where it cannot stream holds what it writes; at
+    /// the checkpoint before the collector after the one that passed the
+    /// threshold, it asks to move and pauses once; given a sink, the
+    /// collectors after stream, and what it held comes after them. One that
+    /// never passes the threshold neither asks nor pauses.
+    #[cfg(feature = "async")]
+    #[test]
+    fn a_scrape_asks_to_move_once_grown_and_streams_after() {
+        use std::future::Future as _;
+        use std::task::{Context, Poll, Waker};
+
+        let registry = Registry::new();
+        registry.register(Rows::new("first", 1_000)).unwrap();
+        registry.register(Rows::new("second", 1_000)).unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+
+        let mut encoder = MetricEncoder::new(Format::Text);
+        let handoff = encoder.spill_later(T, false);
+        let pieces = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
+        let errors = {
+            let gather = registry.gather_async(&mut encoder, None);
+            let mut gather = std::pin::pin!(gather);
+            assert!(gather.as_mut().poll(&mut cx).is_pending());
+            assert!(handoff.asked(), "paused without asking");
+            let sink = Arc::clone(&pieces);
+            handoff.give(Box::new(move |b: &[u8]| {
+                sink.lock().unwrap().push(b.to_vec())
+            }));
+            match gather.as_mut().poll(&mut cx) {
+                Poll::Ready(errors) => errors,
+                Poll::Pending => panic!("paused twice"),
+            }
+        };
+        assert!(errors.is_empty());
+        let pieces = std::mem::take(&mut *pieces.lock().unwrap());
+        assert!(pieces.len() > 1, "the second collector did not stream");
+        let mut body = pieces.concat();
+        encoder.finish_chunks(|b| body.extend_from_slice(b));
+        let (series, families) = parse(&body);
+        assert_eq!(families, ["second", "first"]);
+        assert_eq!(series.len(), 2_000);
+
+        // Small: no pause, nothing asked, the output as a whole scrape's.
+        let small = Registry::new();
+        small.register(Rows::new("first", 10)).unwrap();
+        small.register(Rows::new("second", 10)).unwrap();
+        let mut encoder = MetricEncoder::new(Format::Text);
+        let handoff = encoder.spill_later(T, false);
+        {
+            let gather = small.gather_async(&mut encoder, None);
+            let gather = std::pin::pin!(gather);
+            assert!(gather.poll(&mut cx).is_ready());
+        }
+        assert!(!handoff.asked());
+        let mut out = Vec::new();
+        encoder.finish_into(&mut out);
+        assert_eq!(out, small.gather(Format::Text).0);
     }
 }

@@ -14,8 +14,8 @@ impl MetricEncoder {
     /// [`family`](Self::family): the handler's self-metrics, whose lines are
     /// the same but for six numbers. Only for the last writer of a scrape:
     /// the families are not entered in the duplicate-series check, so a
-    /// later collector writing them would not be refused. Only in a plain text scrape (no `name[]` filter, no
-    /// streaming, no wrapping, no OpenMetrics `_created` lines), for names
+    /// later collector writing them would not be refused. Only in a plain
+    /// text scrape (no `name[]` filter, nothing streaming, no wrapping, no OpenMetrics `_created` lines), for names
     /// escaping leaves alone, when no family of these names was written and
     /// none collides with one that was. Otherwise the caller writes them as
     /// any collector does, which reports what is wrong.
@@ -26,7 +26,7 @@ impl MetricEncoder {
             Format::OpenMetrics => !self.created_lines,
             Format::Protobuf => false,
         };
-        if !plain || self.filter.is_some() || self.spill.is_some() || !self.wraps.is_empty() {
+        if !plain || self.filter.is_some() || self.sends() || !self.wraps.is_empty() {
             return false;
         }
         for desc in descs {

@@ -4,33 +4,34 @@
 //! # Where a scrape runs
 //!
 //! In one sentence: a scrape whose gatherer has a collector that [may
-//! block](crate::Collector::may_block) runs on a blocking thread, and on a
-//! multi-thread runtime any other runs on the async workers: inside the
-//! request's own task while the handler's recent scrapes were under 32 KiB,
-//! else as a task of its own, which can stream.
+//! block](crate::Collector::may_block) runs on a blocking thread, and any
+//! other runs in the request's own task until it has written 64 KiB, when
+//! the rest of it moves to a task of its own, which streams.
 //!
 //! Derived structs, live instruments, async collectors, the process
 //! collector and the self-metrics cannot block; a hand-written collector or a
 //! [`from_fn`](crate::collector::from_fn) closure may, unless it says it
 //! cannot (`from_fn(..).non_blocking()`, as the hello world does). So a
 //! collector that waits for the system it exports never holds up other
-//! requests or the timeout's 503, and a scrape that cannot wait skips the
-//! trip to another thread and back. On a current-thread runtime every scrape
-//! takes a blocking thread.
+//! requests or the timeout's 503, and a scrape that cannot wait costs no
+//! task, channel or thread hand-off.
 //!
-//! Why the size: a scrape inside the request's task costs no task, channel
-//! or thread hand-off, but it cannot stream, because hyper sends the
-//! response from that same task, so it is held whole. So the handler runs
-//! inline only what it expects to be small: the usual exporter, whose
-//! scrapes are small and about the same size from one to the next. It
-//! remembers the largest recent scrape, forgetting an eighth of it per
-//! scrape, so one small scrape (a `name[]` filter) between big ones does not
-//! send the next big one inline; the first scrape of a handler runs as a
-//! task. One that runs inline and turns out big (a registry that suddenly
-//! grew) is held whole, once, and the scrapes after it run as tasks (a
-//! scrape that failed as a whole records no size). An inline scrape is
-//! dropped at the [timeout](HandlerOpts::timeout) (its async collectors
-//! cancelled) instead of finishing in the background.
+//! Why it moves: hyper sends the response from the request's task, so
+//! nothing written there goes out before the scrape returns. A scrape checks
+//! its size between two collectors; once it has written 64 KiB and could
+//! stream (below), it pauses there and is moved to a task that can wait
+//! for the client (on a current-thread runtime, which has no worker to
+//! spare for that, a blocking thread), and the collectors after it stream.
+//! What it wrote before the move is held until the scrape ends: under
+//! 64 KiB plus the output of the collector that passed it. So a single
+//! collector that writes a big family alone is held whole when it cannot
+//! block; when it may (a `from_fn` snapshot, by default), it runs on a
+//! blocking thread and its family goes out while it is written. Only this
+//! crate's gatherers pause (a [`Registry`](crate::Registry) and
+//! [`Gatherers`](crate::registry::Gatherers) of them); another gatherer's
+//! scrape stays in the request's task, whole. A scrape still in the
+//! request's task is dropped at the [timeout](HandlerOpts::timeout) (its
+//! async collectors cancelled) instead of finishing in the background.
 
 //! # What is held in memory
 //!
@@ -49,7 +50,7 @@
 //! So a scrape holds the families that cannot be streamed, whole, and about
 //! 64 KiB per streamed family plus a few compressed chunks waiting for the
 //! socket. A scrape under 64 KiB is sent in one piece with a
-//! `Content-Length`, as is every inline scrape (above). Protobuf families are never streamed (a family message
+//! `Content-Length`, as is every scrape that stays in the request's task (above). Protobuf families are never streamed (a family message
 //! carries its length up front), nor is anything when a gatherer cannot say
 //! which families it writes (an unchecked collector, a `prometheus`
 //! registry).

@@ -12,7 +12,7 @@ mod stream;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -35,9 +35,6 @@ use crate::registry::Gatherer;
 const CHUNK: usize = 64 * 1024;
 /// Chunks buffered between the scrape and the socket.
 const CHANNEL_CHUNKS: usize = 4;
-/// A scrape may run inline when recent ones were smaller than this (half
-/// a chunk: a registry that grows a little still fits).
-const INLINE_UNDER: usize = CHUNK / 2;
 
 /// Serves a [`Gatherer`] over HTTP; cheap to clone (clones share the
 /// in-flight limit and the self-metrics).
@@ -60,9 +57,6 @@ pub(super) struct Shared {
     /// Requests holding an in-flight slot, against `opts.max_requests_in_flight`,
     /// when there are no self-metrics (see [`Shared::in_flight`]).
     in_use: AtomicI64,
-    /// The largest recent scrape size, decaying (see `Job::record_size`);
-    /// unknown (`usize::MAX`) at first.
-    size_hint: AtomicUsize,
 }
 
 impl std::fmt::Debug for MetricsHandler {
@@ -182,7 +176,6 @@ impl MetricsHandler {
                 metrics: opts.self_metrics.then(|| Arc::new(HandlerMetrics::new())),
                 in_use: AtomicI64::new(0),
                 opts,
-                size_hint: AtomicUsize::new(usize::MAX),
             }),
         }
     }
@@ -215,8 +208,8 @@ impl MetricsHandler {
     }
 
     /// [`handle`](Self::handle) for the server, which knows its runtime
-    /// (`multi_thread`: whether it has workers to spare, see
-    /// [`runs_inline`](scrape::runs_inline)) and keeps the handler while the
+    /// (`multi_thread`: whether it has workers to spare for a scrape that
+    /// moves out of the request's task, see [`Job::run_here`]) and keeps the handler while the
     /// request runs: so a request touches no count that other workers write,
     /// unless its scrape runs elsewhere.
     pub(crate) fn answer<B>(
@@ -236,31 +229,29 @@ impl MetricsHandler {
             Err(early) => (early, false),
             Ok((job, slot, head)) => {
                 let limit = self.opts().timeout;
-                let (outcome, guard) = if scrape::runs_inline(&self.shared, multi_thread) {
-                    // Cancelled at the timeout (its async collectors are
-                    // dropped). A scrape whose collectors were cut at the
-                    // timeout's own deadline finishes just as it fires: a
-                    // 503 too, as when spawned.
-                    let started = limit.map(|_| Instant::now());
-                    let outcome = Timed::new(job.run_inline(&self.shared, slot), limit)
-                        .await
-                        .map(Ok);
-                    match (limit, started) {
-                        (Some(limit), Some(started))
-                            if outcome.is_some() && started.elapsed() >= limit =>
-                        {
-                            tracing::warn!(timeout = ?limit, "scrape timed out");
-                            (None, None)
-                        }
-                        _ => (outcome, None),
-                    }
-                } else {
+                let (outcome, guard) = if self.shared.gatherer.may_block() {
                     let (head_tx, head_rx) = oneshot::channel();
                     let guard = slot.into_shared(&self.shared);
                     job.spawn(Arc::clone(&self.shared), Arc::clone(&guard), head_tx);
                     // The scrape goes on in the background and keeps its
                     // slot until it is done.
                     (Timed::new(head_rx, limit).await, Some(guard))
+                } else {
+                    // Cancelled at the timeout (its async collectors are
+                    // dropped) if it is still here; one that moved to a task
+                    // goes on in the background, as a spawned one does. A
+                    // scrape whose collectors were cut at the timeout's own
+                    // deadline finishes just as it fires: a 503 too.
+                    let started = limit.map(|_| Instant::now());
+                    let here = job.run_here(&self.shared, slot, multi_thread);
+                    match Timed::new(here, limit).await {
+                        Some(_) if started.zip(limit).is_some_and(|(s, l)| s.elapsed() >= l) => {
+                            tracing::warn!(timeout = ?limit, "scrape timed out");
+                            (None, None)
+                        }
+                        Some((outcome, guard)) => (Some(outcome), guard),
+                        None => (None, None),
+                    }
                 };
                 self.finish(head, outcome, guard)
             }
@@ -339,8 +330,8 @@ impl MetricsHandler {
     }
 
     /// The answer from the scrape's `outcome` (`None`: the timeout ran out),
-    /// and whether its body is streamed; `guard` is the slot a spawned
-    /// scrape shares.
+    /// and whether its body is streamed; `guard` is the slot a scrape that
+    /// runs elsewhere shares.
     fn finish(
         &self,
         mut head: Response<Body>,
@@ -357,7 +348,7 @@ impl MetricsHandler {
         };
         let body = match outcome {
             Ok(Outcome::Whole(bytes)) => Body::full(bytes),
-            // Only a spawned scrape streams, and it shares its slot.
+            // Only a scrape that runs elsewhere streams, and it shares its slot.
             Ok(Outcome::Streaming(chunks)) => match guard {
                 Some(guard) => {
                     guard.streamed.store(true, Ordering::Relaxed);
@@ -394,8 +385,8 @@ impl MetricsHandler {
 
 pin_project_lite::pin_project! {
     /// `scrape` within `limit`: `None` when it ran out. The timer is made
-    /// only if the scrape does not finish when first polled, as a small
-    /// inline one does: so it costs nothing then, and this future stays small
+    /// only if the scrape does not finish when first polled, as a small one
+    /// in the request's task does: so it costs nothing then, and this future stays small
     /// (it is moved whole into every future that awaits it).
     struct Timed<F> {
         #[pin]

@@ -1,20 +1,21 @@
 //! Where a scrape runs: on a blocking thread when a collector of the
-//! gatherer may block, as a task of the server's runtime when none may.
+//! gatherer may block; in the request's own task when none may, moving to a
+//! task of its own once it has grown enough to stream.
 
 use std::cell::Cell;
 use std::fmt::Write as _;
-use std::future::Future as _;
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 use std::time::Instant;
 
-use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use super::stream::Stream;
-use super::{ErrorHandling, InFlight, Outcome, Shared, Slot, CHUNK, INLINE_UNDER};
+use super::{ErrorHandling, InFlight, Outcome, Shared, Slot, CHUNK};
 use crate::collector::panic_message;
 use crate::encoding::{Format, MetricEncoder, Scope};
 use crate::http::compress::{Compression, Compressor};
@@ -22,9 +23,9 @@ use crate::http::instrument::{Cause, HandlerMetrics, Last};
 use crate::registry::{collect_contained, GatherError, Gatherer};
 
 thread_local! {
-    /// The encoder of the last inline scrape on this thread, emptied
-    /// ([`MetricEncoder::reset`]): the next inline scrape takes it instead of
-    /// allocating its lists and tables again.
+    /// The encoder of the last scrape that ran whole in a request's task on
+    /// this thread, emptied ([`MetricEncoder::reset`]): the next one takes it
+    /// instead of allocating its lists and tables again.
     static SPARE: Cell<Option<Box<MetricEncoder>>> = const { Cell::new(None) };
 }
 
@@ -45,30 +46,30 @@ pub(super) struct Job {
     pub(super) deadline: Option<Instant>,
 }
 
-/// Whether a scrape runs inside the request's own task: its
-/// collectors cannot block, the runtime has workers to spare (as for
-/// [`Job::spawn`]'s task), and recent scrapes were small enough that
-/// this one will not need streaming. Such a scrape, the usual one,
-/// costs no task, no channel and no thread hand-off; the first scrape
-/// of a handler and those after a big one take [`Job::spawn`], which
-/// streams. An inline scrape is held whole, however big it turns out.
-/// `multi_thread`: whether the request runs on a multi-thread runtime.
-pub(super) fn runs_inline(shared: &Shared, multi_thread: bool) -> bool {
-    multi_thread
-        && !shared.gatherer.may_block()
-        && shared.size_hint.load(Ordering::Relaxed) < INLINE_UNDER
-}
+/// The future of a scrape that runs in the request's own task: owned, so
+/// that it can move to a task of its own half-way (see [`Job::run_here`]).
+type Gathering = Pin<Box<dyn Future<Output = (Box<MetricEncoder>, Vec<GatherError>)> + Send>>;
 
 impl Job {
-    /// Runs the scrape in the caller's task and returns its answer. A panic
-    /// in the gathering (a collector's own are contained further down) is a
-    /// 500, as on a spawned scrape, not a lost connection. The request's
-    /// `slot` is given back before the answer.
-    pub(super) async fn run_inline(mut self, shared: &Shared, slot: Slot<'_>) -> Outcome {
-        // On the heap: this future is moved into each one that awaits it, and
-        // the encoder is most of its size. The last inline scrape's on this
-        // thread, emptied, when there is one: its lists and tables are not
-        // allocated again.
+    /// Runs a scrape whose collectors cannot block in the caller's task (the
+    /// request's own), and returns its answer. If, between two collectors,
+    /// it has written [`CHUNK`] bytes and can stream, the rest of it moves
+    /// to a task of its own (a blocking thread on a current-thread runtime),
+    /// and the answer is the stream. A panic in the gathering (a collector's
+    /// own are contained further down) is a 500, not a lost connection. The
+    /// request's `slot` is given back before a whole answer; a moved scrape
+    /// keeps it (the `InFlight` returned) until it is done.
+    pub(super) async fn run_here(
+        mut self,
+        shared: &Arc<Shared>,
+        slot: Slot<'_>,
+        multi_thread: bool,
+    ) -> (
+        Result<Outcome, oneshot::error::RecvError>,
+        Option<Arc<InFlight>>,
+    ) {
+        // The last such scrape's encoder on this thread, emptied, when there
+        // is one: its lists and tables are not allocated again.
         let mut encoder = match SPARE.with(Cell::take) {
             Some(mut spare) => {
                 spare.set_format(self.format);
@@ -77,26 +78,36 @@ impl Job {
             None => Box::new(MetricEncoder::new(self.format)),
         };
         self.configure(&mut encoder);
+        // (Whether its gatherer says what it writes, which streaming needs,
+        // is for the checkpoint to see: asking costs a lock per scrape.)
+        let handoff = (self.format != Format::Protobuf).then(|| {
+            let handoff = encoder.spill_later(CHUNK, self.policy == ErrorHandling::HttpError);
+            Self::keep_self_metrics_whole(shared, &mut encoder);
+            handoff
+        });
         let request = std::mem::take(&mut self.request);
-        // A gatherer may do its work as it makes the future (the default
-        // `gather_async` does), so both are guarded.
-        let gathered = match catch_unwind(AssertUnwindSafe(|| {
-            request.scope(shared.gatherer.gather_async(&mut encoder, self.deadline))
-        })) {
-            Err(payload) => Err(panic_message(payload.as_ref())),
-            Ok(gather) => {
-                let mut gather = std::pin::pin!(gather);
-                std::future::poll_fn(|cx| {
-                    match catch_unwind(AssertUnwindSafe(|| gather.as_mut().poll(cx))) {
-                        Ok(Poll::Ready(errors)) => Poll::Ready(Ok(errors)),
-                        Ok(Poll::Pending) => Poll::Pending,
-                        Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
-                    }
-                })
-                .await
+        let (gatherer, deadline) = (Arc::clone(&shared.gatherer), self.deadline);
+        let mut gathering: Gathering = Box::pin(async move {
+            // A gatherer may do its work as it makes the future (the default
+            // `gather_async` does): that is inside the first poll too.
+            let errors = request
+                .scope(gatherer.gather_async(&mut encoder, deadline))
+                .await;
+            (encoder, errors)
+        });
+        let polled = std::future::poll_fn(|cx| {
+            match catch_unwind(AssertUnwindSafe(|| gathering.as_mut().poll(cx))) {
+                Ok(Poll::Ready(done)) => Poll::Ready(Ok(Ok(done))),
+                // Paused at a checkpoint to move, rather than waiting.
+                Ok(Poll::Pending) => match &handoff {
+                    Some(handoff) if handoff.asked() => Poll::Ready(Ok(Err(Arc::clone(handoff)))),
+                    _ => Poll::Pending,
+                },
+                Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
             }
-        };
-        let outcome = match gathered {
+        })
+        .await;
+        let outcome = match polled {
             Err(panic) => {
                 tracing::error!(%panic, "scrape panicked");
                 if let Some(m) = &shared.metrics {
@@ -104,13 +115,12 @@ impl Job {
                 }
                 Outcome::Failed("an error has occurred while serving metrics\n".to_owned())
             }
-            Ok(errors) => {
+            Ok(Ok((mut encoder, errors))) => {
                 let outcome = match self.wrap_up(shared, &mut encoder, &errors) {
                     Err(message) => Outcome::Failed(message),
                     Ok(()) => {
                         let mut body = Vec::new();
                         encoder.write_into(&mut body);
-                        record_size(shared, body.len());
                         match compress_whole(self.compression, body) {
                             Ok(bytes) => Outcome::Whole(bytes),
                             Err(error) => {
@@ -126,25 +136,65 @@ impl Job {
                 SPARE.with(|spare| spare.set(Some(encoder)));
                 outcome
             }
+            Ok(Err(handoff)) => {
+                let guard = slot.into_shared(shared);
+                let (head, answer) = oneshot::channel();
+                let stream = self.stream(shared, &guard, head, multi_thread);
+                let sink = Arc::clone(&stream);
+                handoff.give(Box::new(move |bytes| lock(&sink).push(bytes)));
+                self.resume(Arc::clone(shared), gathering, stream, multi_thread);
+                return (answer.await, Some(guard));
+            }
         };
         // As a spawned scrape does: the slot is free before the answer is.
         drop(slot);
-        outcome
+        (Ok(outcome), None)
     }
 
-    /// Starts the scrape where it belongs and returns at once; its answer
-    /// arrives through `head`, its streamed bytes through `chunks`.
-    ///
-    /// The rule: a gatherer whose collectors may block (the default for a
-    /// hand-written collector or a closure: exporters query the system they
-    /// export) runs on a blocking thread, so it can never hold up an async
-    /// worker, other requests or the timeout's 503. One that cannot block
-    /// (derived structs, instruments, async collectors, the self-metrics)
-    /// runs as a task of the server's multi-thread runtime, which saves
-    /// handing a small scrape to another thread and back. Either streams.
-    /// A current-thread runtime has no worker to spare for a task that
-    /// waits for the client to read, so there every scrape takes a thread.
-    /// `guard` is the request's in-flight slot, taken by the scrape's [`Stream`].
+    /// Whether this scrape's families may go out while they are written: a
+    /// text format, and a gatherer that says which families it writes (so
+    /// the encoder knows which are one collector's alone).
+    fn may_stream(&self, shared: &Shared) -> bool {
+        self.format != Format::Protobuf && !shared.gatherer.claims().is_any()
+    }
+
+    /// The self-metrics are written last, into families of their names:
+    /// none of those may go out before.
+    fn keep_self_metrics_whole(shared: &Shared, encoder: &mut MetricEncoder) {
+        if shared.metrics.is_some() {
+            encoder.push_scope(Scope::Not(HandlerMetrics::claims()));
+        }
+    }
+
+    /// Finishes a scrape that moved out of the request's task: on an async
+    /// worker, which waits for the client inside `block_in_place`, or on a
+    /// current-thread runtime (which has no worker to spare) on a blocking
+    /// thread.
+    fn resume(
+        self,
+        shared: Arc<Shared>,
+        gathering: Gathering,
+        stream: Arc<Mutex<Stream>>,
+        multi_thread: bool,
+    ) {
+        let rest = async move {
+            let (encoder, errors) = gathering.await;
+            self.finish(&shared, *encoder, &stream, &errors);
+        };
+        let runtime = Handle::current();
+        if multi_thread {
+            drop(runtime.spawn(rest));
+        } else {
+            drop(runtime.spawn_blocking(move || Handle::current().block_on(rest)));
+        }
+    }
+
+    /// Starts a scrape whose gatherer may block on a blocking thread, so it
+    /// can never hold up an async worker, other requests or the timeout's
+    /// 503, and returns at once; its answer arrives through `head`, its
+    /// streamed bytes through the answer's channel. Async collectors run
+    /// concurrently there until the deadline. `guard` is the request's
+    /// in-flight slot, taken by the scrape's [`Stream`].
     pub(super) fn spawn(
         mut self,
         shared: Arc<Shared>,
@@ -152,65 +202,44 @@ impl Job {
         head: oneshot::Sender<Outcome>,
     ) {
         let runtime = Handle::current();
-        let on_task =
-            runtime.runtime_flavor() == RuntimeFlavor::MultiThread && !shared.gatherer.may_block();
-        if on_task {
-            drop(runtime.spawn(async move {
-                // Waiting for the client to read, this worker hands its other
-                // tasks to another thread meanwhile (`block_in_place`).
-                let (mut encoder, stream) = self.start(&shared, guard, head, true);
-                let request = std::mem::take(&mut self.request);
-                let errors = request
-                    .scope(shared.gatherer.gather_async(&mut encoder, self.deadline))
-                    .await;
-                self.finish(&shared, encoder, &stream, &errors);
-            }));
-        } else {
-            drop(runtime.spawn_blocking(move || {
-                let (mut encoder, stream) = self.start(&shared, guard, head, false);
-                // Async collectors run concurrently until the deadline.
-                let request = std::mem::take(&mut self.request);
-                let errors = Handle::current().block_on(
-                    request.scope(shared.gatherer.gather_async(&mut encoder, self.deadline)),
+        drop(runtime.spawn_blocking(move || {
+            let stream = self.stream(&shared, &guard, head, false);
+            drop(guard);
+            let mut encoder = self.encoder();
+            if self.may_stream(&shared) {
+                let sink = Arc::clone(&stream);
+                encoder.spill_to(
+                    CHUNK,
+                    Box::new(move |bytes| lock(&sink).push(bytes)),
+                    self.policy == ErrorHandling::HttpError,
                 );
-                self.finish(&shared, encoder, &stream, &errors);
-            }));
-        }
+                Self::keep_self_metrics_whole(&shared, &mut encoder);
+            }
+            let request = std::mem::take(&mut self.request);
+            let errors = Handle::current()
+                .block_on(request.scope(shared.gatherer.gather_async(&mut encoder, self.deadline)));
+            self.finish(&shared, encoder, &stream, &errors);
+        }));
     }
 
-    /// The scrape's encoder, and its way to the response.
-    fn start(
-        &mut self,
+    /// The scrape's way to the response. `in_place`: it runs on an async
+    /// worker (see [`Stream`]).
+    fn stream(
+        &self,
         shared: &Shared,
-        guard: Arc<InFlight>,
+        guard: &Arc<InFlight>,
         head: oneshot::Sender<Outcome>,
         in_place: bool,
-    ) -> (MetricEncoder, Arc<Mutex<Stream>>) {
-        let stream = Arc::new(Mutex::new(Stream::new(
+    ) -> Arc<Mutex<Stream>> {
+        Arc::new(Mutex::new(Stream::new(
             self.compression,
             head,
             in_place,
             shared.metrics.clone(),
             // Released before a whole or failed answer is handed over, so a
             // client that gets its response can never find its own slot still taken.
-            Some(guard),
-        )));
-        let mut encoder = self.encoder();
-        // Big families go out while they are written when the gatherer says
-        // what it writes (so the encoder knows which are one collector's alone).
-        if self.format != Format::Protobuf && !shared.gatherer.claims().is_any() {
-            let sink = Arc::clone(&stream);
-            encoder.spill_to(
-                CHUNK,
-                Box::new(move |bytes| lock(&sink).push(bytes)),
-                self.policy == ErrorHandling::HttpError,
-            );
-            if shared.metrics.is_some() {
-                // Written last, into families of these names.
-                encoder.push_scope(Scope::Not(HandlerMetrics::claims()));
-            }
-        }
-        (encoder, stream)
+            Some(Arc::clone(guard)),
+        )))
     }
 
     /// The encoder this request asked for.
@@ -239,9 +268,7 @@ impl Job {
             lock(stream).fail_scrape(message);
             return;
         }
-        let mut stream = lock(stream);
-        stream.finish_with(encoder);
-        record_size(shared, stream.written());
+        lock(stream).finish_with(encoder);
     }
 
     /// Reports the dropped series and the collectors' errors, and writes the
@@ -292,25 +319,6 @@ impl Job {
             }
         }
         Ok(())
-    }
-}
-
-/// Remembers a scrape's size for [`runs_inline`]: the hint is the largest
-/// recent size, decaying by an eighth per scrape, so one small scrape (a
-/// `name[]` filter, a small probe target) between big ones does not send the
-/// next big one inline, where it could not stream. Written only when it
-/// changes: under a steady load it settles, and the workers stop passing its
-/// cache line back and forth.
-fn record_size(shared: &Shared, size: usize) {
-    let old = shared.size_hint.load(Ordering::Relaxed);
-    let new = if old == usize::MAX {
-        size
-    } else {
-        size.max(old - old / 8)
-    };
-    if new != old {
-        // A race with another scrape's store loses one update of a hint.
-        shared.size_hint.store(new, Ordering::Relaxed);
     }
 }
 

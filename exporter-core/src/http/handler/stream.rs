@@ -36,8 +36,6 @@ pub(super) struct Stream {
     done: bool,
     /// This scrape's in-flight slot (the streamed body holds another handle).
     guard: Option<Arc<InFlight>>,
-    /// Uncompressed bytes of the scrape so far.
-    written: usize,
 }
 
 impl Stream {
@@ -60,7 +58,6 @@ impl Stream {
             metrics,
             done: false,
             guard,
-            written: 0,
         }
     }
 
@@ -68,7 +65,6 @@ impl Stream {
         if self.done {
             return;
         }
-        self.written += family.len();
         self.pending.extend_from_slice(family);
         if self.pending.len() < CHUNK {
             return;
@@ -103,16 +99,10 @@ impl Stream {
             // A small scrape: written straight into `pending` (the first
             // family's buffer becomes it), one copy fewer.
             encoder.finish_into(&mut self.pending);
-            self.written += self.pending.len();
         } else {
             encoder.finish_chunks(|family| self.push(family));
         }
         self.finish();
-    }
-
-    /// Uncompressed bytes of the scrape so far.
-    pub(super) fn written(&self) -> usize {
-        self.written
     }
 
     /// Compresses and sends `pending`.
