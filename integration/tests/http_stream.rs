@@ -293,6 +293,57 @@ async fn a_lone_collector_that_cannot_block_is_held_whole_however_big() {
     }
 }
 
+/// Says it cannot block, then sleeps `0` before writing one row.
+struct Stalls(Desc, Duration);
+
+impl Collector for Stalls {
+    fn describe(&self) -> Vec<&Desc> {
+        vec![&self.0]
+    }
+
+    fn may_block(&self) -> bool {
+        false
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        std::thread::sleep(self.1);
+        encoder.family(&self.0)?.sample(&["0"], 1.0)
+    }
+}
+
+/// A scrape that moved to a task and then stalls before anything streamed
+/// is answered 503 at the timeout, as one in the request's task is; it
+/// keeps its in-flight slot until it is done, then gives it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_scrape_that_stalls_is_a_503_at_the_timeout() {
+    let registry = Registry::new();
+    registry.register(Lead::new()).unwrap();
+    let stall = Desc::new("test_stall", "Late.", MetricType::Gauge, ["row"]).unwrap();
+    registry
+        .register(Stalls(stall, Duration::from_millis(1500)))
+        .unwrap();
+    let handler = MetricsHandler::with_opts(
+        registry,
+        HandlerOpts::default().timeout(Some(Duration::from_millis(300))),
+    );
+    let server = start(handler.clone()).await;
+    let started = Instant::now();
+    let reply = get(server.addr, "/metrics", &[]).await;
+    assert_eq!(reply.status, 503, "{}", reply.text());
+    assert!(reply.text().contains("exceeded configured timeout"));
+    assert!(started.elapsed() < Duration::from_millis(1400));
+    assert_eq!(
+        handler.in_flight(),
+        1,
+        "the moved scrape gave its slot back early"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while handler.in_flight() != 0 {
+        assert!(Instant::now() < deadline, "the moved scrape kept its slot");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A current-thread runtime has no worker to spare for a scrape that waits
 /// for its client: a scrape that cannot block starts in the request's task
 /// there too, and once grown moves to a blocking thread, where the second
