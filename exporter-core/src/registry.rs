@@ -29,15 +29,19 @@
 //! at 10 000 series and 15-25 ns at 100 000, where the table (two
 //! megabytes) no longer fits the cache and collections are checked in
 //! batches whose lookups overlap. Turn it off per scrape with
-//! [`MetricEncoder::check_duplicate_series`].
+//! [`MetricEncoder::check_duplicate_series`](crate::MetricEncoder::check_duplicate_series).
 
 mod error;
+mod gather;
 mod gatherer;
 mod shape;
 pub(crate) mod wrap;
 
 pub use self::error::{GatherError, RegisterError};
-use self::gatherer::gather_to_vec;
+// For the modules that run collectors themselves: the handler, the scrapers, the interop.
+#[cfg(any(feature = "async", feature = "prometheus"))]
+pub(crate) use self::gather::collect_contained;
+use self::gather::ViewEntry;
 #[cfg(feature = "async")]
 pub use self::gatherer::GatherFuture;
 pub use self::gatherer::{Gatherer, Gatherers};
@@ -46,14 +50,12 @@ pub use self::wrap::WrappingRegistry;
 pub use crate::encoding::NameCollision;
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
-use crate::collector::{panic_message, Collector};
+use crate::collector::Collector;
 use crate::desc::Desc;
-use crate::encoding::{Claims, Format, MetricEncoder, Scope};
-use crate::error::CollectError;
+use crate::encoding::Claims;
 
 struct Entry {
     collector: Arc<dyn Collector>,
@@ -149,10 +151,20 @@ pub struct Registry {
     inner: RwLock<Inner>,
     /// `inner.claims()`, cleared by every (un)registration.
     claims: Mutex<Option<RegistryClaims>>,
+    /// What every scrape asks before it starts: on a cache line of its
+    /// own, away from the lock's, which every scrape writes.
+    shape: CacheLine<Shape>,
+}
+
+/// See [`Registry::shape`].
+#[derive(Default)]
+struct Shape {
     /// Registered collectors that may block (see [`Collector::may_block`]).
-    /// Every scrape reads it: on a cache line of its own, away from the
-    /// lock's, which every scrape writes.
-    blocking: CacheLine<AtomicUsize>,
+    blocking: AtomicUsize,
+    /// Whether an unchecked collector (it describes nothing) is registered:
+    /// then the registry cannot say which families it writes. Never
+    /// cleared: such a collector cannot be unregistered.
+    unchecked: AtomicBool,
 }
 
 /// A value alone on its cache line (two lines: x86 fetches them in pairs).
@@ -267,7 +279,7 @@ impl Registry {
         }
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         if keys.is_empty() {
-            inner.unchecked += 1;
+            self.count_unchecked(&mut inner);
         } else {
             if let Some(existing) = inner.entries.iter().find(|e| e.keys == keys) {
                 return Err(RegisterError::AlreadyRegistered {
@@ -348,7 +360,7 @@ impl Registry {
         });
         inner.refresh_running();
         if may_block {
-            self.blocking.fetch_add(1, Ordering::Relaxed);
+            self.shape.blocking.fetch_add(1, Ordering::Relaxed);
         }
         // Before the write lock goes: a scrape must not see the new
         // collectors with the old claims.
@@ -386,7 +398,7 @@ impl Registry {
         let entry = inner.entries.remove(pos);
         inner.refresh_running();
         if entry.may_block {
-            self.blocking.fetch_sub(1, Ordering::Relaxed);
+            self.shape.blocking.fetch_sub(1, Ordering::Relaxed);
         }
         for name in distinct_names(&entry.keys) {
             if let Some(shape) = inner.families.get_mut(name) {
@@ -408,6 +420,13 @@ impl Registry {
         true
     }
 
+    /// One more unchecked collector: the registry no longer says which
+    /// families it writes.
+    fn count_unchecked(&self, inner: &mut Inner) {
+        inner.unchecked += 1;
+        self.shape.unchecked.store(true, Ordering::Relaxed);
+    }
+
     fn forget_claims(&self) {
         *self.claims.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
@@ -417,162 +436,6 @@ impl Registry {
         let mut cache = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
         cache.get_or_insert_with(|| inner.claims()).clone()
     }
-
-    /// The collectors to run (with the async collector behind each, if any)
-    /// and the names each describes, and the names no collector of this
-    /// registry may stream (worked out only when `encoder` streams); one
-    /// consistent view.
-    fn view(&self, encoder: &MetricEncoder) -> View {
-        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        let shared = if encoder.streams() {
-            self.registry_claims(&inner).shared
-        } else {
-            Claims::any()
-        };
-        let entries = Arc::clone(&inner.running);
-        View { entries, shared }
-    }
-
-    /// Gathers every collector in `format`, returning the body and the failures.
-    pub fn gather(&self, format: Format) -> (Vec<u8>, Vec<GatherError>) {
-        gather_to_vec(self, format)
-    }
-
-    /// Gathers in the Prometheus text format, ignoring failures; handy in tests and docs.
-    pub fn gather_text(&self) -> String {
-        let (body, _) = self.gather(Format::Text);
-        String::from_utf8_lossy(&body).into_owned()
-    }
-
-    /// Gathers every collector into `encoder`, awaiting the async ones:
-    /// their scrapes run concurrently on the calling task (nothing is
-    /// spawned), then every collector is encoded in registration order.
-    ///
-    /// An async scrape still running at `deadline` is dropped (cancelled) and
-    /// reported as [`CollectError::TimedOut`] with its name; one that panics
-    /// is reported as [`CollectError::Panicked`]; the others are served.
-    /// Serving HTTP, the deadline is the scrape timeout Prometheus sends
-    /// (`X-Prometheus-Scrape-Timeout-Seconds`) less a margin for encoding
-    /// and sending. A deadline needs a Tokio runtime with time enabled.
-    #[cfg(feature = "async")]
-    pub async fn gather_async(
-        &self,
-        encoder: &mut MetricEncoder,
-        deadline: Option<std::time::Instant>,
-    ) -> Vec<GatherError> {
-        let View { entries, shared } = self.view(encoder);
-        let scrapes = entries
-            .iter()
-            .filter_map(|e| e.asynchronous.as_ref().map(|a| a.scrape()))
-            .collect();
-        let snapshots = crate::collector::scrape::run_all(scrapes, deadline).await;
-        if snapshots.iter().any(Result::is_err) {
-            // Known before anything is encoded: under `HttpError` the scrape
-            // will be an error, so nothing should start streaming.
-            encoder.note_failure();
-        }
-        let mut snapshots = snapshots.into_iter();
-        let mut errors = Vec::new();
-        encoder.push_scope(Scope::Not(shared));
-        for e in entries.iter() {
-            // Where a scrape that has grown may move to stream (the HTTP handler's).
-            encoder.checkpoint().await;
-            encoder.push_scope(Scope::Only(e.claims.clone()));
-            let result = match &e.asynchronous {
-                None => collect_contained(e.collector.as_ref(), encoder),
-                Some(_) => match snapshots.next() {
-                    Some(Ok(snapshot)) => collect_contained(snapshot.as_ref(), encoder),
-                    Some(Err(error)) => Err(error),
-                    None => Err(CollectError::TimedOut),
-                },
-            };
-            encoder.pop_scope();
-            if let Err(error) = result {
-                encoder.note_failure();
-                errors.push(GatherError {
-                    collector: e.collector.name().to_owned(),
-                    error,
-                });
-            }
-        }
-        encoder.pop_scope();
-        errors
-    }
-}
-
-/// A registry's collectors as of the start of a gather; see `Registry::view`.
-struct View {
-    entries: Arc<[ViewEntry]>,
-    shared: Claims,
-}
-
-struct ViewEntry {
-    collector: Arc<dyn Collector>,
-    #[cfg(feature = "async")]
-    asynchronous: Option<Arc<dyn crate::collector::AsyncCollector>>,
-    /// The family names the collector describes.
-    claims: Claims,
-}
-
-impl Gatherer for Registry {
-    fn may_block(&self) -> bool {
-        self.blocking.load(Ordering::Relaxed) > 0
-    }
-
-    #[cfg(feature = "async")]
-    fn gather_async<'a>(
-        &'a self,
-        encoder: &'a mut MetricEncoder,
-        deadline: Option<std::time::Instant>,
-    ) -> GatherFuture<'a> {
-        Box::pin(Registry::gather_async(self, encoder, deadline))
-    }
-
-    fn gather_into(&self, encoder: &mut MetricEncoder) -> Vec<GatherError> {
-        let mut errors = Vec::new();
-        // Collect outside the lock, so a collector may (un)register others.
-        let View { entries, shared } = self.view(encoder);
-        encoder.push_scope(Scope::Not(shared));
-        for e in entries.iter() {
-            encoder.push_scope(Scope::Only(e.claims.clone()));
-            let result = collect_contained(e.collector.as_ref(), encoder);
-            encoder.pop_scope();
-            if let Err(error) = result {
-                errors.push(GatherError {
-                    collector: e.collector.name().to_owned(),
-                    error,
-                });
-            }
-        }
-        encoder.pop_scope();
-        errors
-    }
-
-    /// Every described family name, or any when an unchecked collector
-    /// (one that describes nothing) is registered.
-    fn claims(&self) -> Claims {
-        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        self.registry_claims(&inner).all
-    }
-}
-
-/// Runs one collector, turning a panic into an error and removing the partial
-/// output of a failed collector.
-pub(crate) fn collect_contained(
-    collector: &dyn Collector,
-    encoder: &mut MetricEncoder,
-) -> Result<(), CollectError> {
-    encoder.begin();
-    let result = match catch_unwind(AssertUnwindSafe(|| collector.collect(encoder))) {
-        Ok(result) => result,
-        Err(payload) => Err(CollectError::Panicked(panic_message(payload.as_ref()))),
-    };
-    if result.is_err() {
-        encoder.rollback();
-    }
-    // A family it was streaming is complete now: its last bytes go out.
-    encoder.end_collector();
-    result
 }
 
 /// The process-wide registry, like Go's `prometheus.DefaultRegisterer` and

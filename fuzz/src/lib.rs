@@ -57,8 +57,8 @@ pub fn fixture_registry() -> Registry {
     registry
 }
 
-/// A shared multi-thread runtime with two workers (so the handler's
-/// inline-scrape path is taken as well as the blocking-thread one).
+/// A shared multi-thread runtime with two workers (so a scrape that moves
+/// out of the request's task has a worker to move to).
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {

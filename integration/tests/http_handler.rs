@@ -226,7 +226,7 @@ async fn a_collector_writing_a_self_metrics_series_is_not_served_twice() {
     .unwrap();
     registry.register(Impostor { desc }).unwrap();
     let server = start(MetricsHandler::new(registry)).await;
-    // The first scrape runs as a task of its own, the next ones in the request's task.
+    // Three scrapes: the answer does not change from one to the next.
     for _ in 0..3 {
         let text = get(server.addr, "/metrics", &[]).await.text();
         let lines: Vec<&str> = text

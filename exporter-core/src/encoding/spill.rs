@@ -277,7 +277,9 @@ impl MetricEncoder {
         let Some(spill) = self.spill.as_deref_mut() else {
             return;
         };
-        if spill.held < spill.threshold {
+        // Not big yet; or failed, with nothing to stream after (the
+        // scrape will be an error).
+        if spill.held < spill.threshold || (spill.failed && spill.stop_on_failure) {
             return;
         }
         // Nothing after this point could stream (a gatherer in force that
@@ -1060,5 +1062,80 @@ mod tests {
         let mut out = Vec::new();
         encoder.finish_into(&mut out);
         assert_eq!(out, small.gather(Format::Text).0);
+    }
+
+    /// The spare state of a reset encoder asks again, with nothing left of
+    /// the last scrape: one that was not moved (its poller polled on)
+    /// finishes whole, and the next small one does not ask.
+    #[cfg(feature = "async")]
+    #[test]
+    fn a_reused_spill_asks_again_and_keeps_nothing_stale() {
+        use std::future::Future as _;
+        use std::task::{Context, Waker};
+
+        let mut cx = Context::from_waker(Waker::noop());
+        let big = Registry::new();
+        big.register(Rows::new("first", 1_000)).unwrap();
+        big.register(Rows::new("second", 1_000)).unwrap();
+        let small = Registry::new();
+        small.register(Rows::new("first", 10)).unwrap();
+        small.register(Rows::new("second", 10)).unwrap();
+        let mut encoder = MetricEncoder::new(Format::Text);
+        for round in 0..3 {
+            let handoff = encoder.spill_later(T, false);
+            {
+                let gather = small.gather_async(&mut encoder, None);
+                assert!(std::pin::pin!(gather).poll(&mut cx).is_ready());
+            }
+            assert!(!handoff.asked(), "round {round}");
+            drop(handoff);
+            encoder.reset();
+            let handoff = encoder.spill_later(T, false);
+            {
+                let gather = big.gather_async(&mut encoder, None);
+                let mut gather = std::pin::pin!(gather);
+                assert!(gather.as_mut().poll(&mut cx).is_pending(), "round {round}");
+                assert!(handoff.asked());
+                assert!(gather.as_mut().poll(&mut cx).is_ready());
+            }
+            let mut out = Vec::new();
+            encoder.write_into(&mut out);
+            assert_eq!(out, big.gather(Format::Text).0, "round {round}");
+            drop(handoff);
+            encoder.reset();
+        }
+    }
+
+    /// No move where nothing could stream after it: a scrape that failed
+    /// when failures stop streaming, or a registry with an unchecked
+    /// collector (it may write any family).
+    #[cfg(feature = "async")]
+    #[test]
+    fn a_scrape_that_could_not_stream_after_never_asks() {
+        use std::future::Future as _;
+        use std::task::{Context, Waker};
+
+        let mut cx = Context::from_waker(Waker::noop());
+        let failing = Registry::new();
+        let mut first = Rows::new("first", 1_000);
+        first.fail = true;
+        failing.register(first).unwrap();
+        failing.register(Rows::new("second", 1_000)).unwrap();
+        failing.register(Rows::new("third", 1_000)).unwrap();
+        let unchecked = Registry::new();
+        unchecked.register(Rows::new("first", 1_000)).unwrap();
+        unchecked.register(Unchecked(gauge("loose"))).unwrap();
+        for (registry, stop_on_failure, asks) in [
+            (&failing, true, false),
+            (&failing, false, true),
+            (&unchecked, false, false),
+        ] {
+            let mut encoder = MetricEncoder::new(Format::Text);
+            let handoff = encoder.spill_later(T, stop_on_failure);
+            let gather = registry.gather_async(&mut encoder, None);
+            let mut gather = std::pin::pin!(gather);
+            let paused = gather.as_mut().poll(&mut cx).is_pending();
+            assert_eq!((paused, handoff.asked()), (asks, asks), "{stop_on_failure}");
+        }
     }
 }

@@ -55,4 +55,8 @@ impl Gatherer for DefaultGatherer {
     fn claims(&self) -> Claims {
         default_registry().claims()
     }
+
+    fn claims_names(&self) -> bool {
+        default_registry().claims_names()
+    }
 }

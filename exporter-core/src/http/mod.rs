@@ -28,8 +28,9 @@
 //! block; when it may (a `from_fn` snapshot, by default), it runs on a
 //! blocking thread and its family goes out while it is written. Only this
 //! crate's gatherers pause (a [`Registry`](crate::Registry) and
-//! [`Gatherers`](crate::registry::Gatherers) of them); another gatherer's
-//! scrape stays in the request's task, whole. A scrape still in the
+//! [`Gatherers`](crate::registry::Gatherers) of them); a gatherer of your
+//! own cannot say which families it writes, so nothing of its scrape may
+//! stream, and it stays in the request's task, whole. A scrape still in the
 //! request's task is dropped at the [timeout](HandlerOpts::timeout) (its
 //! async collectors cancelled) instead of finishing in the background.
 

@@ -60,6 +60,14 @@ pub trait Gatherer: Send + Sync {
     fn claims(&self) -> Claims {
         Claims::any()
     }
+
+    /// Whether [`claims`](Self::claims) names the families (is not "any"),
+    /// asked by the handler at every scrape: so this crate's gatherers
+    /// answer without working their claims out.
+    #[doc(hidden)]
+    fn claims_names(&self) -> bool {
+        !self.claims().is_any()
+    }
 }
 
 /// The future [`Gatherer::gather_async`] returns: the failures of the scrape.
@@ -95,6 +103,10 @@ impl<G: Gatherer + ?Sized> Gatherer for Arc<G> {
 
     fn claims(&self) -> Claims {
         (**self).claims()
+    }
+
+    fn claims_names(&self) -> bool {
+        (**self).claims_names()
     }
 }
 
@@ -213,6 +225,10 @@ impl Gatherer for Gatherers {
         self.gatherers
             .iter()
             .try_for_each(|g| g.check_request(request))
+    }
+
+    fn claims_names(&self) -> bool {
+        self.gatherers.iter().all(Gatherer::claims_names)
     }
 
     /// What all of them claim together.

@@ -82,10 +82,11 @@ impl HandlerOpts {
     /// How long gathering may take before the handler answers HTTP 503.
     /// Async collectors are cancelled then. A scrape on a blocking thread,
     /// or one that moved to a task of its own to stream (see the
-    /// [`http`](crate::http) module), finishes its sync collectors in the
-    /// background and keeps its in-flight slot until it does; one still in
-    /// the request's task is dropped with the request and frees its slot at
-    /// once. Default is no timeout.
+    /// [`http`](crate::http) module), finishes in the background (its
+    /// collectors, and async ones until the scrape's deadline) and keeps its
+    /// in-flight slot until it does; one still in the request's task is
+    /// dropped with the request and frees its slot at once. Default is no
+    /// timeout.
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;

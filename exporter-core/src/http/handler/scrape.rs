@@ -30,7 +30,7 @@ thread_local! {
 }
 
 /// One scrape: what to gather and how to encode it. The handler's gatherer,
-/// options, self-metrics and size hint (its [`Shared`]) come with each call.
+/// options and self-metrics (its [`Shared`]) come with each call.
 pub(super) struct Job {
     pub(super) policy: ErrorHandling,
     pub(super) format: Format,
@@ -48,7 +48,10 @@ pub(super) struct Job {
 
 /// The future of a scrape that runs in the request's own task: owned, so
 /// that it can move to a task of its own half-way (see [`Job::run_here`]).
-type Gathering = Pin<Box<dyn Future<Output = (Box<MetricEncoder>, Vec<GatherError>)> + Send>>;
+type Gathering = Pin<Box<dyn Future<Output = Gathered> + Send>>;
+
+/// A scrape's encoder, and its collectors' failures.
+type Gathered = (Box<MetricEncoder>, Vec<GatherError>);
 
 impl Job {
     /// Runs a scrape whose collectors cannot block in the caller's task (the
@@ -78,9 +81,7 @@ impl Job {
             None => Box::new(MetricEncoder::new(self.format)),
         };
         self.configure(&mut encoder);
-        // (Whether its gatherer says what it writes, which streaming needs,
-        // is for the checkpoint to see: asking costs a lock per scrape.)
-        let handoff = (self.format != Format::Protobuf).then(|| {
+        let handoff = self.may_stream(shared).then(|| {
             let handoff = encoder.spill_later(CHUNK, self.policy == ErrorHandling::HttpError);
             Self::keep_self_metrics_whole(shared, &mut encoder);
             handoff
@@ -95,26 +96,17 @@ impl Job {
                 .await;
             (encoder, errors)
         });
-        let polled = std::future::poll_fn(|cx| {
-            match catch_unwind(AssertUnwindSafe(|| gathering.as_mut().poll(cx))) {
-                Ok(Poll::Ready(done)) => Poll::Ready(Ok(Ok(done))),
-                // Paused at a checkpoint to move, rather than waiting.
-                Ok(Poll::Pending) => match &handoff {
-                    Some(handoff) if handoff.asked() => Poll::Ready(Ok(Err(Arc::clone(handoff)))),
-                    _ => Poll::Pending,
-                },
-                Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
-            }
+        let polled = std::future::poll_fn(|cx| match poll_contained(&mut gathering, cx) {
+            Poll::Ready(done) => Poll::Ready(done.map(Ok)),
+            // Paused at a checkpoint to move, rather than waiting.
+            Poll::Pending => match &handoff {
+                Some(handoff) if handoff.asked() => Poll::Ready(Ok(Err(Arc::clone(handoff)))),
+                _ => Poll::Pending,
+            },
         })
         .await;
         let outcome = match polled {
-            Err(panic) => {
-                tracing::error!(%panic, "scrape panicked");
-                if let Some(m) = &shared.metrics {
-                    m.error(Cause::Gathering, 1);
-                }
-                Outcome::Failed("an error has occurred while serving metrics\n".to_owned())
-            }
+            Err(panic) => Outcome::Failed(panicked(shared, &panic)),
             Ok(Ok((mut encoder, errors))) => {
                 let outcome = match self.wrap_up(shared, &mut encoder, &errors) {
                     Err(message) => Outcome::Failed(message),
@@ -155,7 +147,7 @@ impl Job {
     /// text format, and a gatherer that says which families it writes (so
     /// the encoder knows which are one collector's alone).
     fn may_stream(&self, shared: &Shared) -> bool {
-        self.format != Format::Protobuf && !shared.gatherer.claims().is_any()
+        self.format != Format::Protobuf && shared.gatherer.claims_names()
     }
 
     /// The self-metrics are written last, into families of their names:
@@ -178,8 +170,11 @@ impl Job {
         multi_thread: bool,
     ) {
         let rest = async move {
-            let (encoder, errors) = gathering.await;
-            self.finish(&shared, *encoder, &stream, &errors);
+            let mut gathering = gathering;
+            match std::future::poll_fn(|cx| poll_contained(&mut gathering, cx)).await {
+                Ok((encoder, errors)) => self.finish(&shared, *encoder, &stream, &errors),
+                Err(panic) => lock(&stream).fail_scrape(panicked(&shared, &panic)),
+            }
         };
         let runtime = Handle::current();
         if multi_thread {
@@ -320,6 +315,28 @@ impl Job {
         }
         Ok(())
     }
+}
+
+/// Polls a scrape, turning a panic in its gathering (a collector's own are
+/// contained further down) into its message.
+fn poll_contained(
+    gathering: &mut Gathering,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Result<Gathered, String>> {
+    match catch_unwind(AssertUnwindSafe(|| gathering.as_mut().poll(cx))) {
+        Ok(Poll::Ready(done)) => Poll::Ready(Ok(done)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
+    }
+}
+
+/// A scrape whose gathering panicked: logged and counted; the 500's message.
+fn panicked(shared: &Shared, panic: &str) -> String {
+    tracing::error!(%panic, "scrape panicked");
+    if let Some(m) = &shared.metrics {
+        m.error(Cause::Gathering, 1);
+    }
+    "an error has occurred while serving metrics\n".to_owned()
 }
 
 /// A whole body in `compression`.
