@@ -1031,7 +1031,7 @@ mod tests {
             assert!(handoff.asked(), "paused without asking");
             let sink = Arc::clone(&pieces);
             handoff.give(Box::new(move |b: &[u8]| {
-                sink.lock().unwrap().push(b.to_vec())
+                sink.lock().unwrap().push(b.to_vec());
             }));
             match gather.as_mut().poll(&mut cx) {
                 Poll::Ready(errors) => errors,
