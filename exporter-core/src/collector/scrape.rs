@@ -316,10 +316,10 @@ impl ScrapeRequest {
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             match &*key {
                 "collect[]" => request.collect.push(value.into_owned()),
-                // The last one wins, as Go's `Query().Get` takes the first: either
-                // way one value; a request repeating it is the client's mistake.
-                "target" => request.target = Some(value.into_owned()),
-                "module" => request.module = Some(value.into_owned()),
+                // The first one, as Go's `Query().Get` takes (the blackbox
+                // exporter's `/probe?target=a&target=b` probes `a`).
+                "target" if request.target.is_none() => request.target = Some(value.into_owned()),
+                "module" if request.module.is_none() => request.module = Some(value.into_owned()),
                 _ => {}
             }
         }
@@ -407,5 +407,8 @@ mod tests {
         assert_eq!(r.target(), Some(""));
         assert_eq!(r.collect(), [""]);
         assert_eq!(ScrapeRequest::from_query(None), ScrapeRequest::default());
+        // Repeated, the first `target` and `module` count, as with Go's `Get`.
+        let r = ScrapeRequest::from_query(Some("target=a&module=x&target=b&module=y"));
+        assert_eq!((r.target(), r.module()), (Some("a"), Some("x")));
     }
 }
