@@ -51,7 +51,7 @@ pub use crate::encoding::NameCollision;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::collector::Collector;
 use crate::desc::Desc;
@@ -81,6 +81,10 @@ struct Inner {
     families: HashMap<String, FamilyShape>,
     /// Registered collectors that describe nothing (they may write anything).
     unchecked: usize,
+    /// What the collectors may write, worked out by the first scrape after
+    /// an (un)registration: read under the read lock with no write of its
+    /// own, so scrapes on different workers do not pass a lock's line around.
+    claims: OnceLock<RegistryClaims>,
 }
 
 /// What this registry's collectors may write, worked out once per change.
@@ -94,8 +98,10 @@ struct RegistryClaims {
 }
 
 impl Inner {
-    /// `running` for the current entries.
+    /// `running` for the current entries, and the claims forgotten: a scrape
+    /// must not see the new collectors with the old claims.
     fn refresh_running(&mut self) {
+        self.claims = OnceLock::new();
         self.running = self
             .entries
             .iter()
@@ -108,7 +114,12 @@ impl Inner {
             .collect();
     }
 
+    /// What the collectors may write, from the cache or worked out now.
     fn claims(&self) -> RegistryClaims {
+        self.claims.get_or_init(|| self.work_out_claims()).clone()
+    }
+
+    fn work_out_claims(&self) -> RegistryClaims {
         if self.unchecked > 0 {
             return RegistryClaims {
                 all: Claims::any(),
@@ -149,8 +160,6 @@ impl Inner {
 #[derive(Default)]
 pub struct Registry {
     inner: RwLock<Inner>,
-    /// `inner.claims()`, cleared by every (un)registration.
-    claims: Mutex<Option<RegistryClaims>>,
     /// What every scrape asks before it starts: on a cache line of its
     /// own, away from the lock's, which every scrape writes.
     shape: CacheLine<Shape>,
@@ -362,9 +371,6 @@ impl Registry {
         if may_block {
             self.shape.blocking.fetch_add(1, Ordering::Relaxed);
         }
-        // Before the write lock goes: a scrape must not see the new
-        // collectors with the old claims.
-        self.forget_claims();
         drop(inner);
         Ok(())
     }
@@ -413,9 +419,6 @@ impl Registry {
                 }
             }
         }
-        // Before the write lock goes: a scrape must not see the new
-        // collectors with the old claims.
-        self.forget_claims();
         drop(inner);
         true
     }
@@ -425,16 +428,6 @@ impl Registry {
     fn count_unchecked(&self, inner: &mut Inner) {
         inner.unchecked += 1;
         self.shape.unchecked.store(true, Ordering::Relaxed);
-    }
-
-    fn forget_claims(&self) {
-        *self.claims.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-
-    /// What the collectors may write, from the cache or worked out now.
-    fn registry_claims(&self, inner: &Inner) -> RegistryClaims {
-        let mut cache = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.get_or_insert_with(|| inner.claims()).clone()
     }
 }
 

@@ -22,7 +22,7 @@ impl Registry {
     fn view(&self, encoder: &MetricEncoder) -> View {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         let shared = if encoder.streams() {
-            self.registry_claims(&inner).shared
+            inner.claims().shared
         } else {
             Claims::any()
         };
@@ -153,7 +153,7 @@ impl Gatherer for Registry {
     /// (one that describes nothing) is registered.
     fn claims(&self) -> Claims {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        self.registry_claims(&inner).all
+        inner.claims().all
     }
 }
 
