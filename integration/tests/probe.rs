@@ -210,6 +210,18 @@ async fn missing_malformed_and_refused_targets_are_400_before_any_connection() {
         assert!(!reply.text().contains("s3cret"), "{path}: {}", reply.text());
     }
     assert_eq!(exporter.connects.load(Ordering::SeqCst), 0);
+
+    // An empty `module=` is no module, as Go's `Get` reads it (the blackbox
+    // exporter probes with its default then), and of a repeated one the
+    // first counts: neither is refused.
+    for path in [
+        "/probe?target=127.0.0.1:1&module=",
+        "/probe?target=127.0.0.1:1&module=&module=http",
+        "/probe?target=127.0.0.1:1&module=tcp&module=http",
+    ] {
+        let reply = get(exporter.addr, path, &[]).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+    }
 }
 
 #[tokio::test]

@@ -357,9 +357,11 @@ impl ScrapeRequest {
         self.target.as_deref()
     }
 
-    /// The `module` parameter.
+    /// The `module` parameter; none when empty, as in Go, where `Get`
+    /// cannot tell an empty `module=` from none (the blackbox exporter
+    /// probes with its default module then).
     pub fn module(&self) -> Option<&str> {
-        self.module.as_deref()
+        self.module.as_deref().filter(|m| !m.is_empty())
     }
 
     /// Runs `fut` (a gather) with this request as [`current`](Self::current).
@@ -407,8 +409,11 @@ mod tests {
         assert_eq!(r.target(), Some(""));
         assert_eq!(r.collect(), [""]);
         assert_eq!(ScrapeRequest::from_query(None), ScrapeRequest::default());
-        // Repeated, the first `target` and `module` count, as with Go's `Get`.
+        // Repeated, the first `target` and `module` count, as with Go's `Get`;
+        // an empty module is none (Go's `Get` gives "" for both).
         let r = ScrapeRequest::from_query(Some("target=a&module=x&target=b&module=y"));
         assert_eq!((r.target(), r.module()), (Some("a"), Some("x")));
+        let r = ScrapeRequest::from_query(Some("module=&target=a&module=x"));
+        assert_eq!((r.target(), r.module()), (Some("a"), None));
     }
 }
