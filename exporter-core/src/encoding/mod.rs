@@ -48,6 +48,8 @@ pub use crate::value::{
 pub use check::{DroppedSeries, NameCollision};
 pub use encoder::{EscapingCollision, MetricEncoder};
 pub use negotiate::{negotiate, negotiate_accept, Negotiated, OpenMetricsVersion, MAX_CLAUSES};
+#[cfg(feature = "http")]
+pub(crate) use spill::Sink;
 pub(crate) use spill::{Claims, Scope};
 
 /// An exposition format.

@@ -124,9 +124,7 @@ impl Spill {
             usize::MAX
         }
     }
-}
 
-impl Spill {
     fn new(threshold: usize, sink: Option<Sink>, stop_on_failure: bool) -> Spill {
         Spill {
             threshold: threshold.max(1),
@@ -143,9 +141,7 @@ impl Spill {
             largest_piece: 0,
         }
     }
-}
 
-impl Spill {
     /// This scrape's state emptied for the next [`spill_later`](MetricEncoder::spill_later)
     /// scrape, keeping its lists' room and its [`HandOff`]; none when it
     /// moved (its hand-off was taken, and its sink is the old scrape's).
@@ -251,18 +247,12 @@ impl MetricEncoder {
             }
             None => Box::new(Spill::new(threshold, None, stop_on_failure)),
         };
-        let handoff = match spill.handoff.as_mut().and_then(Arc::get_mut) {
-            Some(unshared) => {
-                *unshared = HandOff::default();
-                spill.handoff.clone()
-            }
-            None => None,
+        // The last scrape's hand-off, fresh, unless someone still holds it.
+        match spill.handoff.as_mut().and_then(Arc::get_mut) {
+            Some(unshared) => *unshared = HandOff::default(),
+            None => spill.handoff = None,
         }
-        .unwrap_or_else(|| {
-            let handoff = Arc::new(HandOff::default());
-            spill.handoff = Some(Arc::clone(&handoff));
-            handoff
-        });
+        let handoff = Arc::clone(spill.handoff.get_or_insert_with(Arc::default));
         self.spill = Some(spill);
         handoff
     }

@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 use super::stream::Stream;
 use super::{ErrorHandling, InFlight, Outcome, Shared, Slot, CHUNK};
 use crate::collector::panic_message;
-use crate::encoding::{Format, MetricEncoder, Scope};
+use crate::encoding::{Format, MetricEncoder, Scope, Sink};
 use crate::http::compress::{Compression, Compressor};
 use crate::http::instrument::{Cause, HandlerMetrics, Last};
 use crate::registry::{collect_contained, GatherError, Gatherer};
@@ -131,9 +131,8 @@ impl Job {
             Ok(Err(handoff)) => {
                 let guard = slot.into_shared(shared);
                 let (head, answer) = oneshot::channel();
-                let stream = self.stream(shared, &guard, head, multi_thread);
-                let sink = Arc::clone(&stream);
-                handoff.give(Box::new(move |bytes| lock(&sink).push(bytes)));
+                let stream = self.stream(shared, Arc::clone(&guard), head, multi_thread);
+                handoff.give(sink(&stream));
                 self.resume(Arc::clone(shared), gathering, stream, multi_thread);
                 return (answer.await, Some(guard));
             }
@@ -198,14 +197,12 @@ impl Job {
     ) {
         let runtime = Handle::current();
         drop(runtime.spawn_blocking(move || {
-            let stream = self.stream(&shared, &guard, head, false);
-            drop(guard);
+            let stream = self.stream(&shared, guard, head, false);
             let mut encoder = self.encoder();
             if self.may_stream(&shared) {
-                let sink = Arc::clone(&stream);
                 encoder.spill_to(
                     CHUNK,
-                    Box::new(move |bytes| lock(&sink).push(bytes)),
+                    sink(&stream),
                     self.policy == ErrorHandling::HttpError,
                 );
                 Self::keep_self_metrics_whole(&shared, &mut encoder);
@@ -222,7 +219,7 @@ impl Job {
     fn stream(
         &self,
         shared: &Shared,
-        guard: &Arc<InFlight>,
+        guard: Arc<InFlight>,
         head: oneshot::Sender<Outcome>,
         in_place: bool,
     ) -> Arc<Mutex<Stream>> {
@@ -233,7 +230,7 @@ impl Job {
             shared.metrics.clone(),
             // Released before a whole or failed answer is handed over, so a
             // client that gets its response can never find its own slot still taken.
-            Some(Arc::clone(guard)),
+            Some(guard),
         )))
     }
 
@@ -358,6 +355,12 @@ pub(super) fn count_encoding_error(metrics: Option<&HandlerMetrics>, error: &std
     if let Some(m) = metrics {
         m.error(Cause::Encoding, 1);
     }
+}
+
+/// Where the encoder sends the families it streams: to `stream`.
+fn sink(stream: &Arc<Mutex<Stream>>) -> Sink {
+    let stream = Arc::clone(stream);
+    Box::new(move |bytes| lock(&stream).push(bytes))
 }
 
 fn lock(stream: &Mutex<Stream>) -> std::sync::MutexGuard<'_, Stream> {
