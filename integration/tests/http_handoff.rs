@@ -14,39 +14,7 @@ use exporter_core::http::{ErrorHandling, HandlerOpts, MetricsHandler};
 use exporter_core::registry::{GatherError, GatherFuture, Gatherer, Gatherers};
 use exporter_core::{CollectError, Collector, Desc, MetricEncoder, MetricType, Registry};
 use http_body_util::{BodyExt, Empty};
-use http_support::{get, handler_errors, start};
-
-/// `rows` rows of the family `name` (about 55 bytes a row), label values
-/// starting with `tag`; it cannot block.
-struct Rows(Desc, usize, &'static str);
-
-impl Rows {
-    fn new(name: &str, rows: usize, tag: &'static str) -> Self {
-        Rows(
-            Desc::new(name, "Rows.", MetricType::Gauge, ["row"]).unwrap(),
-            rows,
-            tag,
-        )
-    }
-}
-
-impl Collector for Rows {
-    fn describe(&self) -> Vec<&Desc> {
-        vec![&self.0]
-    }
-
-    fn may_block(&self) -> bool {
-        false
-    }
-
-    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
-        let mut family = encoder.family(&self.0)?;
-        for row in 0..self.1 {
-            family.sample(&[format!("{}-{row:0>30}", self.2).as_str()], row as f64)?;
-        }
-        Ok(())
-    }
-}
+use http_support::{get, handler_errors, start, Rows};
 
 /// Always fails; it cannot block.
 struct Fails(Desc);

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use exporter_core::http::{ErrorHandling, HandlerOpts, MetricsHandler};
 use exporter_core::{CollectError, Collector, Desc, MetricEncoder, MetricType, Registry};
 use http_body_util::{BodyExt, Empty};
-use http_support::{get, handler_errors, parse, start, value, Big, Failing};
+use http_support::{get, handler_errors, parse, start, value, Big, Failing, Rows};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -188,51 +188,18 @@ async fn a_big_family_reaches_the_client_while_it_is_collected() {
     check_full_scrape(&text, 0.0);
 }
 
-/// Writes `LEAD_ROWS` rows of `test_lead` and returns; it cannot block.
-struct Lead(Desc);
-
-/// Rows of `test_lead`: about 90 KB, past the handler's 64 KiB.
+/// Rows of `test_lead`, written first: about 100 KB, past the handler's 64 KiB.
 const LEAD_ROWS: usize = 2_000;
 
-impl Lead {
-    fn new() -> Self {
-        Lead(
-            Desc::new(
-                "test_lead",
-                "Rows written first.",
-                MetricType::Gauge,
-                ["row"],
-            )
-            .unwrap(),
-        )
-    }
-}
-
-impl Collector for Lead {
-    fn describe(&self) -> Vec<&Desc> {
-        vec![&self.0]
-    }
-
-    fn may_block(&self) -> bool {
-        false
-    }
-
-    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
-        let mut family = encoder.family(&self.0)?;
-        for row in 0..LEAD_ROWS {
-            family.sample(&[format!("{row:0>30}").as_str()], row as f64)?;
-        }
-        Ok(())
-    }
-}
-
-/// `Lead`, then a `Waiting` that says it cannot block: neither may block.
+/// `test_lead` rows, then a `Waiting` that says it cannot block: neither may block.
 fn lead_then_waiting() -> (Registry, std::sync::Arc<Waiting>, mpsc::Sender<()>) {
     let (mut waiting, release) = Waiting::new();
     waiting.blocking = false;
     let waiting = std::sync::Arc::new(waiting);
     let registry = Registry::new();
-    registry.register(Lead::new()).unwrap();
+    registry
+        .register(Rows::new("test_lead", LEAD_ROWS, "a"))
+        .unwrap();
     registry.register_arc(waiting.clone()).unwrap();
     (registry, waiting, release)
 }
@@ -317,7 +284,9 @@ impl Collector for Stalls {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moved_scrape_that_stalls_is_a_503_at_the_timeout() {
     let registry = Registry::new();
-    registry.register(Lead::new()).unwrap();
+    registry
+        .register(Rows::new("test_lead", LEAD_ROWS, "a"))
+        .unwrap();
     let stall = Desc::new("test_stall", "Late.", MetricType::Gauge, ["row"]).unwrap();
     registry
         .register(Stalls(stall, Duration::from_millis(1500)))

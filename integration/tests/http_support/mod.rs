@@ -202,6 +202,38 @@ impl Collector for Fixed {
     }
 }
 
+/// `rows` rows of the family `name` (about 55 bytes a row), label values
+/// starting with `tag`; it cannot block.
+pub struct Rows(Desc, usize, &'static str);
+
+impl Rows {
+    pub fn new(name: &str, rows: usize, tag: &'static str) -> Self {
+        Rows(
+            Desc::new(name, "Rows.", MetricType::Gauge, ["row"]).unwrap(),
+            rows,
+            tag,
+        )
+    }
+}
+
+impl Collector for Rows {
+    fn describe(&self) -> Vec<&Desc> {
+        vec![&self.0]
+    }
+
+    fn may_block(&self) -> bool {
+        false
+    }
+
+    fn collect(&self, encoder: &mut MetricEncoder) -> Result<(), CollectError> {
+        let mut family = encoder.family(&self.0)?;
+        for row in 0..self.1 {
+            family.sample(&[format!("{}-{row:0>30}", self.2).as_str()], row as f64)?;
+        }
+        Ok(())
+    }
+}
+
 /// Always fails.
 pub struct Failing {
     desc: Desc,
