@@ -314,16 +314,23 @@ impl ScrapeRequest {
         // `+` is a space and `%XX` a byte, as Go's `url.ParseQuery` decodes
         // them; a malformed escape is kept as written (Go drops the pair).
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match &*key {
-                "collect[]" => request.collect.push(value.into_owned()),
-                // The first one, as Go's `Query().Get` takes (the blackbox
-                // exporter's `/probe?target=a&target=b` probes `a`).
-                "target" if request.target.is_none() => request.target = Some(value.into_owned()),
-                "module" if request.module.is_none() => request.module = Some(value.into_owned()),
-                _ => {}
-            }
+            request.read_pair(&key, value);
         }
         request
+    }
+
+    /// Takes one decoded query pair if its key is `collect[]`, `target` or
+    /// `module`, and ignores it otherwise; the HTTP handler reads its own
+    /// `name[]` in the same pass over the query.
+    pub(crate) fn read_pair(&mut self, key: &str, value: std::borrow::Cow<'_, str>) {
+        match key {
+            "collect[]" => self.collect.push(value.into_owned()),
+            // The first one, as Go's `Query().Get` takes (the blackbox
+            // exporter's `/probe?target=a&target=b` probes `a`).
+            "target" if self.target.is_none() => self.target = Some(value.into_owned()),
+            "module" if self.module.is_none() => self.module = Some(value.into_owned()),
+            _ => {}
+        }
     }
 
     /// A request naming `collect[]` scrapers.

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use http::{header, HeaderName, HeaderValue, Method, Request};
 
+use crate::collector::ScrapeRequest;
+
 /// The scraper's own timeout, in seconds (Prometheus sends it on every scrape).
 static SCRAPE_TIMEOUT: HeaderName = HeaderName::from_static("x-prometheus-scrape-timeout-seconds");
 
@@ -20,7 +22,7 @@ pub(super) struct RequestInfo {
     /// `name[]` query parameters: only these families are written.
     pub(super) names: Vec<String>,
     /// `collect[]`, `target` and `module`, for the scrapers.
-    pub(super) request: crate::collector::ScrapeRequest,
+    pub(super) request: ScrapeRequest,
 }
 
 impl RequestInfo {
@@ -43,13 +45,14 @@ impl RequestInfo {
                 *wanted = Some(value.clone());
             }
         }
+        let (names, request) = read_query(req.uri().query());
         RequestInfo {
             method: req.method().clone(),
             accept,
             accept_encoding,
             scrape_timeout,
-            names: query_values(req.uri().query(), "name[]"),
-            request: crate::collector::ScrapeRequest::from_query(req.uri().query()),
+            names,
+            request,
         }
     }
 
@@ -86,16 +89,20 @@ impl RequestInfo {
     }
 }
 
-/// The values of every `key` parameter of `query`, decoded as Go's
-/// `url.ParseQuery` decodes them (`+` is a space, `%XX` a byte); a malformed
-/// escape is kept as written, where Go drops the pair.
-pub(super) fn query_values(query: Option<&str>, key: &str) -> Vec<String> {
-    query.map_or_else(Vec::new, |q| {
-        form_urlencoded::parse(q.as_bytes())
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.into_owned())
-            .collect()
-    })
+/// Reads the query in one pass: the `name[]` values for the handler's
+/// filter, and `collect[]`, `target` and `module` for the scrapers, decoded
+/// as Go's `url.ParseQuery` decodes them (`+` is a space, `%XX` a byte); a
+/// malformed escape is kept as written, where Go drops the pair.
+fn read_query(query: Option<&str>) -> (Vec<String>, ScrapeRequest) {
+    let (mut names, mut request) = (Vec::new(), ScrapeRequest::default());
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if key == "name[]" {
+            names.push(value.into_owned());
+        } else {
+            request.read_pair(&key, value);
+        }
+    }
+    (names, request)
 }
 
 #[cfg(test)]
@@ -103,10 +110,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_values_decode_as_go_does() {
-        let names = query_values(Some("name%5B%5D=a+b&x=1&name[]=c%2Fd&name[]="), "name[]");
+    fn the_query_is_read_once_and_decoded_as_go_does() {
+        let query = "name%5B%5D=a+b&x=1&collect[]=c+d&name[]=c%2Fd&target=t&name[]=";
+        let (names, request) = read_query(Some(query));
         assert_eq!(names, ["a b", "c/d", ""]);
-        assert!(query_values(None, "name[]").is_empty());
+        assert_eq!(request, ScrapeRequest::from_query(Some(query)));
+        assert_eq!(
+            (request.collect(), request.target()),
+            (&["c d".to_owned()][..], Some("t"))
+        );
+        let (names, request) = read_query(None);
+        assert!(names.is_empty());
+        assert_eq!(request, ScrapeRequest::default());
     }
 
     #[test]
