@@ -116,7 +116,7 @@ async fn a_blocking_collector_does_not_delay_the_timeout() {
     );
 }
 
-/// A gatherer whose collectors cannot block runs as a task: with the only
+/// A gatherer whose collectors cannot block runs in the request's task: with the only
 /// blocking thread of the runtime busy, it still answers at once, where a
 /// blocking collector's scrape must wait for that thread.
 #[test]

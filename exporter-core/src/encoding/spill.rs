@@ -72,7 +72,8 @@ pub(crate) type Sink = Box<dyn FnMut(&[u8]) + Send>;
 
 /// The streaming state of one scrape (see the module docs).
 pub(crate) struct Spill {
-    /// Buffered bytes of one family that make it go out.
+    /// Buffered bytes of one family that make it go out, and, while there is
+    /// no sink, the bytes held that make the scrape ask to move.
     threshold: usize,
     /// `None` until a scrape that started where it cannot stream is moved
     /// ([`HandOff`]): nothing goes out meanwhile.

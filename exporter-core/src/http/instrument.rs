@@ -118,8 +118,8 @@ impl HandlerMetrics {
         self.in_flight.load(Ordering::Relaxed)
     }
 
-    /// The family names these metrics write (built once: every streaming
-    /// scrape asks).
+    /// The family names these metrics write (built once: every text scrape
+    /// of a gatherer that names its families asks, ready to stream).
     pub(crate) fn claims() -> Claims {
         static CLAIMS: LazyLock<Claims> = LazyLock::new(|| {
             Claims::names([

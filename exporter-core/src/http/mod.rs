@@ -28,9 +28,11 @@
 //! block; when it may (a `from_fn` snapshot, by default), it runs on a
 //! blocking thread and its family goes out while it is written. Only this
 //! crate's gatherers pause (a [`Registry`](crate::Registry) and
-//! [`Gatherers`](crate::registry::Gatherers) of them); a gatherer of your
-//! own cannot say which families it writes, so nothing of its scrape may
-//! stream, and it stays in the request's task, whole. A scrape still in the
+//! [`Gatherers`](crate::registry::Gatherers) of them). A gatherer of your
+//! own cannot say which families it writes, so nothing of its scrape is
+//! sent while it is written: it runs on a blocking thread (unless its
+//! [`may_block`](crate::Gatherer::may_block) says no; then in the request's
+//! task, to the end), and its body goes out once it is done. A scrape still in the
 //! request's task is dropped at the [timeout](HandlerOpts::timeout) (its
 //! async collectors cancelled) instead of finishing in the background.
 
@@ -39,19 +41,23 @@
 //! A family is written to its own buffer while collectors run, because the
 //! text formats need each family's lines together under one header, and its
 //! samples may come from several collectors. A big family is sent while it
-//! is written ("streamed") when nothing else can add to it later in the
-//! scrape: only the one collector writing it describes its name (no other
-//! collector of its registry, no other gatherer of a
-//! [`Gatherers`](crate::registry::Gatherers), nor the `promhttp_*`
-//! self-metrics). Once such a family holds 64 KiB, the bytes go to the
-//! compressor and the buffer is reused; streamed families come first in the
-//! body, the others follow sorted by name when every collector is done (a
-//! scrape that streams nothing is byte for byte what it would be whole).
+//! is written ("streamed") when the scrape can send (it runs on a blocking
+//! thread, or has moved out of the request's task, above) and nothing else
+//! can add to the family later in the scrape: only the one collector
+//! writing it describes its name (no other collector of its registry, no
+//! other gatherer of a [`Gatherers`](crate::registry::Gatherers), nor the
+//! `promhttp_*` self-metrics). Once such a family holds 64 KiB, the bytes go
+//! to the compressor and the buffer is reused; streamed families come first
+//! in the body, the others follow sorted by name when every collector is
+//! done (a scrape that streams nothing is byte for byte what it would be
+//! whole).
 //!
-//! So a scrape holds the families that cannot be streamed, whole, and about
-//! 64 KiB per streamed family plus a few compressed chunks waiting for the
-//! socket. A scrape under 64 KiB is sent in one piece with a
-//! `Content-Length`, as is every scrape that stays in the request's task (above). Protobuf families are never streamed (a family message
+//! So a scrape holds the families that cannot be streamed, whole, what it
+//! wrote before it moved (if it did), and about 64 KiB per streamed family
+//! plus a few compressed chunks waiting for the socket. A scrape under
+//! 64 KiB is sent in one piece with a `Content-Length`, as is every scrape
+//! that ends in the request's task (above); a bigger one that did not
+//! stream goes out in compressed chunks once done. Protobuf families are never streamed (a family message
 //! carries its length up front), nor is anything when a gatherer cannot say
 //! which families it writes (an unchecked collector, a `prometheus`
 //! registry).

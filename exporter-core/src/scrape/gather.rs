@@ -427,7 +427,8 @@ fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
 
 impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
     /// Scrapers are async and their snapshots are encoded from memory: a
-    /// scrape of them runs as a task, never needing a blocking thread.
+    /// scrape of them runs in the request's own task, never needing a
+    /// blocking thread.
     fn may_block(&self) -> bool {
         false
     }

@@ -31,7 +31,9 @@ use super::instrument::{Cause, HandlerMetrics};
 use crate::encoding::{negotiate_accept, Format, Negotiated};
 use crate::registry::Gatherer;
 
-/// Uncompressed bytes per streamed chunk; smaller scrapes are sent whole.
+/// The "64 KiB" of the module docs: uncompressed bytes per streamed chunk
+/// (smaller scrapes are sent whole), what a family holds before it streams,
+/// and what a scrape in the request's task writes before it moves.
 const CHUNK: usize = 64 * 1024;
 /// Chunks buffered between the scrape and the socket.
 const CHANNEL_CHUNKS: usize = 4;
