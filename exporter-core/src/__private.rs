@@ -20,12 +20,20 @@ pub use crate::labels::{
 };
 pub use crate::metric::{Instrument, InstrumentOpts, NativeOpts};
 
-/// Whether a field's label count `len` (if the type fixes it) differs from the `expected` names.
+/// Whether a field's label count `len` (if the type fixes it) differs from
+/// the `expected` names, for a field with label values (one without is
+/// [`labels_on_one_series`]).
 pub const fn label_arity_differs(len: Option<usize>, expected: usize) -> bool {
     match len {
+        Some(0) | None => false,
         Some(len) => len != expected,
-        None => false,
     }
+}
+
+/// Whether `labels(...)` names `expected` labels for a field that is one
+/// series with no label values (a plain `f64`, a `Counter`).
+pub const fn labels_on_one_series(len: Option<usize>, expected: usize) -> bool {
+    matches!(len, Some(0)) && expected > 0
 }
 
 /// Whether the type the field's Rust type implies (`implied`) contradicts the attribute.

@@ -23,6 +23,14 @@ pub(crate) struct Field<'a> {
 impl<'a> Input<'a> {
     /// Builds the model, recording unsupported inputs and attribute errors in `cx`.
     pub(crate) fn from_syn(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> {
+        // The compiler accepts either helper attribute anywhere in the
+        // input, and would drop one in the wrong place without a word.
+        for misplaced in input.attrs.iter().filter(|a| a.path().is_ident("metric")) {
+            cx.error_spanned_by(
+                misplaced,
+                "`#[metric(...)]` goes on a field; options for the whole struct go in `#[collector(...)]`, e.g. `#[collector(namespace = \"node\")]`",
+            );
+        }
         let attrs = attr::container(cx, &input.attrs);
         let named = match &input.data {
             Data::Struct(s) => match &s.fields {
@@ -54,6 +62,12 @@ impl<'a> Input<'a> {
             .named
             .iter()
             .filter_map(|f| {
+                for misplaced in f.attrs.iter().filter(|a| a.path().is_ident("collector")) {
+                    cx.error_spanned_by(
+                        misplaced,
+                        "`#[collector(...)]` goes on the struct; a field's options go in `#[metric(...)]`",
+                    );
+                }
                 let ident = f.ident.as_ref()?;
                 Some(Field {
                     ty: &f.ty,

@@ -284,6 +284,9 @@ pub(crate) struct FieldAttrs {
     pub(crate) flatten: Option<Span>,
     pub(crate) skip: Option<Span>,
     pub(crate) allow: Vec<Sp<Lint>>,
+    /// Whether a `#[metric(...)]` failed to parse (reported already): what
+    /// follows the mistake was not read, so nothing may be called missing.
+    pub(crate) malformed: bool,
 }
 
 impl FieldAttrs {
@@ -535,6 +538,19 @@ fn parse_duration(input: syn::parse::ParseStream<'_>) -> syn::Result<Sp<Duration
     })
 }
 
+/// The string after `key = `, with an error that shows the form
+/// (`expected a string: help = "..."`) where syn would say only
+/// "expected string literal".
+fn string(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<LitStr> {
+    let key = path_str(&meta.path);
+    meta.value()?.parse::<LitStr>().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format_args!("expected a string in quotes: `{key} = \"{example}\"`"),
+        )
+    })
+}
+
 /// Parses every `#[collector(...)]` on the container.
 pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
@@ -549,16 +565,16 @@ pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
             };
             match key {
                 ContainerKey::Namespace => {
-                    let v: LitStr = meta.value()?.parse()?;
+                    let v: LitStr = string(&meta, "node")?;
                     set(cx, &mut out.namespace, v, &meta);
                 }
                 ContainerKey::Subsystem => {
-                    let v: LitStr = meta.value()?.parse()?;
+                    let v: LitStr = string(&meta, "memory")?;
                     set(cx, &mut out.subsystem, v, &meta);
                 }
                 ContainerKey::ConstLabels => parse_const_labels(&meta, &mut out.const_labels)?,
                 ContainerKey::Crate => {
-                    let v: LitStr = meta.value()?.parse()?;
+                    let v: LitStr = string(&meta, "::exporter_core")?;
                     let path = v.parse::<syn::Path>()?;
                     set(cx, &mut out.krate, path, &meta);
                 }
@@ -598,15 +614,15 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     }
                 }
                 FieldKey::Name => {
-                    let v: LitStr = meta.value()?.parse()?;
+                    let v: LitStr = string(&meta, "http_requests_total")?;
                     set(cx, &mut out.name, v, &meta);
                 }
                 FieldKey::Help => {
-                    let v: LitStr = meta.value()?.parse()?;
+                    let v: LitStr = string(&meta, "What the metric measures.")?;
                     set(cx, &mut out.help, v, &meta);
                 }
                 FieldKey::Unit => {
-                    let v: LitStr = meta.value()?.parse()?;
+                    let v: LitStr = string(&meta, "bytes")?;
                     set(cx, &mut out.unit, v, &meta);
                 }
                 FieldKey::Labels => {
@@ -658,15 +674,18 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         });
         if let Err(e) = result {
             cx.syn_error(e);
+            out.malformed = true;
         }
     }
     out
 }
 
-/// The doc comment as help text: one leading space stripped per line, lines
-/// joined with a space, blank lines trimmed (as clap does).
+/// The doc comment as help text: each line trimmed, blank lines dropped,
+/// the rest joined with a space (as clap does). A block comment (`/** ... */`)
+/// is one attribute of several lines, each trimmed the same way, with the
+/// ` * ` that starts its lines in the usual style removed.
 pub(crate) fn doc_help(attrs: &[Attribute]) -> Option<String> {
-    let mut lines = Vec::new();
+    let mut words: Vec<String> = Vec::new();
     for attr in attrs {
         if !attr.path().is_ident("doc") {
             continue;
@@ -677,28 +696,67 @@ pub(crate) fn doc_help(attrs: &[Attribute]) -> Option<String> {
                 ..
             }) = &nv.value
             {
-                let line = s.value();
-                lines.push(line.trim().to_owned());
+                let text = s.value();
+                let lines: Vec<&str> = text.lines().map(str::trim).collect();
+                let starred = lines.len() > 1
+                    && lines[1..]
+                        .iter()
+                        .all(|l| l.is_empty() || *l == "*" || l.starts_with("* "));
+                for line in lines {
+                    let line = if starred {
+                        line.strip_prefix('*').map_or(line, str::trim_start)
+                    } else {
+                        line
+                    };
+                    if !line.is_empty() {
+                        words.push(line.to_owned());
+                    }
+                }
             }
         }
     }
-    let text = lines
-        .iter()
-        .filter(|l| !l.is_empty())
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(" ");
-    if text.is_empty() {
+    if words.is_empty() {
         None
     } else {
-        Some(text)
+        Some(words.join(" "))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::doc_help;
     use crate::go_duration::parse_go_duration;
     use std::time::Duration;
+
+    #[test]
+    fn doc_comments_become_one_line_of_help() {
+        let help = |item: syn::ItemStruct| doc_help(&item.attrs);
+        let lines = help(syn::parse_quote! {
+            /// Free memory,
+            ///
+            ///   in bytes.
+            struct S;
+        });
+        assert_eq!(lines.as_deref(), Some("Free memory, in bytes."));
+        let block = help(syn::parse_quote! {
+            /** Free
+                memory. */
+            struct S;
+        });
+        assert_eq!(block.as_deref(), Some("Free memory."));
+        let starred = help(syn::parse_quote! {
+            /**
+             * Free memory,
+             * in bytes (a *star* inside stays).
+             */
+            struct S;
+        });
+        assert_eq!(
+            starred.as_deref(),
+            Some("Free memory, in bytes (a *star* inside stays).")
+        );
+        assert_eq!(help(syn::parse_quote! { /** */ struct S; }), None);
+    }
 
     #[test]
     fn go_durations() {

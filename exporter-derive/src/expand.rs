@@ -532,6 +532,15 @@ fn const_checks(
             } else {
                 quote_spanned!(ty_span=> <#ty as #private::EncodeFamily>::LABELS)
             };
+            if attrs.labels.is_some() {
+                out.push(check(
+                    span,
+                    quote!(#private::labels_on_one_series(#labels, #n)),
+                    format!(
+                        "`labels(...)` names {n} label(s), but `{field}` is one series with no label values; remove `labels(...)`, or give it a keyed type such as `Vec<([&'static str; {n}], f64)>`"
+                    ),
+                ));
+            }
             let n = proc_macro2::Literal::usize_unsuffixed(n);
             out.push(check(
                 span,

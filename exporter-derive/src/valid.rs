@@ -76,6 +76,9 @@ pub(crate) fn check<'a, 'b>(cx: &mut Ctxt, input: &'b Input<'a>) -> Checked<'a, 
     };
     let mut seen: HashMap<String, &Ident> = HashMap::new();
     for field in &input.fields {
+        if field.attrs.malformed {
+            continue;
+        }
         if let Some(span) = field.attrs.skip {
             if has_metric_keys(field) || field.attrs.flatten.is_some() {
                 cx.error_at(

@@ -769,3 +769,39 @@ fn generic_label_arity_is_checked_at_collect_time() {
         "{err:?}"
     );
 }
+
+/// Doc comments become one line of help, block comments too: each line
+/// trimmed (and a block's ` * ` removed), joined with a space.
+#[test]
+fn doc_comments_of_every_style_become_one_line_of_help() {
+    #[derive(Collector)]
+    struct Memory {
+        /// Free memory,
+        ///   in bytes.
+        #[metric(gauge)]
+        free_bytes: u64,
+        /** Used memory,
+        in bytes. */
+        #[metric(gauge)]
+        used_bytes: u64,
+        /**
+         * Processes running,
+         * in all.
+         */
+        #[metric(gauge)]
+        processes: u64,
+    }
+    let registry = Registry::new();
+    registry
+        .register(Memory {
+            free_bytes: 1,
+            used_bytes: 2,
+            processes: 3,
+        })
+        .unwrap();
+    let text = registry.gather_text();
+    let docs = parse(&text).docs;
+    assert_eq!(docs["free_bytes"], "Free memory, in bytes.", "{text}");
+    assert_eq!(docs["used_bytes"], "Used memory, in bytes.", "{text}");
+    assert_eq!(docs["processes"], "Processes running, in all.", "{text}");
+}
