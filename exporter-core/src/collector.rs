@@ -270,6 +270,30 @@ impl std::fmt::Debug for LazyDescs {
 /// assert!(registry.gather_text().contains("uptime_seconds 42.5\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// A failed read fails the collect (the registry reports it, and the other
+/// collectors' output is served): `?` converts an I/O error, and
+/// [`CollectError::other`] wraps any other error or message.
+///
+/// ```no_run
+/// # use exporter_core::{collector, CollectError, Collector};
+/// # #[derive(Collector)]
+/// # struct Uptime {
+/// #     /// Seconds since the system booted.
+/// #     #[metric(gauge)]
+/// #     uptime_seconds: f64,
+/// # }
+/// fn read_uptime() -> Result<Uptime, CollectError> {
+///     let text = std::fs::read_to_string("/proc/uptime")?;
+///     let uptime_seconds = text
+///         .split_whitespace()
+///         .next()
+///         .and_then(|s| s.parse().ok())
+///         .ok_or_else(|| CollectError::other(format!("cannot read /proc/uptime: {text:?}")))?;
+///     Ok(Uptime { uptime_seconds })
+/// }
+/// let uptime = collector::from_fn(read_uptime);
+/// ```
 pub fn from_fn<T, F>(scrape: F) -> FromFn<F>
 where
     T: StaticCollector,

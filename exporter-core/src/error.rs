@@ -67,8 +67,34 @@ impl CollectError {
     }
 }
 
+/// So that `?` works on the reads a collector makes (files, sockets).
+impl From<std::io::Error> for CollectError {
+    fn from(e: std::io::Error) -> Self {
+        CollectError::other(e)
+    }
+}
+
 impl From<crate::value::ExemplarError> for CollectError {
     fn from(e: crate::value::ExemplarError) -> Self {
         CollectError::other(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CollectError;
+
+    #[test]
+    fn an_io_error_converts_with_question_mark_and_keeps_its_message() {
+        fn read() -> Result<(), CollectError> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no /proc here",
+            ))?;
+            Ok(())
+        }
+        let e = read().unwrap_err();
+        assert!(matches!(e, CollectError::Other(_)));
+        assert_eq!(e.to_string(), "no /proc here");
     }
 }

@@ -221,9 +221,11 @@ pub fn lint(collector: &dyn Collector) -> Result<Vec<Problem>, CollectError> {
 /// label names, and names or labels reserved by histograms and summaries.
 /// The rules are the shared ones of [`name::lint_family`](crate::name::lint_family),
 /// a superset of those `#[derive(Collector)]` checks at compile time
-/// ([`name::lint`](crate::name::lint)), so a derived struct lints clean
-/// (unless it opted out with `allow(...)`); they matter for hand-written
-/// collectors.
+/// ([`name::lint`](crate::name::lint)). A derived struct lints clean except
+/// where it opted out with `allow(...)`, or uses what the derive accepts on
+/// purpose and promlint does not: colons and camelCase in names (recording
+/// rules, node_exporter's `node_memory_MemTotal_bytes`). The rules matter
+/// most for hand-written collectors.
 ///
 /// ```
 /// use exporter_core::testutil::lint_text;
