@@ -533,12 +533,19 @@ fn const_checks(
                 quote_spanned!(ty_span=> <#ty as #private::EncodeFamily>::LABELS)
             };
             if attrs.labels.is_some() {
+                let message = if is(Kind::Info) {
+                    format!(
+                        "`labels(...)` names {n} label(s), but the info `{field}` carries no label values; remove `labels(...)`"
+                    )
+                } else {
+                    format!(
+                        "`labels(...)` names {n} label(s), but `{field}` is one series with no label values; remove `labels(...)`, or give it a keyed type such as `Vec<([&'static str; {n}], f64)>`"
+                    )
+                };
                 out.push(check(
                     span,
                     quote!(#private::labels_on_one_series(#labels, #n)),
-                    format!(
-                        "`labels(...)` names {n} label(s), but `{field}` is one series with no label values; remove `labels(...)`, or give it a keyed type such as `Vec<([&'static str; {n}], f64)>`"
-                    ),
+                    message,
                 ));
             }
             let n = proc_macro2::Literal::usize_unsuffixed(n);
