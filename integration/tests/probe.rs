@@ -315,3 +315,30 @@ async fn metrics_without_a_probe_target_still_serve_up_0() {
     assert_eq!(value(&text, "probe_success", &[]), None);
     assert!(text.contains("test_exporter_build_info"), "{text}");
 }
+
+#[tokio::test]
+async fn metrics_ignores_a_target_parameter_so_it_cannot_bypass_the_probe() {
+    // `/metrics?target=` once reached the connect step as the target, past
+    // the probe's allow-list: any client could point the exporter anywhere.
+    let answering = target(42.0, Duration::ZERO).await;
+    let refusing = exporter(Probe::new().timeout(Duration::from_secs(5))).await;
+    for path in [
+        format!("/metrics?target={answering}"),
+        format!("/metrics?target={answering}&module=m&collect[]=value"),
+    ] {
+        let reply = get(refusing.addr, &path, &[]).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let text = reply.text();
+        assert_eq!(value(&text, "test_up", &[]), Some(0.0), "{path}: {text}");
+        assert_eq!(value(&text, "test_target_value", &[]), None, "{path}: {text}");
+    }
+    // The same target on /probe is refused: this probe allows no host.
+    let reply = get(refusing.addr, &format!("/probe?target={answering}"), &[]).await;
+    assert_eq!(reply.status, 400);
+    // And allowed, it is probed: the target answers.
+    let allowed = exporter(loopback()).await;
+    let text = get(allowed.addr, &format!("/probe?target={answering}"), &[])
+        .await
+        .text();
+    assert_eq!(value(&text, "test_target_value", &[]), Some(42.0), "{text}");
+}

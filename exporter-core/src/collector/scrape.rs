@@ -359,7 +359,10 @@ impl ScrapeRequest {
         &self.collect
     }
 
-    /// The `target` parameter.
+    /// The `target` parameter, as the client sent it: unchecked. The
+    /// scrapers' gatherer reads it on `/probe` only, after the probe's
+    /// allow-list, and drops it on `/metrics`; a gatherer of your own that
+    /// connects where it says must check it as carefully.
     pub fn target(&self) -> Option<&str> {
         self.target.as_deref()
     }

@@ -179,12 +179,27 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         Cow::Owned(mask)
     }
 
+    /// The request as this gatherer reads it: `target` and `module` count on
+    /// `/probe` only, where the probe's allow-list checked them. On
+    /// `/metrics` they are dropped, or any client could point the exporter
+    /// at a host of its choosing (`/metrics?target=...`).
+    fn read_request<'r>(&self, request: &'r ScrapeRequest) -> Cow<'r, ScrapeRequest> {
+        let probed = request.target().is_some() || request.module().is_some();
+        if self.shared.probe.is_some() || !probed {
+            return Cow::Borrowed(request);
+        }
+        Cow::Owned(ScrapeRequest::default().with_collect(request.collect().iter().cloned()))
+    }
+
     async fn gather(&self, encoder: &mut MetricEncoder, deadline: Option<Instant>) {
         let started = Instant::now();
         let current = ScrapeRequest::current();
-        let request = current
-            .as_deref()
-            .unwrap_or(&crate::collector::scrape::NO_REQUEST);
+        let request = self.read_request(
+            current
+                .as_deref()
+                .unwrap_or(&crate::collector::scrape::NO_REQUEST),
+        );
+        let request = &*request;
         let fallback = match &self.shared.probe {
             Some(probe) => Some(probe.default_timeout()),
             None => self.shared.scrapers.timeout,
@@ -201,10 +216,9 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                 .map(|run| Ran {
                     index: run.index,
                     seconds: run.seconds,
-                    ok: run
-                        .snapshot
-                        .as_ref()
-                        .is_some_and(|s| self.encode(run.index, s.as_ref(), encoder)),
+                    ok: run.snapshot.as_ref().is_some_and(|s| {
+                        self.encode(run.index, s.as_ref(), encoder, request.target())
+                    }),
                 })
                 .collect::<Vec<_>>();
             self.report(encoder, collected.up, &ran, started);
@@ -235,7 +249,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
                     .run
                     .as_ref()
                     .snapshot()
-                    .is_some_and(|s| self.encode(slot.index, s, encoder)),
+                    .is_some_and(|s| self.encode(slot.index, s, encoder, request.target())),
             })
             .collect::<Vec<_>>();
         drop(slots);
@@ -248,12 +262,17 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
     }
 
     /// Encodes the snapshot of scraper `index`; false (logged) when that fails.
-    fn encode(&self, index: usize, snapshot: &dyn Collector, encoder: &mut MetricEncoder) -> bool {
+    fn encode(
+        &self,
+        index: usize,
+        snapshot: &dyn Collector,
+        encoder: &mut MetricEncoder,
+        probed: Option<&str>,
+    ) -> bool {
         match collect_contained(snapshot, encoder) {
             Ok(()) => true,
             Err(error) => {
-                let name = self.shared.scrapers.list[index].name();
-                tracing::error!(collector = %name, %error, "collector failed");
+                failed(self.shared.scrapers.list[index].name(), &error, probed);
                 false
             }
         }
@@ -384,8 +403,10 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
             ConnectStep::Done(Err(error)) => error,
             ConnectStep::Running(_) => ScrapeError::TimedOut,
         };
-        let target = request.target().unwrap_or("");
-        tracing::error!(%error, target, "target unreachable");
+        match request.target() {
+            Some(probed) => tracing::error!(%error, probe_target = probed, "target unreachable"),
+            None => tracing::error!(%error, "target unreachable"),
+        }
         None
     }
 
@@ -413,8 +434,7 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         run_each(&mut slots, Instant::now(), sleep, deadline).await;
         for slot in &mut slots {
             if let Some(Err(error)) = slot.done.take() {
-                let name = list[slot.index].name();
-                tracing::error!(collector = %name, %error, "collector failed");
+                failed(list[slot.index].name(), &error, ctx.probe_target());
             }
         }
         slots
@@ -477,6 +497,17 @@ impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
 
     fn claims(&self) -> Claims {
         self.shared.claims.clone()
+    }
+}
+
+/// Logs a scraper's failure, with the probed target on `/probe` (several
+/// probes run at once, and the scraper's name alone does not say which).
+fn failed(name: &str, error: &dyn std::fmt::Display, probed: Option<&str>) {
+    match probed {
+        Some(probed) => {
+            tracing::error!(collector = %name, %error, probe_target = probed, "collector failed")
+        }
+        None => tracing::error!(collector = %name, %error, "collector failed"),
     }
 }
 
