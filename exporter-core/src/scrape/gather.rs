@@ -505,7 +505,7 @@ impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
 fn failed(name: &str, error: &dyn std::fmt::Display, probed: Option<&str>) {
     match probed {
         Some(probed) => {
-            tracing::error!(collector = %name, %error, probe_target = probed, "collector failed")
+            tracing::error!(collector = %name, %error, probe_target = probed, "collector failed");
         }
         None => tracing::error!(collector = %name, %error, "collector failed"),
     }
