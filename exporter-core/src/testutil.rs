@@ -100,7 +100,18 @@ fn finish(encoder: MetricEncoder) -> String {
 ///
 /// # Errors
 ///
-/// A [`Mismatch`] whose display is a per-family diff (`-` expected, `+` got).
+/// A [`Mismatch`] whose display is a per-family diff (`-` expected, `+` got),
+/// or, when a line of either text is neither a sample, a comment nor blank
+/// (`up = 1`, an unquoted label value), one naming that line: a typo in the
+/// expected text fails the test instead of comparing nothing.
+///
+/// ```
+/// use exporter_core::testutil::compare;
+///
+/// assert!(compare("up 1\n", "up 1.0\n").is_ok());
+/// let typo = compare("up 1\n", "up = 1\n").unwrap_err();
+/// assert!(typo.diff.contains("line 1"), "{typo}");
+/// ```
 pub fn compare(got: &str, expected: &str) -> Result<(), Mismatch> {
     compare_families(got, expected, &[])
 }
@@ -113,8 +124,20 @@ pub fn compare(got: &str, expected: &str) -> Result<(), Mismatch> {
 /// A [`Mismatch`] naming the differing lines.
 pub fn compare_families(got: &str, expected: &str, names: &[&str]) -> Result<(), Mismatch> {
     let keep = |name: &str| names.is_empty() || names.contains(&name);
-    let got = parse(got);
-    let expected = parse(expected);
+    let (got, bad_got) = parse(got);
+    let (expected, bad_expected) = parse(expected);
+    if !bad_got.is_empty() || !bad_expected.is_empty() {
+        let mut diff = String::new();
+        for (which, bad) in [("expected", bad_expected), ("collected", bad_got)] {
+            for (line, text) in bad {
+                let _ = writeln!(
+                    diff,
+                    "{which} text, line {line}: not a sample, a comment or blank: `{text}`"
+                );
+            }
+        }
+        return Err(Mismatch { diff });
+    }
     let all: BTreeSet<&String> = got.keys().chain(expected.keys()).collect();
     let mut diff = String::new();
     let empty = Family::default();
@@ -238,7 +261,7 @@ pub fn lint(collector: &dyn Collector) -> Result<Vec<Problem>, CollectError> {
 /// ```
 pub fn lint_text(text: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for (name, family) in parse(text) {
+    for (name, family) in parse(text).0 {
         let t = match family.kind.as_deref() {
             Some("counter") => MetricType::Counter,
             Some("gauge") => MetricType::Gauge,
@@ -314,11 +337,15 @@ struct Sample {
 }
 
 /// Families by name; a sample belongs to the family whose header came last
-/// if its name is that family's or a histogram/summary sample of it.
-fn parse(text: &str) -> BTreeMap<String, Family> {
+/// if its name is that family's or a histogram/summary sample of it. Lines
+/// that are neither samples, comments nor blank come back apart, numbered
+/// from 1.
+fn parse(text: &str) -> (BTreeMap<String, Family>, Vec<(usize, String)>) {
     let mut families: BTreeMap<String, Family> = BTreeMap::new();
+    let mut bad = Vec::new();
     let mut current = String::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    let lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
+    for (at, line) in lines.filter(|(_, l)| !l.is_empty()) {
         if let Some(rest) = line.strip_prefix('#') {
             let mut parts = rest.trim_start().splitn(3, ' ');
             let (Some(kw), Some(name)) = (parts.next(), parts.next()) else {
@@ -334,7 +361,10 @@ fn parse(text: &str) -> BTreeMap<String, Family> {
             name.clone_into(&mut current);
             continue;
         }
-        let Some(s) = sample(line) else { continue };
+        let Some(s) = sample(line) else {
+            bad.push((at, line.to_owned()));
+            continue;
+        };
         let belongs = s.name == current
             || ["_bucket", "_count", "_sum", "_total", "_created", "_info"]
                 .iter()
@@ -363,7 +393,7 @@ fn parse(text: &str) -> BTreeMap<String, Family> {
             .extend(s.labels.into_iter().map(|(k, _)| k));
         family.samples.insert(normal);
     }
-    families
+    (families, bad)
 }
 
 fn quote(v: &str) -> String {
@@ -474,6 +504,24 @@ mod tests {
         );
         assert_eq!(text_value(got, "a", &[("y", "q\""), ("x", "1")]), Some(1.0));
         assert_eq!(text_value(got, "a", &[("x", "3")]), None);
+    }
+
+    #[test]
+    fn a_line_that_does_not_parse_fails_the_comparison_with_its_number() {
+        // Each once compared as "nothing expected", and passed against an
+        // empty output.
+        for typo in ["up = 1", "up one", "up{x=1} 1", "up{x=\"1\" 1", "fake up 1"] {
+            let expected = format!("# HELP up Up.\n\n{typo}\n");
+            let error = compare("", &expected).unwrap_err().diff;
+            assert_eq!(
+                error,
+                format!("expected text, line 3: not a sample, a comment or blank: `{typo}`\n"),
+            );
+        }
+        let error = compare("up 1\nup ?\n", "up 1\n").unwrap_err().diff;
+        assert!(error.starts_with("collected text, line 2:"), "{error}");
+        // Comments of any kind are not samples, and are fine.
+        assert_eq!(compare("up 1\n", "# a comment\n#\nup 1\n"), Ok(()));
     }
 
     #[test]
