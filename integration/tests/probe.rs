@@ -330,7 +330,11 @@ async fn metrics_ignores_a_target_parameter_so_it_cannot_bypass_the_probe() {
         assert_eq!(reply.status, 200, "{path}");
         let text = reply.text();
         assert_eq!(value(&text, "test_up", &[]), Some(0.0), "{path}: {text}");
-        assert_eq!(value(&text, "test_target_value", &[]), None, "{path}: {text}");
+        assert_eq!(
+            value(&text, "test_target_value", &[]),
+            None,
+            "{path}: {text}"
+        );
     }
     // The same target on /probe is refused: this probe allows no host.
     let reply = get(refusing.addr, &format!("/probe?target={answering}"), &[]).await;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use exporter_core::collector;
 use exporter_core::runtime::{clap, Bound, Exporter, ExporterBuilder};
 use exporter_core::scrape::{
-    connect_fn, scraper, ConnectContext, ScrapeContext, ScrapeError, Scraper, Scrapers,
+    connect_fn, scraper, ConnectContext, Probe, ScrapeContext, ScrapeError, Scraper, Scrapers,
 };
 use exporter_core::Collector;
 use http_support::{get, value};
@@ -610,4 +610,54 @@ async fn an_async_collector_that_honours_its_deadline_finishes_inside_it() {
     assert!(started.elapsed() < Duration::from_millis(1400));
     let left = value(&reply.text(), "test_seconds_left", &[]).unwrap();
     assert!(left > 0.0 && left < 0.3, "{left}");
+}
+
+#[tokio::test]
+async fn two_scrapers_of_one_name_are_a_start_up_error_not_a_panic() {
+    // clap panicked on the second `--collect.beta` (in debug builds) before
+    // the set's own check could say what was wrong.
+    let b = builder(Scrapers::new("test").with(beta()).with(beta()));
+    let config = b.try_parse_from(args(&["--no-collect.beta"])).unwrap();
+    let Err(error) = b.bind(&config).await else {
+        panic!("two scrapers called beta were served");
+    };
+    assert_eq!(
+        error.to_string(),
+        "cannot serve the scrapers: two scrapers are called `beta`"
+    );
+}
+
+#[tokio::test]
+async fn a_probe_that_cannot_be_served_is_a_start_up_error_not_a_missing_route() {
+    // `probe_with` before `flags`: `flags` replaces the type its closure
+    // reads, and `/probe` used to vanish (a 404) without a word.
+    let b = builder(set())
+        .probe_with(|_| Probe::new().allow_any())
+        .flags::<OwnFlags>();
+    let config = b.try_parse_from(args(&[])).unwrap();
+    let Err(error) = b.bind(&config).await else {
+        panic!("served without /probe");
+    };
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot serve /probe: `probe_with` was called before `flags`"),
+        "{error}"
+    );
+    // In the right order it is served.
+    let b = builder(set())
+        .flags::<OwnFlags>()
+        .probe_with(|_| Probe::new().allow_any());
+    let config = b.try_parse_from(args(&[])).unwrap();
+    assert!(b.bind(&config).await.is_ok());
+    // A probe without scrapers has nothing to probe with.
+    let b = Exporter::builder("test_exporter").probe(Probe::new());
+    let config = b.try_parse_from(args(&[])).unwrap();
+    let Err(error) = b.bind(&config).await else {
+        panic!("served /probe without scrapers");
+    };
+    assert!(
+        error.to_string().contains("add them with `.scrapers(...)`"),
+        "{error}"
+    );
 }

@@ -59,6 +59,12 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
         // as `Gatherers`, so async collectors are awaited and big families streamed.
         let mut gatherer = Gatherers::new().with(self.registry);
         let mut probe_handler = None;
+        if self.scrapers.is_none() && self.probe.is_some() {
+            return Err(ErrorKind::Probe(
+                "it probes with the scrapers, and there are none: add them with `.scrapers(...)`",
+            )
+            .into());
+        }
         if let Some(scrapers) = &self.scrapers {
             let selection = config
                 .scrapers
@@ -68,6 +74,12 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
             let probe = match self.probe {
                 Some(ProbeSource::Fixed(p)) => Some(p),
                 Some(ProbeSource::FromFlags(f)) => Some(f(&config.args)),
+                Some(ProbeSource::BeforeFlags) => {
+                    return Err(ErrorKind::Probe(
+                        "`probe_with` was called before `flags`, which replaced the flags its closure reads: call `flags::<F>()` first",
+                    )
+                    .into())
+                }
                 None => None,
             };
             if let Some(probe) = probe {

@@ -20,6 +20,8 @@ pub(super) enum ErrorKind {
     BuildInfo(DescError),
     #[error("cannot serve the scrapers: {0}")]
     Scrapers(crate::scrape::ScrapersError),
+    #[error("cannot serve /probe: {0}")]
+    Probe(&'static str),
     #[cfg(feature = "tls")]
     #[error("{0}")]
     WebConfig(crate::http::WebConfigError),

@@ -195,6 +195,12 @@ pub(super) fn augment<T: Send + Sync + 'static>(
     cmd = cmd.next_help_heading(format!("Collectors (each also --no-{p}.<name>)"));
     for (name, help, on) in scrapers.describe() {
         let (on_name, off_name) = (on_id(p, name), off_id(p, name));
+        // A name given twice (or taken by a flag of the exporter's own)
+        // would panic in clap; the set's check refuses the duplicate with
+        // its own error when the exporter starts.
+        if cmd.get_arguments().any(|a| a.get_id() == on_name.as_str()) {
+            continue;
+        }
         let default = if on { "enabled" } else { "disabled" };
         cmd = cmd
             .arg(

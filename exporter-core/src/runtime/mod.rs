@@ -144,6 +144,9 @@ impl<A, T> std::fmt::Debug for ExporterBuilder<A, T> {
 enum ProbeSource<A> {
     Fixed(Probe),
     FromFlags(Box<dyn FnOnce(&A) -> Probe + Send>),
+    /// A `probe_with` closure for the flags `flags()` replaced: refused at
+    /// start-up, where `/probe` would otherwise be missing without a word.
+    BeforeFlags,
 }
 
 /// The flags, parsed: the standard ones, the exporter's own (`args`) and
@@ -211,7 +214,10 @@ impl<T: Send + Sync + 'static> ExporterBuilder<NoFlags, T> {
             scrapers: self.scrapers,
             probe: match self.probe {
                 Some(ProbeSource::Fixed(p)) => Some(ProbeSource::Fixed(p)),
-                _ => None,
+                Some(ProbeSource::FromFlags(_) | ProbeSource::BeforeFlags) => {
+                    Some(ProbeSource::BeforeFlags)
+                }
+                None => None,
             },
             name: self.name,
             description: self.description,
@@ -280,7 +286,8 @@ impl<A: clap::Args + Send + 'static> ExporterBuilder<A, ()> {
 impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A, T> {
     /// Serves the scrapers at `/probe?target=` too, with `probe`'s
     /// allow-list (every target is refused until it allows some: see
-    /// [`Probe`]).
+    /// [`Probe`]). Without [`scrapers`](ExporterBuilder::scrapers) there is
+    /// nothing to probe with, and the exporter refuses to start.
     #[must_use]
     pub fn probe(mut self, probe: Probe) -> Self {
         self.probe = Some(ProbeSource::Fixed(probe));
@@ -288,7 +295,9 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
     }
 
     /// As [`probe`](Self::probe), with the settings made from the parsed
-    /// flags (an exporter's `--probe.allow-host`).
+    /// flags (an exporter's `--probe.allow-host`). Call it after
+    /// [`flags`](ExporterBuilder::flags), whose type its closure reads: the
+    /// exporter refuses to start when `flags` came after it.
     #[must_use]
     pub fn probe_with(mut self, probe: impl FnOnce(&A) -> Probe + Send + 'static) -> Self {
         self.probe = Some(ProbeSource::FromFlags(Box::new(probe)));
