@@ -347,18 +347,32 @@ fn parse(text: &str) -> (BTreeMap<String, Family>, Vec<(usize, String)>) {
     let lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
     for (at, line) in lines.filter(|(_, l)| !l.is_empty()) {
         if let Some(rest) = line.strip_prefix('#') {
-            let mut parts = rest.trim_start().splitn(3, ' ');
-            let (Some(kw), Some(name)) = (parts.next(), parts.next()) else {
-                continue;
+            let Some((kw @ ("HELP" | "TYPE"), rest)) = rest.trim_start().split_once(' ') else {
+                continue; // a comment
             };
-            let value = parts.next().unwrap_or("").to_owned();
-            let family = families.entry(name.to_owned()).or_default();
-            match kw {
-                "HELP" => family.help = Some(value),
-                "TYPE" => family.kind = Some(value),
-                _ => continue,
+            // The name, quoted when it is not a classic one (Prometheus 3).
+            let (name, value) = match rest.strip_prefix('"') {
+                Some(quoted_name) => {
+                    let mut chars = quoted_name.char_indices();
+                    let Some(name) = quoted(&mut chars) else {
+                        bad.push((at, line.to_owned()));
+                        continue;
+                    };
+                    let after = chars.next().map_or(quoted_name.len(), |(i, _)| i);
+                    (name, quoted_name[after..].trim_start())
+                }
+                None => match rest.split_once(' ') {
+                    Some((name, value)) => (name.to_owned(), value),
+                    None => (rest.to_owned(), ""),
+                },
+            };
+            let family = families.entry(name.clone()).or_default();
+            if kw == "HELP" {
+                family.help = Some(value.to_owned());
+            } else {
+                family.kind = Some(value.to_owned());
             }
-            name.clone_into(&mut current);
+            current = name;
             continue;
         }
         let Some(s) = sample(line) else {
@@ -420,49 +434,55 @@ fn number(v: f64) -> String {
     }
 }
 
-/// Parses `name{k="v",...} value [timestamp]`; `None` for anything else.
+/// Parses `name{k="v",...} value [timestamp]`, with Prometheus 3's quoted
+/// names too (`{"my.metric","k.x"="v"} 1`); `None` for anything else.
 fn sample(line: &str) -> Option<Sample> {
     if line.starts_with('#') {
         return None;
     }
     let end = line.find(['{', ' ', '\t']).unwrap_or(line.len());
-    let name = &line[..end];
-    if name.is_empty() {
-        return None;
-    }
+    let mut name = line[..end].to_owned();
     let mut rest = &line[end..];
     let mut labels = Vec::new();
     if let Some(inner) = rest.strip_prefix('{') {
-        let mut chars = inner.char_indices();
-        let mut key = String::new();
+        let mut chars = inner.char_indices().peekable();
         loop {
+            while chars.next_if(|(_, c)| matches!(c, ',' | ' ')).is_some() {}
             let (i, c) = chars.next()?;
-            match c {
+            let key = match c {
                 '}' => {
                     rest = &inner[i + 1..];
                     break;
                 }
-                ',' | ' ' => {}
-                '=' => {
-                    if chars.next()?.1 != '"' {
+                '"' => {
+                    let quoted = quoted(&mut chars)?;
+                    while chars.next_if(|(_, c)| *c == ' ').is_some() {}
+                    if chars.peek().is_some_and(|(_, c)| *c == '=') {
+                        quoted
+                    } else if name.is_empty() && labels.is_empty() {
+                        // The name, quoted inside the braces.
+                        name = quoted;
+                        continue;
+                    } else {
                         return None;
                     }
-                    let mut value = String::new();
-                    loop {
-                        match chars.next()?.1 {
-                            '"' => break,
-                            '\\' => match chars.next()?.1 {
-                                'n' => value.push('\n'),
-                                other => value.push(other),
-                            },
-                            other => value.push(other),
-                        }
-                    }
-                    labels.push((std::mem::take(&mut key).trim().to_owned(), value));
                 }
-                c => key.push(c),
+                c => {
+                    let mut key = String::from(c);
+                    while let Some((_, c)) = chars.next_if(|(_, c)| *c != '=') {
+                        key.push(c);
+                    }
+                    key.trim().to_owned()
+                }
+            };
+            if chars.next()?.1 != '=' || chars.next()?.1 != '"' {
+                return None;
             }
+            labels.push((key, quoted(&mut chars)?));
         }
+    }
+    if name.is_empty() {
+        return None;
     }
     let mut fields = rest.split_whitespace();
     let value = match fields.next()? {
@@ -472,11 +492,26 @@ fn sample(line: &str) -> Option<Sample> {
     };
     labels.sort();
     Some(Sample {
-        name: name.to_owned(),
+        name,
         labels,
         value,
         rest: fields.collect::<Vec<_>>().join(" "),
     })
+}
+
+/// The rest of a quoted string whose opening `"` was read, unescaped.
+fn quoted(chars: &mut impl Iterator<Item = (usize, char)>) -> Option<String> {
+    let mut value = String::new();
+    loop {
+        match chars.next()?.1 {
+            '"' => return Some(value),
+            '\\' => match chars.next()?.1 {
+                'n' => value.push('\n'),
+                other => value.push(other),
+            },
+            other => value.push(other),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -522,6 +557,25 @@ mod tests {
         assert!(error.starts_with("collected text, line 2:"), "{error}");
         // Comments of any kind are not samples, and are fine.
         assert_eq!(compare("up 1\n", "# a comment\n#\nup 1\n"), Ok(()));
+    }
+
+    #[test]
+    fn quoted_utf8_names_compare_as_names() {
+        let got = "# HELP \"my.metric\" Help, quoted.\n# TYPE \"my.metric\" gauge\n\
+                   {\"my.metric\",\"k.x\"=\"v\",a=\"b\"} 1\n";
+        let same = "# TYPE \"my.metric\" gauge\n# HELP \"my.metric\" Help, quoted.\n\
+                    {\"my.metric\", a=\"b\", \"k.x\"=\"v\"} 1.0\n";
+        assert_eq!(compare(got, same), Ok(()));
+        let other = got.replace("} 1", "} 2");
+        let diff = compare(got, &other).unwrap_err().diff;
+        assert!(diff.starts_with("family my.metric:\n"), "{diff}");
+        assert_eq!(
+            text_value(got, "my.metric", &[("k.x", "v"), ("a", "b")]),
+            Some(1.0)
+        );
+        // The name comes first in the braces, or the line is not a sample.
+        let late = "{a=\"b\", \"my.metric\"} 1\n";
+        assert!(compare(late, late).unwrap_err().diff.contains("line 1"));
     }
 
     #[test]
