@@ -489,6 +489,58 @@ async fn collect_params_filter_one_request_and_unknown_or_disabled_names_are_400
 }
 
 #[tokio::test]
+async fn exclude_params_leave_scrapers_out_as_node_exporter_does() {
+    let running = start(set(), &[]).await;
+    let reply = get(running.addr, "/metrics?exclude[]=alpha", &[]).await;
+    assert_eq!(reply.status, 200);
+    let text = reply.text();
+    assert_eq!(value(&text, "test_beta_value", &[]), Some(2.0));
+    assert_eq!(value(&text, "test_alpha_value", &[]), None);
+    let success = |text: &str, name: &str| {
+        value(
+            text,
+            "test_scrape_collector_success",
+            &[("collector", name)],
+        )
+    };
+    assert_eq!(success(&text, "alpha"), None);
+    assert_eq!(success(&text, "beta"), Some(1.0));
+
+    // Excluding a disabled scraper changes nothing; excluding every enabled
+    // one runs none (node_exporter ran them all then).
+    let text = get(running.addr, "/metrics?exclude[]=gamma", &[])
+        .await
+        .text();
+    assert_eq!(value(&text, "test_alpha_value", &[]), Some(1.0));
+    assert_eq!(value(&text, "test_beta_value", &[]), Some(2.0));
+    let reply = get(
+        running.addr,
+        "/metrics?exclude[]=alpha&exclude%5B%5D=beta",
+        &[],
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let text = reply.text();
+    assert_eq!(
+        (success(&text, "alpha"), success(&text, "beta")),
+        (None, None)
+    );
+    assert!(text.contains("test_exporter_build_info{"), "{text}");
+
+    // A typo, and both filters at once, are 400s.
+    let reply = get(running.addr, "/metrics?exclude[]=nope", &[]).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply
+        .text()
+        .contains("unknown collector `nope` in exclude[]"));
+    let reply = get(running.addr, "/metrics?collect[]=beta&exclude[]=alpha", &[]).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply
+        .text()
+        .contains("Combined collect and exclude queries are not allowed."));
+}
+
+#[tokio::test]
 async fn a_target_that_is_down_gives_up_0_with_a_200_and_the_exporters_own_metrics() {
     let b = builder(Scrapers::new("test").with(beta()));
     let config = b.try_parse_from(args(&[])).unwrap();

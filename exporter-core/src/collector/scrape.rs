@@ -275,14 +275,15 @@ pub fn scrape_deadline() -> Option<std::time::Instant> {
 }
 
 /// What one HTTP request asks of the scrape beyond the format: the
-/// `collect[]` names (node_exporter's per-request filter), and for `/probe`
-/// the `target` and `module`. The handler reads it from the query string,
+/// `collect[]` or `exclude[]` names (node_exporter's per-request filters),
+/// and for `/probe` the `target` and `module`. The handler reads it from the query string,
 /// asks the gatherer to [check](crate::Gatherer::check_request) it (an
 /// error is a 400) and gathers inside [`scope`](Self::scope), where a
 /// gatherer reads it with [`current`](Self::current).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScrapeRequest {
     collect: Vec<String>,
+    exclude: Vec<String>,
     target: Option<String>,
     module: Option<String>,
 }
@@ -290,12 +291,13 @@ pub struct ScrapeRequest {
 /// A request that asks nothing.
 pub(crate) static NO_REQUEST: ScrapeRequest = ScrapeRequest {
     collect: Vec::new(),
+    exclude: Vec::new(),
     target: None,
     module: None,
 };
 
 impl ScrapeRequest {
-    /// Reads `collect[]`, `target` and `module` from a URL query string
+    /// Reads `collect[]`, `exclude[]`, `target` and `module` from a URL query string
     /// (percent-decoded; `+` is a space; other parameters are ignored).
     ///
     /// ```
@@ -319,12 +321,13 @@ impl ScrapeRequest {
         request
     }
 
-    /// Takes one decoded query pair if its key is `collect[]`, `target` or
-    /// `module`, and ignores it otherwise; the HTTP handler reads its own
+    /// Takes one decoded query pair if its key is `collect[]`, `exclude[]`,
+    /// `target` or `module`, and ignores it otherwise; the HTTP handler reads its own
     /// `name[]` in the same pass over the query.
     pub(crate) fn read_pair(&mut self, key: &str, value: std::borrow::Cow<'_, str>) {
         match key {
             "collect[]" => self.collect.push(value.into_owned()),
+            "exclude[]" => self.exclude.push(value.into_owned()),
             // The first one, as Go's `Query().Get` takes (the blackbox
             // exporter's `/probe?target=a&target=b` probes `a`).
             "target" if self.target.is_none() => self.target = Some(value.into_owned()),
@@ -357,6 +360,19 @@ impl ScrapeRequest {
     /// The `collect[]` values, in request order; empty means no filter.
     pub fn collect(&self) -> &[String] {
         &self.collect
+    }
+
+    /// A request leaving out the `exclude[]` scrapers (node_exporter 1.8's
+    /// inverse of `collect[]`).
+    #[must_use]
+    pub fn with_exclude<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.exclude.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// The `exclude[]` values, in request order; empty means no filter.
+    pub fn exclude(&self) -> &[String] {
+        &self.exclude
     }
 
     /// The `target` parameter, as the client sent it: unchecked. The
@@ -412,8 +428,11 @@ mod tests {
             "collect[]=a+b&&collect%5B%5D=c%2Fd&x=1&target=%zz&module=m%2&collect[]=%FF",
         ));
         assert_eq!(r.collect(), ["a b", "c/d", "\u{fffd}"]);
+        assert!(r.exclude().is_empty());
         assert_eq!(r.target(), Some("%zz"));
         assert_eq!(r.module(), Some("m%2"));
+        let r = ScrapeRequest::from_query(Some("exclude[]=a&exclude%5B%5D=b+c"));
+        assert_eq!(r, ScrapeRequest::default().with_exclude(["a", "b c"]));
         // A key without `=` has an empty value.
         let r = ScrapeRequest::from_query(Some("target&collect[]"));
         assert_eq!(r.target(), Some(""));

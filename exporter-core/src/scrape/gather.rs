@@ -164,9 +164,18 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
     }
 
     /// The scrapers a request runs: the selection, narrowed by `collect[]`
-    /// (borrowed when the request names none, the usual case).
+    /// or `exclude[]` (borrowed when the request names none, the usual case).
     fn mask(&self, request: &ScrapeRequest) -> Cow<'_, [bool]> {
         let enabled = self.shared.selection.mask();
+        if !request.exclude().is_empty() {
+            let mut mask = enabled.to_vec();
+            for name in request.exclude() {
+                if let Some(i) = self.shared.selection.index(name) {
+                    mask[i] = false;
+                }
+            }
+            return Cow::Owned(mask);
+        }
         if request.collect().is_empty() {
             return Cow::Borrowed(enabled);
         }
@@ -188,7 +197,11 @@ impl<T: Send + Sync + 'static> ScrapeGatherer<T> {
         if self.shared.probe.is_some() || !probed {
             return Cow::Borrowed(request);
         }
-        Cow::Owned(ScrapeRequest::default().with_collect(request.collect().iter().cloned()))
+        Cow::Owned(
+            ScrapeRequest::default()
+                .with_collect(request.collect().iter().cloned())
+                .with_exclude(request.exclude().iter().cloned()),
+        )
     }
 
     async fn gather(&self, encoder: &mut MetricEncoder, deadline: Option<Instant>) {
@@ -473,6 +486,24 @@ impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
 
     fn check_request(&self, request: &ScrapeRequest) -> Result<(), BadRequest> {
         let selection = &self.shared.selection;
+        if !request.collect().is_empty() && !request.exclude().is_empty() {
+            // node_exporter's words.
+            return Err(BadRequest(
+                "Combined collect and exclude queries are not allowed.".to_owned(),
+            ));
+        }
+        // Excluding a disabled scraper is a no-op (as in node_exporter); an
+        // unknown name is a typo, refused as in `collect[]`.
+        if let Some(name) = request
+            .exclude()
+            .iter()
+            .find(|n| selection.index(n).is_none())
+        {
+            return Err(BadRequest(format!(
+                "unknown collector `{name}` in exclude[] (known: {})",
+                selection.names().join(", ")
+            )));
+        }
         for name in request.collect() {
             match selection.index(name) {
                 None => {

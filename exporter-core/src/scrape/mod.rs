@@ -23,7 +23,10 @@
 //!    (node_exporter's names).
 //!
 //! A request may restrict itself to some scrapers with `collect[]=<name>`
-//! (node_exporter); an unknown or disabled name is a 400 naming it.
+//! (node_exporter); an unknown or disabled name is a 400 naming it. Or it
+//! may leave some out with `exclude[]=<name>` (node_exporter 1.8): an
+//! unknown name is a 400, a disabled one changes nothing, and the two
+//! filters together are a 400.
 //! With [`Scrapers::coalesce`], concurrent scrapes of the same selection and
 //! target share one collection (an HA pair of Prometheus servers queries the
 //! target once). A [`Probe`] serves the same scrapers at `/probe?target=`
