@@ -435,6 +435,11 @@ impl<A: clap::Args + Send + 'static> ExporterBuilder<A, ()> {
     ///
     /// Bad flags print clap's message and exit with status 2 (`--help` and
     /// `--version` with 0).
+    ///
+    /// Only for an exporter without a connect step: once
+    /// [`scrapers`](Self::scrapers) take a `T` of their own, the builder
+    /// has [`run_with`](ExporterBuilder::run_with) instead, which is given
+    /// the connect step (the compiler says "no method named `run`").
     pub async fn run(self) -> ExitCode {
         self.run_with(|_| Ok::<_, std::convert::Infallible>(()))
             .await
