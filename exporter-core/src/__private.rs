@@ -20,13 +20,11 @@ pub use crate::labels::{
 };
 pub use crate::metric::{Instrument, InstrumentOpts, NativeOpts};
 
-/// Whether a field's label count `len` (if the type fixes it) differs from
-/// the `expected` names, for a field with label values (one without is
-/// [`labels_on_one_series`]).
+/// Whether a field's label count `len` (if the type fixes it) differs from the `expected` names.
 pub const fn label_arity_differs(len: Option<usize>, expected: usize) -> bool {
     match len {
-        Some(0) | None => false,
         Some(len) => len != expected,
+        None => false,
     }
 }
 

@@ -702,8 +702,9 @@ pub(crate) fn doc_help(attrs: &[Attribute]) -> Option<String> {
                     && lines[1..]
                         .iter()
                         .all(|l| l.is_empty() || *l == "*" || l.starts_with("* "));
-                for line in lines {
-                    let line = if starred {
+                for (i, line) in lines.into_iter().enumerate() {
+                    // The first line follows `/**` itself: a `*` there is text.
+                    let line = if starred && i > 0 {
                         line.strip_prefix('*').map_or(line, str::trim_start)
                     } else {
                         line
@@ -756,6 +757,12 @@ mod tests {
             Some("Free memory, in bytes (a *star* inside stays).")
         );
         assert_eq!(help(syn::parse_quote! { /** */ struct S; }), None);
+        let emphasis = help(syn::parse_quote! {
+            /** *Free* memory,
+             * in bytes. */
+            struct S;
+        });
+        assert_eq!(emphasis.as_deref(), Some("*Free* memory, in bytes."));
     }
 
     #[test]

@@ -532,28 +532,25 @@ fn const_checks(
             } else {
                 quote_spanned!(ty_span=> <#ty as #private::EncodeFamily>::LABELS)
             };
-            if attrs.labels.is_some() {
-                let message = if is(Kind::Info) {
-                    format!(
-                        "`labels(...)` names {n} label(s), but the info `{field}` carries no label values; remove `labels(...)`"
-                    )
-                } else {
-                    format!(
-                        "`labels(...)` names {n} label(s), but `{field}` is one series with no label values; remove `labels(...)`, or give it a keyed type such as `Vec<([&'static str; {n}], f64)>`"
-                    )
-                };
+            // A field type with no key in sight (a plain `f64`, a `Counter`)
+            // whose type says it has no label values: one series, with a
+            // message of its own; any other count that differs, the general one.
+            let one_series =
+                attrs.labels.is_some() && m.key.is_none() && !m.generic && !is(Kind::Info);
+            let n = proc_macro2::Literal::usize_unsuffixed(n);
+            let differs = if one_series {
                 out.push(check(
                     span,
                     quote!(#private::labels_on_one_series(#labels, #n)),
-                    message,
+                    format!(
+                        "`labels(...)` names {n} label(s), but `{field}` is one series with no label values; remove `labels(...)`, or give it a keyed type such as `Vec<([&'static str; {n}], f64)>`"
+                    ),
                 ));
-            }
-            let n = proc_macro2::Literal::usize_unsuffixed(n);
-            out.push(check(
-                span,
-                quote!(#private::label_arity_differs(#labels, #n)),
-                message,
-            ));
+                quote!(#private::label_arity_differs(#labels, #n) && !#private::labels_on_one_series(#labels, #n))
+            } else {
+                quote!(#private::label_arity_differs(#labels, #n))
+            };
+            out.push(check(span, differs, message));
         }
     }
     // Names that collide by the type a field type implies (a `Counter` field
