@@ -444,10 +444,12 @@ fn sample(line: &str) -> Option<Sample> {
     let mut name = line[..end].to_owned();
     let mut rest = &line[end..];
     let mut labels = Vec::new();
-    if let Some(inner) = rest.strip_prefix('{') {
+    // Blanks are allowed around the braces' items, as Go's parser allows them.
+    let blank = |c: &char| matches!(c, ' ' | '\t');
+    if let Some(inner) = rest.trim_start().strip_prefix('{') {
         let mut chars = inner.char_indices().peekable();
         loop {
-            while chars.next_if(|(_, c)| matches!(c, ',' | ' ')).is_some() {}
+            while chars.next_if(|(_, c)| *c == ',' || blank(c)).is_some() {}
             let (i, c) = chars.next()?;
             let key = match c {
                 '}' => {
@@ -456,7 +458,7 @@ fn sample(line: &str) -> Option<Sample> {
                 }
                 '"' => {
                     let quoted = quoted(&mut chars)?;
-                    while chars.next_if(|(_, c)| *c == ' ').is_some() {}
+                    while chars.next_if(|(_, c)| blank(c)).is_some() {}
                     if chars.peek().is_some_and(|(_, c)| *c == '=') {
                         quoted
                     } else if name.is_empty() && labels.is_empty() {
@@ -475,7 +477,11 @@ fn sample(line: &str) -> Option<Sample> {
                     key.trim().to_owned()
                 }
             };
-            if chars.next()?.1 != '=' || chars.next()?.1 != '"' {
+            if chars.next()?.1 != '=' {
+                return None;
+            }
+            while chars.next_if(|(_, c)| blank(c)).is_some() {}
+            if chars.next()?.1 != '"' {
                 return None;
             }
             labels.push((key, quoted(&mut chars)?));
@@ -557,6 +563,9 @@ mod tests {
         assert!(error.starts_with("collected text, line 2:"), "{error}");
         // Comments of any kind are not samples, and are fine.
         assert_eq!(compare("up 1\n", "# a comment\n#\nup 1\n"), Ok(()));
+        // Blanks around the braces' items are allowed, as Go's parser allows them.
+        let spaced = "up {a = \"b\",\t\"k\" = \"v\"\t} 1\n";
+        assert_eq!(compare("up{a=\"b\",k=\"v\"} 1\n", spaced), Ok(()));
     }
 
     #[test]

@@ -527,12 +527,13 @@ async fn exclude_params_leave_scrapers_out_as_node_exporter_does() {
     );
     assert!(text.contains("test_exporter_build_info{"), "{text}");
 
-    // A typo, and both filters at once, are 400s.
-    let reply = get(running.addr, "/metrics?exclude[]=nope", &[]).await;
-    assert_eq!(reply.status, 400);
-    assert!(reply
-        .text()
-        .contains("unknown collector `nope` in exclude[]"));
+    // A name this exporter does not have is ignored, as node_exporter does
+    // (one job's exclude[] serves a fleet); both filters at once are a 400.
+    let reply = get(running.addr, "/metrics?exclude[]=nope&exclude[]=beta", &[]).await;
+    assert_eq!(reply.status, 200);
+    let text = reply.text();
+    assert_eq!(value(&text, "test_alpha_value", &[]), Some(1.0));
+    assert_eq!(value(&text, "test_beta_value", &[]), None);
     let reply = get(running.addr, "/metrics?collect[]=beta&exclude[]=alpha", &[]).await;
     assert_eq!(reply.status, 400);
     assert!(reply
@@ -712,4 +713,32 @@ async fn a_probe_that_cannot_be_served_is_a_start_up_error_not_a_missing_route()
         error.to_string().contains("add them with `.scrapers(...)`"),
         "{error}"
     );
+}
+
+/// Flags of an exporter's own that take a scraper's flag.
+#[derive(clap::Args, Debug, Clone)]
+struct Clashing {
+    /// A flag of the exporter's own that is also `beta`'s.
+    #[arg(long = "collect.beta")]
+    beta: Option<String>,
+}
+
+#[test]
+fn an_own_flag_that_is_a_scrapers_flag_is_refused_not_a_panic() {
+    let b = builder(set()).flags::<Clashing>();
+    // The help still renders (the scraper's flag is left out of it).
+    assert!(b
+        .command()
+        .render_help()
+        .to_string()
+        .contains("--collect.alpha"));
+    for extra in [&[][..], &["--collect.beta=x"][..]] {
+        let err = b.try_parse_from(args(extra)).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        assert!(
+            err.to_string()
+                .contains("own flag `--collect.beta` is also one of its scrapers' flags"),
+            "{err}"
+        );
+    }
 }

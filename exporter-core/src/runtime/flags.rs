@@ -195,10 +195,15 @@ pub(super) fn augment<T: Send + Sync + 'static>(
     cmd = cmd.next_help_heading(format!("Collectors (each also --no-{p}.<name>)"));
     for (name, help, on) in scrapers.describe() {
         let (on_name, off_name) = (on_id(p, name), off_id(p, name));
-        // A name given twice (or taken by a flag of the exporter's own)
-        // would panic in clap; the set's check refuses the duplicate with
-        // its own error when the exporter starts.
-        if cmd.get_arguments().any(|a| a.get_id() == on_name.as_str()) {
+        // A name given twice, or taken by a flag of the exporter's own,
+        // would panic in clap: skipped here, so that `--help` still works.
+        // The set's check refuses a duplicate when the exporter starts, and
+        // `refuse_taken` an own flag's name when the flags are parsed.
+        let taken = |id: &str| {
+            cmd.get_arguments()
+                .any(|a| a.get_id() == id || a.get_long() == Some(id))
+        };
+        if taken(&on_name) || taken(&off_name) {
             continue;
         }
         let default = if on { "enabled" } else { "disabled" };
@@ -258,6 +263,32 @@ pub(super) fn check_unknown<T: Send + Sync + 'static>(
                 "unknown collector `{name}` in `{flag}`; the known collectors are: {known}\n"
             );
             return Err(clap::Error::raw(ErrorKind::UnknownArgument, message).format(cmd));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a scraper whose `--<p>.<name>` or `--no-<p>.<name>` is a flag
+/// of the exporter's own in `own` (the command before the scrapers' flags),
+/// which clap would take for the scraper's and fail on (exit status 2).
+pub(super) fn refuse_taken<T: Send + Sync + 'static>(
+    own: &Command,
+    scrapers: &Scrapers<T>,
+) -> Result<(), clap::Error> {
+    let p = scrapers.flag_prefix();
+    let mut ids = vec![format!("{p}.disable-defaults")];
+    for name in scrapers.names() {
+        ids.extend([on_id(p, name), off_id(p, name)]);
+    }
+    for id in ids {
+        let taken = own
+            .get_arguments()
+            .any(|a| a.get_id() == id.as_str() || a.get_long() == Some(id.as_str()));
+        if taken {
+            let message = format!(
+                "the exporter's own flag `--{id}` is also one of its scrapers' flags; rename one of them\n"
+            );
+            return Err(clap::Error::raw(ErrorKind::ArgumentConflict, message));
         }
     }
     Ok(())

@@ -373,16 +373,9 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
     /// The clap command with the standard flags, the scrapers' flags and
     /// the exporter's own.
     pub fn command(&self) -> Command {
-        let command = flags::standard(
-            &self.name,
-            &self.version,
-            &self.description,
-            &self.default_listen_address,
-        );
-        let command = A::augment_args(command);
         let command = match &self.scrapers {
-            Some(s) => flags::augment(command, s),
-            None => command,
+            Some(s) => flags::augment(self.own_command(), s),
+            None => self.own_command(),
         };
         #[cfg(feature = "tls")]
         let command = command.arg(
@@ -393,6 +386,16 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
                 .value_parser(clap::value_parser!(std::path::PathBuf)),
         );
         command
+    }
+
+    /// The standard flags and the exporter's own.
+    fn own_command(&self) -> Command {
+        A::augment_args(flags::standard(
+            &self.name,
+            &self.version,
+            &self.description,
+            &self.default_listen_address,
+        ))
     }
 
     /// Parses `args` (the first is the program name).
@@ -409,6 +412,7 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
         let mut command = self.command();
         if let Some(s) = &self.scrapers {
+            flags::refuse_taken(&self.own_command(), s).map_err(|e| e.format(&mut command))?;
             flags::check_unknown(&mut command, s, &args)?;
         }
         let m = command.try_get_matches_from_mut(args)?;

@@ -492,18 +492,9 @@ impl<T: Send + Sync + 'static> Gatherer for ScrapeGatherer<T> {
                 "Combined collect and exclude queries are not allowed.".to_owned(),
             ));
         }
-        // Excluding a disabled scraper is a no-op (as in node_exporter); an
-        // unknown name is a typo, refused as in `collect[]`.
-        if let Some(name) = request
-            .exclude()
-            .iter()
-            .find(|n| selection.index(n).is_none())
-        {
-            return Err(BadRequest(format!(
-                "unknown collector `{name}` in exclude[] (known: {})",
-                selection.names().join(", ")
-            )));
-        }
+        // An `exclude[]` name this exporter does not have, or has disabled,
+        // leaves nothing out: ignored, as node_exporter does, so that one
+        // job's `exclude[]` serves a fleet whose exporters differ.
         for name in request.collect() {
             match selection.index(name) {
                 None => {

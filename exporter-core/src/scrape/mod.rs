@@ -24,9 +24,9 @@
 //!
 //! A request may restrict itself to some scrapers with `collect[]=<name>`
 //! (node_exporter); an unknown or disabled name is a 400 naming it. Or it
-//! may leave some out with `exclude[]=<name>` (node_exporter 1.8): an
-//! unknown name is a 400, a disabled one changes nothing, and the two
-//! filters together are a 400.
+//! may leave some out with `exclude[]=<name>` (node_exporter 1.8): a name
+//! it does not have or has disabled changes nothing, and the two filters
+//! together are a 400.
 //! With [`Scrapers::coalesce`], concurrent scrapes of the same selection and
 //! target share one collection (an HA pair of Prometheus servers queries the
 //! target once). A [`Probe`] serves the same scrapers at `/probe?target=`
