@@ -346,3 +346,17 @@ async fn metrics_ignores_a_target_parameter_so_it_cannot_bypass_the_probe() {
         .text();
     assert_eq!(value(&text, "test_target_value", &[]), Some(42.0), "{text}");
 }
+
+#[tokio::test]
+async fn the_landing_page_offers_a_probe_form_that_probes() {
+    let exporter = exporter(loopback()).await;
+    let page = get(exporter.addr, "/", &[]).await.text();
+    assert!(page.contains("<form action=\"/probe\">"), "{page}");
+    assert!(page.contains("name=\"target\""), "{page}");
+    // What the form submits is a probe.
+    let answering = target(7.0, Duration::ZERO).await;
+    let text = get(exporter.addr, &format!("/probe?target={answering}"), &[])
+        .await
+        .text();
+    assert_eq!(value(&text, "test_target_value", &[]), Some(7.0), "{text}");
+}

@@ -108,6 +108,7 @@ impl<A: clap::Args + Send + 'static, T: Send + Sync + 'static> ExporterBuilder<A
             &self.description,
             &self.version,
             &config.telemetry_path,
+            probe_handler.is_some(),
         );
         #[cfg(feature = "tls")]
         let web_config = match &config.web_config_file {
