@@ -79,8 +79,6 @@ struct Inner {
     /// takes one count of it rather than one per collector.
     running: Arc<[ViewEntry]>,
     families: HashMap<String, FamilyShape>,
-    /// Registered collectors that describe nothing (they may write anything).
-    unchecked: usize,
     /// What the collectors may write, worked out by the first scrape after
     /// an (un)registration: read under the read lock with no write of its
     /// own, so scrapes on different workers do not pass a lock's line around.
@@ -114,13 +112,16 @@ impl Inner {
             .collect();
     }
 
-    /// What the collectors may write, from the cache or worked out now.
-    fn claims(&self) -> RegistryClaims {
-        self.claims.get_or_init(|| self.work_out_claims()).clone()
+    /// What the collectors may write, from the cache or worked out now;
+    /// `unchecked` is [`Shape::unchecked`], set under the write lock.
+    fn claims(&self, unchecked: bool) -> RegistryClaims {
+        self.claims
+            .get_or_init(|| self.work_out_claims(unchecked))
+            .clone()
     }
 
-    fn work_out_claims(&self) -> RegistryClaims {
-        if self.unchecked > 0 {
+    fn work_out_claims(&self, unchecked: bool) -> RegistryClaims {
+        if unchecked {
             return RegistryClaims {
                 all: Claims::any(),
                 shared: Claims::any(),
@@ -288,7 +289,8 @@ impl Registry {
         }
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         if keys.is_empty() {
-            self.count_unchecked(&mut inner);
+            // Under the write lock, so a scrape's view and this flag agree.
+            self.shape.unchecked.store(true, Ordering::Relaxed);
         } else {
             if let Some(existing) = inner.entries.iter().find(|e| e.keys == keys) {
                 return Err(RegisterError::AlreadyRegistered {
@@ -421,13 +423,6 @@ impl Registry {
         }
         drop(inner);
         true
-    }
-
-    /// One more unchecked collector: the registry no longer says which
-    /// families it writes.
-    fn count_unchecked(&self, inner: &mut Inner) {
-        inner.unchecked += 1;
-        self.shape.unchecked.store(true, Ordering::Relaxed);
     }
 }
 

@@ -22,7 +22,9 @@ impl Registry {
     fn view(&self, encoder: &MetricEncoder) -> View {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         let shared = if encoder.streams() {
-            inner.claims().shared
+            inner
+                .claims(self.shape.unchecked.load(Ordering::Relaxed))
+                .shared
         } else {
             Claims::any()
         };
@@ -153,7 +155,9 @@ impl Gatherer for Registry {
     /// (one that describes nothing) is registered.
     fn claims(&self) -> Claims {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        inner.claims().all
+        inner
+            .claims(self.shape.unchecked.load(Ordering::Relaxed))
+            .all
     }
 }
 
