@@ -199,11 +199,7 @@ pub(super) fn augment<T: Send + Sync + 'static>(
         // would panic in clap: skipped here, so that `--help` still works.
         // The set's check refuses a duplicate when the exporter starts, and
         // `refuse_taken` an own flag's name when the flags are parsed.
-        let taken = |id: &str| {
-            cmd.get_arguments()
-                .any(|a| a.get_id() == id || a.get_long() == Some(id))
-        };
-        if taken(&on_name) || taken(&off_name) {
+        if has_flag(&cmd, &on_name) || has_flag(&cmd, &off_name) {
             continue;
         }
         let default = if on { "enabled" } else { "disabled" };
@@ -281,10 +277,7 @@ pub(super) fn refuse_taken<T: Send + Sync + 'static>(
         ids.extend([on_id(p, name), off_id(p, name)]);
     }
     for id in ids {
-        let taken = own
-            .get_arguments()
-            .any(|a| a.get_id() == id.as_str() || a.get_long() == Some(id.as_str()));
-        if taken {
+        if has_flag(own, &id) {
             let message = format!(
                 "the exporter's own flag `--{id}` is also one of its scrapers' flags; rename one of them\n"
             );
@@ -292,6 +285,12 @@ pub(super) fn refuse_taken<T: Send + Sync + 'static>(
         }
     }
     Ok(())
+}
+
+/// Whether `cmd` has a flag of id or long name `id` already.
+fn has_flag(cmd: &Command, id: &str) -> bool {
+    cmd.get_arguments()
+        .any(|a| a.get_id() == id || a.get_long() == Some(id))
 }
 
 /// The scrapers the parsed flags enable.
